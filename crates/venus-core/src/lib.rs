@@ -1,0 +1,57 @@
+//! # venus-core
+//!
+//! The foundation every venus-rs crate links: Filecoin types (re-exported from
+//! `fvm_shared`, never rewritten), the chain types Lotus has beside them, their
+//! DAG-CBOR and Lotus JSON forms (byte-identical to Lotus's), Filecoin crypto
+//! on maintained crates, and the small backend traits a mining pool is
+//! assembled from.
+//!
+//! ```
+//! use venus_core::crypto::PrivateKey;
+//! use venus_core::shared::crypto::signature::SignatureType;
+//! use venus_core::shared::message::Message;
+//! use venus_core::types::SignedMessage;
+//!
+//! # fn main() -> venus_core::Result<()> {
+//! let key = PrivateKey::generate(SignatureType::Secp256k1);
+//! let msg = Message {
+//!     from: key.address()?,
+//!     to: venus_core::address::parse("f01000")?,
+//!     gas_limit: 1_000_000,
+//!     ..Message::default()
+//! };
+//! let cid = venus_core::types::message_cid(&msg)?;
+//! let signed = SignedMessage { signature: key.sign(&cid.to_bytes())?, message: msg };
+//! signed.verify()?;
+//! println!("{}", venus_core::json::to_value(&signed)?);
+//! # Ok(()) }
+//! ```
+//!
+//! ## Modules
+//! - [`address`]: f0–f4 addresses with either network prefix.
+//! - [`encoding`]: DAG-CBOR and CIDs.
+//! - [`types`]: signed messages, blocks, tipsets, message roots, API types.
+//! - [`json`]: Lotus JSON for all of them.
+//! - [`crypto`]: signatures, randomness, VRF, WinCount, drand.
+//! - [`traits`]: `ChainApi`, `RemoteSigner`, `ComputeProof`/`ProofVerifier`,
+//!   `NonceStore`, each with an in-memory reference implementation.
+
+pub mod address;
+pub mod crypto;
+pub mod encoding;
+mod error;
+pub mod json;
+pub mod traits;
+pub mod types;
+
+pub use error::{Error, Result};
+
+pub use cid::Cid;
+/// The `fvm_shared` crate, re-exported so integrators use the same version.
+pub use fvm_shared as shared;
+pub use fvm_shared::address::Address;
+pub use fvm_shared::clock::ChainEpoch;
+pub use fvm_shared::crypto::signature::{Signature, SignatureType};
+pub use fvm_shared::econ::TokenAmount;
+pub use fvm_shared::message::Message;
+pub use fvm_shared::sector::{PoStProof, RegisteredPoStProof, RegisteredSealProof, SectorNumber};
