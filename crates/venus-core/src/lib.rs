@@ -15,10 +15,16 @@
 //! # fn main() -> venus_core::Result<()> {
 //! let key = PrivateKey::generate(SignatureType::Secp256k1);
 //! let msg = Message {
+//!     version: 0,
 //!     from: key.address()?,
 //!     to: venus_core::address::parse("f01000")?,
+//!     sequence: 0,
+//!     value: venus_core::TokenAmount::from_atto(1),
+//!     method_num: 0,
+//!     params: Default::default(),
 //!     gas_limit: 1_000_000,
-//!     ..Message::default()
+//!     gas_fee_cap: venus_core::TokenAmount::from_atto(100_000),
+//!     gas_premium: venus_core::TokenAmount::from_atto(1_000),
 //! };
 //! let cid = venus_core::types::message_cid(&msg)?;
 //! let signed = SignedMessage { signature: key.sign(&cid.to_bytes())?, message: msg };
