@@ -8,7 +8,7 @@
 pub enum Error {
     /// A Filecoin address string or byte form was malformed.
     #[error("invalid address: {0}")]
-    Address(#[from] fvm_shared::address::Error),
+    Address(fvm_shared::address::Error),
     /// DAG-CBOR could not be encoded or decoded.
     #[error("cbor: {0}")]
     Cbor(String),
@@ -17,7 +17,7 @@ pub enum Error {
     Json(String),
     /// A CID string or byte form was malformed.
     #[error("invalid cid: {0}")]
-    Cid(#[from] cid::Error),
+    Cid(cid::Error),
     /// A key, signature or proof had the wrong shape (length, curve point, type).
     #[error("malformed crypto input: {0}")]
     Crypto(String),
@@ -39,6 +39,20 @@ pub enum Error {
     /// A backend failed for its own reasons (I/O, network, remote error).
     #[error("backend: {0}")]
     Backend(String),
+}
+
+// The wrapped causes are part of the message, not a `source()`, so that
+// `{:#}` chains (anyhow, eyre) do not print them twice.
+impl From<fvm_shared::address::Error> for Error {
+    fn from(e: fvm_shared::address::Error) -> Self {
+        Error::Address(e)
+    }
+}
+
+impl From<cid::Error> for Error {
+    fn from(e: cid::Error) -> Self {
+        Error::Cid(e)
+    }
 }
 
 impl From<fvm_ipld_encoding::Error> for Error {
