@@ -134,27 +134,38 @@ pub trait MessageApi: Send + Sync {
     /// One message list per ticket quality, with no message in two lists and
     /// each sender's messages in one list (Venus's `MpoolSelects`).
     ///
-    /// The default selects for each quality in turn and drops, from later
-    /// lists, messages and senders already taken. Backends with a real
-    /// multi-winner selection should override it.
+    /// The default is [`select_disjoint`]. Backends with a real multi-winner
+    /// selection should override it.
     async fn select_messages_multi(
         &self,
         key: &TipSetKey,
         ticket_qualities: &[f64],
     ) -> Result<Vec<Vec<SignedMessage>>> {
-        let mut taken_senders: HashSet<Address> = HashSet::new();
-        let mut out = Vec::with_capacity(ticket_qualities.len());
-        for &q in ticket_qualities {
-            let picked = self.select_messages(key, q).await?;
-            let mine: Vec<SignedMessage> = picked
-                .into_iter()
-                .filter(|m| !taken_senders.contains(&m.message.from))
-                .collect();
-            taken_senders.extend(mine.iter().map(|m| m.message.from));
-            out.push(mine);
-        }
-        Ok(out)
+        select_disjoint(self, key, ticket_qualities).await
     }
+}
+
+/// Multi-winner selection from single selections: selects for each quality in
+/// turn and drops, from later lists, senders already taken (so no message
+/// appears twice and each sender's messages stay in one list). The default of
+/// [`MessageApi::select_messages_multi`], and a fallback for nodes without one.
+pub async fn select_disjoint<A: MessageApi + ?Sized>(
+    api: &A,
+    key: &TipSetKey,
+    ticket_qualities: &[f64],
+) -> Result<Vec<Vec<SignedMessage>>> {
+    let mut taken_senders: HashSet<Address> = HashSet::new();
+    let mut out = Vec::with_capacity(ticket_qualities.len());
+    for &q in ticket_qualities {
+        let picked = api.select_messages(key, q).await?;
+        let mine: Vec<SignedMessage> = picked
+            .into_iter()
+            .filter(|m| !taken_senders.contains(&m.message.from))
+            .collect();
+        taken_senders.extend(mine.iter().map(|m| m.message.from));
+        out.push(mine);
+    }
+    Ok(out)
 }
 
 /// Everything a pool needs from a node.

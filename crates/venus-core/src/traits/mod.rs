@@ -10,7 +10,9 @@ pub mod nonce;
 pub mod proof;
 pub mod signer;
 
-pub use chain::{BlockApi, ChainApi, ChainRead, HeadChangeStream, MessageApi, StateRead};
+pub use chain::{
+    select_disjoint, BlockApi, ChainApi, ChainRead, HeadChangeStream, MessageApi, StateRead,
+};
 pub use chain_memory::MemoryChain;
 pub use nonce::{MemoryNonceStore, NonceStore};
 pub use proof::{ComputeProof, DigestProver, ProofVerifier};

@@ -1,0 +1,180 @@
+//! Where a client connects: Lotus API-info strings and plain URLs.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::Error;
+
+/// A node's RPC endpoint and the token to present.
+///
+/// Parses Lotus API-info strings (`TOKEN:/ip4/127.0.0.1/tcp/1234/http`, the
+/// form of `FULLNODE_API_INFO`; `/ws` for WebSocket; `/dns/host/…`, `/ip6/…`;
+/// the token is optional) and plain URLs (`http://…`, `ws://…`, with
+/// `/rpc/v1` added when the URL has no path).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// `http(s)://…` or `ws(s)://…`.
+    pub url: String,
+    /// The bearer token, if any.
+    pub token: Option<String>,
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let token = self.token.as_ref().map(|_| "<token>");
+        f.debug_struct("Endpoint")
+            .field("url", &self.url)
+            .field("token", &token)
+            .finish()
+    }
+}
+
+impl Endpoint {
+    /// An endpoint from a URL and an optional token.
+    pub fn new(url: impl Into<String>, token: Option<String>) -> Self {
+        Endpoint {
+            url: url.into(),
+            token,
+        }
+    }
+
+    /// Whether the URL is a WebSocket one.
+    pub fn is_ws(&self) -> bool {
+        self.url.starts_with("ws://") || self.url.starts_with("wss://")
+    }
+
+    /// The same endpoint over WebSocket (`http` → `ws`).
+    pub fn to_ws(&self) -> Self {
+        let url = if let Some(rest) = self.url.strip_prefix("http://") {
+            format!("ws://{rest}")
+        } else if let Some(rest) = self.url.strip_prefix("https://") {
+            format!("wss://{rest}")
+        } else {
+            self.url.clone()
+        };
+        Endpoint {
+            url,
+            token: self.token.clone(),
+        }
+    }
+
+    /// The API-info string Lotus's clients and `RemoteBackend` accept.
+    pub fn to_api_info(&self) -> Result<String, Error> {
+        let parsed = url::Url::parse(&self.url).map_err(|e| Error::Endpoint(e.to_string()))?;
+        let host = parsed
+            .host()
+            .ok_or_else(|| Error::Endpoint("URL has no host".into()))?;
+        let port = parsed
+            .port_or_known_default()
+            .ok_or_else(|| Error::Endpoint("URL has no port".into()))?;
+        let proto = match host {
+            url::Host::Ipv4(_) => "ip4",
+            url::Host::Ipv6(_) => "ip6",
+            url::Host::Domain(_) => "dns",
+        };
+        let host = host.to_string().trim_matches(['[', ']']).to_string();
+        let ma = format!("/{proto}/{host}/tcp/{port}/{}", parsed.scheme());
+        Ok(match &self.token {
+            Some(t) => format!("{t}:{ma}"),
+            None => ma,
+        })
+    }
+}
+
+fn from_multiaddr(ma: &str) -> Result<String, Error> {
+    let parts: Vec<&str> = ma.trim_start_matches('/').split('/').collect();
+    let bad = || {
+        Error::Endpoint(format!(
+            "unsupported multiaddr {ma:?}; expected /ip4|ip6|dns/HOST/tcp/PORT[/http|ws]"
+        ))
+    };
+    if parts.len() < 4 || parts[2] != "tcp" {
+        return Err(bad());
+    }
+    let host = match parts[0] {
+        "ip4" | "dns" | "dns4" | "dns6" => parts[1].to_string(),
+        "ip6" => format!("[{}]", parts[1]),
+        _ => return Err(bad()),
+    };
+    let port: u16 = parts[3].parse().map_err(|_| bad())?;
+    let scheme = match parts.get(4).copied() {
+        None | Some("http") => "http",
+        Some("https") => "https",
+        Some("ws") => "ws",
+        Some("wss") => "wss",
+        Some(_) => return Err(bad()),
+    };
+    Ok(format!("{scheme}://{host}:{port}/rpc/v1"))
+}
+
+impl FromStr for Endpoint {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let s = s.trim();
+        if s.contains("://") {
+            let mut url = url::Url::parse(s).map_err(|e| Error::Endpoint(format!("{s:?}: {e}")))?;
+            if !matches!(url.scheme(), "http" | "https" | "ws" | "wss") {
+                return Err(Error::Endpoint(format!("unsupported scheme in {s:?}")));
+            }
+            if url.path().is_empty() || url.path() == "/" {
+                url.set_path("/rpc/v1");
+            }
+            return Ok(Endpoint {
+                url: url.to_string(),
+                token: None,
+            });
+        }
+        if s.starts_with('/') {
+            return Ok(Endpoint {
+                url: from_multiaddr(s)?,
+                token: None,
+            });
+        }
+        let (token, ma) = s
+            .split_once(':')
+            .filter(|(_, ma)| ma.starts_with('/'))
+            .ok_or_else(|| {
+                Error::Endpoint(format!("{s:?} is neither TOKEN:/multiaddr nor a URL"))
+            })?;
+        Ok(Endpoint {
+            url: from_multiaddr(ma)?,
+            token: Some(token.to_string()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lotus_api_info_and_urls() {
+        let e: Endpoint = "abc.def:/ip4/127.0.0.1/tcp/1234/http"
+            .parse()
+            .expect("api info");
+        assert_eq!(e.url, "http://127.0.0.1:1234/rpc/v1");
+        assert_eq!(e.token.as_deref(), Some("abc.def"));
+        assert_eq!(
+            e.to_api_info().expect("back"),
+            "abc.def:/ip4/127.0.0.1/tcp/1234/http"
+        );
+        let w: Endpoint = "/ip6/::1/tcp/2345/ws".parse().expect("ws");
+        assert_eq!(w.url, "ws://[::1]:2345/rpc/v1");
+        assert!(w.is_ws());
+        let d: Endpoint = "t:/dns/node.example/tcp/443/wss".parse().expect("dns");
+        assert_eq!(d.url, "wss://node.example:443/rpc/v1");
+        let u: Endpoint = "http://127.0.0.1:9/".parse().expect("url");
+        assert_eq!(u.url, "http://127.0.0.1:9/rpc/v1");
+        assert_eq!(u.to_ws().url, "ws://127.0.0.1:9/rpc/v1");
+        for bad in [
+            "",
+            "token",
+            "tok:/ip4/1.2.3.4/udp/1",
+            "ftp://x",
+            "t:/ip4/1.2.3.4/tcp/99999/http",
+            "/ip4/1.1.1.1/tcp/1/quic",
+        ] {
+            assert!(bad.parse::<Endpoint>().is_err(), "{bad}");
+        }
+    }
+}

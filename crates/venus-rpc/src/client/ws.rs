@@ -1,0 +1,251 @@
+//! The WebSocket transport: one background task owns the socket and reconnects.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::{response_result, ClientConfig, Endpoint};
+use crate::wire::{CANCEL, CH_CLOSE, CH_VAL};
+use crate::{codes, Error, Result, RpcError};
+
+type Reply = oneshot::Sender<Result<Value>>;
+
+enum Cmd {
+    Call {
+        id: u64,
+        text: String,
+        reply: Reply,
+        chan: Option<mpsc::Sender<Value>>,
+    },
+    Send(String),
+}
+
+pub(crate) struct WsTransport {
+    cmds: mpsc::Sender<Cmd>,
+    next_id: Arc<AtomicU64>,
+}
+
+/// Sends `xrpc.cancel` for a channel's request when dropped.
+pub(crate) struct CancelOnDrop {
+    cmds: mpsc::Sender<Cmd>,
+    id: u64,
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        let text = json!({"jsonrpc": "2.0", "method": CANCEL, "params": [self.id]}).to_string();
+        let _ = self.cmds.try_send(Cmd::Send(text));
+    }
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn open(endpoint: &Endpoint) -> Result<Socket> {
+    let mut req = endpoint
+        .url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| Error::Endpoint(e.to_string()))?;
+    if let Some(t) = &endpoint.token {
+        let v = format!("Bearer {t}")
+            .parse()
+            .map_err(|_| Error::Endpoint("token is not a valid header value".into()))?;
+        req.headers_mut().insert("authorization", v);
+    }
+    match tokio_tungstenite::connect_async(req).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) if resp.status() == 401 => {
+            Err(Error::Unauthorized(
+                String::from_utf8_lossy(resp.body().as_deref().unwrap_or_default()).into_owned(),
+            ))
+        }
+        Err(e) => Err(Error::Transport(format!(
+            "websocket connect to {}: {e}",
+            endpoint.url
+        ))),
+    }
+}
+
+impl WsTransport {
+    pub(crate) async fn connect(endpoint: Endpoint, config: ClientConfig) -> Result<Self> {
+        // The first connection is made here so that a wrong address or token fails now.
+        let socket = open(&endpoint).await?;
+        let (cmds, rx) = mpsc::channel(256);
+        tokio::spawn(run(socket, rx, endpoint, config));
+        Ok(WsTransport {
+            cmds,
+            next_id: Arc::new(AtomicU64::new(1)),
+        })
+    }
+
+    async fn request(
+        &self,
+        method: &str,
+        params: Value,
+        chan: Option<mpsc::Sender<Value>>,
+    ) -> Result<(u64, Value)> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let text =
+            json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string();
+        let (reply, rx) = oneshot::channel();
+        self.cmds
+            .send(Cmd::Call {
+                id,
+                text,
+                reply,
+                chan,
+            })
+            .await
+            .map_err(|_| Error::Transport("client closed".into()))?;
+        let v = rx
+            .await
+            .map_err(|_| Error::Transport("connection task ended".into()))??;
+        Ok((id, v))
+    }
+
+    pub(crate) async fn call(&self, method: &str, params: Value) -> Result<Value> {
+        self.request(method, params, None).await.map(|(_, v)| v)
+    }
+
+    pub(crate) async fn subscribe(
+        &self,
+        method: &str,
+        params: Value,
+        buffer: usize,
+    ) -> Result<(mpsc::Receiver<Value>, CancelOnDrop)> {
+        let (tx, rx) = mpsc::channel(buffer.max(1));
+        let (id, _chan_id) = self.request(method, params, Some(tx)).await?;
+        Ok((
+            rx,
+            CancelOnDrop {
+                cmds: self.cmds.clone(),
+                id,
+            },
+        ))
+    }
+}
+
+struct Channel {
+    request_id: u64,
+    tx: mpsc::Sender<Value>,
+}
+
+/// Owns the socket; on a drop, fails what is in flight, ends the channels and reconnects.
+async fn run(
+    mut socket: Socket,
+    mut cmds: mpsc::Receiver<Cmd>,
+    endpoint: Endpoint,
+    config: ClientConfig,
+) {
+    loop {
+        let mut pending: HashMap<u64, (Reply, Option<mpsc::Sender<Value>>)> = HashMap::new();
+        let mut chans: HashMap<u64, Channel> = HashMap::new();
+        loop {
+            tokio::select! {
+                cmd = cmds.recv() => {
+                    let Some(cmd) = cmd else { let _ = socket.close(None).await; return };
+                    let text = match cmd {
+                        Cmd::Call { id, text, reply, chan } => { pending.insert(id, (reply, chan)); text }
+                        Cmd::Send(text) => text,
+                    };
+                    if socket.send(Message::Text(text.into())).await.is_err() { break; }
+                }
+                msg = socket.next() => {
+                    let text = match msg {
+                        Some(Ok(Message::Text(t))) => t.to_string(),
+                        Some(Ok(Message::Binary(b))) => String::from_utf8_lossy(&b).into_owned(),
+                        Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                        Some(Ok(_)) => continue,
+                    };
+                    let Ok(frame) = serde_json::from_str::<Value>(&text) else {
+                        tracing::warn!(target: "venus::rpc", "server sent invalid JSON");
+                        continue;
+                    };
+                    if let Some(cancel) = on_frame(frame, &mut pending, &mut chans) {
+                        let _ = socket.send(Message::Text(cancel.into())).await;
+                    }
+                }
+            }
+        }
+        // Connection lost.
+        for (_, (reply, _)) in pending.drain() {
+            let _ = reply.send(Err(Error::Rpc(RpcError::new(
+                codes::CONNECTION_CLOSED,
+                "websocket connection closed",
+            ))));
+        }
+        chans.clear();
+        let mut delay = config.backoff;
+        socket = loop {
+            if cmds.is_closed() {
+                return;
+            }
+            tokio::time::sleep(delay).await;
+            match open(&endpoint).await {
+                Ok(s) => break s,
+                Err(e) => {
+                    tracing::debug!(target: "venus::rpc", error = %e, "websocket reconnect failed");
+                    delay = (delay * 2).min(std::time::Duration::from_secs(30));
+                }
+            }
+        };
+        tracing::info!(target: "venus::rpc", url = %endpoint.url, "websocket reconnected; subscriptions must be re-made");
+    }
+}
+
+/// Handles one frame from the server; returns an `xrpc.cancel` to send if a channel had to be cut.
+fn on_frame(
+    frame: Value,
+    pending: &mut HashMap<u64, (Reply, Option<mpsc::Sender<Value>>)>,
+    chans: &mut HashMap<u64, Channel>,
+) -> Option<String> {
+    let chan_id = || frame["params"][0].as_u64();
+    match frame["method"].as_str() {
+        Some(CH_VAL) => {
+            let id = chan_id()?;
+            let ch = chans.get(&id)?;
+            if ch.tx.try_send(frame["params"][1].clone()).is_err() {
+                // Full (consumer too slow) or dropped: stop the channel.
+                let req = ch.request_id;
+                chans.remove(&id);
+                tracing::warn!(target: "venus::rpc", chan = id, "closing subscription: consumer too slow or gone");
+                return Some(
+                    json!({"jsonrpc": "2.0", "method": CANCEL, "params": [req]}).to_string(),
+                );
+            }
+            None
+        }
+        Some(CH_CLOSE) => {
+            chans.remove(&chan_id()?);
+            None
+        }
+        Some(_) => None,
+        None => {
+            let id = frame["id"].as_u64()?;
+            let (reply, chan) = pending.remove(&id)?;
+            let result = response_result(frame);
+            if let (Ok(v), Some(tx)) = (&result, chan) {
+                match v.as_u64() {
+                    Some(c) => {
+                        chans.insert(c, Channel { request_id: id, tx });
+                    }
+                    None => {
+                        let _ = reply.send(Err(Error::Decode(format!(
+                            "channel id {v} is not a number"
+                        ))));
+                        return None;
+                    }
+                }
+            }
+            let _ = reply.send(result);
+            None
+        }
+    }
+}

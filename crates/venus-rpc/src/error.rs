@@ -1,0 +1,112 @@
+//! Errors: the JSON-RPC error object on the wire, and the crate's error enum.
+
+use serde::{Deserialize, Serialize};
+
+/// JSON-RPC error codes, as go-jsonrpc (and so Lotus) uses them.
+pub mod codes {
+    /// The request was not valid JSON.
+    pub const PARSE_ERROR: i64 = -32700;
+    /// The JSON was not a valid request (or was too large).
+    pub const INVALID_REQUEST: i64 = -32600;
+    /// No such method.
+    pub const METHOD_NOT_FOUND: i64 = -32601;
+    /// Wrong number or type of params.
+    pub const INVALID_PARAMS: i64 = -32602;
+    /// The server failed for its own reasons.
+    pub const INTERNAL_ERROR: i64 = -32603;
+    /// A method returned an error (go-jsonrpc's default code for method errors).
+    pub const METHOD_ERROR: i64 = 1;
+    /// The WebSocket connection closed while the call was in flight (go-jsonrpc's `eTempWSError`).
+    pub const CONNECTION_CLOSED: i64 = -1111111;
+}
+
+/// A JSON-RPC error object: `{"code", "message", "data"?}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[error("rpc error {code}: {message}")]
+pub struct RpcError {
+    /// The error code (see [`codes`]).
+    pub code: i64,
+    /// What went wrong, for an operator.
+    pub message: String,
+    /// Optional structured detail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Value>,
+}
+
+impl RpcError {
+    /// An error with a code and message.
+    pub fn new(code: i64, message: impl Into<String>) -> Self {
+        RpcError {
+            code,
+            message: message.into(),
+            data: None,
+        }
+    }
+
+    /// A method's own failure (code 1, as go-jsonrpc reports method errors).
+    pub fn method(message: impl std::fmt::Display) -> Self {
+        Self::new(codes::METHOD_ERROR, message.to_string())
+    }
+
+    /// Bad params.
+    pub fn invalid_params(message: impl std::fmt::Display) -> Self {
+        Self::new(codes::INVALID_PARAMS, message.to_string())
+    }
+}
+
+impl From<venus_core::Error> for RpcError {
+    fn from(e: venus_core::Error) -> Self {
+        RpcError::method(e)
+    }
+}
+
+/// Errors of the client and server.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The remote answered with a JSON-RPC error.
+    #[error(transparent)]
+    Rpc(#[from] RpcError),
+    /// The connection failed or dropped (retryable for idempotent calls).
+    #[error("transport: {0}")]
+    Transport(String),
+    /// No answer within the client's timeout.
+    #[error("timed out after {0:?}")]
+    Timeout(std::time::Duration),
+    /// The server refused the token (HTTP 401).
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// A value could not be encoded or decoded.
+    #[error("decode: {0}")]
+    Decode(String),
+    /// A bad API-info string or URL.
+    #[error("invalid endpoint: {0}")]
+    Endpoint(String),
+    /// The operation needs a WebSocket connection.
+    #[error("{0} needs a WebSocket connection (ws:// or an API-info ending in /ws)")]
+    NeedsWebSocket(&'static str),
+    /// Binding or serving failed.
+    #[error("server: {0}")]
+    Server(String),
+}
+
+impl Error {
+    /// Whether retrying the same idempotent call may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::Transport(_) | Error::Timeout(_))
+            || matches!(self, Error::Rpc(e) if e.code == codes::CONNECTION_CLOSED)
+    }
+}
+
+impl From<Error> for venus_core::Error {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Rpc(r) if r.code == codes::METHOD_ERROR && r.message.contains("not found") => {
+                venus_core::Error::NotFound(r.message)
+            }
+            other => venus_core::Error::Backend(other.to_string()),
+        }
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

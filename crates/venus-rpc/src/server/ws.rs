@@ -1,0 +1,213 @@
+//! WebSocket connections: calls, batches, and go-jsonrpc channels.
+//!
+//! Each connection has one writer task fed by a bounded queue. Responses
+//! wait for room in the queue (back-pressure on the reader); channel values
+//! do not: when a client stops reading and the queue fills, the channel is
+//! closed with a logged reason instead of buffering without bound.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use futures::stream::BoxStream;
+use futures::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use super::dispatch::{dispatch_batch, dispatch_one, parse, Reply};
+use super::ServerState;
+use crate::wire::{notification, OutResponse, CANCEL, CH_CLOSE, CH_VAL};
+use crate::{codes, Claims, RpcError};
+
+pub(crate) async fn upgrade(
+    State(s): State<Arc<ServerState>>,
+    headers: HeaderMap,
+    uri: Uri,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let claims = match s.authenticate(&headers, &uri).await {
+        Ok(c) => c,
+        Err(e) => return (StatusCode::UNAUTHORIZED, e.to_string()).into_response(),
+    };
+    // Frames above the limit get an error reply; far larger ones close the connection.
+    let max = s.config.max_request_bytes.saturating_mul(2);
+    ws.max_message_size(max)
+        .on_upgrade(move |socket| Connection::run(socket, s, claims))
+}
+
+struct Connection {
+    state: Arc<ServerState>,
+    claims: Claims,
+    out: mpsc::Sender<Message>,
+    /// Calls and channels in progress, by request id, for `xrpc.cancel`.
+    handling: Mutex<HashMap<String, CancellationToken>>,
+    next_chan: AtomicU64,
+    cancel: CancellationToken,
+}
+
+impl Connection {
+    async fn run(socket: WebSocket, state: Arc<ServerState>, claims: Claims) {
+        let (mut sink, mut incoming) = socket.split();
+        let (out, mut out_rx) = mpsc::channel::<Message>(state.config.ws_send_queue.max(1));
+        let cancel = state.shutdown.child_token();
+        let in_flight = Arc::new(Semaphore::new(state.config.max_in_flight_per_conn.max(1)));
+        let conn = Arc::new(Connection {
+            state,
+            claims,
+            out,
+            handling: Mutex::default(),
+            next_chan: AtomicU64::new(0),
+            cancel: cancel.clone(),
+        });
+
+        let writer = tokio::spawn(async move {
+            while let Some(m) = out_rx.recv().await {
+                if sink.send(m).await.is_err() {
+                    break;
+                }
+            }
+            let _ = sink.close().await;
+        });
+
+        loop {
+            let msg = tokio::select! {
+                _ = cancel.cancelled() => break,
+                m = incoming.next() => m,
+            };
+            let bytes = match msg {
+                Some(Ok(Message::Text(t))) => Vec::from(t.as_str()),
+                Some(Ok(Message::Binary(b))) => b.to_vec(),
+                Some(Ok(Message::Close(_))) | None => break,
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => {
+                    tracing::debug!(target: "venus::rpc", error = %e, "websocket read failed");
+                    break;
+                }
+            };
+            let Ok(permit) = in_flight.clone().acquire_owned().await else {
+                break;
+            };
+            let conn = conn.clone();
+            tokio::spawn(async move {
+                conn.handle(bytes, permit).await;
+            });
+        }
+        // Ends every call and channel of this connection.
+        cancel.cancel();
+        drop(conn);
+        let _ = writer.await;
+    }
+
+    async fn send(&self, text: String) {
+        let _ = self.out.send(Message::Text(text.into())).await;
+    }
+
+    async fn handle(self: Arc<Self>, bytes: Vec<u8>, permit: tokio::sync::OwnedSemaphorePermit) {
+        let limit = self.state.config.max_request_bytes;
+        if bytes.len() > limit {
+            let err = RpcError::new(
+                codes::INVALID_REQUEST,
+                format!("request exceeds the {limit}-byte limit"),
+            );
+            return self
+                .send(OutResponse::err(Value::Null, err).to_value().to_string())
+                .await;
+        }
+        let frame = match parse(&bytes) {
+            Ok(v) => v,
+            Err(resp) => return self.send(resp.to_string()).await,
+        };
+        let frame = match frame {
+            Value::Array(items) => {
+                let out = dispatch_batch(
+                    &self.state.module,
+                    &self.claims,
+                    items,
+                    self.state.config.max_in_flight_per_conn,
+                )
+                .await;
+                if let Some(v) = out {
+                    self.send(v.to_string()).await;
+                }
+                return;
+            }
+            other => other,
+        };
+        if frame.get("method").and_then(Value::as_str) == Some(CANCEL) {
+            let key = frame
+                .get("params")
+                .and_then(|p| p.get(0))
+                .map(Value::to_string);
+            if let Some(token) = key.and_then(|k| self.lock().remove(&k)) {
+                token.cancel();
+            }
+            return;
+        }
+        let id_key = frame
+            .get("id")
+            .filter(|v| !v.is_null())
+            .map(Value::to_string);
+        let token = self.cancel.child_token();
+        if let Some(k) = &id_key {
+            self.lock().insert(k.clone(), token.clone());
+        }
+        let reply = tokio::select! {
+            r = dispatch_one(&self.state.module, &self.claims, frame, true) => r,
+            _ = token.cancelled() => Reply::Nothing,
+        };
+        match reply {
+            Reply::Response(r) => self.send(r.to_value().to_string()).await,
+            Reply::Nothing => {}
+            Reply::Channel { id, stream } => {
+                let chan = self.next_chan.fetch_add(1, Ordering::Relaxed) + 1;
+                self.send(OutResponse::ok(id, json!(chan)).to_value().to_string())
+                    .await;
+                // A channel lives on without holding a call slot.
+                drop(permit);
+                self.clone().forward(chan, stream, token).await;
+            }
+        }
+        if let Some(k) = id_key {
+            self.lock().remove(&k);
+        }
+    }
+
+    async fn forward(
+        self: Arc<Self>,
+        chan: u64,
+        mut stream: BoxStream<'static, Value>,
+        token: CancellationToken,
+    ) {
+        loop {
+            let item = tokio::select! {
+                _ = token.cancelled() => break,
+                item = stream.next() => item,
+            };
+            let Some(item) = item else { break };
+            let msg = Message::Text(notification(CH_VAL, json!([chan, item])).into());
+            match self.out.try_send(msg) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    tracing::warn!(target: "venus::rpc", chan, queue = self.state.config.ws_send_queue, "closing channel: the client is not reading fast enough");
+                    break;
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => return,
+            }
+        }
+        drop(stream);
+        let close = Message::Text(notification(CH_CLOSE, json!([chan])).into());
+        tokio::select! {
+            _ = self.out.send(close) => {}
+            _ = self.cancel.cancelled() => {}
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, CancellationToken>> {
+        self.handling.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
