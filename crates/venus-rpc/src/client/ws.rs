@@ -184,10 +184,21 @@ async fn run(
         chans.clear();
         let mut delay = config.backoff;
         socket = loop {
-            if cmds.is_closed() {
-                return;
+            // While disconnected, calls fail at once (transiently) instead of waiting out their timeout.
+            let sleep = tokio::time::sleep(delay);
+            tokio::pin!(sleep);
+            loop {
+                tokio::select! {
+                    _ = &mut sleep => break,
+                    cmd = cmds.recv() => match cmd {
+                        None => return,
+                        Some(Cmd::Call { reply, .. }) => {
+                            let _ = reply.send(Err(Error::Rpc(RpcError::new(codes::CONNECTION_CLOSED, "websocket disconnected; reconnecting"))));
+                        }
+                        Some(Cmd::Send(_)) => {}
+                    },
+                }
             }
-            tokio::time::sleep(delay).await;
             match open(&endpoint).await {
                 Ok(s) => break s,
                 Err(e) => {

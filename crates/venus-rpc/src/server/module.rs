@@ -96,6 +96,28 @@ impl RpcModule {
         self
     }
 
+    /// Registers an untyped handler for `name`: params arrive as the JSON
+    /// array, and the returned JSON is the result. For proxies and test
+    /// doubles; prefer [`RpcModule::register`].
+    pub fn register_raw<F, Fut>(
+        &mut self,
+        name: &'static str,
+        perm: Permission,
+        handler: F,
+    ) -> &mut Self
+    where
+        F: Fn(Claims, Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Value, RpcError>> + Send + 'static,
+    {
+        let handler = Arc::new(handler);
+        let call: CallFn = Arc::new(move |params, claims| {
+            let handler = handler.clone();
+            async move { handler(claims, params).await }.boxed()
+        });
+        self.insert(name, perm, Kind::Call(call));
+        self
+    }
+
     fn insert(&mut self, name: &'static str, perm: Permission, kind: Kind) {
         self.methods.insert(name, Arc::new(Entry { perm, kind }));
     }

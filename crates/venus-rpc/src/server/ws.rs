@@ -34,8 +34,8 @@ pub(crate) async fn upgrade(
         Ok(c) => c,
         Err(e) => return (StatusCode::UNAUTHORIZED, e.to_string()).into_response(),
     };
-    // Frames above the limit get an error reply; far larger ones close the connection.
-    let max = s.config.max_request_bytes.saturating_mul(2);
+    // Frames above the limit get an error reply; ones over a further 1 MiB close the connection.
+    let max = s.config.max_request_bytes.saturating_add(1 << 20);
     ws.max_message_size(max)
         .on_upgrade(move |socket| Connection::run(socket, s, claims))
 }
