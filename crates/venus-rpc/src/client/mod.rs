@@ -26,8 +26,11 @@ pub struct ClientConfig {
     pub retries: u32,
     /// First retry delay, doubled each time (default 200 ms); also the WebSocket reconnect backoff.
     pub backoff: Duration,
-    /// Values buffered per subscription before the client cancels it as too slow (default 1024).
+    /// Values buffered per subscription (default 1024).
     pub channel_buffer: usize,
+    /// How long a full subscription buffer may stay full before the client
+    /// cancels the subscription as too slow (default 5 s).
+    pub channel_grace: Duration,
 }
 
 impl Default for ClientConfig {
@@ -37,6 +40,7 @@ impl Default for ClientConfig {
             retries: 3,
             backoff: Duration::from_millis(200),
             channel_buffer: 1024,
+            channel_grace: Duration::from_secs(5),
         }
     }
 }

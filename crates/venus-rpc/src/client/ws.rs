@@ -168,7 +168,7 @@ async fn run(
                         tracing::warn!(target: "venus::rpc", "server sent invalid JSON");
                         continue;
                     };
-                    if let Some(cancel) = on_frame(frame, &mut pending, &mut chans) {
+                    if let Some(cancel) = on_frame(frame, &mut pending, &mut chans, config.channel_grace).await {
                         let _ = socket.send(Message::Text(cancel.into())).await;
                     }
                 }
@@ -212,17 +212,30 @@ async fn run(
 }
 
 /// Handles one frame from the server; returns an `xrpc.cancel` to send if a channel had to be cut.
-fn on_frame(
+async fn on_frame(
     frame: Value,
     pending: &mut HashMap<u64, (Reply, Option<mpsc::Sender<Value>>)>,
     chans: &mut HashMap<u64, Channel>,
+    grace: std::time::Duration,
 ) -> Option<String> {
     let chan_id = || frame["params"][0].as_u64();
     match frame["method"].as_str() {
         Some(CH_VAL) => {
             let id = chan_id()?;
             let ch = chans.get(&id)?;
-            if ch.tx.try_send(frame["params"][1].clone()).is_err() {
+            // A full buffer holds the reader (and so, through TCP, the server) for
+            // up to `grace` before the subscription is judged too slow.
+            let value = frame["params"][1].clone();
+            let delivered = match ch.tx.try_send(value) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(v)) => {
+                    tokio::time::timeout(grace, ch.tx.send(v))
+                        .await
+                        .is_ok_and(|r| r.is_ok())
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            };
+            if !delivered {
                 // Full (consumer too slow) or dropped: stop the channel.
                 let req = ch.request_id;
                 chans.remove(&id);

@@ -26,8 +26,12 @@ pub struct ServerConfig {
     /// Calls one connection may have in flight at once (default 64); a batch counts once
     /// and runs this many of its calls concurrently.
     pub max_in_flight_per_conn: usize,
-    /// Messages queued for one WebSocket client before its channels are cut as too slow (default 1024).
+    /// Messages queued for one WebSocket client (default 1024). Memory per
+    /// connection is bounded by this queue and the socket buffers.
     pub ws_send_queue: usize,
+    /// How long a channel may wait on a full queue before it is closed as
+    /// too slow, with a logged reason (default 5 s).
+    pub slow_consumer_grace: std::time::Duration,
 }
 
 impl Default for ServerConfig {
@@ -36,6 +40,7 @@ impl Default for ServerConfig {
             max_request_bytes: 16 << 20,
             max_in_flight_per_conn: 64,
             ws_send_queue: 1024,
+            slow_consumer_grace: std::time::Duration::from_secs(5),
         }
     }
 }

@@ -1,9 +1,10 @@
 //! WebSocket connections: calls, batches, and go-jsonrpc channels.
 //!
 //! Each connection has one writer task fed by a bounded queue. Responses
-//! wait for room in the queue (back-pressure on the reader); channel values
-//! do not: when a client stops reading and the queue fills, the channel is
-//! closed with a logged reason instead of buffering without bound.
+//! wait for room in the queue (back-pressure on the reader). Channel values
+//! wait at most `slow_consumer_grace`: when a client stops reading for that
+//! long, the channel is closed with a logged reason instead of buffering
+//! without bound.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -190,13 +191,14 @@ impl Connection {
             };
             let Some(item) = item else { break };
             let msg = Message::Text(notification(CH_VAL, json!([chan, item])).into());
-            match self.out.try_send(msg) {
+            let grace = self.state.config.slow_consumer_grace;
+            match self.out.send_timeout(msg, grace).await {
                 Ok(()) => {}
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    tracing::warn!(target: "venus::rpc", chan, queue = self.state.config.ws_send_queue, "closing channel: the client is not reading fast enough");
+                Err(mpsc::error::SendTimeoutError::Timeout(_)) => {
+                    tracing::warn!(target: "venus::rpc", chan, queue = self.state.config.ws_send_queue, ?grace, "closing channel: the client is not reading");
                     break;
                 }
-                Err(mpsc::error::TrySendError::Closed(_)) => return,
+                Err(mpsc::error::SendTimeoutError::Closed(_)) => return,
             }
         }
         drop(stream);

@@ -13,11 +13,12 @@ use crate::*;
 async fn values_arrive_in_order_and_the_server_closes() {
     let server = start(ServerConfig::default()).await;
     let c = client(&server.ws_url(), None).await;
-    let sub = c.subscribe::<Count>((1000,)).await.expect("subscribe");
+    let sub = c.subscribe::<Count>((20_000,)).await.expect("subscribe");
     let got: Vec<u64> = sub.map(|v| v.expect("decodes")).collect().await;
+    // A burst larger than both queues (1024) arrives whole: full queues wait, within the grace.
     assert_eq!(
         got,
-        (0..1000).collect::<Vec<_>>(),
+        (0..20_000).collect::<Vec<_>>(),
         "all values, in order, then the end"
     );
 
@@ -83,12 +84,14 @@ async fn dropping_a_subscription_cancels_it_on_the_server() {
 async fn a_slow_consumer_is_cut_without_unbounded_buffering() {
     let config = ServerConfig {
         ws_send_queue: 16,
+        slow_consumer_grace: Duration::from_millis(300),
         ..ServerConfig::default()
     };
     let server = start(config).await;
     let mut ws = RawWs::open(&server.ws_url()).await;
-    // An endless channel the client does not read for a while.
-    ws.send(&call(1, "Test.Count", json!([u64::MAX]))).await;
+    // An endless channel of 64 KiB values the client does not read for a
+    // while: the socket buffers fill within a few hundred values.
+    ws.send(&call(1, "Test.Blobs", json!([64 << 10]))).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let resp = ws.recv().await;
     let chan = resp["result"].as_u64().expect("channel id");
@@ -96,7 +99,13 @@ async fn a_slow_consumer_is_cut_without_unbounded_buffering() {
     loop {
         let f = ws.recv().await;
         match f["method"].as_str() {
-            Some("xrpc.ch.val") => values += 1,
+            Some("xrpc.ch.val") => {
+                values += 1;
+                assert!(
+                    values < 10_000,
+                    "{values} values and no close: the stalled channel was never cut"
+                );
+            }
             Some("xrpc.ch.close") => {
                 assert_eq!(f["params"], json!([chan]));
                 break;

@@ -26,6 +26,7 @@ rpc_method! { pub AdminOp = "Test.Admin", admin, NoParams => String }
 rpc_method! { pub WhoAmI = "Test.WhoAmI", read, NoParams => Option<String> }
 channel_method! { pub Count = "Test.Count", read, (u64,) => u64 }
 channel_method! { pub Forever = "Test.Forever", read, NoParams => u64 }
+channel_method! { pub Blobs = "Test.Blobs", read, (usize,) => String }
 
 /// Counts `Forever` streams alive, to see cancellation reach the server.
 pub static FOREVER_ALIVE: AtomicUsize = AtomicUsize::new(0);
@@ -52,6 +53,10 @@ pub fn test_module() -> RpcModule {
     m.register::<AdminOp, _, _>(|_, _| async { Ok("administered".to_string()) });
     m.register::<WhoAmI, _, _>(|claims, _| async move { Ok(claims.name) });
     m.register_channel::<Count, _, _, _>(|_, (n,)| async move { Ok(futures::stream::iter(0..n)) });
+    m.register_channel::<Blobs, _, _, _>(|_, (size,)| async move {
+        let blob = "x".repeat(size.min(1 << 20));
+        Ok(futures::stream::repeat(blob))
+    });
     m.register_channel::<Forever, _, _, _>(|_, _| async move {
         FOREVER_ALIVE.fetch_add(1, Ordering::SeqCst);
         let alive = Alive;

@@ -1,0 +1,91 @@
+//! JSON-RPC on loopback: a trivial call over HTTP and WebSocket (with p50/p99
+//! latency printed after each group), and channel values to one subscriber.
+
+#![allow(missing_docs)] // criterion_group! generates undocumented pub fns.
+
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use futures::StreamExt;
+use tokio::runtime::Runtime;
+use venus_rpc::{
+    channel_method, rpc_method, ClientConfig, Endpoint, RpcClient, RpcModule, RpcServer,
+    ServerHandle,
+};
+
+rpc_method! { pub Ping = "Bench.Ping", read, (u64,) => u64 }
+channel_method! { pub Count = "Bench.Count", read, (u64,) => u64 }
+
+fn server(rt: &Runtime) -> ServerHandle {
+    let mut m = RpcModule::new();
+    m.register::<Ping, _, _>(|_, (x,)| async move { Ok(x) });
+    m.register_channel::<Count, _, _, _>(|_, (n,)| async move { Ok(futures::stream::iter(0..n)) });
+    rt.block_on(
+        RpcServer::builder(m)
+            .build()
+            .start("127.0.0.1:0".parse().expect("addr")),
+    )
+    .expect("server")
+}
+
+fn client(rt: &Runtime, url: String) -> RpcClient {
+    rt.block_on(RpcClient::connect_with(
+        Endpoint::new(url, None),
+        ClientConfig::default(),
+    ))
+    .expect("client")
+}
+
+fn percentiles(rt: &Runtime, c: &RpcClient, label: &str) {
+    let mut lat: Vec<Duration> = (0..2000u64)
+        .map(|i| {
+            let t = Instant::now();
+            rt.block_on(c.call::<Ping>((i,))).expect("ping");
+            t.elapsed()
+        })
+        .collect();
+    lat.sort_unstable();
+    println!(
+        "{label}: p50 {:?}, p99 {:?} over 2000 calls",
+        lat[lat.len() / 2],
+        lat[lat.len() * 99 / 100]
+    );
+}
+
+fn calls(cr: &mut Criterion) {
+    let rt = Runtime::new().expect("runtime");
+    let srv = server(&rt);
+    let mut g = cr.benchmark_group("rpc trivial call (loopback)");
+    g.throughput(Throughput::Elements(1));
+    for (label, url) in [("http", srv.http_url()), ("websocket", srv.ws_url())] {
+        let c = client(&rt, url);
+        g.bench_function(label, |b| {
+            b.iter(|| rt.block_on(c.call::<Ping>((7,))).expect("ping"))
+        });
+        percentiles(&rt, &c, label);
+    }
+    g.finish();
+    rt.block_on(srv.stop());
+}
+
+fn channel(cr: &mut Criterion) {
+    let rt = Runtime::new().expect("runtime");
+    let srv = server(&rt);
+    let c = client(&rt, srv.ws_url());
+    const N: u64 = 10_000;
+    let mut g = cr.benchmark_group("rpc channel values to one subscriber");
+    g.throughput(Throughput::Elements(N));
+    g.bench_function("10k values", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let sub = c.subscribe::<Count>((N,)).await.expect("subscribe");
+                assert_eq!(sub.count().await as u64, N);
+            })
+        })
+    });
+    g.finish();
+    rt.block_on(srv.stop());
+}
+
+criterion_group!(benches, calls, channel);
+criterion_main!(benches);
