@@ -1,0 +1,63 @@
+//! The one error type of `venus-wallet-lib`.
+
+/// Wallet errors. Each says what an operator can do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum WalletError {
+    /// The wallet is locked; unlock it with the password first.
+    #[error("wallet is locked: unlock it first")]
+    Locked,
+    /// The password does not open the keystore.
+    #[error("wrong password")]
+    WrongPassword,
+    /// The wallet has no password yet; set one before adding keys.
+    #[error("no password set: set one first (venus-wallet set-password)")]
+    NoPassword,
+    /// A stored entry is damaged; other keys are unaffected.
+    #[error("corrupt keystore entry: {0}")]
+    Corrupt(String),
+    /// No key for this address.
+    #[error("no key for {0}")]
+    UnknownAddress(String),
+    /// The key already exists.
+    #[error("key {0} already exists")]
+    Duplicate(String),
+    /// The caller's policy does not allow this signature.
+    #[error("refused by policy: {0}")]
+    PolicyDenied(String),
+    /// The bytes to sign do not match the object in MsgMeta.
+    #[error("refused: {0}")]
+    Mismatch(String),
+    /// Bad input (key bytes, export string, policy).
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    /// The database failed.
+    #[error("storage: {0}")]
+    Storage(#[from] sqlx::Error),
+    /// A venus-core operation failed.
+    #[error(transparent)]
+    Core(#[from] venus_core::Error),
+}
+
+impl From<sqlx::migrate::MigrateError> for WalletError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        WalletError::Storage(e.into())
+    }
+}
+
+impl From<WalletError> for venus_core::Error {
+    fn from(e: WalletError) -> Self {
+        match e {
+            WalletError::Core(c) => c,
+            WalletError::UnknownAddress(a) => {
+                venus_core::Error::SignRefused(format!("no key for {a}"))
+            }
+            other @ (WalletError::Locked
+            | WalletError::PolicyDenied(_)
+            | WalletError::Mismatch(_)) => venus_core::Error::SignRefused(other.to_string()),
+            other => venus_core::Error::Backend(other.to_string()),
+        }
+    }
+}
+
+/// `Result` with [`WalletError`].
+pub type Result<T, E = WalletError> = std::result::Result<T, E>;

@@ -1,0 +1,90 @@
+//! Sign policies: who may sign what, grouped and bound to callers.
+
+use serde::{Deserialize, Serialize};
+use venus_core::types::MsgType;
+use venus_core::Address;
+
+/// What one policy allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    /// Unique name.
+    pub name: String,
+    /// Addresses it covers (strings as printed); empty covers every key.
+    #[serde(default)]
+    pub addresses: Vec<String>,
+    /// Types it allows; `unknown` (raw bytes) only when listed.
+    pub msg_types: Vec<MsgType>,
+    /// For chain messages, the actor methods allowed (0 Send, 5
+    /// SubmitWindowedPoSt, 6 PreCommitSector, 7 ProveCommitSector, …); empty allows all.
+    #[serde(default)]
+    pub methods: Vec<u64>,
+}
+
+impl Policy {
+    /// Why this policy does not allow the signature, or `None` if it does.
+    pub fn refuses(&self, addr: &Address, t: MsgType, method: Option<u64>) -> Option<String> {
+        let a = addr.to_string();
+        // Compare without the network prefix, so f… and t… name the same key.
+        if !self.addresses.is_empty() && !self.addresses.iter().any(|x| x.get(1..) == a.get(1..)) {
+            return Some(format!("policy {} does not cover {a}", self.name));
+        }
+        if !self.msg_types.contains(&t) {
+            return Some(format!("policy {} does not allow {t:?}", self.name));
+        }
+        match method {
+            Some(m)
+                if t == MsgType::ChainMsg
+                    && !self.methods.is_empty()
+                    && !self.methods.contains(&m) =>
+            {
+                Some(format!("policy {} does not allow method {m}", self.name))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A named set of policies; a caller bound to the group may do what any of them allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyGroup {
+    /// Unique name.
+    pub name: String,
+    /// Policy names.
+    pub policies: Vec<String>,
+}
+
+/// Who asks for a signature, from their token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The token's name; `None` for local, in-process use.
+    pub name: Option<String>,
+    /// Admin callers may sign anything.
+    pub admin: bool,
+}
+
+impl Caller {
+    /// In-process use: everything allowed.
+    pub fn local() -> Self {
+        Caller {
+            name: None,
+            admin: true,
+        }
+    }
+
+    /// A named, non-admin caller.
+    pub fn named(name: &str) -> Self {
+        Caller {
+            name: Some(name.to_string()),
+            admin: false,
+        }
+    }
+
+    /// The name recorded in sign records.
+    pub fn label(&self) -> String {
+        match (&self.name, self.admin) {
+            (Some(n), _) => n.clone(),
+            (None, true) => "local".into(),
+            (None, false) => "anonymous".into(),
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! [`LocalWallet`]: keys encrypted at rest, unlocked in memory, signing that checks what it signs.
+
+use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use tokio::sync::RwLock;
+use venus_core::crypto::{KeyInfo, PrivateKey};
+use venus_core::traits::RemoteSigner;
+use venus_core::types::MsgMeta;
+use venus_core::{Address, Signature, SignatureType};
+use zeroize::Zeroizing;
+
+use crate::check::check;
+use crate::crypt::{decrypt, encrypt, EncryptedKey, KdfParams};
+use crate::db::WalletDb;
+use crate::policy::Caller;
+use crate::record::SignRecord;
+use crate::{Result, WalletError};
+
+const CANARY: &[u8] = b"venus-wallet password check";
+
+#[derive(Default)]
+struct Unlocked {
+    password: Option<Zeroizing<Vec<u8>>>,
+    keys: HashMap<Address, PrivateKey>,
+}
+
+/// What an unlock found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnlockReport {
+    /// Keys now usable.
+    pub keys: usize,
+    /// Entries that failed to open, with why; every other key works.
+    pub corrupt: Vec<(String, String)>,
+}
+
+/// A wallet over a [`WalletDb`]. Locked when opened.
+///
+/// The password is never written anywhere; while unlocked it is held in
+/// memory (to encrypt new keys) with the decrypted keys, and both are zeroized
+/// on [`LocalWallet::lock`] and on drop. scrypt runs on blocking threads.
+pub struct LocalWallet {
+    db: WalletDb,
+    kdf: KdfParams,
+    state: RwLock<Unlocked>,
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| WalletError::Invalid(format!("worker failed: {e}")))?
+}
+
+fn type_code(t: SignatureType) -> u8 {
+    t as u8
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl LocalWallet {
+    /// A locked wallet over `db`; new keys are encrypted with `kdf`.
+    pub fn new(db: WalletDb, kdf: KdfParams) -> Self {
+        LocalWallet {
+            db,
+            kdf,
+            state: RwLock::new(Unlocked::default()),
+        }
+    }
+
+    /// The database (policies, groups, bindings, records).
+    pub fn db(&self) -> &WalletDb {
+        &self.db
+    }
+
+    /// Whether a password has been set.
+    pub async fn has_password(&self) -> Result<bool> {
+        Ok(self.db.meta("password_check").await?.is_some())
+    }
+
+    /// Whether the wallet is locked.
+    pub async fn is_locked(&self) -> bool {
+        self.state.read().await.password.is_none()
+    }
+
+    /// Sets the first password, or changes it (`old` must open the wallet);
+    /// every key is re-encrypted under the new one. Leaves the wallet unlocked.
+    pub async fn set_password(&self, old: Option<&str>, new: &str) -> Result<()> {
+        if new.is_empty() {
+            return Err(WalletError::Invalid(
+                "the password must not be empty".into(),
+            ));
+        }
+        if self.has_password().await? {
+            let old = old.ok_or(WalletError::WrongPassword)?;
+            let report = self.unlock(old).await?;
+            if !report.corrupt.is_empty() {
+                return Err(WalletError::Corrupt(format!(
+                    "{} entries do not open; repair or delete them before changing the password",
+                    report.corrupt.len()
+                )));
+            }
+        }
+        let kdf = self.kdf;
+        let new_pw = Zeroizing::new(new.as_bytes().to_vec());
+        let keys: Vec<(Address, PrivateKey)> = self
+            .state
+            .read()
+            .await
+            .keys
+            .iter()
+            .map(|(a, k)| (*a, k.clone()))
+            .collect();
+        let pw = new_pw.clone();
+        let (entries, canary) = blocking(move || {
+            let entries = keys
+                .iter()
+                .map(|(a, k)| Ok((a.to_string(), encrypt(&pw, k.bytes(), kdf)?)))
+                .collect::<Result<Vec<_>>>()?;
+            Ok((entries, encrypt(&pw, CANARY, kdf)?))
+        })
+        .await?;
+        self.db.replace_keys(&entries, &canary).await?;
+        self.state.write().await.password = Some(new_pw);
+        tracing::info!(target: "venus::wallet", keys = entries.len(), "password set");
+        Ok(())
+    }
+
+    /// Opens every key with `password`. A wrong password opens nothing; a
+    /// damaged entry is reported and skipped, and the others are usable.
+    pub async fn unlock(&self, password: &str) -> Result<UnlockReport> {
+        let canary: EncryptedKey = match self.db.meta("password_check").await? {
+            Some(s) => serde_json::from_str(&s)
+                .map_err(|e| WalletError::Corrupt(format!("password check: {e}")))?,
+            None => return Err(WalletError::NoPassword),
+        };
+        let rows = self.db.keys().await?;
+        let pw = Zeroizing::new(password.as_bytes().to_vec());
+        let pw2 = pw.clone();
+        let (keys, corrupt) = blocking(move || {
+            decrypt(&pw2, &canary)?;
+            let mut keys = HashMap::new();
+            let mut corrupt = Vec::new();
+            for (addr, t, entry) in rows {
+                match open_entry(&pw2, &addr, t, &entry) {
+                    Ok((a, k)) => {
+                        keys.insert(a, k);
+                    }
+                    Err(e) => corrupt.push((addr, e.to_string())),
+                }
+            }
+            Ok((keys, corrupt))
+        })
+        .await?;
+        for (a, why) in &corrupt {
+            tracing::error!(target: "venus::wallet", address = %a, reason = %why, "keystore entry does not open; other keys unaffected");
+        }
+        let report = UnlockReport {
+            keys: keys.len(),
+            corrupt,
+        };
+        let mut st = self.state.write().await;
+        st.password = Some(pw);
+        st.keys = keys;
+        Ok(report)
+    }
+
+    /// Forgets the password and every decrypted key (zeroized).
+    pub async fn lock(&self) {
+        let mut st = self.state.write().await;
+        *st = Unlocked::default();
+    }
+
+    /// Generates a key from OS randomness and stores it encrypted.
+    pub async fn new_key(&self, t: SignatureType) -> Result<Address> {
+        self.add_key(PrivateKey::generate(t)).await
+    }
+
+    /// Imports a key (e.g. from [`KeyInfo::from_lotus_export`]).
+    pub async fn add_key(&self, key: PrivateKey) -> Result<Address> {
+        let pw = self
+            .state
+            .read()
+            .await
+            .password
+            .clone()
+            .ok_or(WalletError::Locked)?;
+        let addr = key.address()?;
+        let kdf = self.kdf;
+        let k2 = key.clone();
+        let entry = blocking(move || encrypt(&pw, k2.bytes(), kdf)).await?;
+        self.db
+            .insert_key(&addr.to_string(), type_code(key.key_type()), &entry)
+            .await?;
+        self.state.write().await.keys.insert(addr, key);
+        tracing::info!(target: "venus::wallet", address = %addr, "key added");
+        Ok(addr)
+    }
+
+    /// Lotus's KeyInfo of a key (unlocked wallet only).
+    pub async fn export(&self, addr: &Address) -> Result<KeyInfo> {
+        let st = self.state.read().await;
+        if st.password.is_none() {
+            return Err(WalletError::Locked);
+        }
+        let key = st
+            .keys
+            .get(addr)
+            .ok_or_else(|| WalletError::UnknownAddress(addr.to_string()))?;
+        Ok(KeyInfo::from_private_key(key))
+    }
+
+    /// Deletes a key; unknown addresses are an error.
+    pub async fn delete(&self, addr: &Address) -> Result<()> {
+        if self.is_locked().await {
+            return Err(WalletError::Locked);
+        }
+        if !self.db.delete_key(&addr.to_string()).await? {
+            return Err(WalletError::UnknownAddress(addr.to_string()));
+        }
+        self.state.write().await.keys.remove(addr);
+        Ok(())
+    }
+
+    /// Stored addresses (works while locked).
+    pub async fn addresses(&self) -> Result<Vec<Address>> {
+        self.db
+            .keys()
+            .await?
+            .iter()
+            .map(|(a, _, _)| Ok(venus_core::address::parse(a)?))
+            .collect()
+    }
+
+    /// Checks, applies the caller's policy, signs, and records the outcome.
+    pub async fn sign_as(
+        &self,
+        caller: &Caller,
+        addr: &Address,
+        data: &[u8],
+        meta: &MsgMeta,
+    ) -> Result<Signature> {
+        let outcome = self.try_sign(caller, addr, data, meta).await;
+        let (object, result) = match outcome {
+            Ok((object, sig)) => (object, Ok(sig)),
+            Err((object, e)) => (object, Err(e)),
+        };
+        let record = SignRecord {
+            at_ms: now_ms(),
+            caller: caller.label(),
+            address: addr.to_string(),
+            msg_type: meta.msg_type,
+            object,
+            ok: result.is_ok(),
+            error: result.as_ref().err().map(|e| e.to_string()),
+        };
+        if let Err(e) = self.db.insert_record(&record).await {
+            tracing::error!(target: "venus::wallet", error = %e, "could not record a signature; refusing it");
+            return Err(e);
+        }
+        if let Err(e) = &result {
+            tracing::warn!(target: "venus::wallet", caller = %record.caller, address = %addr, msg_type = ?meta.msg_type, error = %e, "signature refused");
+        }
+        result
+    }
+
+    async fn try_sign(
+        &self,
+        caller: &Caller,
+        addr: &Address,
+        data: &[u8],
+        meta: &MsgMeta,
+    ) -> std::result::Result<(String, Signature), (String, WalletError)> {
+        let unchecked = hex::encode(venus_core::encoding::blake2b_256(data));
+        let signed = check(addr, data, meta).map_err(|e| (unchecked.clone(), e))?;
+        let object = signed.object.clone();
+        if !caller.admin {
+            let policies = match &caller.name {
+                Some(n) => self
+                    .db
+                    .policies_for(n)
+                    .await
+                    .map_err(|e| (object.clone(), e))?,
+                None => Vec::new(),
+            };
+            if policies.is_empty() {
+                return Err((
+                    object,
+                    WalletError::PolicyDenied(format!(
+                        "no policy is bound to caller {}",
+                        caller.label()
+                    )),
+                ));
+            }
+            let refusals: Vec<String> = policies
+                .iter()
+                .filter_map(|p| p.refuses(addr, meta.msg_type, signed.method))
+                .collect();
+            if refusals.len() == policies.len() {
+                return Err((object, WalletError::PolicyDenied(refusals.join("; "))));
+            }
+        }
+        let st = self.state.read().await;
+        if st.password.is_none() {
+            return Err((object, WalletError::Locked));
+        }
+        let key = st.keys.get(addr).ok_or_else(|| {
+            (
+                object.clone(),
+                WalletError::UnknownAddress(addr.to_string()),
+            )
+        })?;
+        let sig = key.sign(data).map_err(|e| (object.clone(), e.into()))?;
+        Ok((object, sig))
+    }
+}
+
+fn open_entry(pw: &[u8], addr: &str, t: u8, entry: &str) -> Result<(Address, PrivateKey)> {
+    let e: EncryptedKey = serde_json::from_str(entry)
+        .map_err(|e| WalletError::Corrupt(format!("entry is not valid JSON: {e}")))?;
+    let bytes = decrypt(pw, &e).map_err(|e| match e {
+        // The canary opened with this password, so a MAC failure here means the entry changed.
+        WalletError::WrongPassword => {
+            WalletError::Corrupt("entry fails its MAC: tampered or truncated".into())
+        }
+        other => other,
+    })?;
+    let key_type = match t {
+        1 => SignatureType::Secp256k1,
+        2 => SignatureType::BLS,
+        other => return Err(WalletError::Corrupt(format!("unknown key type {other}"))),
+    };
+    let key = PrivateKey::from_bytes(key_type, &bytes)?;
+    let derived = key.address()?;
+    if derived.to_string().get(1..) != addr.get(1..) {
+        return Err(WalletError::Corrupt(format!(
+            "entry holds the key of {derived}, not {addr}"
+        )));
+    }
+    Ok((derived, key))
+}
+
+/// In-process signing as the local (admin) caller.
+#[async_trait]
+impl RemoteSigner for LocalWallet {
+    async fn sign(
+        &self,
+        addr: &Address,
+        data: &[u8],
+        meta: &MsgMeta,
+    ) -> venus_core::Result<Signature> {
+        Ok(self.sign_as(&Caller::local(), addr, data, meta).await?)
+    }
+
+    async fn has(&self, addr: &Address) -> venus_core::Result<bool> {
+        Ok(self.addresses().await?.contains(addr))
+    }
+
+    async fn list(&self) -> venus_core::Result<Vec<Address>> {
+        Ok(self.addresses().await?)
+    }
+}
