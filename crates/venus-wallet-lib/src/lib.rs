@@ -31,12 +31,15 @@
 //! ```
 
 mod check;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod crypt;
 mod db;
 mod error;
 mod policy;
 mod record;
 pub mod rpc;
+pub mod service;
 mod wallet;
 
 pub use check::{check, Signed};

@@ -128,6 +128,12 @@ pub struct KeyInfo {
     pub private_key: Vec<u8>,
 }
 
+impl std::fmt::Debug for KeyInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KeyInfo({}, <redacted>)", self.key_type)
+    }
+}
+
 impl Drop for KeyInfo {
     fn drop(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.private_key);

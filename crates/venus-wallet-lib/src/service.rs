@@ -1,0 +1,109 @@
+//! Running the wallet as a daemon: the repo directory, the token secret, the server.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rand::RngCore;
+use venus_rpc::{Endpoint, Hs256Verifier, Permission, RpcServer, ServerHandle};
+
+use crate::rpc::wallet_module;
+use crate::{KdfParams, LocalWallet, Result, WalletDb, WalletError};
+
+/// The wallet's directory: `wallet.db` (SQLite) and `token-secret` (HS256 key for API tokens).
+#[derive(Debug, Clone)]
+pub struct WalletRepo {
+    dir: PathBuf,
+}
+
+fn io(what: &str, path: &Path, e: std::io::Error) -> WalletError {
+    WalletError::Invalid(format!("{what} {}: {e}", path.display()))
+}
+
+impl WalletRepo {
+    /// Opens (creating) the repo directory.
+    pub fn open(dir: impl Into<PathBuf>) -> Result<Self> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir).map_err(|e| io("creating", &dir, e))?;
+        Ok(WalletRepo { dir })
+    }
+
+    /// The default repo: `$VENUS_WALLET_PATH`, else `~/.venus-wallet`.
+    pub fn default_dir() -> PathBuf {
+        if let Ok(p) = std::env::var("VENUS_WALLET_PATH") {
+            return PathBuf::from(p);
+        }
+        let home = std::env::var("HOME").unwrap_or_else(|_| ".".into());
+        PathBuf::from(home).join(".venus-wallet")
+    }
+
+    /// The database file.
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.join("wallet.db")
+    }
+
+    /// The API token secret, created (32 random bytes, mode 0600) on first use.
+    pub fn secret(&self) -> Result<Vec<u8>> {
+        let path = self.dir.join("token-secret");
+        match std::fs::read_to_string(&path) {
+            Ok(s) => hex::decode(s.trim())
+                .map_err(|_| WalletError::Corrupt(format!("{} is not hex", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut secret = vec![0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut secret);
+                write_private(&path, hex::encode(&secret).as_bytes())?;
+                Ok(secret)
+            }
+            Err(e) => Err(io("reading", &path, e)),
+        }
+    }
+
+    /// The wallet, locked.
+    pub async fn wallet(&self, kdf: KdfParams) -> Result<Arc<LocalWallet>> {
+        Ok(Arc::new(LocalWallet::new(
+            WalletDb::open(&self.db_path()).await?,
+            kdf,
+        )))
+    }
+
+    /// A token for this repo's daemon.
+    pub fn token(&self, perm: Permission, name: Option<String>) -> Result<String> {
+        Hs256Verifier::new(&self.secret()?)
+            .sign(perm.and_below(), name, None)
+            .map_err(|e| WalletError::Invalid(e.to_string()))
+    }
+}
+
+fn write_private(path: &Path, data: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| io("creating", path, e))?;
+    f.write_all(data).map_err(|e| io("writing", path, e))
+}
+
+/// Serves the wallet's API on `listen` with tokens signed by `secret`.
+pub async fn serve(
+    wallet: Arc<LocalWallet>,
+    secret: &[u8],
+    listen: SocketAddr,
+) -> Result<ServerHandle> {
+    RpcServer::builder(wallet_module(wallet))
+        .verifier(Arc::new(Hs256Verifier::new(secret)))
+        .build()
+        .start(listen)
+        .await
+        .map_err(|e| WalletError::Invalid(e.to_string()))
+}
+
+/// The API-info string (`TOKEN:/ip4/…/tcp/…/http`) Lotus's `RemoteBackend` accepts.
+pub fn api_info(token: &str, addr: SocketAddr) -> Result<String> {
+    Endpoint::new(format!("http://{addr}/rpc/v1"), Some(token.to_string()))
+        .to_api_info()
+        .map_err(|e| WalletError::Invalid(e.to_string()))
+}

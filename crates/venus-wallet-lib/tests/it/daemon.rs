@@ -1,0 +1,201 @@
+//! The wallet's API over a real socket, with permissions.
+
+use std::sync::Arc;
+
+use venus_core::crypto::{verify, KeyInfo, PrivateKey};
+use venus_core::encoding::RawBytes;
+use venus_core::json::Lotus;
+use venus_core::traits::RemoteSigner;
+use venus_core::types::MsgType;
+use venus_core::SignatureType;
+use venus_rpc::{ClientConfig, Endpoint, Error, Hs256Verifier, Permission, RpcClient};
+use venus_wallet_lib::rpc::*;
+use venus_wallet_lib::service::{api_info, serve};
+use venus_wallet_lib::{Policy, PolicyGroup, RecordQuery};
+
+use crate::*;
+
+const SECRET: &[u8] = b"wallet daemon test secret";
+
+async fn client(url: &str, perm: Permission, name: &str) -> RpcClient {
+    let token = Hs256Verifier::new(SECRET)
+        .sign(perm.and_below(), Some(name.into()), None)
+        .expect("token");
+    RpcClient::connect_with(Endpoint::new(url, Some(token)), ClientConfig::default())
+        .await
+        .expect("client")
+}
+
+#[tokio::test]
+async fn every_api_method_over_a_socket_with_permissions() {
+    let wallet = Arc::new(wallet().await);
+    let server = serve(wallet.clone(), SECRET, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("serve");
+    let url = server.http_url();
+    let admin = client(&url, Permission::Admin, "root").await;
+    let signer = client(&url, Permission::Sign, "miner").await;
+    let reader = client(&url, Permission::Read, "watcher").await;
+
+    let bls = admin
+        .call::<WalletNew>(("bls".into(),))
+        .await
+        .expect("WalletNew")
+        .0;
+    assert!(admin.call::<WalletNew>(("rsa".into(),)).await.is_err());
+    assert!(admin
+        .call::<WalletHas>((Lotus(bls),))
+        .await
+        .expect("WalletHas"));
+    assert_eq!(
+        admin.call::<WalletList>([]).await.expect("WalletList").0,
+        vec![bls]
+    );
+    let imported = PrivateKey::generate(SignatureType::Secp256k1);
+    let secp = admin
+        .call::<WalletImport>((KeyInfo::from_private_key(&imported),))
+        .await
+        .expect("WalletImport")
+        .0;
+    assert_eq!(secp, imported.address().expect("addr"));
+    let ki = admin
+        .call::<WalletExport>((Lotus(secp),))
+        .await
+        .expect("WalletExport");
+    assert_eq!(ki.to_private_key().expect("key").bytes(), imported.bytes());
+
+    // The miner may sign once a policy binds it; the admin policy allows everything.
+    let data = Lotus(RawBytes::new(b"raw bytes".to_vec()));
+    let meta = Lotus(unknown());
+    assert!(
+        signer
+            .call::<WalletSign>((Lotus(bls), data.clone(), meta.clone()))
+            .await
+            .is_err(),
+        "no policy yet"
+    );
+    admin
+        .call::<PolicyPut>((Policy {
+            name: "raw".into(),
+            addresses: vec![],
+            msg_types: vec![MsgType::Unknown],
+            methods: vec![],
+        },))
+        .await
+        .expect("PolicyPut");
+    admin
+        .call::<PolicyGroupPut>((PolicyGroup {
+            name: "g".into(),
+            policies: vec!["raw".into()],
+        },))
+        .await
+        .expect("PolicyGroupPut");
+    admin
+        .call::<PolicyBind>(("miner".into(), "g".into()))
+        .await
+        .expect("PolicyBind");
+    assert_eq!(
+        admin
+            .call::<PolicyList>([])
+            .await
+            .expect("PolicyList")
+            .len(),
+        1
+    );
+    assert_eq!(
+        admin
+            .call::<PolicyGroupList>([])
+            .await
+            .expect("PolicyGroupList")
+            .len(),
+        1
+    );
+    let sig = signer
+        .call::<WalletSign>((Lotus(bls), data.clone(), meta.clone()))
+        .await
+        .expect("WalletSign")
+        .0;
+    verify(&sig, b"raw bytes", &bls).expect("valid");
+
+    // Permissions: a read token cannot sign; a sign token cannot export or delete.
+    let e = reader
+        .call::<WalletSign>((Lotus(bls), data.clone(), meta.clone()))
+        .await
+        .expect_err("read cannot sign");
+    assert!(
+        matches!(&e, Error::Rpc(r) if r.message.contains("need 'sign'")),
+        "{e}"
+    );
+    let e = signer
+        .call::<WalletExport>((Lotus(bls),))
+        .await
+        .expect_err("sign cannot export");
+    assert!(
+        matches!(&e, Error::Rpc(r) if r.message.contains("need 'admin'")),
+        "{e}"
+    );
+    assert!(signer.call::<WalletDelete>((Lotus(secp),)).await.is_err());
+    assert!(!reader
+        .call::<WalletLockState>([])
+        .await
+        .expect("lock state"));
+
+    // Lock, sign refused, unlock, records, password, delete.
+    admin.call::<WalletLock>([]).await.expect("WalletLock");
+    assert!(reader.call::<WalletLockState>([]).await.expect("state"));
+    assert!(
+        signer
+            .call::<WalletSign>((Lotus(bls), data.clone(), meta.clone()))
+            .await
+            .is_err(),
+        "locked"
+    );
+    assert!(admin.call::<WalletUnlock>(("wrong".into(),)).await.is_err());
+    assert!(admin
+        .call::<WalletUnlock>((PW.into(),))
+        .await
+        .expect("WalletUnlock")
+        .is_empty());
+    let records = admin
+        .call::<SignRecords>((RecordQuery::default(),))
+        .await
+        .expect("SignRecords");
+    // No policy, signed, locked; the read token never reached the wallet.
+    assert_eq!(
+        (records.len(), records.iter().filter(|r| r.ok).count()),
+        (3, 1)
+    );
+    admin
+        .call::<WalletSetPassword>((Some(PW.into()), "next".into()))
+        .await
+        .expect("WalletSetPassword");
+    admin
+        .call::<WalletDelete>((Lotus(secp),))
+        .await
+        .expect("WalletDelete");
+    assert!(!admin.call::<WalletHas>((Lotus(secp),)).await.expect("has"));
+    assert!(admin
+        .call::<PolicyDelete>(("raw".into(),))
+        .await
+        .expect("PolicyDelete"));
+
+    // WalletClient is a RemoteSigner over the daemon.
+    let remote = WalletClient::new(client(&url, Permission::Admin, "root").await);
+    assert!(remote.has(&bls).await.expect("has"));
+    let sig = remote
+        .sign(&bls, b"via client", &unknown())
+        .await
+        .expect("remote sign");
+    verify(&sig, b"via client", &bls).expect("valid");
+
+    // The API-info string points at this daemon.
+    let info = api_info("TOKEN", server.local_addr()).expect("info");
+    assert_eq!(
+        info,
+        format!(
+            "TOKEN:/ip4/127.0.0.1/tcp/{}/http",
+            server.local_addr().port()
+        )
+    );
+    server.stop().await;
+}
