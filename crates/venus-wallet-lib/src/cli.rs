@@ -104,7 +104,12 @@ pub async fn run(cli: Cli) -> Result<Value> {
             unlock().await?;
             let t = match key_type.as_str() {
                 "bls" => venus_core::SignatureType::BLS,
-                _ => venus_core::SignatureType::Secp256k1,
+                "secp256k1" | "secp" => venus_core::SignatureType::Secp256k1,
+                other => {
+                    return Err(WalletError::Invalid(format!(
+                        "unknown key type {other:?}: use bls or secp256k1"
+                    )))
+                }
             };
             json!(wallet.new_key(t).await?.to_string())
         }

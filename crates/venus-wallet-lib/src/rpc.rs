@@ -111,9 +111,7 @@ pub fn wallet_module(wallet: Arc<LocalWallet>) -> RpcModule {
         .await
         .map_err(err));
     reg!(m, w, WalletImport, |_, (ki,)| {
-        let key = ki
-            .to_private_key()
-            .map_err(RpcError::invalid_params)?;
+        let key = ki.to_private_key().map_err(RpcError::invalid_params)?;
         Ok(Lotus(w.add_key(key).await.map_err(err)?))
     });
     reg!(m, w, WalletDelete, |_, (a,)| w
