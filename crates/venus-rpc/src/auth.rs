@@ -46,6 +46,9 @@ pub struct JwtPayload {
     /// Expiry, seconds since the Unix epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exp: Option<u64>,
+    /// Token id, for services that can revoke tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
 }
 
 /// Verifies HS256 tokens signed with a local secret, as Lotus's do.
@@ -78,8 +81,17 @@ impl Hs256Verifier {
         ttl: Option<std::time::Duration>,
     ) -> Result<String, AuthError> {
         let exp = ttl.map(|t| now_secs() + t.as_secs());
-        let payload = JwtPayload { allow, name, exp };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &payload, &self.encoding)
+        self.sign_payload(&JwtPayload {
+            allow,
+            name,
+            exp,
+            jti: None,
+        })
+    }
+
+    /// Signs a payload as given.
+    pub fn sign_payload(&self, payload: &JwtPayload) -> Result<String, AuthError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), payload, &self.encoding)
             .map_err(|e| AuthError::Invalid(e.to_string()))
     }
 }
@@ -91,9 +103,9 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-#[async_trait]
-impl TokenVerifier for Hs256Verifier {
-    async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+impl Hs256Verifier {
+    /// Checks the signature and expiry, and returns the payload.
+    pub fn decode(&self, token: &str) -> Result<JwtPayload, AuthError> {
         let mut validation = Validation::new(Algorithm::HS256);
         // Lotus tokens carry no expiry; ours may. Expiry is checked below when present.
         validation.required_spec_claims.clear();
@@ -105,9 +117,18 @@ impl TokenVerifier for Hs256Verifier {
                 return Err(AuthError::Invalid("token expired".into()));
             }
         }
+        Ok(data.claims)
+    }
+}
+
+#[async_trait]
+impl TokenVerifier for Hs256Verifier {
+    async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        let payload = self.decode(token)?;
         Ok(Claims {
-            name: data.claims.name,
-            allow: data.claims.allow,
+            name: payload.name,
+            allow: payload.allow,
+            rate_limit: None,
         })
     }
 }

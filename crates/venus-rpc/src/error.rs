@@ -16,6 +16,8 @@ pub mod codes {
     pub const INTERNAL_ERROR: i64 = -32603;
     /// A method returned an error (go-jsonrpc's default code for method errors).
     pub const METHOD_ERROR: i64 = 1;
+    /// The caller exceeded its request budget.
+    pub const RATE_LIMITED: i64 = -32429;
     /// The WebSocket connection closed while the call was in flight (go-jsonrpc's `eTempWSError`).
     pub const CONNECTION_CLOSED: i64 = -1111111;
 }

@@ -52,6 +52,7 @@ mod error;
 pub mod lotus;
 mod method;
 mod perm;
+mod ratelimit;
 mod server;
 mod wire;
 
@@ -59,5 +60,6 @@ pub use auth::{AuthError, Hs256Verifier, JwtPayload, TokenVerifier};
 pub use client::{ClientConfig, Endpoint, RpcClient, Subscription};
 pub use error::{codes, Error, Result, RpcError};
 pub use method::{ChannelMethod, NoParams, RpcMethod};
-pub use perm::{Claims, Permission};
+pub use perm::{Claims, Permission, RateLimit};
+pub use ratelimit::{window_of, LocalRateLimiter, RateLimitError, RateLimiter};
 pub use server::{RpcModule, RpcServer, RpcServerBuilder, ServerConfig, ServerHandle};

@@ -61,6 +61,18 @@ pub struct Claims {
     pub name: Option<String>,
     /// The permissions granted. Lotus checks membership, not order.
     pub allow: Vec<Permission>,
+    /// The caller's request budget, if the verifier knows one; the server
+    /// enforces it with its [`RateLimiter`](crate::RateLimiter).
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// A request budget: at most `requests` per `window_ms` milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateLimit {
+    /// Requests allowed per window.
+    pub requests: u64,
+    /// Window length in milliseconds.
+    pub window_ms: u64,
 }
 
 impl Claims {
@@ -69,6 +81,7 @@ impl Claims {
         Claims {
             name: None,
             allow: vec![Permission::Read],
+            rate_limit: None,
         }
     }
 

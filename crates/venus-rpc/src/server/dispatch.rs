@@ -3,7 +3,8 @@
 use futures::stream::{self, BoxStream, StreamExt};
 use serde_json::Value;
 
-use super::module::{Kind, RpcModule};
+use super::module::Kind;
+use super::ServerState;
 use crate::codes;
 use crate::wire::{params_array, InFrame, OutResponse};
 use crate::{Claims, RpcError};
@@ -23,7 +24,7 @@ pub(crate) enum Reply {
 
 /// Handles one parsed frame. Channel methods are refused unless `channels` is set.
 pub(crate) async fn dispatch_one(
-    module: &RpcModule,
+    state: &ServerState,
     claims: &Claims,
     frame: Value,
     channels: bool,
@@ -50,7 +51,7 @@ pub(crate) async fn dispatch_one(
             RpcError::new(codes::INVALID_REQUEST, "request has no method"),
         ));
     };
-    let Some(entry) = module.get(&method) else {
+    let Some(entry) = state.module.get(&method) else {
         tracing::debug!(target: "venus::rpc", %method, "unknown method");
         return reply(Err(RpcError::new(
             codes::METHOD_NOT_FOUND,
@@ -62,6 +63,17 @@ pub(crate) async fn dispatch_one(
             "missing permission to invoke '{method}' (need '{}')",
             entry.perm
         ))));
+    }
+    if let (Some(limiter), Some(user), Some(limit)) =
+        (&state.limiter, &claims.name, claims.rate_limit)
+    {
+        if let Err(e) = limiter.admit(user, limit).await {
+            tracing::debug!(target: "venus::rpc", %user, %method, error = %e, "request refused by the rate limiter");
+            return reply(Err(RpcError::new(
+                codes::RATE_LIMITED,
+                format!("{e} (user {user})"),
+            )));
+        }
     }
     let params = match params_array(frame.params) {
         Ok(p) => p,
@@ -87,7 +99,7 @@ pub(crate) async fn dispatch_one(
 /// Handles a request body that may be a batch; returns the JSON to send, if any.
 /// Batches run with at most `concurrency` calls at once and keep their order.
 pub(crate) async fn dispatch_batch(
-    module: &RpcModule,
+    state: &ServerState,
     claims: &Claims,
     items: Vec<Value>,
     concurrency: usize,
@@ -103,7 +115,7 @@ pub(crate) async fn dispatch_batch(
     }
     let replies: Vec<Value> = stream::iter(items)
         .map(|item| async move {
-            match dispatch_one(module, claims, item, false).await {
+            match dispatch_one(state, claims, item, false).await {
                 Reply::Response(r) => Some(r.to_value()),
                 _ => None,
             }

@@ -52,9 +52,9 @@ pub(crate) async fn handle(
     };
     let out = match parsed {
         Value::Array(items) => {
-            dispatch_batch(&s.module, &claims, items, s.config.max_in_flight_per_conn).await
+            dispatch_batch(&s, &claims, items, s.config.max_in_flight_per_conn).await
         }
-        single => match dispatch_one(&s.module, &claims, single, false).await {
+        single => match dispatch_one(&s, &claims, single, false).await {
             Reply::Response(r) => Some(r.to_value()),
             _ => None,
         },

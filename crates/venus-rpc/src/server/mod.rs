@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use module::RpcModule;
 
-use crate::{AuthError, Claims, Error, Permission, Result, TokenVerifier};
+use crate::{AuthError, Claims, Error, Permission, RateLimiter, Result, TokenVerifier};
 
 /// Server limits and settings. Every field has a sane default.
 #[derive(Debug, Clone)]
@@ -55,6 +55,7 @@ enum AuthMode {
 
 pub(crate) struct ServerState {
     pub module: RpcModule,
+    pub limiter: Option<Arc<dyn RateLimiter>>,
     pub config: ServerConfig,
     auth: AuthMode,
     pub shutdown: CancellationToken,
@@ -72,6 +73,7 @@ impl ServerState {
             (AuthMode::AllowAll, _) => Ok(Claims {
                 name: None,
                 allow: Permission::ALL.to_vec(),
+                rate_limit: None,
             }),
             (_, None) => Ok(Claims::anonymous()),
             (AuthMode::ReadOnly, Some(_)) => Err(AuthError::Invalid(
@@ -102,6 +104,7 @@ fn query_token(uri: &Uri) -> Option<String> {
 /// Builds an [`RpcServer`].
 pub struct RpcServerBuilder {
     module: RpcModule,
+    limiter: Option<Arc<dyn RateLimiter>>,
     config: ServerConfig,
     auth: AuthMode,
 }
@@ -119,6 +122,12 @@ impl RpcServerBuilder {
         self
     }
 
+    /// Enforces the request budgets that the verifier puts in [`Claims::rate_limit`].
+    pub fn rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
     /// Replaces the limits.
     pub fn config(mut self, config: ServerConfig) -> Self {
         self.config = config;
@@ -130,6 +139,7 @@ impl RpcServerBuilder {
         RpcServer {
             state: Arc::new(ServerState {
                 module: self.module,
+                limiter: self.limiter,
                 config: self.config,
                 auth: self.auth,
                 shutdown: CancellationToken::new(),
@@ -149,6 +159,7 @@ impl RpcServer {
     pub fn builder(module: RpcModule) -> RpcServerBuilder {
         RpcServerBuilder {
             module,
+            limiter: None,
             config: ServerConfig::default(),
             auth: AuthMode::ReadOnly,
         }

@@ -126,7 +126,7 @@ impl Connection {
         let frame = match frame {
             Value::Array(items) => {
                 let out = dispatch_batch(
-                    &self.state.module,
+                    &self.state,
                     &self.claims,
                     items,
                     self.state.config.max_in_flight_per_conn,
@@ -158,7 +158,7 @@ impl Connection {
             self.lock().insert(k.clone(), token.clone());
         }
         let reply = tokio::select! {
-            r = dispatch_one(&self.state.module, &self.claims, frame, true) => r,
+            r = dispatch_one(&self.state, &self.claims, frame, true) => r,
             _ = token.cancelled() => Reply::Nothing,
         };
         match reply {

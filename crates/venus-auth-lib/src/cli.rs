@@ -1,0 +1,215 @@
+//! The `venus-auth` command line (feature `cli`). Management commands talk to
+//! the database directly, so they work with the daemon running or not.
+#![allow(missing_docs)] // clap doc comments document the commands.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use serde_json::{json, Value};
+use venus_rpc::{LocalRateLimiter, Permission, RateLimiter, RpcServer};
+
+use crate::rpc::auth_module;
+use crate::{AuthService, AuthServiceError, CacheConfig, Miner, Result, SqlStore, UserRateLimit};
+
+#[derive(Parser)]
+#[command(
+    name = "venus-auth",
+    version,
+    about = "Tokens, users, miners, signers and rate limits for a pool"
+)]
+pub struct Cli {
+    /// Database URL: sqlite://FILE?mode=rwc (default ~/.venus-auth/auth.db) or mysql://user@host/db.
+    #[arg(long, global = true, env = "VENUS_AUTH_DB")]
+    pub db: Option<String>,
+    /// File holding the hex token secret (created on first use; default ~/.venus-auth/token-secret).
+    #[arg(long, global = true, env = "VENUS_AUTH_SECRET_FILE")]
+    pub secret_file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Serve the API.
+    Run {
+        #[arg(long, default_value = "127.0.0.1:8989")]
+        listen: SocketAddr,
+        /// Share rate-limit counts through this Redis (e.g. redis://127.0.0.1:6379).
+        #[arg(long, env = "VENUS_AUTH_REDIS")]
+        redis: Option<String>,
+        /// Let requests through when Redis is unreachable (default: refuse them).
+        #[arg(long)]
+        fail_open: bool,
+    },
+    /// Create a user.
+    UserAdd {
+        name: String,
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
+    /// List users.
+    UserList,
+    /// Enable or disable a user.
+    UserEnable {
+        name: String,
+        #[arg(long)]
+        disable: bool,
+    },
+    /// Issue a token.
+    TokenCreate {
+        user: String,
+        #[arg(long, default_value = "read")]
+        perm: Permission,
+    },
+    /// Revoke a token (JWT or id).
+    TokenRevoke { token: String },
+    /// Bind a miner to a user.
+    MinerPut {
+        address: String,
+        user: String,
+        #[arg(long)]
+        closed: bool,
+    },
+    /// Bind a signer address to a user.
+    SignerBind { address: String, user: String },
+    /// Set a user's rate limit (requests per window); --clear removes it.
+    RateLimit {
+        user: String,
+        #[arg(long, default_value_t = 100)]
+        requests: u64,
+        #[arg(long, default_value_t = 1000)]
+        window_ms: u64,
+        #[arg(long)]
+        clear: bool,
+    },
+}
+
+fn home() -> PathBuf {
+    PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| ".".into())).join(".venus-auth")
+}
+
+fn secret(path: Option<PathBuf>) -> Result<Vec<u8>> {
+    use rand::RngCore;
+    let path = path.unwrap_or_else(|| home().join("token-secret"));
+    let invalid = |e: std::io::Error| AuthServiceError::Invalid(format!("{}: {e}", path.display()));
+    match std::fs::read_to_string(&path) {
+        Ok(s) => hex::decode(s.trim())
+            .map_err(|_| AuthServiceError::Invalid(format!("{} is not hex", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(invalid)?;
+            }
+            let mut s = vec![0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut s);
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            std::io::Write::write_all(
+                &mut opts.open(&path).map_err(invalid)?,
+                hex::encode(&s).as_bytes(),
+            )
+            .map_err(invalid)?;
+            Ok(s)
+        }
+        Err(e) => Err(invalid(e)),
+    }
+}
+
+/// Runs a command; `run` serves until Ctrl-C. Returns what to print.
+pub async fn run(cli: Cli) -> Result<Value> {
+    let db = match cli.db {
+        Some(d) => d,
+        None => {
+            std::fs::create_dir_all(home())
+                .map_err(|e| AuthServiceError::Invalid(e.to_string()))?;
+            format!("sqlite://{}?mode=rwc", home().join("auth.db").display())
+        }
+    };
+    let store = Arc::new(SqlStore::connect(&db).await?);
+    let auth = Arc::new(AuthService::new(
+        store.clone(),
+        &secret(cli.secret_file)?,
+        CacheConfig::default(),
+    ));
+    let ok = || Ok(json!("ok"));
+    match cli.cmd {
+        Cmd::Run {
+            listen,
+            redis,
+            fail_open,
+        } => {
+            let limiter: Arc<dyn RateLimiter> = match redis {
+                #[cfg(feature = "redis")]
+                Some(url) => Arc::new(
+                    crate::RedisRateLimiter::new(&url)
+                        .map_err(|e| AuthServiceError::Invalid(e.to_string()))?
+                        .fail_open(fail_open),
+                ),
+                #[cfg(not(feature = "redis"))]
+                Some(_) => {
+                    return Err(AuthServiceError::Invalid(
+                        "built without the redis feature".into(),
+                    ))
+                }
+                None => {
+                    let _ = fail_open;
+                    Arc::new(LocalRateLimiter::new())
+                }
+            };
+            let server = RpcServer::builder(auth_module(auth.clone()))
+                .verifier(auth)
+                .rate_limiter(limiter)
+                .build();
+            let handle = server
+                .start(listen)
+                .await
+                .map_err(|e| AuthServiceError::Invalid(e.to_string()))?;
+            println!("listening on {}", handle.local_addr());
+            tokio::signal::ctrl_c()
+                .await
+                .map_err(|e| AuthServiceError::Invalid(e.to_string()))?;
+            handle.stop().await;
+            Ok(Value::Null)
+        }
+        Cmd::UserAdd { name, comment } => Ok(json!(auth.create_user(&name, &comment).await?)),
+        Cmd::UserList => Ok(json!(auth.store().users().await?)),
+        Cmd::UserEnable { name, disable } => {
+            auth.set_enabled(&name, !disable).await.and_then(|_| ok())
+        }
+        Cmd::TokenCreate { user, perm } => Ok(json!(auth.create_token(&user, perm).await?)),
+        Cmd::TokenRevoke { token } => auth.revoke(&token).await.and_then(|_| ok()),
+        Cmd::MinerPut {
+            address,
+            user,
+            closed,
+        } => auth
+            .store()
+            .put_miner(&Miner {
+                address,
+                user,
+                open_mining: !closed,
+            })
+            .await
+            .and_then(|_| ok()),
+        Cmd::SignerBind { address, user } => auth
+            .store()
+            .bind_signer(&address, &user)
+            .await
+            .and_then(|_| ok()),
+        Cmd::RateLimit {
+            user,
+            requests,
+            window_ms,
+            clear,
+        } => {
+            let limit = (!clear).then_some(UserRateLimit {
+                requests,
+                window_ms,
+            });
+            auth.set_rate_limit(&user, limit).await.and_then(|_| ok())
+        }
+    }
+}
