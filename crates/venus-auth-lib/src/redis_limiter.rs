@@ -1,7 +1,7 @@
 //! [`RedisRateLimiter`]: one budget across every process that shares a Redis.
 
 use async_trait::async_trait;
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::Mutex;
 use venus_rpc::{window_of, RateLimit, RateLimitError, RateLimiter};
 
@@ -45,7 +45,12 @@ impl RedisRateLimiter {
     async fn count(&self, key: &str, window_ms: u64) -> redis::RedisResult<u64> {
         let mut guard = self.conn.lock().await;
         if guard.is_none() {
-            *guard = Some(ConnectionManager::new(self.client.clone()).await?);
+            // Bounded retries and timeouts: an unreachable Redis must fail fast, not hang requests.
+            let config = ConnectionManagerConfig::new()
+                .set_number_of_retries(1)
+                .set_connection_timeout(std::time::Duration::from_secs(1))
+                .set_response_timeout(std::time::Duration::from_secs(1));
+            *guard = Some(ConnectionManager::new_with_config(self.client.clone(), config).await?);
         }
         let Some(conn) = guard.as_mut() else {
             unreachable!("set above")

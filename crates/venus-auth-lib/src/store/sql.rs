@@ -68,20 +68,29 @@ impl SqlStore {
     }
 }
 
+/// A text column. MySQL reports `utf8mb4_bin` columns as binary, so bytes are accepted too.
+fn text(r: &AnyRow, i: usize) -> Result<String> {
+    match r.try_get::<String, _>(i) {
+        Ok(s) => Ok(s),
+        Err(_) => String::from_utf8(r.try_get::<Vec<u8>, _>(i)?)
+            .map_err(|e| AuthServiceError::Storage(format!("column {i} is not UTF-8: {e}"))),
+    }
+}
+
 fn user(r: &AnyRow) -> Result<User> {
     Ok(User {
-        name: r.try_get(0)?,
-        comment: r.try_get(1)?,
+        name: text(r, 0)?,
+        comment: text(r, 1)?,
         enabled: r.try_get::<i64, _>(2)? != 0,
         created_at: r.try_get(3)?,
     })
 }
 
 fn token(r: &AnyRow) -> Result<TokenInfo> {
-    let perm: String = r.try_get(2)?;
+    let perm = text(r, 2)?;
     Ok(TokenInfo {
-        id: r.try_get(0)?,
-        user: r.try_get(1)?,
+        id: text(r, 0)?,
+        user: text(r, 1)?,
         perm: perm
             .parse::<Permission>()
             .map_err(AuthServiceError::Storage)?,
@@ -288,8 +297,8 @@ impl RegistryStore for SqlStore {
         rows.iter()
             .map(|r| {
                 Ok(Miner {
-                    address: r.try_get(0)?,
-                    user: r.try_get(1)?,
+                    address: text(r, 0)?,
+                    user: text(r, 1)?,
                     open_mining: r.try_get::<i64, _>(2)? != 0,
                 })
             })
@@ -351,7 +360,7 @@ impl RegistryStore for SqlStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .map(|r| Ok((text(r, 0)?, text(r, 1)?)))
             .collect()
     }
 }
