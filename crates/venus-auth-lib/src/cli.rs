@@ -91,31 +91,9 @@ fn home() -> PathBuf {
 }
 
 fn secret(path: Option<PathBuf>) -> Result<Vec<u8>> {
-    use rand::RngCore;
     let path = path.unwrap_or_else(|| home().join("token-secret"));
-    let invalid = |e: std::io::Error| AuthServiceError::Invalid(format!("{}: {e}", path.display()));
-    match std::fs::read_to_string(&path) {
-        Ok(s) => hex::decode(s.trim())
-            .map_err(|_| AuthServiceError::Invalid(format!("{} is not hex", path.display()))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(invalid)?;
-            }
-            let mut s = vec![0u8; 32];
-            rand::rngs::OsRng.fill_bytes(&mut s);
-            let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-            std::io::Write::write_all(
-                &mut opts.open(&path).map_err(invalid)?,
-                hex::encode(&s).as_bytes(),
-            )
-            .map_err(invalid)?;
-            Ok(s)
-        }
-        Err(e) => Err(invalid(e)),
-    }
+    venus_rpc::load_or_create_secret(&path)
+        .map_err(|e| AuthServiceError::Invalid(format!("{}: {e}", path.display())))
 }
 
 /// Runs a command; `run` serves until Ctrl-C. Returns what to print.

@@ -53,6 +53,7 @@ pub mod lotus;
 mod method;
 mod perm;
 mod ratelimit;
+mod secret;
 mod server;
 mod wire;
 
@@ -62,4 +63,5 @@ pub use error::{codes, Error, Result, RpcError};
 pub use method::{ChannelMethod, NoParams, RpcMethod};
 pub use perm::{Claims, Permission, RateLimit};
 pub use ratelimit::{window_of, LocalRateLimiter, RateLimitError, RateLimiter};
+pub use secret::load_or_create_secret;
 pub use server::{RpcModule, RpcServer, RpcServerBuilder, ServerConfig, ServerHandle};

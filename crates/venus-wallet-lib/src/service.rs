@@ -4,7 +4,6 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rand::RngCore;
 use venus_rpc::{Endpoint, Hs256Verifier, Permission, RpcServer, ServerHandle};
 
 use crate::rpc::wallet_module;
@@ -45,17 +44,7 @@ impl WalletRepo {
     /// The API token secret, created (32 random bytes, mode 0600) on first use.
     pub fn secret(&self) -> Result<Vec<u8>> {
         let path = self.dir.join("token-secret");
-        match std::fs::read_to_string(&path) {
-            Ok(s) => hex::decode(s.trim())
-                .map_err(|_| WalletError::Corrupt(format!("{} is not hex", path.display()))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut secret = vec![0u8; 32];
-                rand::rngs::OsRng.fill_bytes(&mut secret);
-                write_private(&path, hex::encode(&secret).as_bytes())?;
-                Ok(secret)
-            }
-            Err(e) => Err(io("reading", &path, e)),
-        }
+        venus_rpc::load_or_create_secret(&path).map_err(|e| io("reading", &path, e))
     }
 
     /// The wallet, locked.
@@ -72,19 +61,6 @@ impl WalletRepo {
             .sign(perm.and_below(), name, None)
             .map_err(|e| WalletError::Invalid(e.to_string()))
     }
-}
-
-fn write_private(path: &Path, data: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path).map_err(|e| io("creating", path, e))?;
-    f.write_all(data).map_err(|e| io("writing", path, e))
 }
 
 /// Serves the wallet's API on `listen` with tokens signed by `secret`.
