@@ -1,0 +1,29 @@
+//! # venus-mpool
+//!
+//! Message selection for block producers, after Lotus: messages grouped into
+//! per-sender chains ranked by gas performance, greedy selection under the
+//! block limits (10^10 gas, 10,000 messages, 8,192 per signature type), and
+//! selection for several pool winners in one epoch with disjoint lists.
+//!
+//! ```
+//! use venus_mpool::{gas_reward, BlockLimits};
+//! use venus_core::TokenAmount;
+//! # let msg = venus_core::Message { version: 0, from: venus_core::Address::new_id(1), to: venus_core::Address::new_id(2),
+//! #   sequence: 0, value: TokenAmount::from_atto(0), method_num: 0, params: Default::default(),
+//! #   gas_limit: 10, gas_fee_cap: TokenAmount::from_atto(250), gas_premium: TokenAmount::from_atto(200) };
+//! // Premium is capped by what the fee cap leaves above the base fee.
+//! assert_eq!(gas_reward(&msg, &TokenAmount::from_atto(210)), 400.into());
+//! assert_eq!(BlockLimits::default().per_sig_type, 8192);
+//! ```
+//!
+//! Status: chains, greedy and multi-winner selection are here. Lotus's
+//! acceptance rules, optimal selection (block-probability weighting), pruning
+//! and republishing are still to come (see the open issue).
+
+mod chains;
+mod gas;
+mod select;
+
+pub use chains::{create_chains, min_gas_limit, MsgChain, SenderState};
+pub use gas::{gas_perf, gas_reward, BLOCK_GAS_LIMIT};
+pub use select::{select_for_winners, select_greedy, BlockLimits};

@@ -1,0 +1,144 @@
+//! Greedy selection under block limits, and disjoint selection for several winners.
+
+use std::collections::{HashMap, HashSet};
+
+use venus_core::types::SignedMessage;
+use venus_core::{Address, SignatureType, TokenAmount};
+
+use crate::chains::MsgChain;
+use crate::gas::BLOCK_GAS_LIMIT;
+
+/// What one block may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockLimits {
+    /// Total gas limit (10^10).
+    pub gas: u64,
+    /// Messages in all (10,000).
+    pub messages: usize,
+    /// Messages of one signature type (8,192).
+    pub per_sig_type: usize,
+}
+
+impl Default for BlockLimits {
+    fn default() -> Self {
+        BlockLimits {
+            gas: BLOCK_GAS_LIMIT,
+            messages: 10_000,
+            per_sig_type: 8_192,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Room {
+    gas: u64,
+    total: usize,
+    bls: usize,
+    secp: usize,
+}
+
+impl Room {
+    fn count_room(&self, l: &BlockLimits, sig: SignatureType) -> usize {
+        let of_type = match sig {
+            SignatureType::BLS => self.bls,
+            SignatureType::Secp256k1 => self.secp,
+        };
+        (l.messages - self.total).min(l.per_sig_type - of_type)
+    }
+
+    fn take(&mut self, c: &MsgChain, out: &mut Vec<SignedMessage>) {
+        for m in &c.msgs {
+            self.gas += m.message.gas_limit;
+            self.total += 1;
+            match m.signature.sig_type {
+                SignatureType::BLS => self.bls += 1,
+                SignatureType::Secp256k1 => self.secp += 1,
+            }
+            out.push(m.clone());
+        }
+    }
+}
+
+fn sig_of(c: &MsgChain) -> SignatureType {
+    c.msgs
+        .first()
+        .map(|m| m.signature.sig_type)
+        .unwrap_or(SignatureType::Secp256k1)
+}
+
+/// Greedy selection as Lotus does it: priority senders' chains first, then
+/// the rest by gas performance; a chain is taken whole when it fits, trimmed
+/// to fit otherwise, and a sender's later chains are taken only after all of
+/// its earlier ones. Chains with negative performance are never taken.
+pub fn select_greedy(
+    chains: Vec<MsgChain>,
+    limits: BlockLimits,
+    priority: &[Address],
+    base_fee: &TokenAmount,
+) -> Vec<SignedMessage> {
+    let prio: HashSet<Address> = priority.iter().copied().collect();
+    let mut order: Vec<MsgChain> = chains;
+    // Stable sort keeps each sender's chains in nonce order among equals.
+    order.sort_by(|a, b| {
+        let pa = prio.contains(&a.sender);
+        let pb = prio.contains(&b.sender);
+        pb.cmp(&pa).then(b.gas_perf.total_cmp(&a.gas_perf))
+    });
+    let mut room = Room::default();
+    let mut out = Vec::new();
+    let mut broken: HashSet<Address> = HashSet::new();
+    for mut c in order {
+        if broken.contains(&c.sender) {
+            continue;
+        }
+        if c.gas_perf < 0.0 && !prio.contains(&c.sender) {
+            broken.insert(c.sender);
+            continue;
+        }
+        let gas_left = limits.gas - room.gas;
+        let count_left = room.count_room(&limits, sig_of(&c));
+        if c.gas_limit > gas_left || c.msgs.len() > count_left {
+            c.trim(gas_left, count_left, base_fee);
+            // The rest of this sender's messages would leave a nonce gap.
+            broken.insert(c.sender);
+            if c.msgs.is_empty() || (c.gas_perf < 0.0 && !prio.contains(&c.sender)) {
+                continue;
+            }
+        }
+        room.take(&c, &mut out);
+        if room.total >= limits.messages || limits.gas - room.gas < crate::chains::min_gas_limit(0)
+        {
+            break;
+        }
+    }
+    out
+}
+
+/// One list per winner, best ticket first: winner `i` selects greedily from
+/// the senders no earlier winner took, so no message appears twice, each
+/// sender's messages land in one list, and each list is a valid block alone.
+/// Returned in the order of `ticket_qualities`.
+pub fn select_for_winners(
+    chains: Vec<MsgChain>,
+    ticket_qualities: &[f64],
+    limits: BlockLimits,
+    priority: &[Address],
+    base_fee: &TokenAmount,
+) -> Vec<Vec<SignedMessage>> {
+    let mut by_sender: HashMap<Address, Vec<MsgChain>> = HashMap::new();
+    for c in chains {
+        by_sender.entry(c.sender).or_default().push(c);
+    }
+    let mut winners: Vec<usize> = (0..ticket_qualities.len()).collect();
+    winners.sort_by(|a, b| ticket_qualities[*b].total_cmp(&ticket_qualities[*a]));
+    let mut out = vec![Vec::new(); ticket_qualities.len()];
+    for w in winners {
+        let available: Vec<MsgChain> = by_sender.values().flatten().cloned().collect();
+        let picked = select_greedy(available, limits, priority, base_fee);
+        for m in &picked {
+            by_sender.remove(&m.message.from);
+        }
+        out[w] = picked;
+    }
+    out
+}

@@ -1,0 +1,249 @@
+//! venus-mpool tests: the invariants of Lotus's selection tests.
+
+#![allow(missing_docs)] // test fixtures
+
+use std::collections::{HashMap, HashSet};
+
+use venus_core::types::SignedMessage;
+use venus_core::{Address, Message, Signature, SignatureType, TokenAmount};
+use venus_mpool::*;
+
+/// A message with a placeholder signature: selection never verifies, so the
+/// tests skip the cost of signing tens of thousands of messages.
+fn msg(from: u64, nonce: u64, gas_limit: u64, premium: u64, sig: SignatureType) -> SignedMessage {
+    let message = Message {
+        version: 0,
+        from: Address::new_id(from),
+        to: Address::new_id(1),
+        sequence: nonce,
+        value: TokenAmount::from_atto(0),
+        method_num: 0,
+        params: Default::default(),
+        gas_limit,
+        gas_fee_cap: TokenAmount::from_atto(premium + 1_000),
+        gas_premium: TokenAmount::from_atto(premium),
+    };
+    let bytes = match sig {
+        SignatureType::BLS => vec![0; 96],
+        SignatureType::Secp256k1 => vec![0; 65],
+    };
+    SignedMessage {
+        message,
+        signature: Signature {
+            sig_type: sig,
+            bytes,
+        },
+    }
+}
+
+fn rich() -> SenderState {
+    SenderState {
+        nonce: 0,
+        balance: TokenAmount::from_whole(1_000_000_000),
+    }
+}
+
+fn base() -> TokenAmount {
+    TokenAmount::from_atto(100)
+}
+
+const G: u64 = 1_000_000;
+
+#[test]
+fn gas_reward_table() {
+    for (premium, cap, base_fee, expected) in [
+        (100u64, 200u64, 100u64, 100i64),
+        (100, 200, 210, -30),
+        (200, 250, 210, 40),
+        (200, 250, 2000, -5250),
+    ] {
+        let mut m = msg(1, 0, 1, premium, SignatureType::Secp256k1).message;
+        m.gas_fee_cap = TokenAmount::from_atto(cap);
+        assert_eq!(
+            gas_reward(&m, &TokenAmount::from_atto(base_fee)),
+            expected.into(),
+            "({premium},{cap},{base_fee})"
+        );
+    }
+}
+
+#[test]
+fn chain_construction() {
+    let s = SignatureType::Secp256k1;
+    // Increasing performance: one chain.
+    let up: Vec<_> = (0..10).map(|n| msg(1, n, G, 100 + n, s)).collect();
+    let chains = create_chains(up, &rich(), &base());
+    assert_eq!((chains.len(), chains[0].msgs.len()), (1, 10));
+    // Decreasing performance: one chain per message.
+    let down: Vec<_> = (0..10).map(|n| msg(1, n, G, 1_000 - n, s)).collect();
+    let chains = create_chains(down, &rich(), &base());
+    assert_eq!(chains.len(), 10);
+    assert!(chains.windows(2).all(|w| w[0].gas_perf > w[1].gas_perf));
+    // A nonce gap cuts the chain; nonces below the state's are skipped.
+    let gap: Vec<_> = [0, 1, 2, 4, 5]
+        .iter()
+        .map(|n| msg(1, *n, G, 100, s))
+        .collect();
+    let total = |c: &[MsgChain]| c.iter().map(|c| c.msgs.len()).sum::<usize>();
+    assert_eq!(total(&create_chains(gap.clone(), &rich(), &base())), 3);
+    assert_eq!(
+        total(&create_chains(
+            gap,
+            &SenderState { nonce: 1, ..rich() },
+            &base()
+        )),
+        2
+    );
+    // A gas limit under the on-chain minimum cuts it.
+    let mut low: Vec<_> = (0..5).map(|n| msg(1, n, G, 100, s)).collect();
+    low[2].message.gas_limit = 1_000;
+    assert_eq!(total(&create_chains(low, &rich(), &base())), 2);
+    // Low balance truncates it: each message needs fee cap × gas limit = 1,100 × 10^6.
+    let poor = SenderState {
+        nonce: 0,
+        balance: TokenAmount::from_atto(1_100u64 * G * 3 + 5),
+    };
+    assert_eq!(
+        total(&create_chains(
+            (0..10).map(|n| msg(1, n, G, 100, s)).collect(),
+            &poor,
+            &base()
+        )),
+        3
+    );
+}
+
+#[test]
+fn trimming_by_gas_gives_block_limit_over_gas_limit_messages() {
+    let gas = 6_000_000;
+    let msgs: Vec<_> = (0..2_000)
+        .map(|n| msg(1, n, gas, 100, SignatureType::Secp256k1))
+        .collect();
+    let chains = create_chains(msgs, &rich(), &base());
+    let picked = select_greedy(chains, BlockLimits::default(), &[], &base());
+    assert_eq!(picked.len() as u64, BLOCK_GAS_LIMIT / gas);
+    assert!(
+        picked
+            .iter()
+            .enumerate()
+            .all(|(i, m)| m.message.sequence == i as u64),
+        "a nonce-ordered prefix"
+    );
+}
+
+#[test]
+fn trimming_by_count_respects_per_type_and_total_limits() {
+    let secp: Vec<_> = (0..10_000)
+        .map(|n| msg(1, n, G, 100, SignatureType::Secp256k1))
+        .collect();
+    let picked = select_greedy(
+        create_chains(secp.clone(), &rich(), &base()),
+        BlockLimits::default(),
+        &[],
+        &base(),
+    );
+    assert_eq!(picked.len(), 8_192);
+
+    let bls: Vec<_> = (0..10_000)
+        .map(|n| msg(2, n, G, 200, SignatureType::BLS))
+        .collect();
+    let mut chains = create_chains(secp, &rich(), &base());
+    chains.extend(create_chains(bls, &rich(), &base()));
+    let picked = select_greedy(chains, BlockLimits::default(), &[], &base());
+    assert_eq!(picked.len(), 10_000);
+    assert_eq!(
+        picked
+            .iter()
+            .filter(|m| m.signature.sig_type == SignatureType::BLS)
+            .count(),
+        8_192
+    );
+}
+
+#[test]
+fn priority_senders_come_first_and_losing_chains_are_left() {
+    let s = SignatureType::Secp256k1;
+    let mut chains = create_chains(
+        (0..5).map(|n| msg(1, n, G, 1_000, s)).collect(),
+        &rich(),
+        &base(),
+    );
+    chains.extend(create_chains(
+        (0..5).map(|n| msg(2, n, G, 10, s)).collect(),
+        &rich(),
+        &base(),
+    ));
+    let picked = select_greedy(
+        chains.clone(),
+        BlockLimits::default(),
+        &[Address::new_id(2)],
+        &base(),
+    );
+    assert!(picked[..5]
+        .iter()
+        .all(|m| m.message.from == Address::new_id(2)));
+    assert_eq!(picked.len(), 10);
+    let no_prio = select_greedy(chains, BlockLimits::default(), &[], &base());
+    assert_eq!(no_prio[0].message.from, Address::new_id(1));
+
+    // A fee cap below the base fee makes a chain lose money: it is never taken.
+    let mut losing = msg(3, 0, G, 10, s);
+    losing.message.gas_fee_cap = TokenAmount::from_atto(50);
+    let picked = select_greedy(
+        create_chains(vec![losing], &rich(), &base()),
+        BlockLimits::default(),
+        &[],
+        &base(),
+    );
+    assert!(picked.is_empty());
+}
+
+#[test]
+fn five_winners_get_disjoint_valid_lists_from_20000_messages() {
+    // 3·10^6 gas each: a block holds 3,333, so five blocks share the pool.
+    let mut chains = Vec::new();
+    for sender in 0..200u64 {
+        let sig = if sender % 2 == 0 {
+            SignatureType::BLS
+        } else {
+            SignatureType::Secp256k1
+        };
+        let msgs = (0..100)
+            .map(|n| msg(10 + sender, n, 3 * G, 100 + sender * 7 % 97 + n, sig))
+            .collect();
+        chains.extend(create_chains(msgs, &rich(), &base()));
+    }
+    let qualities = [0.3, 0.9, 0.5, 0.1, 0.7];
+    let lists = select_for_winners(chains, &qualities, BlockLimits::default(), &[], &base());
+    assert_eq!(lists.len(), 5);
+    let mut seen: HashSet<(Address, u64)> = HashSet::new();
+    let mut owner: HashMap<Address, usize> = HashMap::new();
+    for (i, list) in lists.iter().enumerate() {
+        assert!(!list.is_empty(), "winner {i} got messages");
+        let gas: u64 = list.iter().map(|m| m.message.gas_limit).sum();
+        assert!(gas <= BLOCK_GAS_LIMIT && list.len() <= 10_000);
+        for sig in [SignatureType::BLS, SignatureType::Secp256k1] {
+            assert!(list.iter().filter(|m| m.signature.sig_type == sig).count() <= 8_192);
+        }
+        for m in list {
+            assert!(
+                seen.insert((m.message.from, m.message.sequence)),
+                "message in two lists"
+            );
+            assert_eq!(
+                *owner.entry(m.message.from).or_insert(i),
+                i,
+                "sender split across lists"
+            );
+        }
+        // Each sender's messages form a nonce-ordered prefix from 0: valid on its own.
+        let mut next: HashMap<Address, u64> = HashMap::new();
+        for m in list {
+            let n = next.entry(m.message.from).or_insert(0);
+            assert_eq!(m.message.sequence, *n);
+            *n += 1;
+        }
+    }
+    // The best ticket was served first, from the best-paying senders.
+    assert!(lists[1].len() >= lists[3].len());
+}
