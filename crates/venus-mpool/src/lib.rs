@@ -16,14 +16,23 @@
 //! assert_eq!(BlockLimits::default().per_sig_type, 8192);
 //! ```
 //!
-//! Status: chains, greedy and multi-winner selection are here. Lotus's
-//! acceptance rules, optimal selection (block-probability weighting), pruning
-//! and republishing are still to come (see the open issue).
+//! [`MessagePool`] applies Lotus's acceptance rules (one [`MpoolError`]
+//! variant each), follows head changes through an [`MpoolProvider`], prunes
+//! from 30,000 to 20,000 and lists local messages to republish.
+//!
+//! Status: Lotus's optimal selection (block-probability weighting by ticket
+//! quality) is still to come; selection is greedy for now.
 
 mod chains;
+mod error;
 mod gas;
+mod pool;
+mod provider;
 mod select;
 
 pub use chains::{create_chains, min_gas_limit, MsgChain, SenderState};
+pub use error::{MpoolError, Result};
 pub use gas::{gas_perf, gas_reward, BLOCK_GAS_LIMIT};
+pub use pool::{MessagePool, MpoolConfig};
+pub use provider::MpoolProvider;
 pub use select::{select_for_winners, select_greedy, BlockLimits};

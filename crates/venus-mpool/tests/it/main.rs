@@ -1,6 +1,8 @@
-//! venus-mpool tests: the invariants of Lotus's selection tests.
+//! venus-mpool tests: the invariants of Lotus's selection tests, and the pool.
 
 #![allow(missing_docs)] // test fixtures
+
+mod pool;
 
 use std::collections::{HashMap, HashSet};
 

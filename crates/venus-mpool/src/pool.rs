@@ -1,0 +1,384 @@
+//! [`MessagePool`]: Lotus's acceptance rules, head changes, pruning, and selection over the pending set.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use cid::Cid;
+use tokio::sync::Mutex;
+use venus_core::types::{SignedMessage, TipSet};
+use venus_core::{Address, TokenAmount};
+
+use crate::chains::{create_chains, min_gas_limit, SenderState};
+use crate::gas::BLOCK_GAS_LIMIT;
+use crate::provider::MpoolProvider;
+use crate::select::{select_for_winners, select_greedy, BlockLimits};
+use crate::{MpoolError, Result};
+
+/// Pool settings, with Lotus's defaults.
+#[derive(Debug, Clone)]
+pub struct MpoolConfig {
+    /// Senders whose messages are selected first and never pruned.
+    pub priority_addrs: Vec<Address>,
+    /// Prune when the pool holds more than this (30,000)…
+    pub size_limit_high: usize,
+    /// …down to this (20,000).
+    pub size_limit_low: usize,
+    /// Largest nonce gap accepted from the network (4).
+    pub max_nonce_gap: u64,
+    /// Pending messages per trusted (local or priority) sender (1,000).
+    pub max_pending_trusted: usize,
+    /// Pending messages per other sender (100).
+    pub max_pending_untrusted: usize,
+}
+
+impl Default for MpoolConfig {
+    fn default() -> Self {
+        MpoolConfig {
+            priority_addrs: Vec::new(),
+            size_limit_high: 30_000,
+            size_limit_low: 20_000,
+            max_nonce_gap: 4,
+            max_pending_trusted: 1_000,
+            max_pending_untrusted: 100,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Pending {
+    by_sender: HashMap<Address, BTreeMap<u64, SignedMessage>>,
+    cids: HashMap<Cid, (Address, u64)>,
+    local: HashSet<Address>,
+}
+
+impl Pending {
+    fn insert(&mut self, m: SignedMessage, cid: Cid) -> Option<SignedMessage> {
+        let (from, nonce) = (m.message.from, m.message.sequence);
+        let old = self.by_sender.entry(from).or_default().insert(nonce, m);
+        if let Some(o) = &old {
+            if let Ok(c) = o.cid() {
+                self.cids.remove(&c);
+            }
+        }
+        self.cids.insert(cid, (from, nonce));
+        old
+    }
+
+    fn remove(&mut self, from: &Address, nonce: u64) {
+        if let Some(msgs) = self.by_sender.get_mut(from) {
+            if let Some(m) = msgs.remove(&nonce) {
+                if let Ok(c) = m.cid() {
+                    self.cids.remove(&c);
+                }
+            }
+            if msgs.is_empty() {
+                self.by_sender.remove(from);
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.cids.len()
+    }
+}
+
+/// A message pool over a chain [`MpoolProvider`].
+pub struct MessagePool {
+    provider: Arc<dyn MpoolProvider>,
+    config: MpoolConfig,
+    head: Mutex<TipSet>,
+    pending: Mutex<Pending>,
+}
+
+fn min_rbf(premium: &TokenAmount) -> TokenAmount {
+    // new ≥ old × 1.10 + 1
+    TokenAmount::from_atto(premium.atto() * 110 / 100 + 1)
+}
+
+impl MessagePool {
+    /// A pool whose view of the chain starts at `head`.
+    pub fn new(provider: Arc<dyn MpoolProvider>, head: TipSet, config: MpoolConfig) -> Self {
+        MessagePool {
+            provider,
+            config,
+            head: Mutex::new(head),
+            pending: Mutex::new(Pending::default()),
+        }
+    }
+
+    /// Pending messages in all.
+    pub async fn len(&self) -> usize {
+        self.pending.lock().await.len()
+    }
+
+    /// Whether nothing is pending.
+    pub async fn is_empty(&self) -> bool {
+        self.len().await == 0
+    }
+
+    /// All pending messages.
+    pub async fn pending(&self) -> Vec<SignedMessage> {
+        self.pending
+            .lock()
+            .await
+            .by_sender
+            .values()
+            .flat_map(|m| m.values().cloned())
+            .collect()
+    }
+
+    fn check_message(&self, m: &SignedMessage) -> Result<()> {
+        let size = m.to_cbor()?.len();
+        if size > 64 << 10 {
+            return Err(MpoolError::TooBig(size));
+        }
+        let msg = &m.message;
+        if msg.version != 0 {
+            return Err(MpoolError::BadVersion(msg.version));
+        }
+        if msg.gas_limit == 0 {
+            return Err(MpoolError::GasLimitZero);
+        }
+        if msg.gas_limit > BLOCK_GAS_LIMIT {
+            return Err(MpoolError::GasLimitTooHigh(msg.gas_limit));
+        }
+        let min = min_gas_limit(size);
+        if msg.gas_limit < min {
+            return Err(MpoolError::GasLimitBelowMin {
+                limit: msg.gas_limit,
+                min,
+            });
+        }
+        if msg.gas_fee_cap < TokenAmount::from_atto(100) {
+            return Err(MpoolError::FeeCapTooLow(msg.gas_fee_cap.clone()));
+        }
+        if msg.gas_premium > msg.gas_fee_cap {
+            return Err(MpoolError::PremiumAboveFeeCap {
+                premium: msg.gas_premium.clone(),
+                cap: msg.gas_fee_cap.clone(),
+            });
+        }
+        m.verify()
+            .map_err(|e| MpoolError::BadSignature(e.to_string()))
+    }
+
+    /// Adds a message: `local` for the node's own pushes (no nonce-gap check,
+    /// the trusted cap), otherwise as from the network. Each rule that fails
+    /// gives its own [`MpoolError`]; a refused message changes nothing.
+    pub async fn add(&self, m: SignedMessage, local: bool) -> Result<Cid> {
+        self.check_message(&m)?;
+        let cid = m.cid()?;
+        let head = self.head.lock().await.clone();
+        let from = m.message.from;
+        let (state_nonce, balance) = match self.provider.actor(&from, &head).await {
+            Ok(s) => s,
+            Err(venus_core::Error::NotFound(_)) => (0, TokenAmount::from_atto(0)),
+            Err(e) => return Err(e.into()),
+        };
+        let mut p = self.pending.lock().await;
+        if p.cids.contains_key(&cid) {
+            return Err(MpoolError::Duplicate(cid));
+        }
+        let nonce = m.message.sequence;
+        if nonce < state_nonce {
+            return Err(MpoolError::NonceTooLow {
+                nonce,
+                expected: state_nonce,
+            });
+        }
+        let mine = p.by_sender.get(&from);
+        // The next nonce after the contiguous run of pending messages.
+        let mut next = state_nonce;
+        if let Some(msgs) = mine {
+            while msgs.contains_key(&next) {
+                next += 1;
+            }
+        }
+        if !local && nonce > next && nonce - next > self.config.max_nonce_gap {
+            return Err(MpoolError::NonceGap {
+                nonce,
+                next,
+                gap: nonce - next,
+            });
+        }
+        let replacing = mine.and_then(|msgs| msgs.get(&nonce)).cloned();
+        if let Some(old) = &replacing {
+            let min = min_rbf(&old.message.gas_premium);
+            if m.message.gas_premium < min {
+                return Err(MpoolError::ReplaceByFeeTooLow {
+                    min,
+                    got: m.message.gas_premium.clone(),
+                });
+            }
+        }
+        let trusted =
+            local || p.local.contains(&from) || self.config.priority_addrs.contains(&from);
+        let cap = if trusted {
+            self.config.max_pending_trusted
+        } else {
+            self.config.max_pending_untrusted
+        };
+        let count = mine.map(|m| m.len()).unwrap_or(0);
+        if replacing.is_none() && count >= cap {
+            return Err(MpoolError::TooManyPending(count));
+        }
+        let cost =
+            |x: &SignedMessage| &x.message.value + &x.message.gas_fee_cap * x.message.gas_limit;
+        let mut required = cost(&m);
+        if let Some(msgs) = mine {
+            for (n, other) in msgs {
+                if *n != nonce {
+                    required += cost(other);
+                }
+            }
+        }
+        if required > balance {
+            return Err(MpoolError::InsufficientBalance { balance, required });
+        }
+        if local {
+            p.local.insert(from);
+        }
+        p.insert(m, cid);
+        let over = p.len() > self.config.size_limit_high;
+        drop(p);
+        if over {
+            self.prune().await;
+        }
+        tracing::debug!(target: "venus::mpool", %cid, %from, nonce, local, "message added");
+        Ok(cid)
+    }
+
+    /// Drops the lowest-paying senders' messages (never local or priority
+    /// ones) until the pool is at `size_limit_low`.
+    pub async fn prune(&self) {
+        let head = self.head.lock().await.clone();
+        let base_fee = self
+            .provider
+            .base_fee(&head)
+            .await
+            .unwrap_or_else(|_| TokenAmount::from_atto(0));
+        let mut p = self.pending.lock().await;
+        if p.len() <= self.config.size_limit_low {
+            return;
+        }
+        let keep: HashSet<Address> = p
+            .local
+            .iter()
+            .chain(&self.config.priority_addrs)
+            .copied()
+            .collect();
+        // Score each message by its chain's performance; drop the worst first, last nonces first.
+        let mut scored: Vec<(f64, Address, u64)> = Vec::new();
+        for (from, msgs) in &p.by_sender {
+            if keep.contains(from) {
+                continue;
+            }
+            let state = SenderState {
+                nonce: msgs.keys().next().copied().unwrap_or(0),
+                balance: TokenAmount::from_whole(u64::MAX),
+            };
+            for c in create_chains(msgs.values().cloned().collect(), &state, &base_fee) {
+                for m in &c.msgs {
+                    scored.push((c.gas_perf, *from, m.message.sequence));
+                }
+            }
+        }
+        scored.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.2.cmp(&a.2)));
+        let excess = p.len() - self.config.size_limit_low;
+        for (_, from, nonce) in scored.into_iter().take(excess) {
+            p.remove(&from, nonce);
+        }
+        tracing::info!(target: "venus::mpool", remaining = p.len(), "pruned the pool");
+    }
+
+    /// Applies a head change: messages of `applied` tipsets leave the pool,
+    /// those of `reverted` ones come back (as network messages, unchecked).
+    pub async fn head_change(&self, reverted: &[TipSet], applied: &[TipSet]) -> Result<()> {
+        let mut back = Vec::new();
+        for ts in reverted {
+            back.extend(self.provider.messages_in(ts).await?);
+        }
+        let mut gone = Vec::new();
+        for ts in applied {
+            gone.extend(self.provider.messages_in(ts).await?);
+        }
+        let mut p = self.pending.lock().await;
+        for m in back {
+            if let Ok(c) = m.cid() {
+                p.insert(m, c);
+            }
+        }
+        let landed: HashSet<(Address, u64)> = gone
+            .iter()
+            .map(|m| (m.message.from, m.message.sequence))
+            .collect();
+        for (from, nonce) in &landed {
+            p.remove(from, *nonce);
+        }
+        drop(p);
+        if let Some(ts) = applied.last().or(reverted.last()) {
+            *self.head.lock().await = ts.clone();
+        }
+        Ok(())
+    }
+
+    /// Local messages still pending, to re-broadcast.
+    pub async fn republish_candidates(&self) -> Vec<SignedMessage> {
+        let p = self.pending.lock().await;
+        p.local
+            .iter()
+            .filter_map(|a| p.by_sender.get(a))
+            .flat_map(|m| m.values().cloned())
+            .collect()
+    }
+
+    async fn chains(&self) -> Result<(Vec<crate::chains::MsgChain>, TokenAmount)> {
+        let head = self.head.lock().await.clone();
+        let base_fee = self.provider.base_fee(&head).await?;
+        let by_sender: Vec<(Address, Vec<SignedMessage>)> = self
+            .pending
+            .lock()
+            .await
+            .by_sender
+            .iter()
+            .map(|(a, m)| (*a, m.values().cloned().collect()))
+            .collect();
+        let mut chains = Vec::new();
+        for (addr, msgs) in by_sender {
+            let (nonce, balance) = match self.provider.actor(&addr, &head).await {
+                Ok(s) => s,
+                Err(venus_core::Error::NotFound(_)) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            chains.extend(create_chains(
+                msgs,
+                &SenderState { nonce, balance },
+                &base_fee,
+            ));
+        }
+        Ok((chains, base_fee))
+    }
+
+    /// Messages for one block on the current head.
+    pub async fn select(&self) -> Result<Vec<SignedMessage>> {
+        let (chains, base_fee) = self.chains().await?;
+        Ok(select_greedy(
+            chains,
+            BlockLimits::default(),
+            &self.config.priority_addrs,
+            &base_fee,
+        ))
+    }
+
+    /// Disjoint lists for several winners, in the order of `ticket_qualities`.
+    pub async fn select_multi(&self, ticket_qualities: &[f64]) -> Result<Vec<Vec<SignedMessage>>> {
+        let (chains, base_fee) = self.chains().await?;
+        Ok(select_for_winners(
+            chains,
+            ticket_qualities,
+            BlockLimits::default(),
+            &self.config.priority_addrs,
+            &base_fee,
+        ))
+    }
+}

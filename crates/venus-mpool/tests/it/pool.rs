@@ -1,0 +1,331 @@
+//! The pool: every acceptance rule, head changes, pruning, republishing.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use venus_core::crypto::PrivateKey;
+use venus_core::types::{
+    message_cid, BlockHeader, SignedMessage, Ticket, TipSet, TipSetKey, TxMeta,
+};
+use venus_core::{Address, Message, SignatureType, TokenAmount};
+use venus_mpool::*;
+
+#[derive(Default)]
+struct Chain {
+    actors: Mutex<HashMap<Address, (u64, TokenAmount)>>,
+    included: Mutex<HashMap<TipSetKey, Vec<SignedMessage>>>,
+}
+
+#[async_trait]
+impl MpoolProvider for Chain {
+    async fn actor(&self, addr: &Address, _: &TipSet) -> venus_core::Result<(u64, TokenAmount)> {
+        self.actors
+            .lock()
+            .expect("lock")
+            .get(addr)
+            .cloned()
+            .ok_or_else(|| venus_core::Error::NotFound(addr.to_string()))
+    }
+    async fn base_fee(&self, _: &TipSet) -> venus_core::Result<TokenAmount> {
+        Ok(TokenAmount::from_atto(100))
+    }
+    async fn messages_in(&self, ts: &TipSet) -> venus_core::Result<Vec<SignedMessage>> {
+        Ok(self
+            .included
+            .lock()
+            .expect("lock")
+            .get(ts.key())
+            .cloned()
+            .unwrap_or_default())
+    }
+}
+
+fn tipset(height: i64, ticket: u8) -> TipSet {
+    let root = TxMeta::build(&[], &[]).expect("meta").cid().expect("cid");
+    TipSet::new(vec![BlockHeader {
+        miner: Address::new_id(1000),
+        ticket: Some(Ticket {
+            vrf_proof: vec![ticket; 96],
+        }),
+        election_proof: None,
+        beacon_entries: vec![],
+        win_post_proof: vec![],
+        parents: vec![],
+        parent_weight: 0.into(),
+        height,
+        parent_state_root: root,
+        parent_message_receipts: root,
+        messages: root,
+        bls_aggregate: None,
+        timestamp: 0,
+        block_sig: None,
+        fork_signaling: 0,
+        parent_base_fee: TokenAmount::from_atto(100),
+    }])
+    .expect("tipset")
+}
+
+struct Sender {
+    key: PrivateKey,
+    addr: Address,
+}
+
+impl Sender {
+    fn new(chain: &Chain, nonce: u64, balance: u64) -> Self {
+        let key = PrivateKey::generate(SignatureType::Secp256k1);
+        let addr = key.address().expect("addr");
+        chain
+            .actors
+            .lock()
+            .expect("lock")
+            .insert(addr, (nonce, TokenAmount::from_whole(balance)));
+        Sender { key, addr }
+    }
+
+    fn msg(&self, nonce: u64, edit: impl FnOnce(&mut Message)) -> SignedMessage {
+        let mut message = Message {
+            version: 0,
+            from: self.addr,
+            to: Address::new_id(1),
+            sequence: nonce,
+            value: TokenAmount::from_atto(1),
+            method_num: 0,
+            params: Default::default(),
+            gas_limit: 1_000_000,
+            gas_fee_cap: TokenAmount::from_atto(10_000),
+            gas_premium: TokenAmount::from_atto(1_000),
+        };
+        edit(&mut message);
+        let sig = self
+            .key
+            .sign(&message_cid(&message).expect("cid").to_bytes())
+            .expect("sign");
+        SignedMessage {
+            message,
+            signature: sig,
+        }
+    }
+}
+
+fn pool(chain: Arc<Chain>, config: MpoolConfig) -> MessagePool {
+    MessagePool::new(chain, tipset(10, 1), config)
+}
+
+#[tokio::test]
+async fn every_acceptance_rule_refuses_with_its_own_error() {
+    let chain = Arc::new(Chain::default());
+    let p = pool(
+        chain.clone(),
+        MpoolConfig {
+            max_pending_untrusted: 3,
+            ..MpoolConfig::default()
+        },
+    );
+    let s = Sender::new(&chain, 5, 1_000);
+    let poor = Sender::new(&chain, 0, 0);
+    p.add(s.msg(5, |_| {}), false)
+        .await
+        .expect("a good message");
+
+    let cases: Vec<(&str, SignedMessage, fn(&MpoolError) -> bool)> = vec![
+        (
+            "too big",
+            s.msg(6, |m| m.params = vec![0u8; 70_000].into()),
+            |e| matches!(e, MpoolError::TooBig(_)),
+        ),
+        ("version", s.msg(6, |m| m.version = 1), |e| {
+            matches!(e, MpoolError::BadVersion(1))
+        }),
+        ("gas zero", s.msg(6, |m| m.gas_limit = 0), |e| {
+            matches!(e, MpoolError::GasLimitZero)
+        }),
+        (
+            "gas too high",
+            s.msg(6, |m| m.gas_limit = BLOCK_GAS_LIMIT + 1),
+            |e| matches!(e, MpoolError::GasLimitTooHigh(_)),
+        ),
+        (
+            "gas under inclusion",
+            s.msg(6, |m| m.gas_limit = 1_000),
+            |e| matches!(e, MpoolError::GasLimitBelowMin { .. }),
+        ),
+        (
+            "fee cap",
+            s.msg(6, |m| {
+                m.gas_fee_cap = TokenAmount::from_atto(99);
+                m.gas_premium = TokenAmount::from_atto(1)
+            }),
+            |e| matches!(e, MpoolError::FeeCapTooLow(_)),
+        ),
+        (
+            "premium",
+            s.msg(6, |m| m.gas_premium = TokenAmount::from_atto(20_000)),
+            |e| matches!(e, MpoolError::PremiumAboveFeeCap { .. }),
+        ),
+        ("nonce too low", s.msg(4, |_| {}), |e| {
+            matches!(
+                e,
+                MpoolError::NonceTooLow {
+                    nonce: 4,
+                    expected: 5
+                }
+            )
+        }),
+        ("nonce gap", s.msg(11, |_| {}), |e| {
+            matches!(e, MpoolError::NonceGap { gap: 5, .. })
+        }),
+        ("balance", poor.msg(0, |_| {}), |e| {
+            matches!(e, MpoolError::InsufficientBalance { .. })
+        }),
+        ("duplicate", s.msg(5, |_| {}), |e| {
+            matches!(e, MpoolError::Duplicate(_))
+        }),
+        (
+            "replace by fee",
+            s.msg(5, |m| m.gas_premium = TokenAmount::from_atto(1_100)),
+            |e| matches!(e, MpoolError::ReplaceByFeeTooLow { .. }),
+        ),
+    ];
+    for (name, m, check) in cases {
+        let e = p.add(m, false).await.expect_err(name);
+        assert!(check(&e), "{name}: got {e}");
+    }
+    let mut forged = s.msg(6, |_| {});
+    forged.message.value = TokenAmount::from_atto(2);
+    assert!(matches!(
+        p.add(forged, false).await,
+        Err(MpoolError::BadSignature(_))
+    ));
+
+    // Replace by fee at ×1.10 + 1 is accepted; the cap on untrusted senders holds.
+    p.add(
+        s.msg(5, |m| m.gas_premium = TokenAmount::from_atto(1_101)),
+        false,
+    )
+    .await
+    .expect("replacement");
+    p.add(s.msg(6, |_| {}), false).await.expect("6");
+    p.add(s.msg(7, |_| {}), false).await.expect("7");
+    assert!(matches!(
+        p.add(s.msg(8, |_| {}), false).await,
+        Err(MpoolError::TooManyPending(3))
+    ));
+    // Local pushes are trusted: bigger cap, no gap check.
+    p.add(s.msg(8, |_| {}), true).await.expect("local");
+    p.add(s.msg(20, |_| {}), true).await.expect("local gap");
+    assert_eq!(p.len().await, 5, "refused messages changed nothing");
+}
+
+#[tokio::test]
+async fn head_changes_apply_revert_and_revert_then_apply() {
+    let chain = Arc::new(Chain::default());
+    let p = pool(chain.clone(), MpoolConfig::default());
+    let s = Sender::new(&chain, 0, 1_000);
+    let msgs: Vec<_> = (0..4).map(|n| s.msg(n, |_| {})).collect();
+    for m in &msgs {
+        p.add(m.clone(), true).await.expect("add");
+    }
+    let (a, b) = (tipset(11, 2), tipset(11, 3));
+    chain
+        .included
+        .lock()
+        .expect("lock")
+        .insert(a.key().clone(), msgs[..2].to_vec());
+    chain
+        .included
+        .lock()
+        .expect("lock")
+        .insert(b.key().clone(), msgs[..3].to_vec());
+
+    p.head_change(&[], &[a.clone()]).await.expect("apply");
+    assert_eq!(p.len().await, 2, "applied messages leave");
+    p.head_change(&[a.clone()], &[]).await.expect("revert");
+    assert_eq!(p.len().await, 4, "reverted messages return");
+    p.head_change(&[a], &[b]).await.expect("revert then apply");
+    let left: Vec<u64> = p
+        .pending()
+        .await
+        .iter()
+        .map(|m| m.message.sequence)
+        .collect();
+    assert_eq!(left, vec![3]);
+    assert_eq!(
+        p.republish_candidates().await.len(),
+        1,
+        "the local message not yet landed"
+    );
+}
+
+#[tokio::test]
+async fn pruning_keeps_local_and_priority_senders() {
+    let chain = Arc::new(Chain::default());
+    let local = Sender::new(&chain, 0, 1_000);
+    let prio = Sender::new(&chain, 0, 1_000);
+    let config = MpoolConfig {
+        size_limit_high: 40,
+        size_limit_low: 25,
+        priority_addrs: vec![prio.addr],
+        max_pending_untrusted: 100,
+        ..MpoolConfig::default()
+    };
+    let p = pool(chain.clone(), config);
+    for n in 0..5 {
+        p.add(
+            local.msg(n, |m| m.gas_premium = TokenAmount::from_atto(1)),
+            true,
+        )
+        .await
+        .expect("local");
+        p.add(
+            prio.msg(n, |m| m.gas_premium = TokenAmount::from_atto(1)),
+            false,
+        )
+        .await
+        .expect("prio");
+    }
+    let others: Vec<Sender> = (0..4).map(|_| Sender::new(&chain, 0, 1_000)).collect();
+    for (i, o) in others.iter().enumerate() {
+        for n in 0..8 {
+            p.add(
+                o.msg(n, |m| {
+                    m.gas_premium = TokenAmount::from_atto(100 * (i as u64 + 1))
+                }),
+                false,
+            )
+            .await
+            .expect("other");
+        }
+    }
+    assert!(p.len().await <= 40);
+    assert!(p.len().await >= 25);
+    let pending = p.pending().await;
+    assert_eq!(
+        pending
+            .iter()
+            .filter(|m| m.message.from == local.addr)
+            .count(),
+        5
+    );
+    assert_eq!(
+        pending
+            .iter()
+            .filter(|m| m.message.from == prio.addr)
+            .count(),
+        5
+    );
+    // The best payer lost nothing.
+    assert_eq!(
+        pending
+            .iter()
+            .filter(|m| m.message.from == others[3].addr)
+            .count(),
+        8
+    );
+
+    // Selection through the pool puts the priority sender first.
+    let picked = p.select().await.expect("select");
+    assert_eq!(picked[0].message.from, prio.addr);
+    let lists = p.select_multi(&[0.9, 0.2]).await.expect("multi");
+    assert_eq!(lists.len(), 2);
+}
