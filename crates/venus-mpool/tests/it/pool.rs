@@ -108,6 +108,9 @@ impl Sender {
     }
 }
 
+/// (name, message, the error it must get).
+type Case = (&'static str, SignedMessage, fn(&MpoolError) -> bool);
+
 fn pool(chain: Arc<Chain>, config: MpoolConfig) -> MessagePool {
     MessagePool::new(chain, tipset(10, 1), config)
 }
@@ -128,7 +131,7 @@ async fn every_acceptance_rule_refuses_with_its_own_error() {
         .await
         .expect("a good message");
 
-    let cases: Vec<(&str, SignedMessage, fn(&MpoolError) -> bool)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "too big",
             s.msg(6, |m| m.params = vec![0u8; 70_000].into()),
@@ -238,9 +241,13 @@ async fn head_changes_apply_revert_and_revert_then_apply() {
         .expect("lock")
         .insert(b.key().clone(), msgs[..3].to_vec());
 
-    p.head_change(&[], &[a.clone()]).await.expect("apply");
+    p.head_change(&[], std::slice::from_ref(&a))
+        .await
+        .expect("apply");
     assert_eq!(p.len().await, 2, "applied messages leave");
-    p.head_change(&[a.clone()], &[]).await.expect("revert");
+    p.head_change(std::slice::from_ref(&a), &[])
+        .await
+        .expect("revert");
     assert_eq!(p.len().await, 4, "reverted messages return");
     p.head_change(&[a], &[b]).await.expect("revert then apply");
     let left: Vec<u64> = p
