@@ -20,12 +20,13 @@
 //! variant each), follows head changes through an [`MpoolProvider`], prunes
 //! from 30,000 to 20,000 and lists local messages to republish.
 //!
-//! Status: Lotus's optimal selection (block-probability weighting by ticket
-//! quality) is still to come; selection is greedy for now.
+//! [`select_optimal`] weights chains by the probability that a block with the
+//! given ticket quality lands where they would be included (greedy above 0.84).
 
 mod chains;
 mod error;
 mod gas;
+mod optimal;
 mod pool;
 mod provider;
 mod select;
@@ -33,6 +34,7 @@ mod select;
 pub use chains::{create_chains, min_gas_limit, MsgChain, SenderState};
 pub use error::{MpoolError, Result};
 pub use gas::{gas_perf, gas_reward, BLOCK_GAS_LIMIT};
+pub use optimal::{block_probabilities, select_optimal, GREEDY_TICKET_QUALITY};
 pub use pool::{MessagePool, MpoolConfig};
 pub use provider::MpoolProvider;
 pub use select::{select_for_winners, select_greedy, BlockLimits};

@@ -10,8 +10,9 @@ use venus_core::{Address, TokenAmount};
 
 use crate::chains::{create_chains, min_gas_limit, SenderState};
 use crate::gas::BLOCK_GAS_LIMIT;
+use crate::optimal::select_optimal;
 use crate::provider::MpoolProvider;
-use crate::select::{select_for_winners, select_greedy, BlockLimits};
+use crate::select::{select_for_winners, BlockLimits};
 use crate::{MpoolError, Result};
 
 /// Pool settings, with Lotus's defaults.
@@ -359,11 +360,12 @@ impl MessagePool {
         Ok((chains, base_fee))
     }
 
-    /// Messages for one block on the current head.
-    pub async fn select(&self) -> Result<Vec<SignedMessage>> {
+    /// Messages for one block on the current head, for a ticket of this quality.
+    pub async fn select(&self, ticket_quality: f64) -> Result<Vec<SignedMessage>> {
         let (chains, base_fee) = self.chains().await?;
-        Ok(select_greedy(
+        Ok(select_optimal(
             chains,
+            ticket_quality,
             BlockLimits::default(),
             &self.config.priority_addrs,
             &base_fee,

@@ -249,3 +249,46 @@ fn five_winners_get_disjoint_valid_lists_from_20000_messages() {
     // The best ticket was served first, from the best-paying senders.
     assert!(lists[1].len() >= lists[3].len());
 }
+
+/// `actors` senders, each with a block's worth of messages, paying more per actor index.
+fn ladder(actors: u64, per_actor: u64, gas: u64) -> Vec<MsgChain> {
+    (0..actors)
+        .flat_map(|a| {
+            let msgs = (0..per_actor)
+                .map(|n| msg(100 + a, n, gas, 1_000 + 100 * a, SignatureType::Secp256k1))
+                .collect();
+            create_chains(msgs, &rich(), &base())
+        })
+        .collect()
+}
+
+#[test]
+fn optimal_selection_one_actor_fills_the_block() {
+    let picked = select_optimal(
+        ladder(1, 2_000, 6_000_000),
+        0.5,
+        BlockLimits::default(),
+        &[],
+        &base(),
+    );
+    assert_eq!(picked.len() as u64, BLOCK_GAS_LIMIT / 6_000_000);
+}
+
+#[test]
+fn optimal_selection_with_a_low_ticket_avoids_the_top_payers() {
+    // Each actor's messages fill one block exactly (1,000 × 10^7 gas).
+    let chains = ladder(10, 1_000, 10_000_000);
+    let low = select_optimal(chains.clone(), 0.1, BlockLimits::default(), &[], &base());
+    let top3: HashSet<Address> = (7..10).map(|a| Address::new_id(100 + a)).collect();
+    assert!(!low.is_empty());
+    assert!(
+        low.iter().all(|m| !top3.contains(&m.message.from)),
+        "a 0.1 ticket took a top-three payer"
+    );
+    // A good ticket is greedy and takes the best payer.
+    let high = select_optimal(chains, 0.9, BlockLimits::default(), &[], &base());
+    assert!(high.iter().all(|m| m.message.from == Address::new_id(109)));
+    let probs = block_probabilities(0.1);
+    assert_eq!(probs.len(), 15);
+    assert!(probs[0] < probs[3], "a low ticket is unlikely to be first");
+}

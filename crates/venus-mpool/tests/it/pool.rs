@@ -331,7 +331,7 @@ async fn pruning_keeps_local_and_priority_senders() {
     );
 
     // Selection through the pool puts the priority sender first.
-    let picked = p.select().await.expect("select");
+    let picked = p.select(0.5).await.expect("select");
     assert_eq!(picked[0].message.from, prio.addr);
     let lists = p.select_multi(&[0.9, 0.2]).await.expect("multi");
     assert_eq!(lists.len(), 2);
