@@ -292,3 +292,70 @@ fn optimal_selection_with_a_low_ticket_avoids_the_top_payers() {
     assert_eq!(probs.len(), 15);
     assert!(probs[0] < probs[3], "a low ticket is unlikely to be first");
 }
+
+/// A premium distribution.
+type Premium = fn(&mut Rng) -> u64;
+
+/// xorshift64*: deterministic premiums for the competitive test.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[test]
+fn competitive_selection_optimal_capacity_is_at_least_greedy() {
+    // 300 actors, ten blocks of messages, premiums exponential or Zipf.
+    let dists: [(&str, Premium); 2] = [
+        ("exponential", |r| {
+            (-(1.0 - r.unit()).ln() * 1_000.0) as u64 + 100
+        }),
+        ("zipf", |r| {
+            (10_000.0 / (1.0 + (r.unit() * 300.0).floor())) as u64 + 100
+        }),
+    ];
+    for (name, premium) in dists {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let per_actor = 10 * 1_000 / 300 + 1;
+        let chains: Vec<MsgChain> = (0..300u64)
+            .flat_map(|a| {
+                let msgs = (0..per_actor)
+                    .map(|n| {
+                        msg(
+                            1_000 + a,
+                            n,
+                            10_000_000,
+                            premium(&mut rng),
+                            SignatureType::Secp256k1,
+                        )
+                    })
+                    .collect::<Vec<_>>();
+                create_chains(msgs, &rich(), &base())
+            })
+            .collect();
+        let greedy = select_greedy(chains.clone(), BlockLimits::default(), &[], &base());
+        let greedy_gas: u64 = greedy.iter().map(|m| m.message.gas_limit).sum();
+        let miners = 10 + rng.next() % 20;
+        let mut union: HashSet<(Address, u64)> = HashSet::new();
+        let mut union_gas = 0u64;
+        for _ in 0..miners {
+            let tq = rng.unit();
+            for m in select_optimal(chains.clone(), tq, BlockLimits::default(), &[], &base()) {
+                if union.insert((m.message.from, m.message.sequence)) {
+                    union_gas += m.message.gas_limit;
+                }
+            }
+        }
+        assert!(
+            union_gas >= greedy_gas,
+            "{name}: optimal capacity {union_gas} < greedy {greedy_gas}"
+        );
+    }
+}
