@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use tokio::runtime::Runtime;
 use venus_core::crypto::PrivateKey;
-use venus_core::types::{message_cid, BlockHeader, SignedMessage, TipSet, TxMeta};
+use venus_core::types::{message_cid, BlockHeader, BlockMessages, SignedMessage, TipSet, TxMeta};
 use venus_core::{Address, Message, SignatureType, TokenAmount};
 use venus_mpool::{MessagePool, MpoolConfig, MpoolProvider};
 
@@ -24,8 +24,8 @@ impl MpoolProvider for Rich {
     async fn base_fee(&self, _: &TipSet) -> venus_core::Result<TokenAmount> {
         Ok(TokenAmount::from_atto(100))
     }
-    async fn messages_in(&self, _: &TipSet) -> venus_core::Result<Vec<SignedMessage>> {
-        Ok(vec![])
+    async fn messages_in(&self, _: &TipSet) -> venus_core::Result<BlockMessages> {
+        Ok(BlockMessages::default())
     }
 }
 

@@ -36,5 +36,5 @@ pub use error::{MpoolError, Result};
 pub use gas::{gas_perf, gas_reward, BLOCK_GAS_LIMIT};
 pub use optimal::{block_probabilities, select_optimal, GREEDY_TICKET_QUALITY};
 pub use pool::{MessagePool, MpoolConfig};
-pub use provider::MpoolProvider;
+pub use provider::{ChainProvider, MpoolProvider};
 pub use select::{select_for_winners, select_greedy, BlockLimits};

@@ -50,6 +50,8 @@ struct Pending {
     by_sender: HashMap<Address, BTreeMap<u64, SignedMessage>>,
     cids: HashMap<Cid, (Address, u64)>,
     local: HashSet<Address>,
+    /// BLS signatures of messages seen, so reverted BLS messages can come back signed.
+    bls_sigs: HashMap<Cid, venus_core::Signature>,
 }
 
 impl Pending {
@@ -90,6 +92,9 @@ pub struct MessagePool {
     head: Mutex<TipSet>,
     pending: Mutex<Pending>,
 }
+
+/// BLS signatures remembered for reverts.
+const BLS_SIG_CACHE: usize = 100_000;
 
 fn min_rbf(premium: &TokenAmount) -> TokenAmount {
     // new ≥ old × 1.10 + 1
@@ -239,6 +244,12 @@ impl MessagePool {
         if local {
             p.local.insert(from);
         }
+        if m.is_bls() {
+            if p.bls_sigs.len() >= BLS_SIG_CACHE {
+                p.bls_sigs.clear();
+            }
+            p.bls_sigs.insert(cid, m.signature.clone());
+        }
         p.insert(m, cid);
         let over = p.len() > self.config.size_limit_high;
         drop(p);
@@ -293,28 +304,53 @@ impl MessagePool {
     }
 
     /// Applies a head change: messages of `applied` tipsets leave the pool,
-    /// those of `reverted` ones come back (as network messages, unchecked).
+    /// those of `reverted` ones come back (unchecked; BLS ones when the pool
+    /// saw their signature).
     pub async fn head_change(&self, reverted: &[TipSet], applied: &[TipSet]) -> Result<()> {
         let mut back = Vec::new();
         for ts in reverted {
-            back.extend(self.provider.messages_in(ts).await?);
+            back.push(self.provider.messages_in(ts).await?);
         }
         let mut gone = Vec::new();
         for ts in applied {
-            gone.extend(self.provider.messages_in(ts).await?);
+            gone.push(self.provider.messages_in(ts).await?);
         }
         let mut p = self.pending.lock().await;
-        for m in back {
-            if let Ok(c) = m.cid() {
-                p.insert(m, c);
+        for b in back {
+            for m in b.secpk_messages {
+                if let Ok(c) = m.cid() {
+                    p.insert(m, c);
+                }
+            }
+            for m in b.bls_messages {
+                let Ok(c) = venus_core::types::message_cid(&m) else {
+                    continue;
+                };
+                match p.bls_sigs.get(&c).cloned() {
+                    Some(signature) => {
+                        p.insert(
+                            SignedMessage {
+                                message: m,
+                                signature,
+                            },
+                            c,
+                        );
+                    }
+                    None => {
+                        tracing::debug!(target: "venus::mpool", cid = %c, "reverted BLS message without a known signature dropped")
+                    }
+                }
             }
         }
-        let landed: HashSet<(Address, u64)> = gone
-            .iter()
-            .map(|m| (m.message.from, m.message.sequence))
-            .collect();
-        for (from, nonce) in &landed {
-            p.remove(from, *nonce);
+        for b in &gone {
+            let landed = b
+                .secpk_messages
+                .iter()
+                .map(|m| &m.message)
+                .chain(&b.bls_messages);
+            for m in landed {
+                p.remove(&m.from, m.sequence);
+            }
         }
         drop(p);
         if let Some(ts) = applied.last().or(reverted.last()) {

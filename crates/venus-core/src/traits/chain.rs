@@ -25,8 +25,8 @@ use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
 
 use crate::types::{
-    ActorState, BlockMsg, BlockTemplate, HeadChange, MessageSendSpec, MiningBaseInfo, MsgLookup,
-    SignedMessage, TipSet, TipSetKey,
+    ActorState, BlockMessages, BlockMsg, BlockTemplate, HeadChange, MessageSendSpec,
+    MiningBaseInfo, MsgLookup, SignedMessage, TipSet, TipSetKey,
 };
 use crate::{Error, Result};
 
@@ -49,6 +49,13 @@ pub trait ChainRead: Send + Sync {
     /// Subscribes to head changes. The stream ends when the backend goes away;
     /// re-subscribing is the caller's job.
     async fn subscribe_head_changes(&self) -> Result<HeadChangeStream>;
+
+    /// The messages a block includes (`ChainGetBlockMessages`). The default
+    /// says the backend cannot tell.
+    async fn block_messages(&self, block: &Cid) -> Result<BlockMessages> {
+        let _ = block;
+        Err(Error::Unsupported("block_messages"))
+    }
 
     /// The base fee in the blocks of `key` (what Lotus's `ChainGetParentBaseFee` reads).
     async fn parent_base_fee(&self, key: &TipSetKey) -> Result<TokenAmount> {

@@ -29,6 +29,8 @@ struct Inner {
     pool: Vec<(Cid, SignedMessage)>,
     lookups: HashMap<Cid, MsgLookup>,
     submitted: Vec<BlockMsg>,
+    /// Every message pushed, by signed CID and (for BLS) unsigned CID, to answer block_messages.
+    known: HashMap<Cid, SignedMessage>,
 }
 
 /// A chain held in memory: tipsets, a head, actors, a message pool and the
@@ -164,6 +166,36 @@ impl ChainRead for MemoryChain {
         Ok(ts)
     }
 
+    async fn block_messages(&self, block: &Cid) -> Result<BlockMessages> {
+        let inner = self.lock();
+        let b = inner
+            .submitted
+            .iter()
+            .find(|b| b.header.cid().ok().as_ref() == Some(block))
+            .ok_or_else(|| Error::NotFound(format!("block {block}")))?;
+        let find = |c: &Cid| {
+            inner
+                .known
+                .get(c)
+                .cloned()
+                .ok_or_else(|| Error::NotFound(format!("message {c}")))
+        };
+        Ok(BlockMessages {
+            bls_messages: b
+                .bls_messages
+                .iter()
+                .map(|c| find(c).map(|m| m.message))
+                .collect::<Result<_>>()?,
+            secpk_messages: b.secpk_messages.iter().map(find).collect::<Result<_>>()?,
+            cids: b
+                .bls_messages
+                .iter()
+                .chain(&b.secpk_messages)
+                .copied()
+                .collect(),
+        })
+    }
+
     async fn subscribe_head_changes(&self) -> Result<HeadChangeStream> {
         let head = self.head().await?;
         let rx = BroadcastStream::new(self.changes.subscribe());
@@ -292,6 +324,7 @@ impl MessageApi for MemoryChain {
         let cid = msg.cid()?;
         let mut inner = self.lock();
         if !inner.pool.iter().any(|(c, _)| *c == cid) {
+            inner.known.insert(cid, msg.clone());
             inner.pool.push((cid, msg));
         }
         Ok(cid)

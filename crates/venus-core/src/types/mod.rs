@@ -15,4 +15,4 @@ pub use block::{BeaconEntry, BlockHeader, ElectionProof, Ticket};
 pub use msgmeta::{DrawRandomParams, MsgMeta, MsgType};
 pub use signed_message::{message_cid, SignedMessage};
 pub use tipset::{TipSet, TipSetKey};
-pub use txmeta::{BlockMsg, FullBlock, TxMeta};
+pub use txmeta::{BlockMessages, BlockMsg, FullBlock, TxMeta};

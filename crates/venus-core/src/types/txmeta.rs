@@ -81,6 +81,28 @@ lotus_json_struct! {
     }
 }
 
+/// A block's messages, as `ChainGetBlockMessages` returns them: BLS messages
+/// unsigned (their signatures are in the header's aggregate), secp ones
+/// signed, and the CIDs of both in that order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BlockMessages {
+    /// The BLS messages.
+    pub bls_messages: Vec<Message>,
+    /// The secp messages.
+    pub secpk_messages: Vec<SignedMessage>,
+    /// BLS CIDs then secp CIDs.
+    pub cids: Vec<Cid>,
+}
+
+lotus_json_struct! {
+    /// Lotus JSON of [`BlockMessages`].
+    BlockMessages => BlockMessagesJson {
+        bls_messages: Vec<Message> = "BlsMessages" via "crate::json::lotus_json",
+        secpk_messages: Vec<SignedMessage> = "SecpkMessages" via "crate::json::lotus_json",
+        cids: Vec<Cid> = "Cids" via "crate::json::lotus_json",
+    }
+}
+
 /// A header with the full messages it includes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FullBlock {

@@ -2,6 +2,7 @@
 
 #![allow(missing_docs)] // test fixtures
 
+mod over_chain;
 mod pool;
 
 use std::collections::{HashMap, HashSet};

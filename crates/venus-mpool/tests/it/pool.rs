@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use venus_core::crypto::PrivateKey;
 use venus_core::types::{
-    message_cid, BlockHeader, SignedMessage, Ticket, TipSet, TipSetKey, TxMeta,
+    message_cid, BlockHeader, BlockMessages, SignedMessage, Ticket, TipSet, TipSetKey, TxMeta,
 };
 use venus_core::{Address, Message, SignatureType, TokenAmount};
 use venus_mpool::*;
@@ -30,14 +30,19 @@ impl MpoolProvider for Chain {
     async fn base_fee(&self, _: &TipSet) -> venus_core::Result<TokenAmount> {
         Ok(TokenAmount::from_atto(100))
     }
-    async fn messages_in(&self, ts: &TipSet) -> venus_core::Result<Vec<SignedMessage>> {
-        Ok(self
+    async fn messages_in(&self, ts: &TipSet) -> venus_core::Result<BlockMessages> {
+        let secp = self
             .included
             .lock()
             .expect("lock")
             .get(ts.key())
             .cloned()
-            .unwrap_or_default())
+            .unwrap_or_default();
+        Ok(BlockMessages {
+            bls_messages: vec![],
+            secpk_messages: secp,
+            cids: vec![],
+        })
     }
 }
 

@@ -65,6 +65,14 @@ impl ChainRead for LotusClient {
         )
     }
 
+    async fn block_messages(&self, block: &Cid) -> Result<BlockMessages> {
+        lotus(
+            self.rpc
+                .call::<ChainGetBlockMessages>((Lotus(*block),))
+                .await,
+        )
+    }
+
     async fn subscribe_head_changes(&self) -> Result<HeadChangeStream> {
         let sub = self.rpc.subscribe::<ChainNotify>([]).await?;
         Ok(sub

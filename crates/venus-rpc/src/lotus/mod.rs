@@ -9,8 +9,8 @@ pub use server::chain_api_module;
 
 use venus_core::json::Lotus;
 use venus_core::types::{
-    ActorState, BlockMsg, BlockTemplate, HeadChange, MessageSendSpec, MiningBaseInfo, MsgLookup,
-    SignedMessage, TipSet, TipSetKey,
+    ActorState, BlockMessages, BlockMsg, BlockTemplate, HeadChange, MessageSendSpec,
+    MiningBaseInfo, MsgLookup, SignedMessage, TipSet, TipSetKey,
 };
 use venus_core::{Address, ChainEpoch, Cid, Message};
 
@@ -26,6 +26,10 @@ rpc_method! {
 channel_method! {
     /// Head changes; the first value is `[current]`.
     pub ChainNotify = "Filecoin.ChainNotify", read, NoParams => Lotus<Vec<HeadChange>>
+}
+rpc_method! {
+    /// The messages a block includes.
+    pub ChainGetBlockMessages = "Filecoin.ChainGetBlockMessages", read, idempotent, (Lotus<Cid>,) => Lotus<BlockMessages>
 }
 rpc_method! {
     /// A tipset by key.

@@ -35,6 +35,11 @@ pub fn chain_api_module(api: Arc<dyn ChainApi>) -> RpcModule {
         async move { Ok(Lotus(a.tipset(&k.0).await?)) }
     });
     let a = api.clone();
+    m.register::<ChainGetBlockMessages, _, _>(move |_, (c,)| {
+        let a = a.clone();
+        async move { Ok(Lotus(a.block_messages(&c.0).await?)) }
+    });
+    let a = api.clone();
     m.register::<ChainGetTipSetByHeight, _, _>(move |_, (h, k)| {
         let a = a.clone();
         async move { Ok(Lotus(a.tipset_by_height(h, &k.0).await?)) }

@@ -1,0 +1,140 @@
+//! The pool over a real ChainApi: MemoryChain in process, and the same chain behind the Lotus JSON-RPC API.
+
+use std::sync::Arc;
+
+use venus_core::crypto::PrivateKey;
+use venus_core::traits::{BlockApi, ChainApi, ChainRead, MemoryChain, MessageApi};
+use venus_core::types::*;
+use venus_core::{Address, Message, SignatureType, TokenAmount};
+use venus_mpool::{ChainProvider, MessagePool, MpoolConfig};
+use venus_rpc::lotus::{chain_api_module, LotusClient};
+use venus_rpc::RpcServer;
+
+fn genesis() -> TipSet {
+    let root = TxMeta::build(&[], &[]).expect("meta").cid().expect("cid");
+    TipSet::new(vec![BlockHeader {
+        miner: Address::new_id(1000),
+        ticket: Some(Ticket {
+            vrf_proof: vec![1; 96],
+        }),
+        election_proof: None,
+        beacon_entries: vec![],
+        win_post_proof: vec![],
+        parents: vec![],
+        parent_weight: 0.into(),
+        height: 0,
+        parent_state_root: root,
+        parent_message_receipts: root,
+        messages: root,
+        bls_aggregate: None,
+        timestamp: 0,
+        block_sig: None,
+        fork_signaling: 0,
+        parent_base_fee: TokenAmount::from_atto(100),
+    }])
+    .expect("genesis")
+}
+
+fn signed(key: &PrivateKey, nonce: u64) -> SignedMessage {
+    let message = Message {
+        version: 0,
+        from: key.address().expect("addr"),
+        to: Address::new_id(1),
+        sequence: nonce,
+        value: TokenAmount::from_atto(1),
+        method_num: 0,
+        params: Default::default(),
+        gas_limit: 1_000_000,
+        gas_fee_cap: TokenAmount::from_atto(10_000),
+        gas_premium: TokenAmount::from_atto(1_000),
+    };
+    let signature = key
+        .sign(&message_cid(&message).expect("cid").to_bytes())
+        .expect("sign");
+    SignedMessage { message, signature }
+}
+
+async fn run(api: Arc<dyn ChainApi>, chain: &MemoryChain) {
+    let head = api.head().await.expect("head");
+    let pool = MessagePool::new(
+        Arc::new(ChainProvider(api.clone())),
+        head.clone(),
+        MpoolConfig::default(),
+    );
+    let bls = PrivateKey::generate(SignatureType::BLS);
+    let secp = PrivateKey::generate(SignatureType::Secp256k1);
+    for k in [&bls, &secp] {
+        chain.put_actor(
+            k.address().expect("addr"),
+            ActorState {
+                code: head.parent_state(),
+                head: head.parent_state(),
+                nonce: 0,
+                balance: TokenAmount::from_whole(10),
+                delegated_address: None,
+            },
+        );
+    }
+    let msgs = [signed(&bls, 0), signed(&bls, 1), signed(&secp, 0)];
+    for m in &msgs {
+        pool.add(m.clone(), false).await.expect("pool accepts");
+        api.push_message(m.clone()).await.expect("chain knows it");
+    }
+    let picked = pool.select(0.5).await.expect("select");
+    assert_eq!(picked.len(), 3);
+
+    // Mine a block with the first two, then follow the head change.
+    let template = BlockTemplate {
+        miner: Address::new_id(1000),
+        parents: head.key().clone(),
+        ticket: Some(Ticket {
+            vrf_proof: vec![2; 96],
+        }),
+        eproof: None,
+        beacon_values: vec![],
+        messages: vec![msgs[0].clone(), msgs[2].clone()],
+        epoch: 1,
+        timestamp: 1,
+        winning_post_proof: vec![],
+    };
+    let mut block = api.create_block(template).await.expect("create");
+    block.header.block_sig = Some(
+        PrivateKey::generate(SignatureType::BLS)
+            .sign(&block.header.signing_bytes().expect("b"))
+            .expect("sig"),
+    );
+    api.submit_block(block).await.expect("submit");
+    let new_head = api.head().await.expect("head");
+    pool.head_change(&[], std::slice::from_ref(&new_head))
+        .await
+        .expect("apply");
+    let left: Vec<_> = pool.pending().await;
+    assert_eq!(left, vec![msgs[1].clone()]);
+    // A revert brings both back, the BLS one with the signature the pool remembered.
+    pool.head_change(std::slice::from_ref(&new_head), &[])
+        .await
+        .expect("revert");
+    assert_eq!(pool.len().await, 3);
+}
+
+#[tokio::test]
+async fn over_memory_chain() {
+    let chain = MemoryChain::new(genesis());
+    run(Arc::new(chain.clone()), &chain).await;
+}
+
+#[tokio::test]
+async fn over_the_lotus_api() {
+    let chain = MemoryChain::new(genesis());
+    let server = RpcServer::builder(chain_api_module(Arc::new(chain.clone())))
+        .insecure_allow_all()
+        .build()
+        .start("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("start");
+    let client = LotusClient::connect(&server.http_url())
+        .await
+        .expect("client");
+    run(Arc::new(client), &chain).await;
+    server.stop().await;
+}
