@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use venus_core::crypto::PrivateKey;
-use venus_core::traits::{BlockApi, ChainApi, ChainRead, MemoryChain, MessageApi};
+use venus_core::traits::{ChainApi, MemoryChain};
 use venus_core::types::*;
 use venus_core::{Address, Message, SignatureType, TokenAmount};
 use venus_mpool::{ChainProvider, MessagePool, MpoolConfig};
