@@ -37,4 +37,4 @@ pub use gas::{gas_perf, gas_reward, BLOCK_GAS_LIMIT};
 pub use optimal::{block_probabilities, select_optimal, GREEDY_TICKET_QUALITY};
 pub use pool::{MessagePool, MpoolConfig};
 pub use provider::{ChainProvider, MpoolProvider};
-pub use select::{select_for_winners, select_greedy, BlockLimits};
+pub use select::{select_excluding, select_for_winners, select_greedy, BlockLimits};

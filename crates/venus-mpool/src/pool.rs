@@ -419,4 +419,21 @@ impl MessagePool {
             &base_fee,
         ))
     }
+
+    /// Messages for one more winner, leaving out the senders other pool winners already chose.
+    pub async fn select_excluding(
+        &self,
+        ticket_quality: f64,
+        already: &[SignedMessage],
+    ) -> Result<Vec<SignedMessage>> {
+        let (chains, base_fee) = self.chains().await?;
+        Ok(crate::select::select_excluding(
+            chains,
+            ticket_quality,
+            already,
+            BlockLimits::default(),
+            &self.config.priority_addrs,
+            &base_fee,
+        ))
+    }
 }

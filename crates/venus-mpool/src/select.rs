@@ -1,6 +1,6 @@
 //! Greedy selection under block limits, and disjoint selection for several winners.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use venus_core::types::SignedMessage;
 use venus_core::{Address, SignatureType, TokenAmount};
@@ -114,10 +114,10 @@ pub fn select_greedy(
     out
 }
 
-/// One list per winner, best ticket first: winner `i` selects greedily from
-/// the senders no earlier winner took, so no message appears twice, each
-/// sender's messages land in one list, and each list is a valid block alone.
-/// Returned in the order of `ticket_qualities`.
+/// One list per winner, best ticket first: winner `i` selects (optimally,
+/// for its own ticket) from the senders no earlier winner took, so no message
+/// appears twice, each sender's messages land in one list, and each list is a
+/// valid block alone. Returned in the order of `ticket_qualities`.
 pub fn select_for_winners(
     chains: Vec<MsgChain>,
     ticket_qualities: &[f64],
@@ -125,20 +125,39 @@ pub fn select_for_winners(
     priority: &[Address],
     base_fee: &TokenAmount,
 ) -> Vec<Vec<SignedMessage>> {
-    let mut by_sender: HashMap<Address, Vec<MsgChain>> = HashMap::new();
-    for c in chains {
-        by_sender.entry(c.sender).or_default().push(c);
-    }
     let mut winners: Vec<usize> = (0..ticket_qualities.len()).collect();
     winners.sort_by(|a, b| ticket_qualities[*b].total_cmp(&ticket_qualities[*a]));
     let mut out = vec![Vec::new(); ticket_qualities.len()];
+    let mut taken: Vec<SignedMessage> = Vec::new();
     for w in winners {
-        let available: Vec<MsgChain> = by_sender.values().flatten().cloned().collect();
-        let picked = select_greedy(available, limits, priority, base_fee);
-        for m in &picked {
-            by_sender.remove(&m.message.from);
-        }
+        let picked = select_excluding(
+            chains.clone(),
+            ticket_qualities[w],
+            &taken,
+            limits,
+            priority,
+            base_fee,
+        );
+        taken.extend(picked.iter().cloned());
         out[w] = picked;
     }
     out
+}
+
+/// Selection for one more pool winner, given the messages other winners of
+/// this epoch already chose: their senders are left out entirely.
+pub fn select_excluding(
+    chains: Vec<MsgChain>,
+    ticket_quality: f64,
+    already: &[SignedMessage],
+    limits: BlockLimits,
+    priority: &[Address],
+    base_fee: &TokenAmount,
+) -> Vec<SignedMessage> {
+    let used: HashSet<Address> = already.iter().map(|m| m.message.from).collect();
+    let free: Vec<MsgChain> = chains
+        .into_iter()
+        .filter(|c| !used.contains(&c.sender))
+        .collect();
+    crate::optimal::select_optimal(free, ticket_quality, limits, priority, base_fee)
 }
