@@ -1,4 +1,4 @@
-//! Message selection: chain building plus greedy selection, for one ticket
+//! Message selection: chain building plus optimal selection (ticket quality 0.5), for one ticket
 //! from 16,000 pending messages over 1,000 senders and from 50,000 over
 //! 5,000, and five tickets from 50,000 (Lotus selects ~16,000 in 100–160 ms).
 
@@ -8,7 +8,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use venus_core::types::SignedMessage;
 use venus_core::{Address, Message, Signature, SignatureType, TokenAmount};
 use venus_mpool::{
-    create_chains, select_for_winners, select_greedy, BlockLimits, MsgChain, SenderState,
+    create_chains, select_for_winners, select_optimal, BlockLimits, MsgChain, SenderState,
 };
 
 /// `senders` × `per_sender` messages with varied premiums (placeholder signatures: selection does not verify).
@@ -63,7 +63,7 @@ fn chains(pool: Vec<(Vec<SignedMessage>, SenderState)>, base: &TokenAmount) -> V
 
 fn selection(c: &mut Criterion) {
     let base = TokenAmount::from_atto(100);
-    let mut g = c.benchmark_group("message selection (chains + greedy)");
+    let mut g = c.benchmark_group("message selection (chains + optimal)");
     g.sample_size(20);
     for (label, senders, per) in [
         ("16,000 msgs / 1,000 senders", 1_000u64, 16u64),
@@ -73,7 +73,7 @@ fn selection(c: &mut Criterion) {
         g.bench_function(format!("1 ticket, {label}"), |b| {
             b.iter_batched(
                 || p.clone(),
-                |p| select_greedy(chains(p, &base), BlockLimits::default(), &[], &base),
+                |p| select_optimal(&chains(p, &base), 0.5, BlockLimits::default(), &[], &base),
                 BatchSize::LargeInput,
             )
         });
@@ -84,7 +84,7 @@ fn selection(c: &mut Criterion) {
             || p.clone(),
             |p| {
                 select_for_winners(
-                    chains(p, &base),
+                    &chains(p, &base),
                     &[0.9, 0.7, 0.5, 0.3, 0.1],
                     BlockLimits::default(),
                     &[],

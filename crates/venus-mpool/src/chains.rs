@@ -13,6 +13,31 @@ pub fn min_gas_limit(size: usize) -> u64 {
     38_863 + 1_300 * (36 + size as u64)
 }
 
+/// An upper bound on a signed message's CBOR size, cheap to compute.
+fn size_upper_bound(m: &SignedMessage) -> usize {
+    let amount = |t: &TokenAmount| 5 + (t.atto().bits() as usize).div_ceil(8);
+    let msg = &m.message;
+    // Array headers, version, nonce, gas limit, method: at most 9 bytes each; addresses at most 70.
+    64 + 2 * 70
+        + amount(&msg.value)
+        + amount(&msg.gas_fee_cap)
+        + amount(&msg.gas_premium)
+        + 9
+        + msg.params.len()
+        + 9
+        + m.signature.bytes.len()
+}
+
+/// Whether the gas limit is below what including the message costs. The
+/// exact size is only computed when the cheap upper bound leaves doubt.
+fn below_min_gas(m: &SignedMessage) -> bool {
+    if m.message.gas_limit >= min_gas_limit(size_upper_bound(m)) {
+        return false;
+    }
+    let size = m.to_cbor().map(|b| b.len()).unwrap_or(usize::MAX / 4096);
+    m.message.gas_limit < min_gas_limit(size)
+}
+
 /// What chain construction needs to know about the sender.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SenderState {
@@ -88,8 +113,7 @@ pub fn create_chains(
         if msg.sequence != next_nonce {
             break;
         }
-        let size = m.to_cbor().map(|b| b.len()).unwrap_or(usize::MAX / 2);
-        if msg.gas_limit > BLOCK_GAS_LIMIT || msg.gas_limit < min_gas_limit(size) {
+        if msg.gas_limit > BLOCK_GAS_LIMIT || below_min_gas(&m) {
             break;
         }
         required += &msg.value + &msg.gas_fee_cap * msg.gas_limit;

@@ -1,13 +1,13 @@
 //! Lotus's optimal selection: chain performance weighted by the probability
 //! that this block lands in the place where the chain would be included.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use venus_core::types::SignedMessage;
 use venus_core::{Address, TokenAmount};
 
 use crate::chains::{min_gas_limit, MsgChain};
-use crate::select::{select_greedy, BlockLimits};
+use crate::select::{take, BlockLimits};
 
 /// Blocks expected per epoch, and the places considered (Lotus's `MaxBlocks`).
 const EXPECTED_BLOCKS: f64 = 5.0;
@@ -72,106 +72,100 @@ pub fn block_probabilities(tq: f64) -> Vec<f64> {
 /// Selection for one ticket: greedy above quality 0.84, otherwise Lotus's
 /// optimal selection — chains are partitioned into the 15 virtual blocks they
 /// would fill, each chain's performance is weighted by the probability of
-/// this block landing in that place (averaged with its predecessors'), and
-/// chains are merged in that order with all of their sender's earlier chains.
+/// this block landing in that place (averaged with its predecessor's), and
+/// chains are merged in that order, each after its sender's earlier chains.
 pub fn select_optimal(
-    chains: Vec<MsgChain>,
+    chains: &[MsgChain],
     ticket_quality: f64,
     limits: BlockLimits,
     priority: &[Address],
     base_fee: &TokenAmount,
 ) -> Vec<SignedMessage> {
-    if ticket_quality > GREEDY_TICKET_QUALITY || !priority.is_empty() {
+    let all: Vec<usize> = (0..chains.len()).collect();
+    select_optimal_among(chains, &all, ticket_quality, limits, priority, base_fee)
+}
+
+/// [`select_optimal`] over the chains at `among`.
+pub(crate) fn select_optimal_among(
+    chains: &[MsgChain],
+    among: &[usize],
+    ticket_quality: f64,
+    limits: BlockLimits,
+    priority: &[Address],
+    base_fee: &TokenAmount,
+) -> Vec<SignedMessage> {
+    let prio: HashSet<Address> = priority.iter().copied().collect();
+    let mut idx: Vec<usize> = among.to_vec();
+    if ticket_quality > GREEDY_TICKET_QUALITY || !prio.is_empty() {
         // Priority senders are served first whatever the ticket, as in the greedy path.
-        return select_greedy(chains, limits, priority, base_fee);
+        idx.sort_by(|&a, &b| {
+            let (ca, cb) = (&chains[a], &chains[b]);
+            prio.contains(&cb.sender)
+                .cmp(&prio.contains(&ca.sender))
+                .then(cb.gas_perf.total_cmp(&ca.gas_perf))
+        });
+        return take(chains, &idx, limits, &prio, base_fee);
     }
-    let mut chains = chains;
-    chains.sort_by(|a, b| b.gas_perf.total_cmp(&a.gas_perf));
-    if chains.first().is_none_or(|c| c.gas_perf < 0.0) {
+    idx.sort_by(|&a, &b| chains[b].gas_perf.total_cmp(&chains[a].gas_perf));
+    if idx.first().is_none_or(|&i| chains[i].gas_perf < 0.0) {
         return Vec::new();
     }
     let probs = block_probabilities(ticket_quality);
-    let min_gas = min_gas_limit(0);
-    // Partition by full blocks, without trimming.
+    let min_gas = min_gas_limit(0) as i128;
+    // Partition by full blocks, without trimming; chains past the 15th get nothing.
     let mut eff = vec![0.0f64; chains.len()];
     let mut next = 0;
-    for bp in probs.iter().take(MAX_BLOCKS) {
+    for bp in &probs {
         let (mut gas, mut count) = (limits.gas as i128, limits.messages as i64);
-        while next < chains.len() {
-            eff[next] = chains[next].gas_perf * bp;
-            gas -= chains[next].gas_limit as i128;
-            count -= chains[next].msgs.len() as i64;
+        while next < idx.len() {
+            let c = &chains[idx[next]];
+            eff[idx[next]] = c.gas_perf * bp;
+            gas -= c.gas_limit as i128;
+            count -= c.msgs.len() as i64;
             next += 1;
-            if gas < min_gas as i128 || count <= 0 {
+            if gas < min_gas || count <= 0 {
                 break;
             }
         }
     }
     // A chain's effective performance averages in its predecessor's (Lotus's SetEffectivePerf).
-    let mut last_of: HashMap<Address, (f64, u64)> = HashMap::new();
-    let mut by_nonce: Vec<usize> = (0..chains.len()).collect();
-    by_nonce.sort_by_key(|i| {
+    let mut by_nonce: Vec<usize> = idx.clone();
+    by_nonce.sort_by_cached_key(|&i| {
         (
-            chains[*i].sender.to_bytes(),
-            chains[*i].msgs.first().map(|m| m.message.sequence),
+            chains[i].sender.to_bytes(),
+            chains[i].msgs.first().map(|m| m.message.sequence),
         )
     });
-    for i in by_nonce {
+    let mut prev: Option<(Address, f64, u64)> = None;
+    for &i in &by_nonce {
         let c = &chains[i];
-        if let Some((prev_eff, prev_gas)) = last_of.get(&c.sender) {
-            eff[i] = (eff[i] * c.gas_limit as f64 + prev_eff * *prev_gas as f64)
-                / (c.gas_limit + prev_gas) as f64;
-        }
-        last_of.insert(c.sender, (eff[i], c.gas_limit));
+        let own = eff[i];
+        let e = match prev {
+            Some((s, pe, pg)) if s == c.sender => {
+                (own * c.gas_limit as f64 + pe * pg as f64) / (c.gas_limit + pg) as f64
+            }
+            _ => own,
+        };
+        eff[i] = e;
+        prev = Some((c.sender, e, c.gas_limit));
     }
-    let mut order: Vec<(f64, MsgChain)> = eff.into_iter().zip(chains).collect();
-    order.sort_by(|(ea, a), (eb, b)| eb.total_cmp(ea).then(b.gas_perf.total_cmp(&a.gas_perf)));
-    // Merging a chain pulls in its sender's earlier chains; greedy over this
-    // order with dependencies first gives the same result, so reuse it by
-    // re-ranking: each chain's rank is the best rank of itself and its successors.
-    let ranked: Vec<MsgChain> = order
-        .into_iter()
-        .filter(|(e, c)| *e >= 0.0 || c.gas_perf >= 0.0)
-        .map(|(_, c)| c)
-        .collect();
-    let mut rank: HashMap<(Address, u64), usize> = HashMap::new();
-    let mut best_of_sender: HashMap<Address, usize> = HashMap::new();
-    for (i, c) in ranked.iter().enumerate() {
-        best_of_sender.entry(c.sender).or_insert(i);
-        let first = c.msgs.first().map(|m| m.message.sequence).unwrap_or(0);
-        rank.insert((c.sender, first), i);
+    idx.retain(|&i| chains[i].gas_perf >= 0.0);
+    idx.sort_by(|&a, &b| {
+        eff[b]
+            .total_cmp(&eff[a])
+            .then(chains[b].gas_perf.total_cmp(&chains[a].gas_perf))
+    });
+    // Merging a chain pulls in its sender's earlier chains: move each sender's
+    // chains to its best-ranked chain's place, in nonce order.
+    let mut best: HashMap<Address, usize> = HashMap::new();
+    for (rank, &i) in idx.iter().enumerate() {
+        best.entry(chains[i].sender).or_insert(rank);
     }
-    let mut ranked = ranked;
-    ranked.sort_by_key(|c| {
-        let own = rank[&(
-            c.sender,
-            c.msgs.first().map(|m| m.message.sequence).unwrap_or(0),
-        )];
-        let sender_best = best_of_sender[&c.sender];
+    idx.sort_by_key(|&i| {
         (
-            own.min(sender_best),
-            c.msgs.first().map(|m| m.message.sequence).unwrap_or(0),
+            best[&chains[i].sender],
+            chains[i].msgs.first().map(|m| m.message.sequence),
         )
     });
-    take_in_order(ranked, limits, base_fee)
-}
-
-/// Takes chains in the given order (a sender's chains already in nonce order),
-/// trimming the first that does not fit and skipping the rest of that sender.
-fn take_in_order(
-    order: Vec<MsgChain>,
-    limits: BlockLimits,
-    base_fee: &TokenAmount,
-) -> Vec<SignedMessage> {
-    // select_greedy sorts by performance; give every chain its rank as performance instead.
-    let n = order.len() as f64;
-    let ranked: Vec<MsgChain> = order
-        .into_iter()
-        .enumerate()
-        .map(|(i, mut c)| {
-            c.gas_perf = n - i as f64;
-            c
-        })
-        .collect();
-    select_greedy(ranked, limits, &[], base_fee)
+    take(chains, &idx, limits, &HashSet::new(), base_fee)
 }

@@ -400,7 +400,7 @@ impl MessagePool {
     pub async fn select(&self, ticket_quality: f64) -> Result<Vec<SignedMessage>> {
         let (chains, base_fee) = self.chains().await?;
         Ok(select_optimal(
-            chains,
+            &chains,
             ticket_quality,
             BlockLimits::default(),
             &self.config.priority_addrs,
@@ -412,7 +412,7 @@ impl MessagePool {
     pub async fn select_multi(&self, ticket_qualities: &[f64]) -> Result<Vec<Vec<SignedMessage>>> {
         let (chains, base_fee) = self.chains().await?;
         Ok(select_for_winners(
-            chains,
+            &chains,
             ticket_qualities,
             BlockLimits::default(),
             &self.config.priority_addrs,
@@ -428,7 +428,7 @@ impl MessagePool {
     ) -> Result<Vec<SignedMessage>> {
         let (chains, base_fee) = self.chains().await?;
         Ok(crate::select::select_excluding(
-            chains,
+            &chains,
             ticket_quality,
             already,
             BlockLimits::default(),

@@ -69,25 +69,40 @@ fn sig_of(c: &MsgChain) -> SignatureType {
 /// Greedy selection as Lotus does it: priority senders' chains first, then
 /// the rest by gas performance; a chain is taken whole when it fits, trimmed
 /// to fit otherwise, and a sender's later chains are taken only after all of
-/// its earlier ones. Chains with negative performance are never taken.
+/// its earlier ones. Chains with negative performance are never taken
+/// (priority senders' excepted).
 pub fn select_greedy(
-    chains: Vec<MsgChain>,
+    chains: &[MsgChain],
     limits: BlockLimits,
     priority: &[Address],
     base_fee: &TokenAmount,
 ) -> Vec<SignedMessage> {
     let prio: HashSet<Address> = priority.iter().copied().collect();
-    let mut order: Vec<MsgChain> = chains;
-    // Stable sort keeps each sender's chains in nonce order among equals.
-    order.sort_by(|a, b| {
-        let pa = prio.contains(&a.sender);
-        let pb = prio.contains(&b.sender);
-        pb.cmp(&pa).then(b.gas_perf.total_cmp(&a.gas_perf))
+    let mut order: Vec<usize> = (0..chains.len()).collect();
+    // Stable: each sender's chains stay in nonce order among equals.
+    order.sort_by(|&a, &b| {
+        let (ca, cb) = (&chains[a], &chains[b]);
+        prio.contains(&cb.sender)
+            .cmp(&prio.contains(&ca.sender))
+            .then(cb.gas_perf.total_cmp(&ca.gas_perf))
     });
+    take(chains, &order, limits, &prio, base_fee)
+}
+
+/// Takes chains in `order`, whole when they fit and trimmed otherwise; after
+/// a sender's chain is trimmed or skipped, its later chains are skipped too.
+pub(crate) fn take(
+    chains: &[MsgChain],
+    order: &[usize],
+    limits: BlockLimits,
+    prio: &HashSet<Address>,
+    base_fee: &TokenAmount,
+) -> Vec<SignedMessage> {
     let mut room = Room::default();
     let mut out = Vec::new();
     let mut broken: HashSet<Address> = HashSet::new();
-    for mut c in order {
+    for &i in order {
+        let c = &chains[i];
         if broken.contains(&c.sender) {
             continue;
         }
@@ -96,16 +111,18 @@ pub fn select_greedy(
             continue;
         }
         let gas_left = limits.gas - room.gas;
-        let count_left = room.count_room(&limits, sig_of(&c));
+        let count_left = room.count_room(&limits, sig_of(c));
         if c.gas_limit > gas_left || c.msgs.len() > count_left {
-            c.trim(gas_left, count_left, base_fee);
+            let mut trimmed = c.clone();
+            trimmed.trim(gas_left, count_left, base_fee);
             // The rest of this sender's messages would leave a nonce gap.
             broken.insert(c.sender);
-            if c.msgs.is_empty() || (c.gas_perf < 0.0 && !prio.contains(&c.sender)) {
-                continue;
+            if !trimmed.msgs.is_empty() && (trimmed.gas_perf >= 0.0 || prio.contains(&c.sender)) {
+                room.take(&trimmed, &mut out);
             }
+        } else {
+            room.take(c, &mut out);
         }
-        room.take(&c, &mut out);
         if room.total >= limits.messages || limits.gas - room.gas < crate::chains::min_gas_limit(0)
         {
             break;
@@ -119,7 +136,7 @@ pub fn select_greedy(
 /// appears twice, each sender's messages land in one list, and each list is a
 /// valid block alone. Returned in the order of `ticket_qualities`.
 pub fn select_for_winners(
-    chains: Vec<MsgChain>,
+    chains: &[MsgChain],
     ticket_qualities: &[f64],
     limits: BlockLimits,
     priority: &[Address],
@@ -131,7 +148,7 @@ pub fn select_for_winners(
     let mut taken: Vec<SignedMessage> = Vec::new();
     for w in winners {
         let picked = select_excluding(
-            chains.clone(),
+            chains,
             ticket_qualities[w],
             &taken,
             limits,
@@ -147,7 +164,7 @@ pub fn select_for_winners(
 /// Selection for one more pool winner, given the messages other winners of
 /// this epoch already chose: their senders are left out entirely.
 pub fn select_excluding(
-    chains: Vec<MsgChain>,
+    chains: &[MsgChain],
     ticket_quality: f64,
     already: &[SignedMessage],
     limits: BlockLimits,
@@ -155,9 +172,8 @@ pub fn select_excluding(
     base_fee: &TokenAmount,
 ) -> Vec<SignedMessage> {
     let used: HashSet<Address> = already.iter().map(|m| m.message.from).collect();
-    let free: Vec<MsgChain> = chains
-        .into_iter()
-        .filter(|c| !used.contains(&c.sender))
+    let free: Vec<usize> = (0..chains.len())
+        .filter(|i| !used.contains(&chains[*i].sender))
         .collect();
-    crate::optimal::select_optimal(free, ticket_quality, limits, priority, base_fee)
+    crate::optimal::select_optimal_among(chains, &free, ticket_quality, limits, priority, base_fee)
 }

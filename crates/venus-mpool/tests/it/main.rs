@@ -123,7 +123,7 @@ fn trimming_by_gas_gives_block_limit_over_gas_limit_messages() {
         .map(|n| msg(1, n, gas, 100, SignatureType::Secp256k1))
         .collect();
     let chains = create_chains(msgs, &rich(), &base());
-    let picked = select_greedy(chains, BlockLimits::default(), &[], &base());
+    let picked = select_greedy(&chains, BlockLimits::default(), &[], &base());
     assert_eq!(picked.len() as u64, BLOCK_GAS_LIMIT / gas);
     assert!(
         picked
@@ -140,7 +140,7 @@ fn trimming_by_count_respects_per_type_and_total_limits() {
         .map(|n| msg(1, n, G, 100, SignatureType::Secp256k1))
         .collect();
     let picked = select_greedy(
-        create_chains(secp.clone(), &rich(), &base()),
+        &create_chains(secp.clone(), &rich(), &base()),
         BlockLimits::default(),
         &[],
         &base(),
@@ -152,7 +152,7 @@ fn trimming_by_count_respects_per_type_and_total_limits() {
         .collect();
     let mut chains = create_chains(secp, &rich(), &base());
     chains.extend(create_chains(bls, &rich(), &base()));
-    let picked = select_greedy(chains, BlockLimits::default(), &[], &base());
+    let picked = select_greedy(&chains, BlockLimits::default(), &[], &base());
     assert_eq!(picked.len(), 10_000);
     assert_eq!(
         picked
@@ -177,7 +177,7 @@ fn priority_senders_come_first_and_losing_chains_are_left() {
         &base(),
     ));
     let picked = select_greedy(
-        chains.clone(),
+        &chains.clone(),
         BlockLimits::default(),
         &[Address::new_id(2)],
         &base(),
@@ -186,14 +186,14 @@ fn priority_senders_come_first_and_losing_chains_are_left() {
         .iter()
         .all(|m| m.message.from == Address::new_id(2)));
     assert_eq!(picked.len(), 10);
-    let no_prio = select_greedy(chains, BlockLimits::default(), &[], &base());
+    let no_prio = select_greedy(&chains, BlockLimits::default(), &[], &base());
     assert_eq!(no_prio[0].message.from, Address::new_id(1));
 
     // A fee cap below the base fee makes a chain lose money: it is never taken.
     let mut losing = msg(3, 0, G, 10, s);
     losing.message.gas_fee_cap = TokenAmount::from_atto(50);
     let picked = select_greedy(
-        create_chains(vec![losing], &rich(), &base()),
+        &create_chains(vec![losing], &rich(), &base()),
         BlockLimits::default(),
         &[],
         &base(),
@@ -217,7 +217,7 @@ fn five_winners_get_disjoint_valid_lists_from_20000_messages() {
         chains.extend(create_chains(msgs, &rich(), &base()));
     }
     let qualities = [0.3, 0.9, 0.5, 0.1, 0.7];
-    let lists = select_for_winners(chains, &qualities, BlockLimits::default(), &[], &base());
+    let lists = select_for_winners(&chains, &qualities, BlockLimits::default(), &[], &base());
     assert_eq!(lists.len(), 5);
     let mut seen: HashSet<(Address, u64)> = HashSet::new();
     let mut owner: HashMap<Address, usize> = HashMap::new();
@@ -256,7 +256,7 @@ fn five_winners_get_disjoint_valid_lists_from_20000_messages() {
             .collect();
         chains.extend(create_chains(msgs, &rich(), &base()));
     }
-    let sixth = select_excluding(chains, 0.5, &all, BlockLimits::default(), &[], &base());
+    let sixth = select_excluding(&chains, 0.5, &all, BlockLimits::default(), &[], &base());
     assert!(!sixth.is_empty());
     assert!(sixth.iter().all(|m| !owner.contains_key(&m.message.from)));
 }
@@ -276,7 +276,7 @@ fn ladder(actors: u64, per_actor: u64, gas: u64) -> Vec<MsgChain> {
 #[test]
 fn optimal_selection_one_actor_fills_the_block() {
     let picked = select_optimal(
-        ladder(1, 2_000, 6_000_000),
+        &ladder(1, 2_000, 6_000_000),
         0.5,
         BlockLimits::default(),
         &[],
@@ -289,7 +289,7 @@ fn optimal_selection_one_actor_fills_the_block() {
 fn optimal_selection_with_a_low_ticket_avoids_the_top_payers() {
     // Each actor's messages fill one block exactly (1,000 × 10^7 gas).
     let chains = ladder(10, 1_000, 10_000_000);
-    let low = select_optimal(chains.clone(), 0.1, BlockLimits::default(), &[], &base());
+    let low = select_optimal(&chains, 0.1, BlockLimits::default(), &[], &base());
     let top3: HashSet<Address> = (7..10).map(|a| Address::new_id(100 + a)).collect();
     assert!(!low.is_empty());
     assert!(
@@ -297,7 +297,7 @@ fn optimal_selection_with_a_low_ticket_avoids_the_top_payers() {
         "a 0.1 ticket took a top-three payer"
     );
     // A good ticket is greedy and takes the best payer.
-    let high = select_optimal(chains, 0.9, BlockLimits::default(), &[], &base());
+    let high = select_optimal(&chains, 0.9, BlockLimits::default(), &[], &base());
     assert!(high.iter().all(|m| m.message.from == Address::new_id(109)));
     let probs = block_probabilities(0.1);
     assert_eq!(probs.len(), 15);
@@ -351,14 +351,14 @@ fn competitive_selection_optimal_capacity_is_at_least_greedy() {
                 create_chains(msgs, &rich(), &base())
             })
             .collect();
-        let greedy = select_greedy(chains.clone(), BlockLimits::default(), &[], &base());
+        let greedy = select_greedy(&chains, BlockLimits::default(), &[], &base());
         let greedy_gas: u64 = greedy.iter().map(|m| m.message.gas_limit).sum();
         let miners = 10 + rng.next() % 20;
         let mut union: HashSet<(Address, u64)> = HashSet::new();
         let mut union_gas = 0u64;
         for _ in 0..miners {
             let tq = rng.unit();
-            for m in select_optimal(chains.clone(), tq, BlockLimits::default(), &[], &base()) {
+            for m in select_optimal(&chains, tq, BlockLimits::default(), &[], &base()) {
                 if union.insert((m.message.from, m.message.sequence)) {
                     union_gas += m.message.gas_limit;
                 }
