@@ -10,8 +10,9 @@ use async_trait::async_trait;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use tokio::runtime::Runtime;
 use venus_core::crypto::PrivateKey;
-use venus_core::types::{message_cid, BlockHeader, BlockMessages, SignedMessage, TipSet, TxMeta};
-use venus_core::{Address, Message, SignatureType, TokenAmount};
+use venus_core::test_utils;
+use venus_core::types::{BlockMessages, SignedMessage, TipSet};
+use venus_core::{Address, SignatureType, TokenAmount};
 use venus_mpool::{MessagePool, MpoolConfig, MpoolProvider};
 
 struct Rich;
@@ -30,45 +31,11 @@ impl MpoolProvider for Rich {
 }
 
 fn head() -> TipSet {
-    let root = TxMeta::build(&[], &[]).expect("meta").cid().expect("cid");
-    TipSet::new(vec![BlockHeader {
-        miner: Address::new_id(1000),
-        ticket: None,
-        election_proof: None,
-        beacon_entries: vec![],
-        win_post_proof: vec![],
-        parents: vec![],
-        parent_weight: 0.into(),
-        height: 1,
-        parent_state_root: root,
-        parent_message_receipts: root,
-        messages: root,
-        bls_aggregate: None,
-        timestamp: 0,
-        block_sig: None,
-        fork_signaling: 0,
-        parent_base_fee: TokenAmount::from_atto(100),
-    }])
-    .expect("tipset")
+    test_utils::tipset(1, 0)
 }
 
 fn signed(key: &PrivateKey, n: u64) -> SignedMessage {
-    let message = Message {
-        version: 0,
-        from: key.address().expect("addr"),
-        to: Address::new_id(1),
-        sequence: n,
-        value: TokenAmount::from_atto(1),
-        method_num: 0,
-        params: Default::default(),
-        gas_limit: 1_000_000,
-        gas_fee_cap: TokenAmount::from_atto(10_000),
-        gas_premium: TokenAmount::from_atto(1_000),
-    };
-    let signature = key
-        .sign(&message_cid(&message).expect("cid").to_bytes())
-        .expect("sign");
-    SignedMessage { message, signature }
+    test_utils::signed(key, n)
 }
 
 fn push(c: &mut Criterion) {

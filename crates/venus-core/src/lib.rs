@@ -41,12 +41,17 @@
 //! - [`crypto`]: signatures, randomness, VRF, WinCount, drand.
 //! - [`traits`]: `ChainApi`, `RemoteSigner`, `ComputeProof`/`ProofVerifier`,
 //!   `NonceStore`, each with an in-memory reference implementation.
+//!
+//! ## Feature flags
+//! - `test-utils`: [`test_utils`], fixtures for tests and benches.
 
 pub mod address;
 pub mod crypto;
 pub mod encoding;
 mod error;
 pub mod json;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod test_utils;
 pub mod traits;
 pub mod types;
 

@@ -3,55 +3,20 @@
 use std::sync::Arc;
 
 use venus_core::crypto::PrivateKey;
+use venus_core::test_utils;
 use venus_core::traits::{ChainApi, MemoryChain};
 use venus_core::types::*;
-use venus_core::{Address, Message, SignatureType, TokenAmount};
+use venus_core::{Address, SignatureType, TokenAmount};
 use venus_mpool::{ChainProvider, MessagePool, MpoolConfig};
 use venus_rpc::lotus::{chain_api_module, LotusClient};
 use venus_rpc::RpcServer;
 
 fn genesis() -> TipSet {
-    let root = TxMeta::build(&[], &[]).expect("meta").cid().expect("cid");
-    TipSet::new(vec![BlockHeader {
-        miner: Address::new_id(1000),
-        ticket: Some(Ticket {
-            vrf_proof: vec![1; 96],
-        }),
-        election_proof: None,
-        beacon_entries: vec![],
-        win_post_proof: vec![],
-        parents: vec![],
-        parent_weight: 0.into(),
-        height: 0,
-        parent_state_root: root,
-        parent_message_receipts: root,
-        messages: root,
-        bls_aggregate: None,
-        timestamp: 0,
-        block_sig: None,
-        fork_signaling: 0,
-        parent_base_fee: TokenAmount::from_atto(100),
-    }])
-    .expect("genesis")
+    test_utils::tipset(0, 1)
 }
 
 fn signed(key: &PrivateKey, nonce: u64) -> SignedMessage {
-    let message = Message {
-        version: 0,
-        from: key.address().expect("addr"),
-        to: Address::new_id(1),
-        sequence: nonce,
-        value: TokenAmount::from_atto(1),
-        method_num: 0,
-        params: Default::default(),
-        gas_limit: 1_000_000,
-        gas_fee_cap: TokenAmount::from_atto(10_000),
-        gas_premium: TokenAmount::from_atto(1_000),
-    };
-    let signature = key
-        .sign(&message_cid(&message).expect("cid").to_bytes())
-        .expect("sign");
-    SignedMessage { message, signature }
+    test_utils::signed(key, nonce)
 }
 
 async fn run(api: Arc<dyn ChainApi>, chain: &MemoryChain) {

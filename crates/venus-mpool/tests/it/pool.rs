@@ -5,9 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use venus_core::crypto::PrivateKey;
-use venus_core::types::{
-    message_cid, BlockHeader, BlockMessages, SignedMessage, Ticket, TipSet, TipSetKey, TxMeta,
-};
+use venus_core::test_utils;
+use venus_core::types::{BlockMessages, SignedMessage, TipSet, TipSetKey};
 use venus_core::{Address, Message, SignatureType, TokenAmount};
 use venus_mpool::*;
 
@@ -47,28 +46,7 @@ impl MpoolProvider for Chain {
 }
 
 fn tipset(height: i64, ticket: u8) -> TipSet {
-    let root = TxMeta::build(&[], &[]).expect("meta").cid().expect("cid");
-    TipSet::new(vec![BlockHeader {
-        miner: Address::new_id(1000),
-        ticket: Some(Ticket {
-            vrf_proof: vec![ticket; 96],
-        }),
-        election_proof: None,
-        beacon_entries: vec![],
-        win_post_proof: vec![],
-        parents: vec![],
-        parent_weight: 0.into(),
-        height,
-        parent_state_root: root,
-        parent_message_receipts: root,
-        messages: root,
-        bls_aggregate: None,
-        timestamp: 0,
-        block_sig: None,
-        fork_signaling: 0,
-        parent_base_fee: TokenAmount::from_atto(100),
-    }])
-    .expect("tipset")
+    test_utils::tipset(height, ticket)
 }
 
 struct Sender {
@@ -89,27 +67,9 @@ impl Sender {
     }
 
     fn msg(&self, nonce: u64, edit: impl FnOnce(&mut Message)) -> SignedMessage {
-        let mut message = Message {
-            version: 0,
-            from: self.addr,
-            to: Address::new_id(1),
-            sequence: nonce,
-            value: TokenAmount::from_atto(1),
-            method_num: 0,
-            params: Default::default(),
-            gas_limit: 1_000_000,
-            gas_fee_cap: TokenAmount::from_atto(10_000),
-            gas_premium: TokenAmount::from_atto(1_000),
-        };
+        let mut message = test_utils::message(self.addr, nonce);
         edit(&mut message);
-        let sig = self
-            .key
-            .sign(&message_cid(&message).expect("cid").to_bytes())
-            .expect("sign");
-        SignedMessage {
-            message,
-            signature: sig,
-        }
+        test_utils::sign(&self.key, message)
     }
 }
 
