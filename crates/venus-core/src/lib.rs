@@ -43,7 +43,7 @@
 //!   `NonceStore`, each with an in-memory reference implementation.
 //!
 //! ## Feature flags
-//! - `test-utils`: [`test_utils`], fixtures for tests and benches.
+//! - `test-utils`: the `test_utils` module, fixtures for tests and benches.
 
 pub mod address;
 pub mod crypto;

@@ -4,7 +4,7 @@
 mod client;
 mod server;
 
-pub use client::LotusClient;
+pub use client::{LotusClient, MESSAGE_CONFIDENCE};
 pub use server::chain_api_module;
 
 use venus_core::json::Lotus;
