@@ -8,11 +8,11 @@ use tokio::sync::Mutex;
 use venus_core::types::{SignedMessage, TipSet};
 use venus_core::{Address, TokenAmount};
 
-use crate::chains::{create_chains, min_gas_limit, SenderState};
+use crate::chains::{create_chains, min_gas_limit, MsgChain, SenderState};
 use crate::gas::BLOCK_GAS_LIMIT;
 use crate::optimal::select_optimal;
 use crate::provider::MpoolProvider;
-use crate::select::{select_for_winners, BlockLimits};
+use crate::select::{select_excluding, select_for_winners, BlockLimits};
 use crate::{MpoolError, Result};
 
 /// Pool settings, with Lotus's defaults.
@@ -269,35 +269,53 @@ impl MessagePool {
             .base_fee(&head)
             .await
             .unwrap_or_else(|_| TokenAmount::from_atto(0));
-        let mut p = self.pending.lock().await;
-        if p.len() <= self.config.size_limit_low {
-            return;
-        }
-        let keep: HashSet<Address> = p
-            .local
-            .iter()
-            .chain(&self.config.priority_addrs)
-            .copied()
-            .collect();
-        // Score each message by its chain's performance; drop the worst first, last nonces first.
-        let mut scored: Vec<(f64, Address, u64)> = Vec::new();
-        for (from, msgs) in &p.by_sender {
-            if keep.contains(from) {
-                continue;
+        let (snapshot, excess) = {
+            let p = self.pending.lock().await;
+            if p.len() <= self.config.size_limit_low {
+                return;
             }
-            let state = SenderState {
-                nonce: msgs.keys().next().copied().unwrap_or(0),
-                balance: TokenAmount::from_whole(u64::MAX),
-            };
-            for c in create_chains(msgs.values().cloned().collect(), &state, &base_fee) {
-                for m in &c.msgs {
-                    scored.push((c.gas_perf, *from, m.message.sequence));
+            let keep: HashSet<Address> = p
+                .local
+                .iter()
+                .chain(&self.config.priority_addrs)
+                .copied()
+                .collect();
+            let snapshot: Vec<Vec<SignedMessage>> = p
+                .by_sender
+                .iter()
+                .filter(|(a, _)| !keep.contains(*a))
+                .map(|(_, m)| m.values().cloned().collect())
+                .collect();
+            (snapshot, p.len() - self.config.size_limit_low)
+        };
+        // Scoring builds every sender's chains: CPU work, off the async workers.
+        let victims = tokio::task::spawn_blocking(move || {
+            let mut scored: Vec<(f64, Address, u64)> = Vec::new();
+            for msgs in snapshot {
+                let state = SenderState {
+                    nonce: msgs.first().map(|m| m.message.sequence).unwrap_or(0),
+                    balance: TokenAmount::from_whole(u64::MAX),
+                };
+                for c in create_chains(msgs, &state, &base_fee) {
+                    scored.extend(
+                        c.msgs
+                            .iter()
+                            .map(|m| (c.gas_perf, c.sender, m.message.sequence)),
+                    );
                 }
             }
-        }
-        scored.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.2.cmp(&a.2)));
-        let excess = p.len() - self.config.size_limit_low;
-        for (_, from, nonce) in scored.into_iter().take(excess) {
+            // Worst performance first, and within a chain its last nonces first.
+            scored.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.2.cmp(&a.2)));
+            scored.truncate(excess);
+            scored
+        })
+        .await;
+        let Ok(victims) = victims else {
+            tracing::error!(target: "venus::mpool", "pruning task failed; the pool was not pruned");
+            return;
+        };
+        let mut p = self.pending.lock().await;
+        for (_, from, nonce) in victims {
             p.remove(&from, nonce);
         }
         tracing::info!(target: "venus::mpool", remaining = p.len(), "pruned the pool");
@@ -369,7 +387,10 @@ impl MessagePool {
             .collect()
     }
 
-    async fn chains(&self) -> Result<(Vec<crate::chains::MsgChain>, TokenAmount)> {
+    /// Each sender's pending messages with its on-chain state, and the base fee.
+    async fn selection_inputs(
+        &self,
+    ) -> Result<(Vec<(Vec<SignedMessage>, SenderState)>, TokenAmount)> {
         let head = self.head.lock().await.clone();
         let base_fee = self.provider.base_fee(&head).await?;
         let by_sender: Vec<(Address, Vec<SignedMessage>)> = self
@@ -380,44 +401,56 @@ impl MessagePool {
             .iter()
             .map(|(a, m)| (*a, m.values().cloned().collect()))
             .collect();
-        let mut chains = Vec::new();
+        let mut inputs = Vec::with_capacity(by_sender.len());
         for (addr, msgs) in by_sender {
             let (nonce, balance) = match self.provider.actor(&addr, &head).await {
                 Ok(s) => s,
                 Err(venus_core::Error::NotFound(_)) => continue,
                 Err(e) => return Err(e.into()),
             };
-            chains.extend(create_chains(
-                msgs,
-                &SenderState { nonce, balance },
-                &base_fee,
-            ));
+            inputs.push((msgs, SenderState { nonce, balance }));
         }
-        Ok((chains, base_fee))
+        Ok((inputs, base_fee))
+    }
+
+    /// Reads the state, then builds the chains and runs `select` on a blocking
+    /// thread: selecting from tens of thousands of messages takes tens of ms.
+    async fn run_selection<T: Send + 'static>(
+        &self,
+        select: impl FnOnce(&[MsgChain], &[Address], &TokenAmount) -> T + Send + 'static,
+    ) -> Result<T> {
+        let (inputs, base_fee) = self.selection_inputs().await?;
+        let priority = self.config.priority_addrs.clone();
+        tokio::task::spawn_blocking(move || {
+            let chains: Vec<MsgChain> = inputs
+                .into_iter()
+                .flat_map(|(m, s)| create_chains(m, &s, &base_fee))
+                .collect();
+            select(&chains, &priority, &base_fee)
+        })
+        .await
+        .map_err(|e| {
+            MpoolError::State(venus_core::Error::Backend(format!(
+                "selection task failed: {e}"
+            )))
+        })
     }
 
     /// Messages for one block on the current head, for a ticket of this quality.
     pub async fn select(&self, ticket_quality: f64) -> Result<Vec<SignedMessage>> {
-        let (chains, base_fee) = self.chains().await?;
-        Ok(select_optimal(
-            &chains,
-            ticket_quality,
-            BlockLimits::default(),
-            &self.config.priority_addrs,
-            &base_fee,
-        ))
+        self.run_selection(move |c, prio, fee| {
+            select_optimal(c, ticket_quality, BlockLimits::default(), prio, fee)
+        })
+        .await
     }
 
     /// Disjoint lists for several winners, in the order of `ticket_qualities`.
     pub async fn select_multi(&self, ticket_qualities: &[f64]) -> Result<Vec<Vec<SignedMessage>>> {
-        let (chains, base_fee) = self.chains().await?;
-        Ok(select_for_winners(
-            &chains,
-            ticket_qualities,
-            BlockLimits::default(),
-            &self.config.priority_addrs,
-            &base_fee,
-        ))
+        let q = ticket_qualities.to_vec();
+        self.run_selection(move |c, prio, fee| {
+            select_for_winners(c, &q, BlockLimits::default(), prio, fee)
+        })
+        .await
     }
 
     /// Messages for one more winner, leaving out the senders other pool winners already chose.
@@ -426,14 +459,17 @@ impl MessagePool {
         ticket_quality: f64,
         already: &[SignedMessage],
     ) -> Result<Vec<SignedMessage>> {
-        let (chains, base_fee) = self.chains().await?;
-        Ok(crate::select::select_excluding(
-            &chains,
-            ticket_quality,
-            already,
-            BlockLimits::default(),
-            &self.config.priority_addrs,
-            &base_fee,
-        ))
+        let already = already.to_vec();
+        self.run_selection(move |c, prio, fee| {
+            select_excluding(
+                c,
+                ticket_quality,
+                &already,
+                BlockLimits::default(),
+                prio,
+                fee,
+            )
+        })
+        .await
     }
 }
