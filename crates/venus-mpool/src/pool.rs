@@ -164,8 +164,18 @@ impl MessagePool {
                 cap: msg.gas_fee_cap.clone(),
             });
         }
-        m.verify()
-            .map_err(|e| MpoolError::BadSignature(e.to_string()))
+        Ok(())
+    }
+
+    /// Verifies the signature on a blocking thread (a BLS check is ~1 ms of CPU).
+    async fn check_signature(&self, m: &SignedMessage) -> Result<()> {
+        let m = m.clone();
+        match tokio::task::spawn_blocking(move || m.verify()).await {
+            Ok(r) => r.map_err(|e| MpoolError::BadSignature(e.to_string())),
+            Err(e) => Err(MpoolError::BadSignature(format!(
+                "verification task failed: {e}"
+            ))),
+        }
     }
 
     /// Adds a message: `local` for the node's own pushes (no nonce-gap check,
@@ -173,6 +183,7 @@ impl MessagePool {
     /// gives its own [`MpoolError`]; a refused message changes nothing.
     pub async fn add(&self, m: SignedMessage, local: bool) -> Result<Cid> {
         self.check_message(&m)?;
+        self.check_signature(&m).await?;
         let cid = m.cid()?;
         let head = self.head.lock().await.clone();
         let from = m.message.from;
