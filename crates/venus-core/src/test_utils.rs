@@ -70,3 +70,39 @@ pub fn signed(key: &PrivateKey, nonce: u64) -> SignedMessage {
         .unwrap_or_else(|e| unreachable!("a generated key has an address: {e}"));
     sign(key, message(from, nonce))
 }
+
+/// A template for a block on `parent` (ticket and election proof are
+/// placeholders), carrying `messages`.
+pub fn block_template(
+    parent: &TipSet,
+    messages: Vec<SignedMessage>,
+) -> crate::types::BlockTemplate {
+    crate::types::BlockTemplate {
+        miner: Address::new_id(1000),
+        parents: parent.key().clone(),
+        ticket: Some(Ticket {
+            vrf_proof: vec![1; 96],
+        }),
+        eproof: Some(crate::types::ElectionProof {
+            win_count: 1,
+            vrf_proof: vec![2; 96],
+        }),
+        beacon_values: vec![],
+        messages,
+        epoch: parent.height() + 1,
+        timestamp: 1,
+        winning_post_proof: vec![],
+    }
+}
+
+/// Signs a block header with `worker` over its signing bytes.
+pub fn sign_block(worker: &PrivateKey, header: &mut BlockHeader) {
+    let bytes = header
+        .signing_bytes()
+        .unwrap_or_else(|e| unreachable!("a header always encodes: {e}"));
+    header.block_sig = Some(
+        worker
+            .sign(&bytes)
+            .unwrap_or_else(|e| unreachable!("a generated key signs: {e}")),
+    );
+}

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 use venus_core::crypto::PrivateKey;
+use venus_core::test_utils;
 use venus_core::traits::*;
 use venus_core::types::*;
-use venus_core::{json, Address, Message, RegisteredSealProof, SignatureType, TokenAmount};
+use venus_core::{json, Address, RegisteredSealProof, SignatureType};
 
 use crate::vector;
 
@@ -20,23 +21,7 @@ fn genesis() -> TipSet {
 }
 
 fn signed(key: &PrivateKey, nonce: u64) -> SignedMessage {
-    let message = Message {
-        from: key.address().expect("addr"),
-        to: Address::new_id(1000),
-        sequence: nonce,
-        gas_limit: 1_000_000,
-        gas_fee_cap: TokenAmount::from_atto(1000),
-        gas_premium: TokenAmount::from_atto(100),
-        version: 0,
-        value: TokenAmount::from_atto(1),
-        method_num: 0,
-        params: Default::default(),
-    };
-    let cid = message_cid(&message).expect("cid");
-    SignedMessage {
-        signature: key.sign(&cid.to_bytes()).expect("sign"),
-        message,
-    }
+    test_utils::signed(key, nonce)
 }
 
 #[tokio::test]
@@ -64,22 +49,7 @@ async fn memory_chain_mines_a_block_and_notifies() {
     let selected = api.select_messages(head.key(), 0.9).await.expect("select");
     assert_eq!(selected.len(), 2);
     let worker = PrivateKey::generate(SignatureType::BLS);
-    let template = BlockTemplate {
-        miner: Address::new_id(1000),
-        parents: head.key().clone(),
-        ticket: Some(Ticket {
-            vrf_proof: vec![1; 96],
-        }),
-        eproof: Some(ElectionProof {
-            win_count: 1,
-            vrf_proof: vec![2; 96],
-        }),
-        beacon_values: vec![],
-        messages: selected,
-        epoch: head.height() + 1,
-        timestamp: 1,
-        winning_post_proof: vec![],
-    };
+    let template = test_utils::block_template(&head, selected);
     let mut block = api.create_block(template).await.expect("create");
     assert_eq!(
         block.bls_messages,
@@ -96,11 +66,7 @@ async fn memory_chain_mines_a_block_and_notifies() {
         api.submit_block(block.clone()).await.is_err(),
         "unsigned block refused"
     );
-    block.header.block_sig = Some(
-        worker
-            .sign(&block.header.signing_bytes().expect("bytes"))
-            .expect("sig"),
-    );
+    test_utils::sign_block(&worker, &mut block.header);
     api.submit_block(block.clone()).await.expect("submit");
 
     let applied = changes.next().await.expect("apply");

@@ -6,7 +6,7 @@ use venus_core::crypto::PrivateKey;
 use venus_core::test_utils;
 use venus_core::traits::{ChainApi, MemoryChain};
 use venus_core::types::*;
-use venus_core::{Address, SignatureType, TokenAmount};
+use venus_core::{SignatureType, TokenAmount};
 use venus_mpool::{ChainProvider, MessagePool, MpoolConfig};
 use venus_rpc::lotus::{chain_api_module, LotusClient};
 use venus_rpc::RpcServer;
@@ -49,25 +49,9 @@ async fn run(api: Arc<dyn ChainApi>, chain: &MemoryChain) {
     assert_eq!(picked.len(), 3);
 
     // Mine a block with the first two, then follow the head change.
-    let template = BlockTemplate {
-        miner: Address::new_id(1000),
-        parents: head.key().clone(),
-        ticket: Some(Ticket {
-            vrf_proof: vec![2; 96],
-        }),
-        eproof: None,
-        beacon_values: vec![],
-        messages: vec![msgs[0].clone(), msgs[2].clone()],
-        epoch: 1,
-        timestamp: 1,
-        winning_post_proof: vec![],
-    };
+    let template = test_utils::block_template(&head, vec![msgs[0].clone(), msgs[2].clone()]);
     let mut block = api.create_block(template).await.expect("create");
-    block.header.block_sig = Some(
-        PrivateKey::generate(SignatureType::BLS)
-            .sign(&block.header.signing_bytes().expect("b"))
-            .expect("sig"),
-    );
+    test_utils::sign_block(&PrivateKey::generate(SignatureType::BLS), &mut block.header);
     api.submit_block(block).await.expect("submit");
     let new_head = api.head().await.expect("head");
     pool.head_change(&[], std::slice::from_ref(&new_head))

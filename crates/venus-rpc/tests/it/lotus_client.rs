@@ -8,6 +8,7 @@ use futures::StreamExt;
 use serde_json::Value;
 use venus_core::crypto::PrivateKey;
 use venus_core::json;
+use venus_core::test_utils;
 use venus_core::traits::*;
 use venus_core::types::*;
 use venus_core::{Address, Message, SignatureType, TokenAmount};
@@ -250,28 +251,9 @@ async fn end_to_end_over_websocket_with_a_memory_chain() {
     assert_eq!(lists, vec![vec![sm.clone()], vec![]]);
 
     let worker = PrivateKey::generate(SignatureType::BLS);
-    let template = BlockTemplate {
-        miner: Address::new_id(1000),
-        parents: head.key().clone(),
-        ticket: Some(Ticket {
-            vrf_proof: vec![1; 96],
-        }),
-        eproof: Some(ElectionProof {
-            win_count: 1,
-            vrf_proof: vec![2; 96],
-        }),
-        beacon_values: vec![],
-        messages: lists[0].clone(),
-        epoch: head.height() + 1,
-        timestamp: 1,
-        winning_post_proof: vec![],
-    };
+    let template = test_utils::block_template(&head, lists[0].clone());
     let mut block = api.create_block(template).await.expect("create");
-    block.header.block_sig = Some(
-        worker
-            .sign(&block.header.signing_bytes().expect("bytes"))
-            .expect("sig"),
-    );
+    test_utils::sign_block(&worker, &mut block.header);
     api.submit_block(block).await.expect("submit");
     let applied = tokio::time::timeout(Duration::from_secs(10), changes.next())
         .await
