@@ -21,19 +21,29 @@ fn expneg_matches_lotus_golden() {
     assert_eq!(n, 256);
 }
 
+/// (file stem, contents) of each golden file in `lotus-wincount-goldens/<test>`.
+fn goldens(test: &str) -> Vec<(String, String)> {
+    let dir = vectors_dir().join("lotus-wincount-goldens").join(test);
+    std::fs::read_dir(&dir)
+        .expect("golden dir")
+        .map(|entry| {
+            let path = entry.expect("entry").path();
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .expect("name")
+                .to_string();
+            (name, std::fs::read_to_string(&path).expect("read"))
+        })
+        .collect()
+}
+
 #[test]
 fn lambda_matches_lotus_golden() {
-    let dir = vectors_dir().join("lotus-wincount-goldens/TestLambdaFunction");
     let mut n = 0;
-    for entry in std::fs::read_dir(&dir).expect("golden dir") {
-        let path = entry.expect("entry").path();
-        let name = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .expect("name")
-            .to_string();
+    for (name, text) in goldens("TestLambdaFunction") {
         let (p, t) = name.split_once('-').expect("power-total");
-        let expected = big(&std::fs::read_to_string(&path).expect("read"));
+        let expected = big(&text);
         assert_eq!(lambda(&big(p), &big(t)), expected, "{name}");
         n += 1;
     }
@@ -42,22 +52,14 @@ fn lambda_matches_lotus_golden() {
 
 #[test]
 fn poisson_icdf_matches_lotus_golden() {
-    let dir = vectors_dir().join("lotus-wincount-goldens/TestPoissonFunction");
     let mut n = 0;
-    for entry in std::fs::read_dir(&dir).expect("golden dir") {
-        let path = entry.expect("entry").path();
-        let name = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .expect("name")
-            .to_string();
+    for (name, text) in goldens("TestPoissonFunction") {
         let parts: Vec<&str> = name.split('-').collect();
         let (base, shift): (u64, usize) = (
             parts[1].parse().expect("base"),
             parts[2].parse().expect("shift"),
         );
         let lam = BigInt::from(base) << (256 - shift);
-        let text = std::fs::read_to_string(&path).expect("read");
         let expected: Vec<BigInt> = text
             .lines()
             .skip(1)
