@@ -1,0 +1,91 @@
+//! [`PostProver`] and [`PostVerifier`]: venus-core's [`ComputeProof`] and
+//! [`ProofVerifier`] over the real [`Prover`].
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use venus_core::shared::address::Address;
+use venus_core::shared::sector::PoStProof;
+use venus_core::traits::{ComputeProof, ProofVerifier};
+use venus_core::types::ExtendedSectorInfo;
+
+use crate::error::Result;
+use crate::prover::{PostSector, Prover};
+use crate::store::SectorStore;
+use crate::types::{actor_id, comm_r};
+
+fn post_sectors(sectors: &[ExtendedSectorInfo]) -> Result<Vec<PostSector>> {
+    sectors
+        .iter()
+        .map(|s| {
+            Ok(PostSector {
+                number: s.sector_number,
+                proof: s.seal_proof,
+                comm_r: comm_r(&s.sealed_cid)?,
+            })
+        })
+        .collect()
+}
+
+/// Computes winning PoSts over a miner's sealed sectors in a [`SectorStore`]:
+/// what `venus-miner` asks of the place where the sectors are.
+#[derive(Clone)]
+pub struct PostProver {
+    prover: Prover,
+    store: Arc<dyn SectorStore>,
+}
+
+impl PostProver {
+    /// Proves sectors found in `store` with `prover`.
+    pub fn new(prover: Prover, store: Arc<dyn SectorStore>) -> Self {
+        Self { prover, store }
+    }
+}
+
+#[async_trait]
+impl ComputeProof for PostProver {
+    async fn compute_winning_post(
+        &self,
+        miner: &Address,
+        sectors: &[ExtendedSectorInfo],
+        randomness: &[u8; 32],
+    ) -> venus_core::Result<Vec<PoStProof>> {
+        let miner = actor_id(miner)?;
+        let sectors = post_sectors(sectors)?;
+        Ok(self
+            .prover
+            .generate_winning_post(self.store.as_ref(), miner, &sectors, randomness)
+            .await?)
+    }
+}
+
+/// Verifies winning PoSts, as a chain validating blocks does.
+#[derive(Debug, Clone)]
+pub struct PostVerifier {
+    prover: Prover,
+}
+
+impl PostVerifier {
+    /// Verifies with `prover`'s parameters and pool.
+    pub fn new(prover: Prover) -> Self {
+        Self { prover }
+    }
+}
+
+#[async_trait]
+impl ProofVerifier for PostVerifier {
+    async fn verify_winning_post(
+        &self,
+        miner: &Address,
+        sectors: &[ExtendedSectorInfo],
+        randomness: &[u8; 32],
+        proofs: &[PoStProof],
+    ) -> venus_core::Result<bool> {
+        let miner = actor_id(miner)?;
+        let sectors = post_sectors(sectors)?;
+        Ok(self
+            .prover
+            .verify_winning_post(miner, &sectors, randomness, proofs)
+            .await?)
+    }
+}

@@ -1,0 +1,111 @@
+//! [`ProofPool`]: proof work on blocking threads, a bounded number at a time.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::Semaphore;
+
+use crate::error::{Result, SealerError};
+
+/// Runs CPU-heavy proof work on tokio's blocking threads, at most `limit` jobs at once.
+///
+/// A seal or PoSt holds its parameters and trees in memory, so an unbounded
+/// number of them can exhaust a machine; callers beyond the limit wait their turn
+/// (in FIFO order) without holding a thread.
+///
+/// Cancellation: dropping the future of [`ProofPool::run`] while it waits for a
+/// slot removes it from the queue. Once the job has started, filecoin-proofs cannot
+/// be interrupted; the job runs to completion on its thread, its result is
+/// discarded, and its slot is released only then, so the bound always reflects the
+/// work actually running. A panic inside the job becomes [`SealerError::Panicked`].
+#[derive(Debug, Clone)]
+pub struct ProofPool {
+    slots: Arc<Semaphore>,
+    limit: usize,
+}
+
+impl ProofPool {
+    /// A pool running at most `limit` (at least 1) jobs at once.
+    pub fn new(limit: usize) -> Self {
+        let limit = limit.max(1);
+        Self {
+            slots: Arc::new(Semaphore::new(limit)),
+            limit,
+        }
+    }
+
+    /// The configured bound.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Slots free right now (`limit` when idle).
+    pub fn available(&self) -> usize {
+        self.slots.available_permits()
+    }
+
+    /// Runs `job` on a blocking thread once a slot is free.
+    pub async fn run<T, F>(&self, stage: &'static str, job: F) -> Result<T>
+    where
+        F: FnOnce() -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let queued = Instant::now();
+        let permit = self
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| SealerError::PoolClosed(stage))?;
+        let waited = queued.elapsed();
+        let handle = tokio::task::spawn_blocking(move || {
+            let _slot = permit;
+            let started = Instant::now();
+            let out = job();
+            tracing::debug!(
+                stage,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                ok = out.is_ok(),
+                "proof job finished"
+            );
+            out
+        });
+        if waited.as_millis() > 0 {
+            tracing::debug!(
+                stage,
+                waited_ms = waited.as_millis() as u64,
+                "proof job waited for a slot"
+            );
+        }
+        match handle.await {
+            Ok(out) => out,
+            Err(e) if e.is_panic() => Err(SealerError::Panicked {
+                stage,
+                reason: panic_message(e.into_panic()),
+            }),
+            Err(_) => Err(SealerError::PoolClosed(stage)),
+        }
+    }
+
+    /// Refuses new jobs; jobs already running finish.
+    pub fn close(&self) {
+        self.slots.close();
+    }
+}
+
+impl Default for ProofPool {
+    /// One job at a time: a sensible bound for small machines.
+    fn default() -> Self {
+        Self::new(1)
+    }
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_string()
+    }
+}

@@ -1,0 +1,297 @@
+//! Winning and window PoSt: sector challenge, generation and verification.
+
+use std::collections::BTreeMap;
+
+use filecoin_proofs_api::post;
+use filecoin_proofs_api::{PrivateReplicaInfo, PublicReplicaInfo, SectorId};
+use venus_core::shared::sector::{
+    PoStProof, RegisteredPoStProof, RegisteredSealProof, SectorNumber,
+};
+use venus_core::shared::ActorID;
+
+use super::{api_post, Prover};
+use crate::error::{Result, SealerError};
+use crate::params::Circuit;
+use crate::store::SectorStore;
+use crate::types::{prover_id, sector_bytes, Commitment, SectorRef};
+
+/// A sealed sector as PoSt sees it: number, seal type and CommR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostSector {
+    /// The sector number.
+    pub number: SectorNumber,
+    /// How it was sealed.
+    pub proof: RegisteredSealProof,
+    /// Its replica commitment.
+    pub comm_r: Commitment,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Winning,
+    Window,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Winning => "winning post",
+            Kind::Window => "window post",
+        }
+    }
+
+    fn post_type(self, sectors: &[PostSector]) -> Result<RegisteredPoStProof> {
+        let first = sectors
+            .first()
+            .ok_or_else(|| SealerError::InvalidInput(format!("{} over no sectors", self.name())))?;
+        if let Some(other) = sectors.iter().find(|s| s.proof != first.proof) {
+            return Err(SealerError::InvalidInput(format!(
+                "{}: sectors {} and {} have different seal types",
+                self.name(),
+                first.number,
+                other.number
+            )));
+        }
+        match self {
+            Kind::Winning => venus_core::traits::winning_post_type(first.proof)
+                .map_err(|e| SealerError::UnsupportedProof(e.to_string())),
+            Kind::Window => first
+                .proof
+                .registered_window_post_proof()
+                .map_err(SealerError::UnsupportedProof),
+        }
+    }
+}
+
+/// PoSt randomness is a field element: Lotus clears the top two bits.
+fn fr_randomness(randomness: &[u8; 32]) -> [u8; 32] {
+    let mut r = *randomness;
+    r[31] &= 0x3f;
+    r
+}
+
+impl Prover {
+    /// The indices (into a miner's `eligible` sectors) that winning PoSt challenges.
+    pub async fn winning_challenge(
+        &self,
+        proof: RegisteredPoStProof,
+        miner: ActorID,
+        randomness: &[u8; 32],
+        eligible: u64,
+    ) -> Result<Vec<u64>> {
+        let api = api_post(proof)?;
+        let randomness = fr_randomness(randomness);
+        self.pool
+            .run("winning post challenge", move || {
+                post::generate_winning_post_sector_challenge(
+                    api,
+                    &randomness,
+                    eligible,
+                    prover_id(miner),
+                )
+                .map_err(|e| SealerError::proof("winning post challenge", e))
+            })
+            .await
+    }
+
+    /// A winning PoSt over the challenged `sectors` of `miner`, read from `store`.
+    pub async fn generate_winning_post(
+        &self,
+        store: &dyn SectorStore,
+        miner: ActorID,
+        sectors: &[PostSector],
+        randomness: &[u8; 32],
+    ) -> Result<Vec<PoStProof>> {
+        self.generate(Kind::Winning, store, miner, sectors, randomness)
+            .await
+    }
+
+    /// A window PoSt over `sectors` of `miner` (one partition), read from `store`.
+    pub async fn generate_window_post(
+        &self,
+        store: &dyn SectorStore,
+        miner: ActorID,
+        sectors: &[PostSector],
+        randomness: &[u8; 32],
+    ) -> Result<Vec<PoStProof>> {
+        self.generate(Kind::Window, store, miner, sectors, randomness)
+            .await
+    }
+
+    /// Verifies a winning PoSt; `Ok(false)` when it does not prove these inputs.
+    pub async fn verify_winning_post(
+        &self,
+        miner: ActorID,
+        sectors: &[PostSector],
+        randomness: &[u8; 32],
+        proofs: &[PoStProof],
+    ) -> Result<bool> {
+        self.verify(Kind::Winning, miner, sectors, randomness, proofs)
+            .await
+    }
+
+    /// The sectors a winning PoSt must prove: those of `eligible` that the
+    /// challenge (drawn from `randomness` and the miner's prover id) selects.
+    pub async fn winning_sectors(
+        &self,
+        miner: ActorID,
+        eligible: &[PostSector],
+        randomness: &[u8; 32],
+    ) -> Result<Vec<PostSector>> {
+        let post_type = Kind::Winning.post_type(eligible)?;
+        let indices = self
+            .winning_challenge(post_type, miner, randomness, eligible.len() as u64)
+            .await?;
+        indices
+            .into_iter()
+            .map(|i| {
+                eligible.get(i as usize).copied().ok_or_else(|| {
+                    SealerError::InvalidInput(format!(
+                        "challenge index {i} outside {} sectors",
+                        eligible.len()
+                    ))
+                })
+            })
+            .collect()
+    }
+
+    /// Verifies a winning PoSt as a chain does, from the miner's `eligible`
+    /// sectors: the challenged sectors are derived from the prover id first.
+    ///
+    /// filecoin-proofs' PoSt SNARK itself does not bind the prover id (its
+    /// challenges come from the randomness and sector numbers only); the miner's
+    /// identity enters through this sector selection and through the randomness,
+    /// which Lotus draws with the miner's address as entropy.
+    /// [`Prover::verify_winning_post`] takes already-challenged sectors and so
+    /// checks neither.
+    pub async fn verify_winning_post_eligible(
+        &self,
+        miner: ActorID,
+        eligible: &[PostSector],
+        randomness: &[u8; 32],
+        proofs: &[PoStProof],
+    ) -> Result<bool> {
+        let challenged = self.winning_sectors(miner, eligible, randomness).await?;
+        self.verify(Kind::Winning, miner, &challenged, randomness, proofs)
+            .await
+    }
+
+    /// Verifies a window PoSt; `Ok(false)` when it does not prove these inputs.
+    pub async fn verify_window_post(
+        &self,
+        miner: ActorID,
+        sectors: &[PostSector],
+        randomness: &[u8; 32],
+        proofs: &[PoStProof],
+    ) -> Result<bool> {
+        self.verify(Kind::Window, miner, sectors, randomness, proofs)
+            .await
+    }
+
+    async fn generate(
+        &self,
+        kind: Kind,
+        store: &dyn SectorStore,
+        miner: ActorID,
+        sectors: &[PostSector],
+        randomness: &[u8; 32],
+    ) -> Result<Vec<PoStProof>> {
+        let post_type = kind.post_type(sectors)?;
+        let api = api_post(post_type)?;
+        let bytes = sector_bytes(sectors[0].proof)?;
+        let mut replicas = BTreeMap::new();
+        for s in sectors {
+            let paths = store.paths(SectorRef::new(miner, s.number));
+            paths.check_sealed(bytes)?;
+            let info = PrivateReplicaInfo::new(api, s.comm_r, paths.cache, paths.sealed);
+            replicas.insert(SectorId::from(s.number), info);
+        }
+        self.ready(Circuit::PoSt(post_type)).await?;
+        let randomness = fr_randomness(randomness);
+        let stage = kind.name();
+        let proofs = self
+            .pool
+            .run(stage, move || {
+                let out = match kind {
+                    Kind::Winning => {
+                        post::generate_winning_post(&randomness, &replicas, prover_id(miner))
+                    }
+                    Kind::Window => {
+                        post::generate_window_post(&randomness, &replicas, prover_id(miner))
+                    }
+                };
+                out.map_err(|e| SealerError::proof(stage, e))
+            })
+            .await?;
+        Ok(proofs
+            .into_iter()
+            .map(|(_, proof_bytes)| PoStProof {
+                post_proof: post_type,
+                proof_bytes,
+            })
+            .collect())
+    }
+
+    async fn verify(
+        &self,
+        kind: Kind,
+        miner: ActorID,
+        sectors: &[PostSector],
+        randomness: &[u8; 32],
+        proofs: &[PoStProof],
+    ) -> Result<bool> {
+        let post_type = kind.post_type(sectors)?;
+        let api = api_post(post_type)?;
+        let proof = match proofs {
+            [p] if p.post_proof == post_type => p.proof_bytes.clone(),
+            [p] => {
+                tracing::debug!(got = ?p.post_proof, want = ?post_type, "PoSt of the wrong type");
+                return Ok(false);
+            }
+            _ => {
+                return Err(SealerError::InvalidInput(format!(
+                    "{}: expected exactly one proof, got {}",
+                    kind.name(),
+                    proofs.len()
+                )))
+            }
+        };
+        let replicas: BTreeMap<_, _> = sectors
+            .iter()
+            .map(|s| {
+                (
+                    SectorId::from(s.number),
+                    PublicReplicaInfo::new(api, s.comm_r),
+                )
+            })
+            .collect();
+        if replicas.len() != sectors.len() {
+            return Err(SealerError::InvalidInput(format!(
+                "{}: duplicate sector numbers",
+                kind.name()
+            )));
+        }
+        self.ready(Circuit::PoSt(post_type)).await?;
+        let randomness = fr_randomness(randomness);
+        let stage = match kind {
+            Kind::Winning => "verify winning post",
+            Kind::Window => "verify window post",
+        };
+        self.pool
+            .run(stage, move || {
+                let out = match kind {
+                    Kind::Winning => {
+                        post::verify_winning_post(&randomness, &proof, &replicas, prover_id(miner))
+                    }
+                    Kind::Window => post::verify_window_post(
+                        &randomness,
+                        &[(api, proof.as_slice())],
+                        &replicas,
+                        prover_id(miner),
+                    ),
+                };
+                out.map_err(|e| SealerError::proof(stage, e))
+            })
+            .await
+    }
+}
