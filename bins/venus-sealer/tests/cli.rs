@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 
 fn sealer() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_venus-sealer"));
-    cmd.env("RUST_LOG", "warn");
+    cmd.env("RUST_LOG", "warn").env_remove("VENUS_PARAMS_DIR");
     cmd
 }
 
@@ -118,37 +118,69 @@ fn two_processes_generate_once_and_bad_files_are_regenerated() {
             .len(),
         len
     );
+
+    // Files without our manifest (as the published parameters would be) are
+    // never overwritten: a clear error, and the file is untouched.
+    for entry in std::fs::read_dir(dir.path()).expect("dir") {
+        let path = entry.expect("entry").path();
+        if path.to_string_lossy().ends_with(".venus-manifest.json") {
+            std::fs::remove_file(path).expect("remove manifest");
+        }
+    }
+    let before = std::fs::read(window_params(dir.path())).expect("read");
+    let out = params(dir.path()).output().expect("run");
+    let log = text(&out);
+    assert!(!out.status.success(), "{log}");
+    assert!(
+        log.contains("did not generate") && log.contains("refusing to overwrite"),
+        "{log}"
+    );
+    assert_eq!(
+        std::fs::read(window_params(dir.path())).expect("read"),
+        before
+    );
 }
 
 #[test]
 fn bad_input_is_a_clear_error() {
-    let out = sealer()
-        .args(["params", "--sector-size", "3KiB"])
-        .output()
-        .expect("run");
-    assert!(!out.status.success());
-    assert!(
-        text(&out).contains("unknown sector size \"3KiB\""),
-        "{}",
+    let params = tempfile::tempdir().expect("tempdir");
+    let run = |args: &[&str]| {
+        let out = sealer()
+            .arg("--params-dir")
+            .arg(params.path())
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(!out.status.success(), "{args:?} must fail");
         text(&out)
-    );
-    let out = sealer()
-        .args(["params", "--only", "snark"])
-        .output()
-        .expect("run");
+    };
+    let log = run(&["params", "--sector-size", "3KiB"]);
+    assert!(log.contains("unknown sector size \"3KiB\""), "{log}");
+    let log = run(&["params", "--only", "snark"]);
+    assert!(log.contains("unknown circuit \"snark\""), "{log}");
+    let repo = tempfile::tempdir().expect("tempdir");
+    let repo = repo.path().to_str().expect("utf-8 path");
+    let log = run(&["pre-seal", "--miner", "t3notanaddress", "--repo", repo]);
     assert!(
-        text(&out).contains("unknown circuit \"snark\""),
-        "{}",
-        text(&out)
+        log.starts_with("error: ") && log.contains("address"),
+        "{log}"
     );
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = sealer()
-        .args(["pre-seal", "--miner", "t3notanaddress", "--repo"])
-        .arg(dir.path())
-        .output()
-        .expect("run");
-    assert!(!out.status.success());
-    assert!(text(&out).starts_with("error: "), "{}", text(&out));
+    let log = run(&[
+        "pre-seal",
+        "--miner",
+        "t1abjxfbp274xpdqcpuaykwkfb43omjotacm2p3za",
+        "--repo",
+        repo,
+    ]);
+    assert!(log.contains("is not an ID address"), "{log}");
+    let log = run(&[
+        "pre-seal",
+        "--first",
+        "18446744073709551615",
+        "--repo",
+        repo,
+    ]);
+    assert!(log.contains("overflow"), "{log}");
 }
 
 /// Uses the shared parameter cache (PoSt only: no PoRep parameters needed).

@@ -59,16 +59,24 @@ pub async fn preseal(
 ) -> Result<Vec<SealedSector>> {
     let bytes = sector_bytes(config.proof)?;
     let piece_bytes = bytes / 128 * 127;
-    let mut out = Vec::with_capacity(config.count as usize);
+    config
+        .first_sector
+        .checked_add(config.count)
+        .ok_or_else(|| {
+            SealerError::InvalidInput(format!(
+                "sectors {} + {} overflow the sector number",
+                config.first_sector, config.count
+            ))
+        })?;
+    let mut out = Vec::new();
     for i in 0..config.count {
         let sector = SectorRef::new(config.miner, config.first_sector + i);
         let paths = store.prepare(sector)?;
         remove_sealed(&paths.sealed, &paths.cache)?;
-        let data = piece_data(sector, piece_bytes);
         let piece = prover
             .add_piece(
                 config.proof,
-                std::io::Cursor::new(data),
+                piece_reader(sector, piece_bytes),
                 piece_bytes,
                 paths.unsealed.clone(),
                 vec![],
@@ -90,12 +98,18 @@ pub async fn preseal(
     Ok(out)
 }
 
-fn piece_data(sector: SectorRef, len: u64) -> Vec<u8> {
+/// `len` pseudo-random bytes seeded by the sector, streamed (a 64 GiB sector
+/// never sits in memory).
+pub(crate) fn piece_reader(sector: SectorRef, len: u64) -> impl std::io::Read + Send + 'static {
+    struct Rng(rand::rngs::StdRng);
+    impl std::io::Read for Rng {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.0.fill_bytes(buf);
+            Ok(buf.len())
+        }
+    }
     let seed = (sector.miner << 32) ^ sector.number;
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let mut data = vec![0u8; len as usize];
-    rng.fill_bytes(&mut data);
-    data
+    std::io::Read::take(Rng(rand::rngs::StdRng::seed_from_u64(seed)), len)
 }
 
 fn remove_sealed(sealed: &Path, cache: &Path) -> Result<()> {

@@ -75,8 +75,10 @@ impl SectorStore for LocalSectorStore {
     }
 }
 
-/// Files filecoin-proofs needs in a sector's cache to prove it.
-const CACHE_FILES: [&str; 2] = ["p_aux", "t_aux"];
+/// What PoSt reads from a sector's cache: `p_aux` (CommC, CommRLast) and the
+/// tree R leaves (`sc-02-data-tree-r-last.dat`, or `-0.dat`… for larger sectors).
+const P_AUX: &str = "p_aux";
+const TREE_R_LAST: &str = "sc-02-data-tree-r-last";
 
 impl SectorPaths {
     /// Checks that the sealed file has exactly `sector_bytes` bytes and the cache
@@ -106,14 +108,20 @@ impl SectorPaths {
                 found,
             });
         }
-        for name in CACHE_FILES {
-            if !self.cache.join(name).is_file() {
-                return Err(SealerError::CacheIncomplete {
-                    sector: self.sector,
-                    dir: self.cache.clone(),
-                    missing: name.to_string(),
-                });
-            }
+        let incomplete = |missing: &str| SealerError::CacheIncomplete {
+            sector: self.sector,
+            dir: self.cache.clone(),
+            missing: missing.to_string(),
+        };
+        if !self.cache.join(P_AUX).is_file() {
+            return Err(incomplete(P_AUX));
+        }
+        let has_tree = std::fs::read_dir(&self.cache)
+            .map_err(|e| SealerError::io(&self.cache, e))?
+            .filter_map(|e| e.ok())
+            .any(|e| e.file_name().to_string_lossy().starts_with(TREE_R_LAST));
+        if !has_tree {
+            return Err(incomplete(&format!("{TREE_R_LAST}*.dat")));
         }
         Ok(())
     }

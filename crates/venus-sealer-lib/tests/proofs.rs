@@ -545,6 +545,106 @@ async fn missing_or_truncated_sealed_files_are_clear_errors() {
         .expect("verify"));
 }
 
+/// A block from another node claiming 32 GiB sectors must not start hours of
+/// parameter generation: only 2 KiB is made on demand.
+#[tokio::test]
+async fn verifying_a_size_without_parameters_is_a_clear_error() {
+    let big = PostSector {
+        number: 1,
+        proof: RegisteredSealProof::StackedDRG32GiBV1P1,
+        comm_r: [1u8; 32],
+    };
+    let proof = venus_core::shared::sector::PoStProof {
+        post_proof: RegisteredPoStProof::StackedDRGWinning32GiBV1,
+        proof_bytes: vec![0u8; 192],
+    };
+    let err = prover()
+        .verify_winning_post(MINER, &[big], &[0u8; 32], &[proof])
+        .await
+        .expect_err("no 32GiB parameters here");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("winning-post 32GiB") && msg.contains("run `venus-sealer params`"),
+        "{msg}"
+    );
+
+    // Proof bytes that cannot be a Groth16 proof are an input error, checked
+    // before any parameters are touched.
+    let garbage = venus_core::shared::sector::PoStProof {
+        post_proof: RegisteredPoStProof::StackedDRGWinning2KiBV1,
+        proof_bytes: vec![0u8; 100],
+    };
+    let small = PostSector { proof: SEAL, ..big };
+    let err = prover()
+        .on_demand(false)
+        .verify_winning_post(MINER, &[small], &[0u8; 32], &[garbage])
+        .await
+        .expect_err("100 bytes is no Groth16 proof");
+    assert!(
+        err.to_string().contains("not a whole number of 192-byte"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_pieces_land_one_after_the_other() {
+    let p = prover();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = LocalSectorStore::new(dir.path());
+    let sector = SectorRef::new(MINER, 9);
+    let paths = store.prepare(sector).expect("prepare");
+    let first = p
+        .add_piece(
+            SEAL,
+            std::io::Cursor::new(vec![1u8; 1016]),
+            1016,
+            paths.unsealed.clone(),
+            vec![],
+        )
+        .await
+        .expect("first piece");
+    let err = p
+        .add_piece(
+            SEAL,
+            std::io::Cursor::new(vec![2u8; 1016]),
+            1016,
+            paths.unsealed.clone(),
+            vec![1016, 1016],
+        )
+        .await
+        .expect_err("the file holds one piece, not two");
+    assert!(
+        err.to_string()
+            .contains("earlier pieces take 2048 padded bytes"),
+        "{err}"
+    );
+    let second = p
+        .add_piece(
+            SEAL,
+            std::io::Cursor::new(vec![2u8; 1016]),
+            1016,
+            paths.unsealed.clone(),
+            vec![1016],
+        )
+        .await
+        .expect("second piece");
+    assert_ne!(first.commitment, second.commitment);
+    assert_eq!(
+        std::fs::metadata(&paths.unsealed).expect("unsealed").len(),
+        2048
+    );
+    // PC1 checks the pieces against the data, so an overwritten first piece fails here.
+    let pieces = vec![first, second];
+    let pc1 = p
+        .pc1(SEAL, &paths, [0u8; 32], pieces.clone())
+        .await
+        .expect("pc1");
+    let pre = p.pc2(pc1, &paths).await.expect("pc2");
+    let api_seal = filecoin_proofs_api::RegisteredSealProof::StackedDrg2KiBV1_1;
+    let expected = filecoin_proofs_api::seal::compute_comm_d(api_seal, &pieces).expect("comm_d");
+    assert_eq!(pre.comm_d, expected, "CommD is the tree of both pieces");
+}
+
 #[test]
 fn commitments_round_trip_through_cids_and_prover_ids_match_lotus() {
     let c = [9u8; 32];

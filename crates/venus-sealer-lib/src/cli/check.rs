@@ -35,7 +35,7 @@ pub(super) async fn run(
     let sector = SectorRef::new(miner, 0);
     let paths = store.prepare(sector)?;
     let piece_bytes = crate::types::sector_bytes(seal)? / 128 * 127;
-    let data: Vec<u8> = (0..piece_bytes).map(|i| (i % 251) as u8).collect();
+    let data = crate::preseal::piece_reader(sector, piece_bytes);
     let ticket = [7u8; 32];
     let seed = [9u8; 32];
     let randomness = [42u8; 32];
@@ -43,13 +43,7 @@ pub(super) async fn run(
 
     let piece = timed(
         "add piece",
-        prover.add_piece(
-            seal,
-            std::io::Cursor::new(data),
-            piece_bytes,
-            paths.unsealed.clone(),
-            vec![],
-        ),
+        prover.add_piece(seal, data, piece_bytes, paths.unsealed.clone(), vec![]),
     )
     .await?;
     let pc1 = timed("pc1", prover.pc1(seal, &paths, ticket, vec![piece.clone()])).await?;

@@ -80,6 +80,16 @@ pub enum Command {
     },
 }
 
+/// Opens the parameter cache (setting filecoin-proofs' environment while the
+/// process has one thread), then runs `cli` on a new runtime.
+pub fn main(cli: Cli) -> Result<()> {
+    let prover = prover(&cli)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(cli, prover))
+}
+
 fn prover(cli: &Cli) -> Result<Prover> {
     let params = match &cli.params_dir {
         Some(dir) => ParamCache::open(dir)?,
@@ -109,9 +119,8 @@ fn circuits(seal: RegisteredSealProof, post_only: bool, only: &[String]) -> Resu
         .collect()
 }
 
-/// Runs one command.
-pub async fn run(cli: Cli) -> Result<()> {
-    let prover = prover(&cli)?;
+/// Runs one command with `prover` (see [`main`]).
+pub async fn run(cli: Cli, prover: Prover) -> Result<()> {
     match cli.command {
         Command::Params {
             sector_size,

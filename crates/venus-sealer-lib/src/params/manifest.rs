@@ -69,42 +69,44 @@ impl Manifest {
         })
     }
 
-    /// Reads a manifest; `Err` says why there is no usable one.
-    pub fn read(path: &Path) -> std::result::Result<Self, String> {
-        let text = match std::fs::read(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err("not generated yet (no manifest)".into())
-            }
-            Err(e) => return Err(format!("manifest {}: {e}", path.display())),
-        };
-        serde_json::from_slice(&text).map_err(|e| format!("manifest {}: {e}", path.display()))
+    /// Reads a manifest: `Ok(None)` when there is none.
+    pub fn read(path: &Path) -> Result<Option<std::result::Result<Self, String>>> {
+        match std::fs::read(path) {
+            Ok(text) => Ok(Some(serde_json::from_slice(&text).map_err(|e| {
+                format!("manifest {} is unreadable: {e}", path.display())
+            }))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(SealerError::io(path, e)),
+        }
     }
 
-    /// Whether `files` exist with the recorded lengths and digests.
-    pub fn check(&self, files: &[PathBuf]) -> std::result::Result<(), String> {
+    /// Whether `files` exist with the recorded lengths and digests: `Ok(Err(reason))`
+    /// when they do not, `Err` when they cannot be read.
+    pub fn check(&self, files: &[PathBuf]) -> Result<std::result::Result<(), String>> {
         for f in files {
             let name = file_name(f);
-            let want = self
-                .files
-                .get(&name)
-                .ok_or_else(|| format!("{name} is not in the manifest"))?;
+            let Some(want) = self.files.get(&name) else {
+                return Ok(Err(format!("{name} is not in the manifest")));
+            };
             let len = match std::fs::metadata(f) {
                 Ok(m) => m.len(),
-                Err(_) => return Err(format!("{name} is missing")),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Ok(Err(format!("{name} is missing")))
+                }
+                Err(e) => return Err(SealerError::io(f, e)),
             };
             if len != want.len {
-                return Err(format!(
+                return Ok(Err(format!(
                     "{name} has {len} bytes, expected {} (partial?)",
                     want.len
-                ));
+                )));
             }
-            let got = digest(f).map_err(|e| format!("{name}: {e}"))?;
+            let got = digest(f).map_err(|e| SealerError::io(f, e))?;
             if got.blake2b != want.blake2b {
-                return Err(format!("{name} does not match its digest (corrupt)"));
+                return Ok(Err(format!("{name} does not match its digest (corrupt)")));
             }
         }
-        Ok(())
+        Ok(Ok(()))
     }
 
     /// Total bytes of the files.

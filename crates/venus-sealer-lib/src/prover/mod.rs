@@ -22,16 +22,44 @@ pub use seal::{C1Output, Pc1Output, PieceInfo, PreCommit};
 /// circuit's parameters are ready through the [`ParamCache`], generating them if
 /// they are missing; that wait happens outside the pool, on its own blocking
 /// thread, so it does not hold a proof slot.
+///
+/// Only 2 KiB parameters (minutes to make) are generated on demand by default;
+/// other sizes must be prepared ahead of time (`venus-sealer params`), and
+/// [`Prover::on_demand`] can turn on-demand generation off entirely, as a
+/// verifier of other nodes' blocks should.
+///
+/// Jobs run first come, first served. Give winning PoSt its own pool
+/// ([`Prover::with_pool`]) so it never queues behind sealing work.
 #[derive(Debug, Clone)]
 pub struct Prover {
     params: Arc<ParamCache>,
     pool: ProofPool,
+    on_demand: bool,
 }
 
 impl Prover {
     /// A prover using `params`, running at most `pool.limit()` proofs at once.
     pub fn new(params: Arc<ParamCache>, pool: ProofPool) -> Self {
-        Self { params, pool }
+        Self {
+            params,
+            pool,
+            on_demand: true,
+        }
+    }
+
+    /// The same parameters with another pool (e.g. one reserved for PoSt).
+    pub fn with_pool(&self, pool: ProofPool) -> Self {
+        Self {
+            pool,
+            ..self.clone()
+        }
+    }
+
+    /// Whether missing 2 KiB parameters are generated when a stage needs them
+    /// (default `true`); when `false`, such a stage fails with a clear error.
+    pub fn on_demand(mut self, yes: bool) -> Self {
+        self.on_demand = yes;
+        self
     }
 
     /// The parameter cache.
@@ -44,13 +72,27 @@ impl Prover {
         &self.pool
     }
 
-    /// Makes `circuit`'s parameters ready (generating them if needed), logging progress.
+    /// Makes `circuit`'s parameters ready, generating them if allowed (see the
+    /// type's docs), logging progress.
     pub async fn ready(&self, circuit: Circuit) -> Result<()> {
         if self.params.is_verified(circuit) {
             return Ok(());
         }
+        let generate = self.on_demand && circuit.sector_bytes() == Some(2_048);
         let params = self.params.clone();
         tokio::task::spawn_blocking(move || {
+            if !generate {
+                return match params.verify(circuit)? {
+                    crate::params::ParamState::Valid => Ok(crate::params::Ensured::Present),
+                    _ => Err(SealerError::Params {
+                        circuit: circuit.to_string(),
+                        reason: format!(
+                            "not generated in {}; run `venus-sealer params` for this sector size first",
+                            params.dir().display()
+                        ),
+                    }),
+                };
+            }
             params.ensure(circuit, &|event| match event {
                 ParamEvent::Generating { circuit, estimate } => tracing::warn!(
                     %circuit,

@@ -63,6 +63,9 @@ impl Kind {
     }
 }
 
+/// One partition's Groth16 proof: two G1 points and a G2 point, compressed.
+const GROTH_PROOF_BYTES: usize = 192;
+
 /// PoSt randomness is a field element: Lotus clears the top two bits.
 fn fr_randomness(randomness: &[u8; 32]) -> [u8; 32] {
     let mut r = *randomness;
@@ -204,7 +207,13 @@ impl Prover {
             let paths = store.paths(SectorRef::new(miner, s.number));
             paths.check_sealed(bytes)?;
             let info = PrivateReplicaInfo::new(api, s.comm_r, paths.cache, paths.sealed);
-            replicas.insert(SectorId::from(s.number), info);
+            if replicas.insert(SectorId::from(s.number), info).is_some() {
+                return Err(SealerError::InvalidInput(format!(
+                    "{}: sector {} listed twice",
+                    kind.name(),
+                    s.number
+                )));
+            }
         }
         self.ready(Circuit::PoSt(post_type)).await?;
         let randomness = fr_randomness(randomness);
@@ -243,7 +252,16 @@ impl Prover {
         let post_type = kind.post_type(sectors)?;
         let api = api_post(post_type)?;
         let proof = match proofs {
-            [p] if p.post_proof == post_type => p.proof_bytes.clone(),
+            [p] if p.post_proof == post_type && !p.proof_bytes.is_empty() && p.proof_bytes.len() % GROTH_PROOF_BYTES == 0 => {
+                p.proof_bytes.clone()
+            }
+            [p] if p.post_proof == post_type => {
+                return Err(SealerError::InvalidInput(format!(
+                    "{}: proof of {} bytes is not a whole number of {GROTH_PROOF_BYTES}-byte partition proofs",
+                    kind.name(),
+                    p.proof_bytes.len()
+                )))
+            }
             [p] => {
                 tracing::debug!(got = ?p.post_proof, want = ?post_type, "PoSt of the wrong type");
                 return Ok(false);

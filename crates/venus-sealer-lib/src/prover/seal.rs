@@ -1,10 +1,11 @@
 //! Sealing: add piece, PC1, PC2, C1, C2 and seal verification.
 
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
+use filecoin_proofs::pieces::sum_piece_bytes_with_alignment;
 use filecoin_proofs_api::seal;
-use filecoin_proofs_api::{SectorId, UnpaddedBytesAmount};
+use filecoin_proofs_api::{PaddedBytesAmount, SectorId, UnpaddedBytesAmount};
 use venus_core::shared::sector::RegisteredSealProof;
 
 use super::{api_seal, Prover};
@@ -43,7 +44,8 @@ impl PreCommit {
 
 impl Prover {
     /// Writes `piece_bytes` (unpadded) bytes from `source` into the unsealed file
-    /// after the pieces of sizes `existing`, Fr32-padding them; returns its CommP.
+    /// after the pieces of sizes `existing` (already in the file), Fr32-padding
+    /// them; returns its CommP. With no `existing` pieces the file starts afresh.
     pub async fn add_piece<R: Read + Send + 'static>(
         &self,
         proof: RegisteredSealProof,
@@ -55,7 +57,7 @@ impl Prover {
         let api = api_seal(proof)?;
         self.pool
             .run("add piece", move || {
-                let target = std::fs::OpenOptions::new()
+                let mut target = std::fs::OpenOptions::new()
                     .read(true)
                     .write(true)
                     .create(true)
@@ -63,6 +65,18 @@ impl Prover {
                     .open(&unsealed)
                     .map_err(|e| SealerError::io(&unsealed, e))?;
                 let existing: Vec<_> = existing.into_iter().map(UnpaddedBytesAmount).collect();
+                // filecoin-proofs writes at the current position: after the earlier pieces.
+                let written = PaddedBytesAmount::from(sum_piece_bytes_with_alignment(&existing));
+                let len = target
+                    .seek(SeekFrom::End(0))
+                    .map_err(|e| SealerError::io(&unsealed, e))?;
+                if len != u64::from(written) {
+                    return Err(SealerError::InvalidInput(format!(
+                        "{}: {len} bytes on disk, but the earlier pieces take {} padded bytes",
+                        unsealed.display(),
+                        u64::from(written)
+                    )));
+                }
                 seal::add_piece(
                     api,
                     source,
