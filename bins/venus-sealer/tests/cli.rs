@@ -141,6 +141,28 @@ fn two_processes_generate_once_and_bad_files_are_regenerated() {
     );
 }
 
+/// A directory holding parameters venus-rs did not make (the published ones,
+/// say) gets no devnet parameters generated beside them.
+#[test]
+fn a_directory_with_foreign_parameters_is_left_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let foreign = dir.path().join("v28-stacked-proof-of-replication-merkletree-poseidon_hasher-8-8-0-sha256_hasher-0123.params");
+    std::fs::write(&foreign, b"published bytes").expect("write");
+    let out = params(dir.path()).output().expect("run");
+    let log = text(&out);
+    assert!(!out.status.success(), "{log}");
+    assert!(
+        log.contains("which venus-rs did not generate") && log.contains("use another directory"),
+        "{log}"
+    );
+    assert_eq!(std::fs::read(&foreign).expect("read"), b"published bytes");
+    let files = std::fs::read_dir(dir.path()).expect("dir").count();
+    assert!(
+        files <= 3,
+        "only the foreign file, the parents dir and a lock file: {files}"
+    );
+}
+
 #[test]
 fn bad_input_is_a_clear_error() {
     let params = tempfile::tempdir().expect("tempdir");

@@ -60,15 +60,22 @@ impl ComputeProof for PostProver {
 }
 
 /// Verifies winning PoSts, as a chain validating blocks does.
+///
+/// It never generates parameters: ones made here would differ from the
+/// prover's and every proof would verify `false`. Prepare them first
+/// (`venus-sealer params`, or [`crate::params::ParamCache::ensure`]); until then
+/// verification is a clear error.
 #[derive(Debug, Clone)]
 pub struct PostVerifier {
     prover: Prover,
 }
 
 impl PostVerifier {
-    /// Verifies with `prover`'s parameters and pool.
+    /// Verifies with `prover`'s parameters and pool (on-demand generation off).
     pub fn new(prover: Prover) -> Self {
-        Self { prover }
+        Self {
+            prover: prover.on_demand(false),
+        }
     }
 }
 

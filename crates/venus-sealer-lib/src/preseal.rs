@@ -112,7 +112,8 @@ pub(crate) fn piece_reader(sector: SectorRef, len: u64) -> impl std::io::Read + 
     std::io::Read::take(Rng(rand::rngs::StdRng::seed_from_u64(seed)), len)
 }
 
-fn remove_sealed(sealed: &Path, cache: &Path) -> Result<()> {
+/// Removes a sector's sealed file and empties its cache directory.
+pub(crate) fn remove_sealed(sealed: &Path, cache: &Path) -> Result<()> {
     match std::fs::remove_file(sealed) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

@@ -609,13 +609,13 @@ async fn two_pieces_land_one_after_the_other() {
             std::io::Cursor::new(vec![2u8; 1016]),
             1016,
             paths.unsealed.clone(),
-            vec![1016, 1016],
+            vec![254, 254],
         )
         .await
-        .expect_err("the file holds one piece, not two");
+        .expect_err("the file holds one 1016-byte piece, not two of 254");
     assert!(
         err.to_string()
-            .contains("earlier pieces take 2048 padded bytes"),
+            .contains("1024 bytes on disk, but the earlier pieces take 512 padded bytes"),
         "{err}"
     );
     let second = p
@@ -643,6 +643,53 @@ async fn two_pieces_land_one_after_the_other() {
     let api_seal = filecoin_proofs_api::RegisteredSealProof::StackedDrg2KiBV1_1;
     let expected = filecoin_proofs_api::seal::compute_comm_d(api_seal, &pieces).expect("comm_d");
     assert_eq!(pre.comm_d, expected, "CommD is the tree of both pieces");
+}
+
+#[tokio::test]
+async fn bad_piece_sizes_are_refused_before_any_work() {
+    let p = prover();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let unsealed = dir.path().join("unsealed");
+    let add = |len: u64, existing: Vec<u64>, data: Vec<u8>| {
+        p.add_piece(
+            SEAL,
+            std::io::Cursor::new(data),
+            len,
+            unsealed.clone(),
+            existing,
+        )
+    };
+    for (len, existing) in [
+        (1000, vec![]),
+        (0, vec![]),
+        (4064, vec![]),
+        (1016, vec![u64::MAX]),
+        (1016, vec![2032]),
+    ] {
+        let err = add(len, existing.clone(), vec![0u8; 16])
+            .await
+            .expect_err("invalid sizes");
+        assert!(
+            matches!(err, SealerError::InvalidInput(_)),
+            "{len} after {existing:?}: {err:?}"
+        );
+    }
+    assert!(!unsealed.exists(), "nothing was written");
+    // A source longer than the piece is read only up to the piece.
+    add(1016, vec![], vec![7u8; 5000])
+        .await
+        .expect("capped piece");
+    assert_eq!(std::fs::metadata(&unsealed).expect("unsealed").len(), 1024);
+    // A source shorter than the piece fails and leaves the file as it was.
+    let err = add(1016, vec![1016], vec![7u8; 10])
+        .await
+        .expect_err("short source");
+    assert!(matches!(err, SealerError::Proof { .. }), "{err:?}");
+    assert_eq!(std::fs::metadata(&unsealed).expect("unsealed").len(), 1024);
+    add(1016, vec![1016], vec![8u8; 1016])
+        .await
+        .expect("retry succeeds");
+    assert_eq!(std::fs::metadata(&unsealed).expect("unsealed").len(), 2048);
 }
 
 #[test]

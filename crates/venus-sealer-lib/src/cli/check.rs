@@ -34,6 +34,7 @@ pub(super) async fn run(
     let store = LocalSectorStore::new(repo);
     let sector = SectorRef::new(miner, 0);
     let paths = store.prepare(sector)?;
+    crate::preseal::remove_sealed(&paths.sealed, &paths.cache)?;
     let piece_bytes = crate::types::sector_bytes(seal)? / 128 * 127;
     let data = crate::preseal::piece_reader(sector, piece_bytes);
     let ticket = [7u8; 32];

@@ -38,8 +38,8 @@ pub enum Command {
         /// Sector size: 2KiB, 8MiB, 512MiB, 32GiB, 64GiB.
         #[arg(long, default_value = "2KiB")]
         sector_size: String,
-        /// Only winning and window PoSt (about a minute for 2KiB), not PoRep (about 15).
-        #[arg(long)]
+        /// Only winning and window PoSt (under a minute for 2KiB), not PoRep (10-15 minutes).
+        #[arg(long, conflicts_with = "only")]
         post_only: bool,
         /// Only these circuits: porep, winning-post, window-post.
         #[arg(long, value_delimiter = ',')]
@@ -53,8 +53,8 @@ pub enum Command {
         /// Sector size.
         #[arg(long, default_value = "2KiB")]
         sector_size: String,
-        /// Number of sectors.
-        #[arg(long, default_value_t = 2)]
+        /// Number of sectors (at least 1).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
         sectors: u64,
         /// First sector number.
         #[arg(long, default_value_t = 0)]

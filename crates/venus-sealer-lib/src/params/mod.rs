@@ -342,9 +342,12 @@ impl ParamCache {
     /// Blocking (hashes files, may generate for minutes): call it from a blocking
     /// thread. Events go to `progress`.
     ///
-    /// Files this crate did not generate (no manifest, e.g. the published
-    /// parameters in a shared directory) are never touched: that is
-    /// [`SealerError::Params`] asking for another directory.
+    /// Parameters this crate did not generate (no manifest, e.g. the published
+    /// ones) are never touched, and nothing is generated into a directory that
+    /// holds any: that is [`SealerError::Params`] asking for another directory.
+    ///
+    /// `progress` must not call back into this cache for the same circuit (the
+    /// call holds the circuit's lock while reporting).
     pub fn ensure(&self, circuit: Circuit, progress: &dyn Fn(ParamEvent)) -> Result<Ensured> {
         // One caller per circuit in this process does the work; the others wait
         // here and then take the fast path.
@@ -383,8 +386,11 @@ impl ParamCache {
             Err(std::fs::TryLockError::Error(e)) => return Err(SealerError::io(&lock_path, e)),
         }
 
+        let marker = self.marker_path(circuit)?;
         match self.state(circuit)? {
             ParamState::Valid => {
+                // A crash between the manifest and the marker's removal leaves it behind.
+                let _ = std::fs::remove_file(&marker);
                 self.mark_verified(circuit);
                 progress(ParamEvent::Ready(circuit));
                 // It was not valid when this call looked: someone else made it.
@@ -404,10 +410,18 @@ impl ParamCache {
             ParamState::Invalid(reason) => progress(ParamEvent::Invalid { circuit, reason }),
         }
 
+        if let Some(foreign) = self.foreign_file()? {
+            return Err(params_err(format!(
+                "{} holds {foreign}, which venus-rs did not generate (published parameters?); \
+                 not generating devnet parameters beside it: use another directory (--params-dir / {PARAMETER_CACHE_ENV})",
+                self.dir.display()
+            )));
+        }
         let files = self.files(circuit)?;
         let manifest_path = self.manifest_path(circuit)?;
-        let marker = self.marker_path(circuit)?;
-        std::fs::write(&marker, b"").map_err(|e| SealerError::io(&marker, e))?;
+        File::create(&marker)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| SealerError::io(&marker, e))?;
         // Start clean: storage-proofs would otherwise trust a partial file.
         for path in files.iter().chain(std::iter::once(&manifest_path)) {
             match std::fs::remove_file(path) {
@@ -440,6 +454,32 @@ impl ParamCache {
             bytes: manifest.total_bytes(),
         });
         Ok(Ensured::Generated(elapsed))
+    }
+
+    /// A parameter file (`v28-<id>.params|vk|meta`) with neither a manifest nor
+    /// a generation marker of ours beside it.
+    fn foreign_file(&self) -> Result<Option<String>> {
+        let prefix = format!("v{}-", storage_proofs_core::parameter_cache::VERSION);
+        let entries = std::fs::read_dir(&self.dir).map_err(|e| SealerError::io(&self.dir, e))?;
+        for entry in entries {
+            let name = entry
+                .map_err(|e| SealerError::io(&self.dir, e))?
+                .file_name();
+            let name = name.to_string_lossy();
+            let Some(id) = name
+                .strip_prefix(&prefix)
+                .and_then(|rest| rest.rsplit_once('.'))
+                .map(|(id, _ext)| id)
+            else {
+                continue;
+            };
+            let ours = self.dir.join(format!(".{id}.venus-manifest.json")).exists()
+                || self.dir.join(format!(".{id}.venus-generating")).exists();
+            if !ours {
+                return Ok(Some(name.into_owned()));
+            }
+        }
+        Ok(None)
     }
 
     fn gate(&self, circuit: Circuit) -> Arc<Mutex<()>> {

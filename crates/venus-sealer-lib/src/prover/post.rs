@@ -252,7 +252,7 @@ impl Prover {
         let post_type = kind.post_type(sectors)?;
         let api = api_post(post_type)?;
         let proof = match proofs {
-            [p] if p.post_proof == post_type && !p.proof_bytes.is_empty() && p.proof_bytes.len() % GROTH_PROOF_BYTES == 0 => {
+            [p] if p.post_proof == post_type && !p.proof_bytes.is_empty() && p.proof_bytes.len().is_multiple_of(GROTH_PROOF_BYTES) => {
                 p.proof_bytes.clone()
             }
             [p] if p.post_proof == post_type => {

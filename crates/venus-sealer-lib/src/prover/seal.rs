@@ -55,6 +55,17 @@ impl Prover {
         existing: Vec<u64>,
     ) -> Result<PieceInfo> {
         let api = api_seal(proof)?;
+        let sector_unpadded = crate::types::sector_bytes(proof)? / 128 * 127;
+        let mut total = 0u64;
+        for &size in existing.iter().chain(std::iter::once(&piece_bytes)) {
+            check_piece_size(size, sector_unpadded)?;
+            total = total.saturating_add(size);
+        }
+        if total > sector_unpadded {
+            return Err(SealerError::InvalidInput(format!(
+                "pieces of {total} bytes do not fit a sector of {sector_unpadded} unpadded bytes"
+            )));
+        }
         self.pool
             .run("add piece", move || {
                 let mut target = std::fs::OpenOptions::new()
@@ -64,28 +75,46 @@ impl Prover {
                     .truncate(existing.is_empty())
                     .open(&unsealed)
                     .map_err(|e| SealerError::io(&unsealed, e))?;
-                let existing: Vec<_> = existing.into_iter().map(UnpaddedBytesAmount).collect();
+                let mut all: Vec<_> = existing.into_iter().map(UnpaddedBytesAmount).collect();
                 // filecoin-proofs writes at the current position: after the earlier pieces.
-                let written = PaddedBytesAmount::from(sum_piece_bytes_with_alignment(&existing));
+                let written = u64::from(PaddedBytesAmount::from(sum_piece_bytes_with_alignment(&all)));
                 let len = target
                     .seek(SeekFrom::End(0))
                     .map_err(|e| SealerError::io(&unsealed, e))?;
-                if len != u64::from(written) {
+                if len != written {
                     return Err(SealerError::InvalidInput(format!(
-                        "{}: {len} bytes on disk, but the earlier pieces take {} padded bytes",
-                        unsealed.display(),
-                        u64::from(written)
+                        "{}: {len} bytes on disk, but the earlier pieces take {written} padded bytes",
+                        unsealed.display()
                     )));
                 }
-                seal::add_piece(
+                let rollback = target.try_clone().map_err(|e| SealerError::io(&unsealed, e))?;
+                let out = seal::add_piece(
                     api,
-                    source,
+                    source.take(piece_bytes),
                     target,
                     UnpaddedBytesAmount(piece_bytes),
-                    &existing,
+                    &all,
                 )
                 .map(|(info, _)| info)
-                .map_err(|e| SealerError::proof("add piece", e))
+                .map_err(|e| SealerError::proof("add piece", e));
+                // filecoin-proofs does not flush its writer: check what reached the file.
+                all.push(UnpaddedBytesAmount(piece_bytes));
+                let expected = u64::from(PaddedBytesAmount::from(sum_piece_bytes_with_alignment(&all)));
+                let now = rollback.metadata().map(|m| m.len()).unwrap_or(0);
+                match out {
+                    Ok(info) if now == expected => Ok(info),
+                    other => {
+                        // Leave the file as it was, so the caller can retry.
+                        rollback.set_len(written).map_err(|e| SealerError::io(&unsealed, e))?;
+                        match other {
+                            Err(e) => Err(e),
+                            Ok(_) => Err(SealerError::Proof {
+                                stage: "add piece",
+                                reason: format!("{} has {now} bytes after the piece, expected {expected}", unsealed.display()),
+                            }),
+                        }
+                    }
+                }
             })
             .await
     }
@@ -212,6 +241,20 @@ impl Prover {
             })
             .await
     }
+}
+
+/// A piece is 127 × 2^k unpadded bytes (128 × 2^k padded), at most a sector.
+fn check_piece_size(size: u64, sector_unpadded: u64) -> Result<()> {
+    if size >= 127
+        && size.is_multiple_of(127)
+        && (size / 127).is_power_of_two()
+        && size <= sector_unpadded
+    {
+        return Ok(());
+    }
+    Err(SealerError::InvalidInput(format!(
+        "piece of {size} unpadded bytes: a piece is 127 × 2^k bytes, at most {sector_unpadded}"
+    )))
 }
 
 /// The fvm_shared seal type of a filecoin-proofs one.
