@@ -42,13 +42,14 @@ impl Circuit {
         Some(size as u64)
     }
 
-    /// How long generation took on 2 cores, where measured (2 KiB only).
+    /// How long generation takes on 2 cores, where measured (2 KiB only: PoRep
+    /// 427-588 s, winning PoSt 19 s, window PoSt 5 s), rounded up.
     pub fn estimate(&self) -> Option<Duration> {
         use RegisteredPoStProof::*;
         let secs = match self {
-            Circuit::PoRep(p) if p.sector_size().ok()? as u64 == 2_048 => 900,
-            Circuit::PoSt(StackedDRGWinning2KiBV1) => 40,
-            Circuit::PoSt(StackedDRGWindow2KiBV1P1) => 10,
+            Circuit::PoRep(p) if p.sector_size().ok()? as u64 == 2_048 => 600,
+            Circuit::PoSt(StackedDRGWinning2KiBV1) => 20,
+            Circuit::PoSt(StackedDRGWindow2KiBV1P1) => 5,
             _ => return None,
         };
         Some(Duration::from_secs(secs))
