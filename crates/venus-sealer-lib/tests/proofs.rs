@@ -3,7 +3,7 @@
 //!
 //! Parameters come from the shared cache (`venus-sealer params` generates them
 //! ahead of time; otherwise the first test to need them generates them, which
-//! takes about 15 minutes for PoRep).
+//! takes 7-10 minutes for PoRep on 2 cores).
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};

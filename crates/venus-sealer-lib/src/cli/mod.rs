@@ -38,7 +38,7 @@ pub enum Command {
         /// Sector size: 2KiB, 8MiB, 512MiB, 32GiB, 64GiB.
         #[arg(long, default_value = "2KiB")]
         sector_size: String,
-        /// Only winning and window PoSt (under a minute for 2KiB), not PoRep (10-15 minutes).
+        /// Only winning and window PoSt (under a minute for 2KiB), not PoRep (7-10 minutes).
         #[arg(long, conflicts_with = "only")]
         post_only: bool,
         /// Only these circuits: porep, winning-post, window-post.

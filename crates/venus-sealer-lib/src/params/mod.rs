@@ -13,7 +13,7 @@
 //! - progress is reported through [`ParamEvent`]s.
 //!
 //! PoSt circuits are independent of PoRep's, so a devnet that only mines asks
-//! for [`Circuit::post_for`] and never waits for the 15-minute PoRep parameters.
+//! for [`Circuit::post_for`] and never waits for the PoRep parameters (7-10 minutes on 2 cores).
 //!
 //! The parameters are generated with a random toxic waste, so they are fit for a
 //! devnet only: proofs made with them verify only against them, never on mainnet
