@@ -474,6 +474,40 @@ async fn window_post_verifies_and_wrong_inputs_fail() {
         .expect("verify"));
 }
 
+/// 2 KiB window PoSt partitions hold 2 sectors: 3 sectors take 2 partitions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn window_post_over_two_partitions() {
+    let p = prover();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = LocalSectorStore::new(dir.path());
+    let sealed = preseal(
+        &p,
+        &store,
+        &PreSealConfig::new(MINER + 5, SEAL, 3),
+        &|_, _| {},
+    )
+    .await
+    .expect("pre-seal");
+    let sectors: Vec<PostSector> = sealed.iter().map(post_sector).collect();
+    let randomness = post_randomness(Tag::WindowedPoStChallengeSeed, MINER + 5);
+    let proofs = p
+        .generate_window_post(&store, MINER + 5, &sectors, &randomness)
+        .await
+        .expect("window post");
+    assert_eq!(proofs.len(), 1);
+    assert_eq!(proofs[0].proof_bytes.len(), 2 * 192, "two partition proofs");
+    assert!(p
+        .verify_window_post(MINER + 5, &sectors, &randomness, &proofs)
+        .await
+        .expect("verify"));
+    // Dropping a sector from the claim changes the partitions: refused (false or
+    // an error about the proof's length), never accepted.
+    let short = p
+        .verify_window_post(MINER + 5, &sectors[..2], &randomness, &proofs)
+        .await;
+    assert!(!matches!(short, Ok(true)), "{short:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_or_truncated_sealed_files_are_clear_errors() {
     let fx = presealed().await;
