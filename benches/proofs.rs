@@ -16,9 +16,8 @@ use filecoin_proofs_api::{PrivateReplicaInfo, SectorId};
 use venus_core::shared::address::Address;
 use venus_core::shared::sector::{RegisteredPoStProof, RegisteredSealProof};
 use venus_core::traits::ComputeProof;
-use venus_core::types::ExtendedSectorInfo;
 use venus_sealer_lib::params::ParamCache;
-use venus_sealer_lib::types::{comm_r, prover_id};
+use venus_sealer_lib::types::prover_id;
 use venus_sealer_lib::{
     preseal, LocalSectorStore, PostProver, PostSector, PreSealConfig, ProofPool, Prover, SectorRef,
     SectorStore,
@@ -106,16 +105,8 @@ fn seal_stages(c: &mut Criterion) {
     });
     g.bench_function("verify seal", |b| {
         b.iter(|| {
-            rt.block_on(p.verify_seal(
-                SEAL,
-                pre.comm_r,
-                pre.comm_d,
-                sector,
-                ticket,
-                seed,
-                proof.clone(),
-            ))
-            .expect("verify")
+            rt.block_on(p.verify_seal(pre, sector, ticket, seed, proof.clone()))
+                .expect("verify")
         })
     });
     g.finish();
@@ -140,11 +131,7 @@ fn post(c: &mut Criterion) {
         .expect("pre-seal");
     let sectors: Vec<PostSector> = sealed
         .iter()
-        .map(|s| PostSector {
-            number: s.number,
-            proof: s.proof,
-            comm_r: comm_r(&s.sealed_cid).expect("CommR"),
-        })
+        .map(|s| PostSector::try_from(s).expect("CommR"))
         .collect();
     let winning = [sectors[0]];
     let randomness = [7u8; 32];
@@ -173,12 +160,7 @@ fn post(c: &mut Criterion) {
     let mut raw_randomness = randomness;
     raw_randomness[31] &= 0x3f;
     let computer = PostProver::new(p.clone(), Arc::new(store.clone()) as Arc<dyn SectorStore>);
-    let info = [ExtendedSectorInfo {
-        seal_proof: SEAL,
-        sector_number: 0,
-        sector_key: None,
-        sealed_cid: sealed[0].sealed_cid,
-    }];
+    let info = [sealed[0].sector_info()];
     let miner = Address::new_id(MINER);
 
     let mut g = heavy(c, "winning PoSt 2KiB (warm)");

@@ -15,7 +15,6 @@ use venus_core::shared::sector::RegisteredSealProof;
 use venus_core::traits::{ComputeProof, ProofVerifier};
 use venus_core::types::ExtendedSectorInfo;
 use venus_sealer_lib::params::{Circuit, ParamCache};
-use venus_sealer_lib::types::comm_r;
 use venus_sealer_lib::{
     preseal, LocalSectorStore, PostProver, PostSector, PostVerifier, PreSealConfig, ProofPool,
     Prover,
@@ -54,25 +53,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Which sectors the challenge picks (MinerGetBaseInfo does this on a real node).
         let eligible: Vec<PostSector> = sealed
             .iter()
-            .map(|s| {
-                Ok(PostSector {
-                    number: s.number,
-                    proof: s.proof,
-                    comm_r: comm_r(&s.sealed_cid)?,
-                })
-            })
+            .map(PostSector::try_from)
             .collect::<venus_sealer_lib::Result<_>>()?;
         let challenged: Vec<ExtendedSectorInfo> = post
             .winning_sectors(1000, &eligible, &randomness)
             .await?
             .iter()
             .filter_map(|c| sealed.iter().find(|s| s.number == c.number))
-            .map(|s| ExtendedSectorInfo {
-                seal_proof: s.proof,
-                sector_number: s.number,
-                sector_key: None,
-                sealed_cid: s.sealed_cid,
-            })
+            .map(|s| s.sector_info())
             .collect();
 
         let computer: Arc<dyn ComputeProof> =

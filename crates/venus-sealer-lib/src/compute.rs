@@ -12,19 +12,10 @@ use venus_core::types::ExtendedSectorInfo;
 use crate::error::Result;
 use crate::prover::{PostSector, Prover};
 use crate::store::SectorStore;
-use crate::types::{actor_id, comm_r};
+use crate::types::actor_id;
 
 fn post_sectors(sectors: &[ExtendedSectorInfo]) -> Result<Vec<PostSector>> {
-    sectors
-        .iter()
-        .map(|s| {
-            Ok(PostSector {
-                number: s.sector_number,
-                proof: s.seal_proof,
-                comm_r: comm_r(&s.sealed_cid)?,
-            })
-        })
-        .collect()
+    sectors.iter().map(PostSector::try_from).collect()
 }
 
 /// Computes winning PoSts over a miner's sealed sectors in a [`SectorStore`]:

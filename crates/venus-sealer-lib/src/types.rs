@@ -6,7 +6,7 @@ use cid::Cid;
 use serde::{Deserialize, Serialize};
 use venus_core::shared::address::Address;
 use venus_core::shared::commcid;
-use venus_core::shared::sector::{RegisteredSealProof, SectorNumber};
+use venus_core::shared::sector::{RegisteredPoStProof, RegisteredSealProof, SectorNumber};
 use venus_core::shared::ActorID;
 
 use crate::error::{Result, SealerError};
@@ -85,6 +85,16 @@ pub fn sector_bytes(proof: RegisteredSealProof) -> Result<u64> {
         .map_err(SealerError::UnsupportedProof)
 }
 
+/// The winning and window PoSt types for sectors sealed with `seal`.
+pub fn post_proofs(seal: RegisteredSealProof) -> Result<[RegisteredPoStProof; 2]> {
+    let winning = venus_core::traits::winning_post_type(seal)
+        .map_err(|e| SealerError::UnsupportedProof(e.to_string()))?;
+    let window = seal
+        .registered_window_post_proof()
+        .map_err(SealerError::UnsupportedProof)?;
+    Ok([winning, window])
+}
+
 /// Parses `2KiB`, `8MiB`, `512MiB`, `32GiB`, `64GiB` (or a byte count) into the
 /// current (V1_1) seal proof type for that size.
 pub fn seal_proof_for_size(size: &str) -> Result<RegisteredSealProof> {
@@ -121,6 +131,18 @@ pub struct SealedSector {
     /// The seal proof type, as its registered number (5 for 2KiB V1_1).
     #[serde(rename = "ProofType", with = "seal_proof_json")]
     pub proof: RegisteredSealProof,
+}
+
+impl SealedSector {
+    /// The sector as the chain's `MinerGetBaseInfo` lists it (no snap-deal key).
+    pub fn sector_info(&self) -> venus_core::types::ExtendedSectorInfo {
+        venus_core::types::ExtendedSectorInfo {
+            seal_proof: self.proof,
+            sector_number: self.number,
+            sector_key: None,
+            sealed_cid: self.sealed_cid,
+        }
+    }
 }
 
 /// CIDs as Lotus JSON `{"/": "bagboea…"}`.

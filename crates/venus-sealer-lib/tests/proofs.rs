@@ -16,8 +16,8 @@ use venus_core::types::ExtendedSectorInfo;
 use venus_sealer_lib::params::ParamCache;
 use venus_sealer_lib::types::{comm_d, comm_r, prover_id};
 use venus_sealer_lib::{
-    preseal, LocalSectorStore, PostProver, PostSector, PostVerifier, PreSealConfig, PreSealMiner,
-    ProofPool, Prover, SealedSector, SealerError, SectorRef, SectorStore,
+    preseal, LocalSectorStore, PostProver, PostSector, PostVerifier, PreCommit, PreSealConfig,
+    PreSealMiner, ProofPool, Prover, SealedSector, SealerError, SectorRef, SectorStore,
 };
 
 const MINER: u64 = 1000;
@@ -60,11 +60,7 @@ async fn presealed() -> &'static Presealed {
 }
 
 fn post_sector(s: &SealedSector) -> PostSector {
-    PostSector {
-        number: s.number,
-        proof: s.proof,
-        comm_r: comm_r(&s.sealed_cid).expect("CommR"),
-    }
+    PostSector::try_from(s).expect("CommR")
 }
 
 fn flip(mut c: [u8; 32]) -> [u8; 32] {
@@ -178,9 +174,7 @@ async fn seal_proof_verifies_and_wrong_inputs_fail() {
 
     let verify = |comm_r, sector, ticket, seed| {
         p.verify_seal(
-            SEAL,
-            comm_r,
-            pre.comm_d,
+            PreCommit { comm_r, ..pre },
             sector,
             ticket,
             seed,
@@ -363,12 +357,7 @@ async fn compute_proof_and_verifier_traits_use_the_real_proofs() {
     let verifier = PostVerifier::new(prover());
     let info: Vec<ExtendedSectorInfo> = fx.sectors[..1]
         .iter()
-        .map(|s| ExtendedSectorInfo {
-            seal_proof: s.proof,
-            sector_number: s.number,
-            sector_key: None,
-            sealed_cid: s.sealed_cid,
-        })
+        .map(SealedSector::sector_info)
         .collect();
     let randomness = [0x11u8; 32];
     let proofs = computer

@@ -57,22 +57,12 @@ pub(super) async fn run(
         let proof = timed("c2", prover.c2(c1, sector)).await?;
         let valid = timed(
             "verify seal",
-            prover.verify_seal(
-                seal,
-                pre.comm_r,
-                pre.comm_d,
-                sector,
-                ticket,
-                seed,
-                proof.clone(),
-            ),
+            prover.verify_seal(pre, sector, ticket, seed, proof.clone()),
         )
         .await?;
         ok &= verdict("seal proof", valid);
         let wrong = prover
-            .verify_seal(
-                seal, pre.comm_r, pre.comm_d, sector, ticket, [8u8; 32], proof,
-            )
+            .verify_seal(pre, sector, ticket, [8u8; 32], proof)
             .await?;
         ok &= verdict("wrong seed refused", !wrong);
     }

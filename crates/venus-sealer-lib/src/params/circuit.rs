@@ -19,12 +19,7 @@ pub enum Circuit {
 impl Circuit {
     /// The PoSt circuits (winning, window) for sectors sealed with `seal`.
     pub fn post_for(seal: RegisteredSealProof) -> Result<[Circuit; 2]> {
-        let winning = venus_core::traits::winning_post_type(seal)
-            .map_err(|e| SealerError::UnsupportedProof(e.to_string()))?;
-        let window = seal
-            .registered_window_post_proof()
-            .map_err(SealerError::UnsupportedProof)?;
-        Ok([Circuit::PoSt(winning), Circuit::PoSt(window)])
+        Ok(crate::types::post_proofs(seal)?.map(Circuit::PoSt))
     }
 
     /// Every circuit a sealer of `seal` sectors needs: PoRep, winning and window PoSt.

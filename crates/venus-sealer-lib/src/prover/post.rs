@@ -13,7 +13,10 @@ use super::{api_post, Prover};
 use crate::error::{Result, SealerError};
 use crate::params::Circuit;
 use crate::store::SectorStore;
-use crate::types::{prover_id, sector_bytes, Commitment, SectorRef};
+use crate::types::{
+    comm_r, post_proofs, prover_id, sector_bytes, Commitment, SealedSector, SectorRef,
+};
+use venus_core::types::ExtendedSectorInfo;
 
 /// A sealed sector as PoSt sees it: number, seal type and CommR.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +27,32 @@ pub struct PostSector {
     pub proof: RegisteredSealProof,
     /// Its replica commitment.
     pub comm_r: Commitment,
+}
+
+impl TryFrom<&SealedSector> for PostSector {
+    type Error = SealerError;
+
+    /// Fails only if the sealed CID is not a CommR.
+    fn try_from(s: &SealedSector) -> Result<Self> {
+        Ok(Self {
+            number: s.number,
+            proof: s.proof,
+            comm_r: comm_r(&s.sealed_cid)?,
+        })
+    }
+}
+
+impl TryFrom<&ExtendedSectorInfo> for PostSector {
+    type Error = SealerError;
+
+    /// Fails only if the sealed CID is not a CommR.
+    fn try_from(s: &ExtendedSectorInfo) -> Result<Self> {
+        Ok(Self {
+            number: s.sector_number,
+            proof: s.seal_proof,
+            comm_r: comm_r(&s.sealed_cid)?,
+        })
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -40,26 +69,37 @@ impl Kind {
         }
     }
 
+    fn verify_name(self) -> &'static str {
+        match self {
+            Kind::Winning => "verify winning post",
+            Kind::Window => "verify window post",
+        }
+    }
+
+    /// Checks `sectors` (some, one seal type, no number twice) and returns the
+    /// PoSt type that proves them.
     fn post_type(self, sectors: &[PostSector]) -> Result<RegisteredPoStProof> {
+        let invalid = |what: String| SealerError::InvalidInput(format!("{}: {what}", self.name()));
         let first = sectors
             .first()
-            .ok_or_else(|| SealerError::InvalidInput(format!("{} over no sectors", self.name())))?;
-        if let Some(other) = sectors.iter().find(|s| s.proof != first.proof) {
-            return Err(SealerError::InvalidInput(format!(
-                "{}: sectors {} and {} have different seal types",
-                self.name(),
-                first.number,
-                other.number
-            )));
+            .ok_or_else(|| invalid("no sectors".into()))?;
+        let mut seen = std::collections::BTreeSet::new();
+        for s in sectors {
+            if s.proof != first.proof {
+                return Err(invalid(format!(
+                    "sectors {} and {} have different seal types",
+                    first.number, s.number
+                )));
+            }
+            if !seen.insert(s.number) {
+                return Err(invalid(format!("sector {} listed twice", s.number)));
+            }
         }
-        match self {
-            Kind::Winning => venus_core::traits::winning_post_type(first.proof)
-                .map_err(|e| SealerError::UnsupportedProof(e.to_string())),
-            Kind::Window => first
-                .proof
-                .registered_window_post_proof()
-                .map_err(SealerError::UnsupportedProof),
-        }
+        let [winning, window] = post_proofs(first.proof)?;
+        Ok(match self {
+            Kind::Winning => winning,
+            Kind::Window => window,
+        })
     }
 }
 
@@ -109,7 +149,8 @@ impl Prover {
             .await
     }
 
-    /// A window PoSt over `sectors` of `miner` (one partition), read from `store`.
+    /// A window PoSt over `sectors` of `miner` (as many partitions as they fill),
+    /// read from `store`.
     pub async fn generate_window_post(
         &self,
         store: &dyn SectorStore,
@@ -202,25 +243,24 @@ impl Prover {
         let post_type = kind.post_type(sectors)?;
         let api = api_post(post_type)?;
         let bytes = sector_bytes(sectors[0].proof)?;
-        let mut replicas = BTreeMap::new();
-        for s in sectors {
-            let paths = store.paths(SectorRef::new(miner, s.number));
-            paths.check_sealed(bytes)?;
-            let info = PrivateReplicaInfo::new(api, s.comm_r, paths.cache, paths.sealed);
-            if replicas.insert(SectorId::from(s.number), info).is_some() {
-                return Err(SealerError::InvalidInput(format!(
-                    "{}: sector {} listed twice",
-                    kind.name(),
-                    s.number
-                )));
-            }
-        }
+        let located: Vec<_> = sectors
+            .iter()
+            .map(|s| (s.comm_r, store.paths(SectorRef::new(miner, s.number))))
+            .collect();
         self.ready(Circuit::PoSt(post_type)).await?;
         let randomness = fr_randomness(randomness);
         let stage = kind.name();
         let proofs = self
             .pool
             .run(stage, move || {
+                // File checks read the disk: here, on the blocking thread.
+                let mut replicas = BTreeMap::new();
+                for (comm_r, paths) in located {
+                    paths.check_sealed(bytes)?;
+                    let number = paths.sector.number;
+                    let info = PrivateReplicaInfo::new(api, comm_r, paths.cache, paths.sealed);
+                    replicas.insert(SectorId::from(number), info);
+                }
                 let out = match kind {
                     Kind::Winning => {
                         post::generate_winning_post(&randomness, &replicas, prover_id(miner))
@@ -283,18 +323,9 @@ impl Prover {
                 )
             })
             .collect();
-        if replicas.len() != sectors.len() {
-            return Err(SealerError::InvalidInput(format!(
-                "{}: duplicate sector numbers",
-                kind.name()
-            )));
-        }
         self.ready(Circuit::PoSt(post_type)).await?;
         let randomness = fr_randomness(randomness);
-        let stage = match kind {
-            Kind::Winning => "verify winning post",
-            Kind::Window => "verify window post",
-        };
+        let stage = kind.verify_name();
         self.pool
             .run(stage, move || {
                 let out = match kind {

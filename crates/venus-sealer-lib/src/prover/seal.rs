@@ -211,26 +211,24 @@ impl Prover {
             .await
     }
 
-    /// Verifies a seal proof: `Ok(false)` when it does not prove these inputs.
-    #[allow(clippy::too_many_arguments)]
+    /// Verifies a seal proof of `pre_commit` (seal type, CommR, CommD) for
+    /// `sector`: `Ok(false)` when it does not prove these inputs.
     pub async fn verify_seal(
         &self,
-        proof: RegisteredSealProof,
-        comm_r: Commitment,
-        comm_d: Commitment,
+        pre_commit: PreCommit,
         sector: SectorRef,
         ticket: [u8; 32],
         seed: [u8; 32],
         proof_bytes: Vec<u8>,
     ) -> Result<bool> {
-        let api = api_seal(proof)?;
-        self.ready(Circuit::PoRep(proof)).await?;
+        let api = api_seal(pre_commit.proof)?;
+        self.ready(Circuit::PoRep(pre_commit.proof)).await?;
         self.pool
             .run("verify seal", move || {
                 seal::verify_seal(
                     api,
-                    comm_r,
-                    comm_d,
+                    pre_commit.comm_r,
+                    pre_commit.comm_d,
                     prover_id(sector.miner),
                     SectorId::from(sector.number),
                     ticket,
