@@ -101,8 +101,9 @@ pub async fn run(cli: Cli) -> Result<Value> {
     let db = match cli.db {
         Some(d) => d,
         None => {
-            std::fs::create_dir_all(home())
-                .map_err(|e| AuthServiceError::Invalid(e.to_string()))?;
+            std::fs::create_dir_all(home()).map_err(|e| {
+                AuthServiceError::Invalid(format!("creating {}: {e}", home().display()))
+            })?;
             format!("sqlite://{}?mode=rwc", home().join("auth.db").display())
         }
     };
@@ -129,7 +130,7 @@ pub async fn run(cli: Cli) -> Result<Value> {
                 #[cfg(not(feature = "redis"))]
                 Some(_) => {
                     return Err(AuthServiceError::Invalid(
-                        "built without the redis feature".into(),
+                        "built without the redis feature: rebuild with `--features redis`, or omit --redis".into(),
                     ))
                 }
                 None => {

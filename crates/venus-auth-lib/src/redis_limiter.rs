@@ -60,7 +60,10 @@ impl RedisRateLimiter {
         let (n, _): (u64, i64) = redis::pipe()
             .atomic()
             .incr(key, 1u64)
-            .pexpire(key, (window_ms * 2) as i64)
+            .pexpire(
+                key,
+                i64::try_from(window_ms.saturating_mul(2)).unwrap_or(i64::MAX),
+            )
             .query_async(&mut conn)
             .await?;
         Ok(n)

@@ -102,15 +102,7 @@ pub async fn run(cli: Cli) -> Result<Value> {
         }
         Cmd::New { key_type } => {
             unlock().await?;
-            let t = match key_type.as_str() {
-                "bls" => venus_core::SignatureType::BLS,
-                "secp256k1" | "secp" => venus_core::SignatureType::Secp256k1,
-                other => {
-                    return Err(WalletError::Invalid(format!(
-                        "unknown key type {other:?}: use bls or secp256k1"
-                    )))
-                }
-            };
+            let t = crate::wallet::parse_key_type(&key_type).map_err(WalletError::Invalid)?;
             json!(wallet.new_key(t).await?.to_string())
         }
         Cmd::List => json!(wallet

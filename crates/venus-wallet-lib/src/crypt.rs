@@ -133,7 +133,10 @@ pub fn decrypt(password: &[u8], e: &EncryptedKey) -> Result<Zeroizing<Vec<u8>>> 
         || e.kdf.log_n == 0
         || e.kdf.r == 0
         || e.kdf.p == 0
-        || e.kdf.r * e.kdf.p > 64
+        || u64::from(e.kdf.r) * u64::from(e.kdf.p) > 64
+        // scrypt needs 128 · r · 2^log_n bytes: refuse more than 1 GiB (production
+        // keys use 256 MiB) rather than let a damaged entry exhaust memory.
+        || (128u64 * u64::from(e.kdf.r)) << e.kdf.log_n > 1 << 30
     {
         return Err(WalletError::Corrupt(format!(
             "implausible scrypt parameters {:?}",

@@ -61,7 +61,7 @@ impl WalletDb {
             .bind(name)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(|r| r.get(0)))
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
     pub(crate) async fn insert_key(
@@ -118,10 +118,15 @@ impl WalletDb {
             sqlx::query("SELECT address, key_type, entry FROM keys ORDER BY created_at, address")
                 .fetch_all(&self.pool)
                 .await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get(0), r.get::<i64, _>(1) as u8, r.get(2)))
-            .collect())
+        rows.iter()
+            .map(|r| {
+                let address: String = r.try_get(0)?;
+                let key_type = u8::try_from(r.try_get::<i64, _>(1)?).map_err(|_| {
+                    WalletError::Corrupt(format!("key {address}: key type out of range"))
+                })?;
+                Ok((address, key_type, r.try_get(2)?))
+            })
+            .collect()
     }
 
     pub(crate) async fn delete_key(&self, address: &str) -> Result<bool> {
@@ -161,7 +166,7 @@ impl WalletDb {
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
-            .map(|r| parse("policy", &r.get::<String, _>(0)))
+            .map(|r| parse("policy", &r.try_get::<String, _>(0)?))
             .collect()
     }
 
@@ -190,8 +195,8 @@ impl WalletDb {
         rows.iter()
             .map(|r| {
                 Ok(PolicyGroup {
-                    name: r.get(0),
-                    policies: parse("group", &r.get::<String, _>(1))?,
+                    name: r.try_get(0)?,
+                    policies: parse("group", &r.try_get::<String, _>(1)?)?,
                 })
             })
             .collect()
@@ -261,13 +266,13 @@ impl WalletDb {
         rows.iter()
             .map(|r| {
                 Ok(SignRecord {
-                    at_ms: r.get(0),
-                    caller: r.get(1),
-                    address: r.get(2),
-                    msg_type: parse("record type", &r.get::<String, _>(3))?,
-                    object: r.get(4),
-                    ok: r.get::<i64, _>(5) != 0,
-                    error: r.get(6),
+                    at_ms: r.try_get(0)?,
+                    caller: r.try_get(1)?,
+                    address: r.try_get(2)?,
+                    msg_type: parse("record type", &r.try_get::<String, _>(3)?)?,
+                    object: r.try_get(4)?,
+                    ok: r.try_get::<i64, _>(5)? != 0,
+                    error: r.try_get(6)?,
                 })
             })
             .collect()

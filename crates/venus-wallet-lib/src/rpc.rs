@@ -67,13 +67,7 @@ fn caller(c: &Claims) -> Caller {
 }
 
 fn key_type(s: &str) -> Result<SignatureType, RpcError> {
-    match s {
-        "bls" => Ok(SignatureType::BLS),
-        "secp256k1" | "secp" => Ok(SignatureType::Secp256k1),
-        other => Err(RpcError::invalid_params(format!(
-            "unknown key type {other:?}: use bls or secp256k1"
-        ))),
-    }
+    crate::wallet::parse_key_type(s).map_err(RpcError::invalid_params)
 }
 
 macro_rules! reg {

@@ -52,6 +52,15 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
         .map_err(|e| WalletError::Invalid(format!("worker failed: {e}")))?
 }
 
+/// `bls`, `secp256k1` (or `secp`); otherwise the message to show.
+pub(crate) fn parse_key_type(s: &str) -> std::result::Result<SignatureType, String> {
+    match s {
+        "bls" => Ok(SignatureType::BLS),
+        "secp256k1" | "secp" => Ok(SignatureType::Secp256k1),
+        other => Err(format!("unknown key type {other:?}: use bls or secp256k1")),
+    }
+}
+
 fn type_code(t: SignatureType) -> u8 {
     t as u8
 }
@@ -305,18 +314,22 @@ impl LocalWallet {
                 return Err((object, WalletError::PolicyDenied(refusals.join("; "))));
             }
         }
-        let st = self.state.read().await;
-        if st.password.is_none() {
-            return Err((object, WalletError::Locked));
+        let key = {
+            let st = self.state.read().await;
+            if st.password.is_none() {
+                return Err((object, WalletError::Locked));
+            }
+            match st.keys.get(addr) {
+                Some(key) => key.clone(),
+                None => return Err((object, WalletError::UnknownAddress(addr.to_string()))),
+            }
+        };
+        // A BLS signature is about 0.3 ms of CPU: off the runtime's workers, lock released.
+        let data = data.to_vec();
+        match blocking(move || key.sign(&data).map_err(Into::into)).await {
+            Ok(sig) => Ok((object, sig)),
+            Err(e) => Err((object, e)),
         }
-        let key = st.keys.get(addr).ok_or_else(|| {
-            (
-                object.clone(),
-                WalletError::UnknownAddress(addr.to_string()),
-            )
-        })?;
-        let sig = key.sign(data).map_err(|e| (object.clone(), e.into()))?;
-        Ok((object, sig))
     }
 }
 
