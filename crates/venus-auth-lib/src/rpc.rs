@@ -64,13 +64,9 @@ fn err(e: AuthServiceError) -> RpcError {
 }
 
 macro_rules! reg {
-    ($m:ident, $s:ident, $M:ty, |$p:pat_param| $body:expr) => {{
-        let $s = $s.clone();
-        $m.register::<$M, _, _>(move |_, $p| {
-            let $s = $s.clone();
-            async move { $body }
-        });
-    }};
+    ($m:ident, $s:ident, $M:ty, |$p:pat_param| $body:expr) => {
+        $m.register_with::<$M, _, _, _>(&$s, |$s, _, $p| async move { $body })
+    };
 }
 
 /// The auth daemon's module.

@@ -71,13 +71,9 @@ fn key_type(s: &str) -> Result<SignatureType, RpcError> {
 }
 
 macro_rules! reg {
-    ($m:ident, $w:ident, $M:ty, |$c:pat_param, $p:pat_param| $body:expr) => {{
-        let $w = $w.clone();
-        $m.register::<$M, _, _>(move |$c, $p| {
-            let $w = $w.clone();
-            async move { $body }
-        });
-    }};
+    ($m:ident, $w:ident, $M:ty, |$c:pat_param, $p:pat_param| $body:expr) => {
+        $m.register_with::<$M, _, _, _>(&$w, |$w, $c, $p| async move { $body })
+    };
 }
 
 /// The wallet's RPC module.

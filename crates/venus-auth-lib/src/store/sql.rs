@@ -52,10 +52,19 @@ impl SqlStore {
             Backend::Sqlite => {
                 #[cfg(feature = "sqlite")]
                 sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+                #[cfg(not(feature = "sqlite"))]
+                return Err(AuthServiceError::Invalid(
+                    "this build has no SQLite support: enable the `sqlite` feature of venus-auth-lib".into(),
+                ));
             }
             Backend::MySql => {
                 #[cfg(feature = "mysql")]
                 sqlx::migrate!("./migrations/mysql").run(&pool).await?;
+                #[cfg(not(feature = "mysql"))]
+                return Err(AuthServiceError::Invalid(
+                    "this build has no MySQL support: enable the `mysql` feature of venus-auth-lib"
+                        .into(),
+                ));
             }
         }
         tracing::info!(target: "venus::auth", ?backend, "auth store ready");

@@ -14,11 +14,10 @@ use crate::{RpcError, RpcModule};
 /// wire format.
 pub fn chain_api_module(api: Arc<dyn ChainApi>) -> RpcModule {
     let mut m = RpcModule::new();
-    let a = api.clone();
-    m.register::<ChainHead, _, _>(move |_, _| {
-        let a = a.clone();
-        async move { Ok(Lotus(a.head().await?)) }
-    });
+    m.register_with::<ChainHead, _, _, _>(
+        &api,
+        |a, _, _| async move { Ok(Lotus(a.head().await?)) },
+    );
     let a = api.clone();
     m.register_channel::<ChainNotify, _, _, _>(move |_, _| {
         let a = a.clone();
@@ -29,79 +28,51 @@ pub fn chain_api_module(api: Arc<dyn ChainApi>) -> RpcModule {
                 .map(Lotus))
         }
     });
-    let a = api.clone();
-    m.register::<ChainGetTipSet, _, _>(move |_, (k,)| {
-        let a = a.clone();
-        async move { Ok(Lotus(a.tipset(&k.0).await?)) }
+    m.register_with::<ChainGetTipSet, _, _, _>(&api, |a, _, (k,)| async move {
+        Ok(Lotus(a.tipset(&k.0).await?))
     });
-    let a = api.clone();
-    m.register::<ChainGetBlockMessages, _, _>(move |_, (c,)| {
-        let a = a.clone();
-        async move { Ok(Lotus(a.block_messages(&c.0).await?)) }
+    m.register_with::<ChainGetBlockMessages, _, _, _>(&api, |a, _, (c,)| async move {
+        Ok(Lotus(a.block_messages(&c.0).await?))
     });
-    let a = api.clone();
-    m.register::<ChainGetTipSetByHeight, _, _>(move |_, (h, k)| {
-        let a = a.clone();
-        async move { Ok(Lotus(a.tipset_by_height(h, &k.0).await?)) }
+    m.register_with::<ChainGetTipSetByHeight, _, _, _>(&api, |a, _, (h, k)| async move {
+        Ok(Lotus(a.tipset_by_height(h, &k.0).await?))
     });
-    let a = api.clone();
-    m.register::<StateGetActor, _, _>(move |_, (addr, k)| {
-        let a = a.clone();
-        async move { Ok(Lotus(a.actor(&addr.0, &k.0).await?)) }
+    m.register_with::<StateGetActor, _, _, _>(&api, |a, _, (addr, k)| async move {
+        Ok(Lotus(a.actor(&addr.0, &k.0).await?))
     });
-    let a = api.clone();
-    m.register::<MinerGetBaseInfo, _, _>(move |_, (miner, epoch, k)| {
-        let a = a.clone();
-        async move { Ok(Lotus(a.mining_base_info(&miner.0, epoch, &k.0).await?)) }
+    m.register_with::<MinerGetBaseInfo, _, _, _>(&api, |a, _, (miner, epoch, k)| async move {
+        Ok(Lotus(a.mining_base_info(&miner.0, epoch, &k.0).await?))
     });
-    let a = api.clone();
-    m.register::<MinerCreateBlock, _, _>(move |_, (t,)| {
-        let a = a.clone();
-        async move { Ok(Lotus(a.create_block(t.0).await?)) }
+    m.register_with::<MinerCreateBlock, _, _, _>(&api, |a, _, (t,)| async move {
+        Ok(Lotus(a.create_block(t.0).await?))
     });
-    let a = api.clone();
-    m.register::<SyncSubmitBlock, _, _>(move |_, (b,)| {
-        let a = a.clone();
-        async move { Ok(a.submit_block(b.0).await?) }
+    m.register_with::<SyncSubmitBlock, _, _, _>(&api, |a, _, (b,)| async move {
+        Ok(a.submit_block(b.0).await?)
     });
-    let a = api.clone();
-    m.register::<MpoolSelect, _, _>(move |_, (k, q)| {
-        let a = a.clone();
-        async move { Ok(Lotus(a.select_messages(&k.0, q).await?)) }
+    m.register_with::<MpoolSelect, _, _, _>(&api, |a, _, (k, q)| async move {
+        Ok(Lotus(a.select_messages(&k.0, q).await?))
     });
-    let a = api.clone();
-    m.register::<MpoolSelects, _, _>(move |_, (k, qs)| {
-        let a = a.clone();
-        async move { Ok(Lotus(a.select_messages_multi(&k.0, &qs).await?)) }
+    m.register_with::<MpoolSelects, _, _, _>(&api, |a, _, (k, qs)| async move {
+        Ok(Lotus(a.select_messages_multi(&k.0, &qs).await?))
     });
-    let a = api.clone();
-    m.register::<MpoolPush, _, _>(move |_, (sm,)| {
-        let a = a.clone();
-        async move { Ok(Lotus(a.push_message(sm.0).await?)) }
+    m.register_with::<MpoolPush, _, _, _>(&api, |a, _, (sm,)| async move {
+        Ok(Lotus(a.push_message(sm.0).await?))
     });
-    let a = api.clone();
-    m.register::<GasEstimateMessageGas, _, _>(move |_, (msg, spec, k)| {
-        let a = a.clone();
-        async move { Ok(Lotus(a.estimate_message_gas(msg.0, spec.0, &k.0).await?)) }
+    m.register_with::<GasEstimateMessageGas, _, _, _>(&api, |a, _, (msg, spec, k)| async move {
+        Ok(Lotus(a.estimate_message_gas(msg.0, spec.0, &k.0).await?))
     });
-    let a = api.clone();
-    m.register::<StateSearchMsg, _, _>(move |_, (_, cid, _, _)| {
-        let a = a.clone();
-        async move { Ok(Lotus(a.search_message(&cid.0).await?)) }
+    m.register_with::<StateSearchMsg, _, _, _>(&api, |a, _, (_, cid, _, _)| async move {
+        Ok(Lotus(a.search_message(&cid.0).await?))
     });
-    let a = api;
-    m.register::<StateWaitMsg, _, _>(move |_, (cid, _, _, _)| {
-        let a = a.clone();
-        async move {
-            let found = a
-                .wait_message(
-                    &cid.0,
-                    std::time::Duration::from_millis(200),
-                    std::time::Duration::from_secs(600),
-                )
-                .await?;
-            Ok(Lotus(Some(found)))
-        }
+    m.register_with::<StateWaitMsg, _, _, _>(&api, |a, _, (cid, _, _, _)| async move {
+        let found = a
+            .wait_message(
+                &cid.0,
+                std::time::Duration::from_millis(200),
+                std::time::Duration::from_secs(600),
+            )
+            .await?;
+        Ok(Lotus(Some(found)))
     });
     m
 }

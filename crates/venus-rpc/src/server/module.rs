@@ -70,6 +70,19 @@ impl RpcModule {
         self
     }
 
+    /// Registers the handler of a call method that gets a clone of `state` with
+    /// every call: the usual shape for a service behind an `Arc`.
+    pub fn register_with<M, S, F, Fut>(&mut self, state: &S, handler: F) -> &mut Self
+    where
+        M: RpcMethod,
+        S: Clone + Send + Sync + 'static,
+        F: Fn(S, Claims, M::Params) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<M::Output, RpcError>> + Send + 'static,
+    {
+        let state = state.clone();
+        self.register::<M, _, _>(move |claims, params| handler(state.clone(), claims, params))
+    }
+
     /// Registers the handler of a channel method. The stream's items are sent
     /// as `xrpc.ch.val`; its end as `xrpc.ch.close`. The stream is dropped
     /// when the client cancels or disconnects.
