@@ -324,11 +324,12 @@ impl LocalWallet {
                 None => return Err((object, WalletError::UnknownAddress(addr.to_string()))),
             }
         };
-        // A BLS signature is about 0.3 ms of CPU: off the runtime's workers, lock released.
-        let data = data.to_vec();
-        match blocking(move || key.sign(&data).map_err(Into::into)).await {
+        // Signed inline, with the state lock released: a signature is 70 µs
+        // (secp256k1) to 270 µs (BLS) of CPU, and moving it to a blocking thread
+        // measured slower through the daemon (+75 µs secp, +100 µs BLS per call).
+        match key.sign(data) {
             Ok(sig) => Ok((object, sig)),
-            Err(e) => Err((object, e)),
+            Err(e) => Err((object, e.into())),
         }
     }
 }
