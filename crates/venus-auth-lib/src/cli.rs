@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use serde_json::{json, Value};
-use venus_rpc::{LocalRateLimiter, Permission, RateLimiter, RpcServer};
+use venus_rpc::{LocalRateLimiter, Permission, RateLimiter, ServerConfig};
 
-use crate::rpc::auth_module;
+use crate::rpc::auth_server;
 use crate::{AuthService, AuthServiceError, CacheConfig, Miner, Result, SqlStore, UserRateLimit};
 
 #[derive(Parser)]
@@ -92,8 +92,11 @@ fn home() -> PathBuf {
 
 fn secret(path: Option<PathBuf>) -> Result<Vec<u8>> {
     let path = path.unwrap_or_else(|| home().join("token-secret"));
-    venus_rpc::load_or_create_secret(&path)
-        .map_err(|e| AuthServiceError::Invalid(format!("{}: {e}", path.display())))
+    venus_rpc::load_or_create_secret(&path).map_err(|e| match e.kind() {
+        // Its message names the file and the fix.
+        std::io::ErrorKind::InvalidData => AuthServiceError::Invalid(e.to_string()),
+        _ => AuthServiceError::Invalid(format!("token secret {}: {e}", path.display())),
+    })
 }
 
 /// Runs a command; `run` serves until Ctrl-C. Returns what to print.
@@ -138,18 +141,14 @@ pub async fn run(cli: Cli) -> Result<Value> {
                     Arc::new(LocalRateLimiter::new())
                 }
             };
-            let server = RpcServer::builder(auth_module(auth.clone()))
-                .verifier(auth)
-                .rate_limiter(limiter)
-                .build();
-            let handle = server
+            let handle = auth_server(auth, limiter, ServerConfig::daemon())
                 .start(listen)
                 .await
-                .map_err(|e| AuthServiceError::Invalid(e.to_string()))?;
+                .map_err(|e| AuthServiceError::Serve(e.to_string()))?;
             println!("listening on {}", handle.local_addr());
             tokio::signal::ctrl_c()
                 .await
-                .map_err(|e| AuthServiceError::Invalid(e.to_string()))?;
+                .map_err(|e| AuthServiceError::Serve(format!("waiting for Ctrl-C: {e}")))?;
             handle.stop().await;
             Ok(Value::Null)
         }

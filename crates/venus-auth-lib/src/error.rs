@@ -15,6 +15,9 @@ pub enum AuthServiceError {
     /// The database failed.
     #[error("storage: {0}")]
     Storage(String),
+    /// The daemon could not serve: binding its address, or waiting for Ctrl-C.
+    #[error("serving the API: {0}")]
+    Serve(String),
 }
 
 impl From<sqlx::Error> for AuthServiceError {

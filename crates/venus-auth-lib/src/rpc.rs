@@ -5,8 +5,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use venus_rpc::{
-    rpc_method, AuthError, Claims, NoParams, Permission, RateLimit, RpcClient, RpcError, RpcModule,
-    TokenVerifier,
+    rpc_method, Anonymous, AuthError, Claims, NoParams, Permission, RateLimit, RateLimiter,
+    RpcClient, RpcError, RpcMethod, RpcModule, RpcServer, ServerConfig, TokenVerifier,
 };
 
 use crate::model::{Miner, TokenInfo, User, UserRateLimit};
@@ -24,7 +24,7 @@ pub struct VerifiedClaims {
     pub rate_limit: Option<RateLimit>,
 }
 
-rpc_method! { /// Verifies a token (anyone may ask).
+rpc_method! { /// Verifies a token: the one method a caller without a token may call (rate-limited per address).
 pub AuthVerify = "Venus.AuthVerify", read, idempotent, (String,) => VerifiedClaims }
 rpc_method! { /// Issues a token for a user with a permission.
 pub AuthCreateToken = "Venus.AuthCreateToken", admin, (String, Permission) => String }
@@ -67,6 +67,23 @@ macro_rules! reg {
     ($m:ident, $s:ident, $M:ty, |$p:pat_param| $body:expr) => {
         $m.register_with::<$M, _, _, _>(&$s, |$s, _, $p| async move { $body })
     };
+}
+
+/// The auth daemon's server: [`auth_module`] behind `service` as verifier,
+/// where a caller without a token may call only `Venus.AuthVerify` (the
+/// registry names who owns which miner and signer), within `config`'s
+/// per-address budget.
+pub fn auth_server(
+    service: Arc<AuthService>,
+    limiter: Arc<dyn RateLimiter>,
+    config: ServerConfig,
+) -> RpcServer {
+    RpcServer::builder(auth_module(service.clone()))
+        .verifier(service)
+        .rate_limiter(limiter)
+        .anonymous(Anonymous::Only(vec![AuthVerify::NAME.to_string()]))
+        .config(config)
+        .build()
 }
 
 /// The auth daemon's module.
@@ -167,7 +184,10 @@ pub struct RemoteVerifier {
 }
 
 impl RemoteVerifier {
-    /// Verifies through `rpc` (an auth daemon endpoint; no token needed).
+    /// Verifies through `rpc`, an auth daemon endpoint. No token is needed;
+    /// without one the calls count against the auth daemon's per-address
+    /// budget for anonymous callers, so a busy daemon should connect with a
+    /// token of its own.
     pub fn new(rpc: RpcClient, cache: CacheConfig) -> Self {
         RemoteVerifier {
             rpc,
@@ -182,6 +202,7 @@ impl TokenVerifier for RemoteVerifier {
         if let Some(c) = self.cache.get(token) {
             return Ok(c);
         }
+        let generation = self.cache.generation();
         let v = match self.rpc.call::<AuthVerify>((token.to_string(),)).await {
             Ok(v) => v,
             Err(venus_rpc::Error::Rpc(e)) => return Err(AuthError::Refused(e.message)),
@@ -192,7 +213,7 @@ impl TokenVerifier for RemoteVerifier {
             allow: v.allow,
             rate_limit: v.rate_limit,
         };
-        self.cache.put(token, &claims);
+        self.cache.put(token, &claims, generation);
         Ok(claims)
     }
 }

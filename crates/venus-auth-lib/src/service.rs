@@ -32,35 +32,58 @@ impl Default for CacheConfig {
 }
 
 /// A bounded, time-limited cache of verification results.
+///
+/// A verification that was in flight while a purge ran must not put its
+/// (now stale) answer back: [`VerifyCache::generation`] is read before the
+/// verification, and [`VerifyCache::put`] drops the answer when a purge has
+/// happened since.
 pub(crate) struct VerifyCache {
     config: CacheConfig,
-    map: Mutex<HashMap<String, (Claims, Instant)>>,
+    map: Mutex<Entries>,
+}
+
+#[derive(Default)]
+struct Entries {
+    map: HashMap<String, (Claims, Instant)>,
+    /// Purges so far.
+    generation: u64,
 }
 
 impl VerifyCache {
     pub(crate) fn new(config: CacheConfig) -> Self {
         VerifyCache {
             config,
-            map: Mutex::new(HashMap::new()),
+            map: Mutex::default(),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Claims, Instant)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         self.map.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The purge count, to pass to [`VerifyCache::put`].
+    pub(crate) fn generation(&self) -> u64 {
+        self.lock().generation
+    }
+
     pub(crate) fn get(&self, token: &str) -> Option<Claims> {
-        let map = self.lock();
-        map.get(token)
+        let e = self.lock();
+        e.map
+            .get(token)
             .filter(|(_, at)| at.elapsed() < self.config.ttl)
             .map(|(c, _)| c.clone())
     }
 
-    pub(crate) fn put(&self, token: &str, claims: &Claims) {
+    /// Caches `claims` unless a purge ran after `generation` was read.
+    pub(crate) fn put(&self, token: &str, claims: &Claims, generation: u64) {
         if self.config.ttl.is_zero() || self.config.capacity == 0 {
             return;
         }
-        let mut map = self.lock();
+        let mut e = self.lock();
+        if e.generation != generation {
+            return;
+        }
+        let map = &mut e.map;
         if map.len() >= self.config.capacity {
             let ttl = self.config.ttl;
             map.retain(|_, (_, at)| at.elapsed() < ttl);
@@ -72,7 +95,9 @@ impl VerifyCache {
     }
 
     pub(crate) fn purge(&self, pred: impl Fn(&Claims) -> bool) {
-        self.lock().retain(|_, (c, _)| !pred(c));
+        let mut e = self.lock();
+        e.generation += 1;
+        e.map.retain(|_, (c, _)| !pred(c));
     }
 }
 
@@ -250,8 +275,37 @@ impl TokenVerifier for AuthService {
         if let Some(c) = self.cache.get(token) {
             return Ok(c);
         }
+        let generation = self.cache.generation();
         let claims = self.verify_uncached(token).await?;
-        self.cache.put(token, &claims);
+        self.cache.put(token, &claims, generation);
         Ok(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(name: &str) -> Claims {
+        Claims {
+            name: Some(name.into()),
+            allow: vec![Permission::Admin],
+            rate_limit: None,
+        }
+    }
+
+    #[test]
+    fn a_verification_in_flight_during_a_purge_is_not_cached() {
+        let cache = VerifyCache::new(CacheConfig::default());
+        // A verification starts and reads the generation…
+        let before = cache.generation();
+        // …a revoke purges the user meanwhile…
+        cache.purge(|c| c.name.as_deref() == Some("root"));
+        // …and the stale answer arrives: it must not be served afterwards.
+        cache.put("jwt", &claims("root"), before);
+        assert_eq!(cache.get("jwt"), None);
+        // A verification that started after the purge is cached as usual.
+        cache.put("jwt", &claims("root"), cache.generation());
+        assert_eq!(cache.get("jwt"), Some(claims("root")));
     }
 }

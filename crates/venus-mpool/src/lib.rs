@@ -35,6 +35,6 @@ pub use chains::{create_chains, min_gas_limit, MsgChain, SenderState};
 pub use error::{MpoolError, Result};
 pub use gas::{gas_perf, gas_reward, BLOCK_GAS_LIMIT};
 pub use optimal::{block_probabilities, select_optimal, GREEDY_TICKET_QUALITY};
-pub use pool::{MessagePool, MpoolConfig};
+pub use pool::{MessagePool, MpoolConfig, LOCAL_SIG_FINALITY};
 pub use provider::{ChainProvider, MpoolProvider};
 pub use select::{select_excluding, select_for_winners, select_greedy, BlockLimits};

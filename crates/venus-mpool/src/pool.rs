@@ -4,9 +4,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use cid::Cid;
+use hashlink::LruCache;
 use tokio::sync::Mutex;
 use venus_core::types::{SignedMessage, TipSet};
-use venus_core::{Address, TokenAmount};
+use venus_core::{Address, ChainEpoch, TokenAmount};
 
 use crate::chains::{create_chains, min_gas_limit, MsgChain, SenderState};
 use crate::gas::BLOCK_GAS_LIMIT;
@@ -30,7 +31,16 @@ pub struct MpoolConfig {
     pub max_pending_trusted: usize,
     /// Pending messages per other sender (100).
     pub max_pending_untrusted: usize,
+    /// Signatures of BLS messages from the network remembered for reverts
+    /// (100,000; least recently seen evicted first). Local messages'
+    /// signatures are kept apart and never evicted: they are dropped only
+    /// once their message has been on chain for [`LOCAL_SIG_FINALITY`] epochs.
+    pub bls_sig_cache: usize,
 }
+
+/// Epochs after which a landed local message is final and its BLS signature
+/// is forgotten (Lotus's `policy.ChainFinality`).
+pub const LOCAL_SIG_FINALITY: ChainEpoch = 900;
 
 impl Default for MpoolConfig {
     fn default() -> Self {
@@ -41,20 +51,46 @@ impl Default for MpoolConfig {
             max_nonce_gap: 4,
             max_pending_trusted: 1_000,
             max_pending_untrusted: 100,
+            bls_sig_cache: 100_000,
         }
     }
 }
 
-#[derive(Default)]
 struct Pending {
     by_sender: HashMap<Address, BTreeMap<u64, SignedMessage>>,
     cids: HashMap<Cid, (Address, u64)>,
     local: HashSet<Address>,
-    /// BLS signatures of messages seen, so reverted BLS messages can come back signed.
-    bls_sigs: HashMap<Cid, venus_core::Signature>,
+    /// BLS signatures of network messages seen, so reverted BLS messages
+    /// can come back signed. Bounded: anyone can fill it.
+    bls_sigs: LruCache<Cid, venus_core::Signature>,
+    /// BLS signatures of local messages, with the epoch each landed at: a
+    /// local message lost in a revert would leave a nonce gap that blocks
+    /// every later message of its sender.
+    local_bls: HashMap<Cid, (venus_core::Signature, Option<ChainEpoch>)>,
 }
 
 impl Pending {
+    fn new(bls_sig_cache: usize) -> Self {
+        Pending {
+            by_sender: HashMap::new(),
+            cids: HashMap::new(),
+            local: HashSet::new(),
+            bls_sigs: LruCache::new(bls_sig_cache.max(1)),
+            local_bls: HashMap::new(),
+        }
+    }
+
+    /// The signature of a BLS message seen, local or not.
+    fn bls_sig(&mut self, cid: &Cid) -> Option<venus_core::Signature> {
+        match self.local_bls.get_mut(cid) {
+            Some((sig, landed)) => {
+                *landed = None;
+                Some(sig.clone())
+            }
+            None => self.bls_sigs.get(cid).cloned(),
+        }
+    }
+
     fn insert(&mut self, m: SignedMessage, cid: Cid) -> Option<SignedMessage> {
         let (from, nonce) = (m.message.from, m.message.sequence);
         let old = self.by_sender.entry(from).or_default().insert(nonce, m);
@@ -93,9 +129,6 @@ pub struct MessagePool {
     pending: Mutex<Pending>,
 }
 
-/// BLS signatures remembered for reverts.
-const BLS_SIG_CACHE: usize = 100_000;
-
 fn min_rbf(premium: &TokenAmount) -> TokenAmount {
     // new ≥ old × 1.10 + 1
     TokenAmount::from_atto(premium.atto() * 110 / 100 + 1)
@@ -106,9 +139,9 @@ impl MessagePool {
     pub fn new(provider: Arc<dyn MpoolProvider>, head: TipSet, config: MpoolConfig) -> Self {
         MessagePool {
             provider,
-            config,
             head: Mutex::new(head),
-            pending: Mutex::new(Pending::default()),
+            pending: Mutex::new(Pending::new(config.bls_sig_cache)),
+            config,
         }
     }
 
@@ -256,10 +289,11 @@ impl MessagePool {
             p.local.insert(from);
         }
         if m.is_bls() {
-            if p.bls_sigs.len() >= BLS_SIG_CACHE {
-                p.bls_sigs.clear();
+            if local {
+                p.local_bls.insert(cid, (m.signature.clone(), None));
+            } else {
+                p.bls_sigs.insert(cid, m.signature.clone());
             }
-            p.bls_sigs.insert(cid, m.signature.clone());
         }
         p.insert(m, cid);
         let over = p.len() > self.config.size_limit_high;
@@ -355,7 +389,7 @@ impl MessagePool {
                 let Ok(c) = venus_core::types::message_cid(&m) else {
                     continue;
                 };
-                match p.bls_sigs.get(&c).cloned() {
+                match p.bls_sig(&c) {
                     Some(signature) => {
                         p.insert(
                             SignedMessage {
@@ -371,7 +405,14 @@ impl MessagePool {
                 }
             }
         }
-        for b in &gone {
+        for (b, ts) in gone.iter().zip(applied) {
+            for m in &b.bls_messages {
+                if let Ok(c) = venus_core::types::message_cid(m) {
+                    if let Some((_, landed)) = p.local_bls.get_mut(&c) {
+                        *landed = Some(ts.height());
+                    }
+                }
+            }
             let landed = b
                 .secpk_messages
                 .iter()
@@ -380,6 +421,10 @@ impl MessagePool {
             for m in landed {
                 p.remove(&m.from, m.sequence);
             }
+        }
+        if let Some(top) = applied.last().map(TipSet::height) {
+            p.local_bls
+                .retain(|_, (_, landed)| landed.is_none_or(|at| top - at < LOCAL_SIG_FINALITY));
         }
         drop(p);
         if let Some(ts) = applied.last().or(reverted.last()) {

@@ -20,6 +20,14 @@ pub mod codes {
     pub const RATE_LIMITED: i64 = -32429;
     /// The WebSocket connection closed while the call was in flight (go-jsonrpc's `eTempWSError`).
     pub const CONNECTION_CLOSED: i64 = -1111111;
+    /// The token was refused on a WebSocket call (over HTTP the same refusal is a 401).
+    pub const UNAUTHORIZED: i64 = -32401;
+    /// The object asked for is not known (a venus-rs code: Lotus sends such
+    /// errors with code 1 and the words "not found").
+    pub const NOT_FOUND: i64 = -32404;
+    /// Lotus's `EActorNotFound` (`api/api_errors.go`: go-jsonrpc's
+    /// `FirstUserCode` 2, plus 1).
+    pub const ACTOR_NOT_FOUND: i64 = 3;
 }
 
 /// A JSON-RPC error object: `{"code", "message", "data"?}`.
@@ -58,7 +66,10 @@ impl RpcError {
 
 impl From<venus_core::Error> for RpcError {
     fn from(e: venus_core::Error) -> Self {
-        RpcError::method(e)
+        match e {
+            venus_core::Error::NotFound(_) => RpcError::new(codes::NOT_FOUND, e.to_string()),
+            other => RpcError::method(other),
+        }
     }
 }
 
@@ -99,11 +110,16 @@ impl Error {
     }
 }
 
+/// Maps on the error code alone: [`codes::NOT_FOUND`] and Lotus's
+/// [`codes::ACTOR_NOT_FOUND`] are `NotFound`; every other error, whatever its
+/// message says, is `Backend`. (A call whose Lotus answer is a plain code-1
+/// "not found" recognizes it itself, as `LotusClient::actor` does.)
 impl From<Error> for venus_core::Error {
     fn from(e: Error) -> Self {
         match e {
-            Error::Rpc(r) if r.code == codes::METHOD_ERROR && r.message.contains("not found") => {
-                venus_core::Error::NotFound(r.message)
+            Error::Rpc(r) if matches!(r.code, codes::NOT_FOUND | codes::ACTOR_NOT_FOUND) => {
+                let what = r.message.strip_prefix("not found: ").unwrap_or(&r.message);
+                venus_core::Error::NotFound(what.to_string())
             }
             other => venus_core::Error::Backend(other.to_string()),
         }
@@ -112,3 +128,29 @@ impl From<Error> for venus_core::Error {
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_found_travels_as_a_code_not_as_words() {
+        let wire = RpcError::from(venus_core::Error::NotFound("actor f01234".into()));
+        assert_eq!(wire.code, codes::NOT_FOUND);
+        match venus_core::Error::from(Error::Rpc(wire)) {
+            venus_core::Error::NotFound(what) => assert_eq!(what, "actor f01234"),
+            other => panic!("{other:?}"),
+        }
+        // Any other error stays a backend error, whatever its message says.
+        let words = RpcError::method("backend: table not found; lost connection");
+        assert!(matches!(
+            venus_core::Error::from(Error::Rpc(words)),
+            venus_core::Error::Backend(_)
+        ));
+        let lotus = RpcError::new(codes::ACTOR_NOT_FOUND, "actor not found");
+        assert!(matches!(
+            venus_core::Error::from(Error::Rpc(lotus)),
+            venus_core::Error::NotFound(_)
+        ));
+    }
+}

@@ -1,19 +1,22 @@
 //! The JSON-RPC frames go-jsonrpc exchanges.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::RpcError;
 
-/// A request or notification as received (fields kept loose for precise errors).
+/// A request or notification as received (fields kept loose for precise
+/// errors). Params stay raw JSON until the method's handler decodes them
+/// into its own types, so no `Value` tree is built for them.
 #[derive(Debug, Deserialize)]
-pub(crate) struct InFrame {
+pub(crate) struct InFrame<'a> {
     #[serde(default)]
     pub id: Option<Value>,
-    #[serde(default)]
-    pub method: Option<String>,
-    #[serde(default)]
-    pub params: Option<Value>,
+    #[serde(default, borrow)]
+    pub method: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub params: Option<&'a RawValue>,
 }
 
 /// A request or notification to send.
@@ -54,8 +57,9 @@ impl OutResponse {
             error: Some(error),
         }
     }
-    pub fn to_value(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
+    /// The frame as JSON text.
+    pub fn to_text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "null".into())
     }
 }
 
@@ -71,13 +75,23 @@ pub(crate) fn notification(method: &str, params: Value) -> String {
     serde_json::json!({"jsonrpc": "2.0", "method": method, "params": params}).to_string()
 }
 
-/// Params as a JSON array: absent and `null` are `[]`; anything else that is not an array is an error.
-pub(crate) fn params_array(params: Option<Value>) -> Result<Value, RpcError> {
-    match params {
-        None | Some(Value::Null) => Ok(Value::Array(Vec::new())),
-        Some(v @ Value::Array(_)) => Ok(v),
-        Some(_) => Err(RpcError::invalid_params(
+/// Params as raw JSON text of an array: absent and `null` are `[]`; anything
+/// else that is not an array is an error.
+pub(crate) fn params_array(params: Option<&RawValue>) -> Result<&str, RpcError> {
+    // `null` never reaches here as `Some`: serde reads it as `None`.
+    let Some(raw) = params else { return Ok("[]") };
+    if raw.get().trim_start().starts_with('[') {
+        Ok(raw.get())
+    } else {
+        Err(RpcError::invalid_params(
             "params must be a positional array",
-        )),
+        ))
     }
+}
+
+/// The first byte of a body that is not JSON whitespace.
+pub(crate) fn first_byte(body: &[u8]) -> Option<u8> {
+    body.iter()
+        .copied()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }

@@ -89,7 +89,7 @@ pub async fn run(cli: Cli) -> Result<Value> {
             println!("{}", api_info(&token, server.local_addr())?);
             tokio::signal::ctrl_c()
                 .await
-                .map_err(|e| WalletError::Invalid(e.to_string()))?;
+                .map_err(|e| WalletError::Serve(format!("waiting for Ctrl-C: {e}")))?;
             server.stop().await;
             return Ok(Value::Null);
         }
@@ -112,13 +112,12 @@ pub async fn run(cli: Cli) -> Result<Value> {
             .map(|a| a.to_string())
             .collect::<Vec<_>>()),
         Cmd::PolicyPut { json } => {
-            wallet
-                .db()
-                .put_policy(
-                    &serde_json::from_str::<Policy>(&json)
-                        .map_err(|e| WalletError::Invalid(format!("policy JSON: {e}")))?,
-                )
-                .await?;
+            let policy = serde_json::from_str::<Policy>(&json)
+                .map_err(|e| WalletError::Invalid(format!("policy JSON: {e}")))?;
+            for w in policy.warnings() {
+                eprintln!("warning: {w}");
+            }
+            wallet.db().put_policy(&policy).await?;
             json!("ok")
         }
         Cmd::GroupPut { name, policies } => {

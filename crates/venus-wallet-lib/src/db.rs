@@ -4,7 +4,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{Row, Sqlite, SqlitePool};
 
 use crate::crypt::EncryptedKey;
 use crate::policy::{Policy, PolicyGroup};
@@ -17,6 +17,45 @@ pub struct WalletDb {
     pool: SqlitePool,
 }
 
+/// The `meta` row holding the password check (a canary encrypted with the password).
+pub(crate) const PASSWORD_CHECK: &str = "password_check";
+
+/// What the keystore holds: the password check and every key row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct KeySnapshot {
+    pub canary: Option<String>,
+    pub keys: Vec<(String, u8, String)>,
+}
+
+async fn meta_in<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+    e: E,
+    name: &str,
+) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT value FROM meta WHERE name = ?")
+        .bind(name)
+        .fetch_optional(e)
+        .await?;
+    Ok(row.map(|r| r.try_get(0)).transpose()?)
+}
+
+async fn keys_in<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+    e: E,
+) -> Result<Vec<(String, u8, String)>> {
+    let rows =
+        sqlx::query("SELECT address, key_type, entry FROM keys ORDER BY created_at, address")
+            .fetch_all(e)
+            .await?;
+    rows.iter()
+        .map(|r| {
+            let address: String = r.try_get(0)?;
+            let key_type = u8::try_from(r.try_get::<i64, _>(1)?).map_err(|_| {
+                WalletError::Corrupt(format!("key {address}: key type out of range"))
+            })?;
+            Ok((address, key_type, r.try_get(2)?))
+        })
+        .collect()
+}
+
 fn json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| WalletError::Invalid(e.to_string()))
 }
@@ -27,17 +66,29 @@ fn parse<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
 
 impl WalletDb {
     /// Opens (creating if needed) the database file and runs migrations.
+    ///
+    /// `synchronous=FULL`: in WAL mode, `NORMAL` may lose the last commits on
+    /// power loss, and a key that `WalletNew` returned must survive one.
     pub async fn open(path: &Path) -> Result<Self> {
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal);
+            .synchronous(SqliteSynchronous::Full);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(opts)
             .await?;
         Self::migrate(pool).await
+    }
+
+    /// SQLite's `synchronous` level on the wallet's connections (2 = FULL):
+    /// what a committed key survives.
+    pub async fn synchronous(&self) -> Result<i64> {
+        let row = sqlx::query("PRAGMA synchronous")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
     }
 
     /// A database in memory, for tests.
@@ -57,23 +108,39 @@ impl WalletDb {
     }
 
     pub(crate) async fn meta(&self, name: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT value FROM meta WHERE name = ?")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?)
+        meta_in(&self.pool, name).await
     }
 
+    /// The password check and every key, read in one transaction so that a
+    /// re-encryption committed by another process is seen whole or not at all.
+    pub(crate) async fn snapshot(&self) -> Result<KeySnapshot> {
+        let mut tx = self.pool.begin().await?;
+        let snap = KeySnapshot {
+            canary: meta_in(&mut *tx, PASSWORD_CHECK).await?,
+            keys: keys_in(&mut *tx).await?,
+        };
+        tx.commit().await?;
+        Ok(snap)
+    }
+
+    /// Stores a new key, provided the password check is still `canary`:
+    /// a key encrypted under a password that another process has since
+    /// replaced would never open again.
     pub(crate) async fn insert_key(
         &self,
         address: &str,
         key_type: u8,
         entry: &EncryptedKey,
+        canary: &str,
     ) -> Result<()> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if meta_in(&mut *tx, PASSWORD_CHECK).await?.as_deref() != Some(canary) {
+            return Err(WalletError::PasswordChanged);
+        }
         let r = sqlx::query(
             "INSERT INTO keys (address, key_type, entry, created_at) VALUES (?, ?, ?, ?)",
         )
@@ -81,22 +148,36 @@ impl WalletDb {
         .bind(key_type as i64)
         .bind(json(entry)?)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await;
         match r {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                Err(WalletError::Duplicate(address.into()))
+                return Err(WalletError::Duplicate(address.into()))
             }
-            other => other.map(|_| ()).map_err(Into::into),
-        }
+            other => other?,
+        };
+        tx.commit().await?;
+        Ok(())
     }
 
+    /// Replaces every key entry and the password check, provided the
+    /// database still holds exactly `was`: the re-encryption then covers
+    /// every key it holds. Returns `false` (and changes nothing) when another
+    /// writer changed the keys meanwhile.
     pub(crate) async fn replace_keys(
         &self,
+        was: &KeySnapshot,
         entries: &[(String, EncryptedKey)],
         canary: &EncryptedKey,
-    ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let now = KeySnapshot {
+            canary: meta_in(&mut *tx, PASSWORD_CHECK).await?,
+            keys: keys_in(&mut *tx).await?,
+        };
+        if &now != was {
+            return Ok(false);
+        }
         for (addr, e) in entries {
             sqlx::query("UPDATE keys SET entry = ? WHERE address = ?")
                 .bind(json(e)?)
@@ -104,29 +185,18 @@ impl WalletDb {
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query("INSERT INTO meta (name, value) VALUES ('password_check', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value")
+        sqlx::query("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value")
+            .bind(PASSWORD_CHECK)
             .bind(json(canary)?)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Every stored key: (address, key type, raw entry). Entries are parsed by the caller, so one bad row cannot hide the rest.
     pub(crate) async fn keys(&self) -> Result<Vec<(String, u8, String)>> {
-        let rows =
-            sqlx::query("SELECT address, key_type, entry FROM keys ORDER BY created_at, address")
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter()
-            .map(|r| {
-                let address: String = r.try_get(0)?;
-                let key_type = u8::try_from(r.try_get::<i64, _>(1)?).map_err(|_| {
-                    WalletError::Corrupt(format!("key {address}: key type out of range"))
-                })?;
-                Ok((address, key_type, r.try_get(2)?))
-            })
-            .collect()
+        keys_in(&self.pool).await
     }
 
     pub(crate) async fn delete_key(&self, address: &str) -> Result<bool> {
@@ -137,10 +207,14 @@ impl WalletDb {
         Ok(r.rows_affected() > 0)
     }
 
-    /// Adds or replaces a policy.
+    /// Adds or replaces a policy. A policy that allows `unknown` is stored
+    /// with a logged warning (see [`Policy::warnings`]).
     pub async fn put_policy(&self, p: &Policy) -> Result<()> {
         if p.name.is_empty() {
             return Err(WalletError::Invalid("policy needs a name".into()));
+        }
+        for w in p.warnings() {
+            tracing::warn!(target: "venus::wallet", policy = %p.name, "{w}");
         }
         sqlx::query("INSERT INTO policies (name, body) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET body = excluded.body")
             .bind(&p.name)
@@ -224,7 +298,7 @@ impl WalletDb {
         let Some(row) = row else {
             return Ok(Vec::new());
         };
-        let names: Vec<String> = parse("group", &row.get::<String, _>(0))?;
+        let names: Vec<String> = parse("group", &row.try_get::<String, _>(0)?)?;
         Ok(self
             .policies()
             .await?

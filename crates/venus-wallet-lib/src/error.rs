@@ -9,6 +9,12 @@ pub enum WalletError {
     /// The password does not open the keystore.
     #[error("wrong password")]
     WrongPassword,
+    /// Another process changed the password after this wallet was unlocked.
+    #[error("the wallet password was changed by another process: unlock again with the new one")]
+    PasswordChanged,
+    /// The daemon could not serve: binding its address, or waiting for Ctrl-C.
+    #[error("serving the API: {0}")]
+    Serve(String),
     /// The wallet has no password yet; set one before adding keys.
     #[error("no password set: set one first (venus-wallet set-password)")]
     NoPassword,

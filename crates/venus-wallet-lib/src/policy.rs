@@ -21,6 +21,23 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// What an operator should know before storing this policy. Allowing
+    /// `unknown` lets the caller sign raw bytes, which can be the CBOR of any
+    /// message, block or deal: it cancels the policy's method restriction and
+    /// every other check the wallet makes on what it signs.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.msg_types.contains(&MsgType::Unknown) {
+            out.push(format!(
+                "policy {} allows `unknown`: its callers can sign raw bytes, including any \
+                 message or block, so its method restriction and the wallet's checks of what it \
+                 signs no longer bind them; allow `unknown` only to callers you trust with the key",
+                self.name
+            ));
+        }
+        out
+    }
+
     /// Why this policy does not allow the signature, or `None` if it does.
     pub fn refuses(&self, addr: &Address, t: MsgType, method: Option<u64>) -> Option<String> {
         let a = addr.to_string();

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use venus_rpc::{Endpoint, Hs256Verifier, Permission, RpcServer, ServerHandle};
+use venus_rpc::{Endpoint, Hs256Verifier, Permission, RpcServer, ServerConfig, ServerHandle};
 
 use crate::rpc::wallet_module;
 use crate::{KdfParams, LocalWallet, Result, WalletDb, WalletError};
@@ -44,7 +44,11 @@ impl WalletRepo {
     /// The API token secret, created (32 random bytes, mode 0600) on first use.
     pub fn secret(&self) -> Result<Vec<u8>> {
         let path = self.dir.join("token-secret");
-        venus_rpc::load_or_create_secret(&path).map_err(|e| io("reading", &path, e))
+        venus_rpc::load_or_create_secret(&path).map_err(|e| match e.kind() {
+            // Its message names the file and the fix.
+            std::io::ErrorKind::InvalidData => WalletError::Invalid(e.to_string()),
+            _ => io("reading", &path, e),
+        })
     }
 
     /// The wallet, locked.
@@ -71,10 +75,11 @@ pub async fn serve(
 ) -> Result<ServerHandle> {
     RpcServer::builder(wallet_module(wallet))
         .verifier(Arc::new(Hs256Verifier::new(secret)))
+        .config(ServerConfig::daemon())
         .build()
         .start(listen)
         .await
-        .map_err(|e| WalletError::Invalid(e.to_string()))
+        .map_err(|e| WalletError::Serve(e.to_string()))
 }
 
 /// The API-info string (`TOKEN:/ip4/…/tcp/…/http`) Lotus's `RemoteBackend` accepts.

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use tokio::sync::RwLock;
+use tokio::sync::{Mutex, RwLock};
 use venus_core::crypto::{KeyInfo, PrivateKey};
 use venus_core::traits::RemoteSigner;
 use venus_core::types::MsgMeta;
@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use crate::check::check;
 use crate::crypt::{decrypt, encrypt, EncryptedKey, KdfParams};
-use crate::db::WalletDb;
+use crate::db::{KeySnapshot, WalletDb, PASSWORD_CHECK};
 use crate::policy::Caller;
 use crate::record::SignRecord;
 use crate::{Result, WalletError};
@@ -23,6 +23,9 @@ const CANARY: &[u8] = b"venus-wallet password check";
 #[derive(Default)]
 struct Unlocked {
     password: Option<Zeroizing<Vec<u8>>>,
+    /// The stored password check that `password` opened: a key is stored
+    /// only while the database still holds it.
+    canary: Option<String>,
     keys: HashMap<Address, PrivateKey>,
 }
 
@@ -40,10 +43,17 @@ pub struct UnlockReport {
 /// The password is never written anywhere; while unlocked it is held in
 /// memory (to encrypt new keys) with the decrypted keys, and both are zeroized
 /// on [`LocalWallet::lock`] and on drop. scrypt runs on blocking threads.
+///
+/// The operations that change the keys or the password (`set_password`,
+/// `unlock`, `lock`, `new_key`, `add_key`, `delete`) run one at a time;
+/// signing runs beside them. Across processes on one database, a key is
+/// stored only under the password the database currently checks, and a
+/// password change re-encrypts exactly the keys the database holds.
 pub struct LocalWallet {
     db: WalletDb,
     kdf: KdfParams,
     state: RwLock<Unlocked>,
+    changes: Mutex<()>,
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
@@ -72,6 +82,33 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// How often a password change re-reads and re-encrypts when another process
+/// keeps changing the keys under it.
+const REKEY_ATTEMPTS: usize = 8;
+
+/// Opens every key of `snap` with `pw`: the keys, and the entries that do not open.
+type Opened = (HashMap<Address, PrivateKey>, Vec<(String, String)>);
+
+fn open_all(pw: &[u8], snap: &KeySnapshot) -> Result<Opened> {
+    let canary: EncryptedKey = match &snap.canary {
+        Some(s) => serde_json::from_str(s)
+            .map_err(|e| WalletError::Corrupt(format!("password check: {e}")))?,
+        None => return Err(WalletError::NoPassword),
+    };
+    decrypt(pw, &canary)?;
+    let mut keys = HashMap::new();
+    let mut corrupt = Vec::new();
+    for (addr, t, entry) in &snap.keys {
+        match open_entry(pw, addr, *t, entry) {
+            Ok((a, k)) => {
+                keys.insert(a, k);
+            }
+            Err(e) => corrupt.push((addr.clone(), e.to_string())),
+        }
+    }
+    Ok((keys, corrupt))
+}
+
 impl LocalWallet {
     /// A locked wallet over `db`; new keys are encrypted with `kdf`.
     pub fn new(db: WalletDb, kdf: KdfParams) -> Self {
@@ -79,6 +116,7 @@ impl LocalWallet {
             db,
             kdf,
             state: RwLock::new(Unlocked::default()),
+            changes: Mutex::new(()),
         }
     }
 
@@ -89,7 +127,7 @@ impl LocalWallet {
 
     /// Whether a password has been set.
     pub async fn has_password(&self) -> Result<bool> {
-        Ok(self.db.meta("password_check").await?.is_some())
+        Ok(self.db.meta(PASSWORD_CHECK).await?.is_some())
     }
 
     /// Whether the wallet is locked.
@@ -98,74 +136,79 @@ impl LocalWallet {
     }
 
     /// Sets the first password, or changes it (`old` must open the wallet);
-    /// every key is re-encrypted under the new one. Leaves the wallet unlocked.
+    /// every key the database holds is re-encrypted under the new one, in one
+    /// transaction. Leaves the wallet unlocked.
     pub async fn set_password(&self, old: Option<&str>, new: &str) -> Result<()> {
         if new.is_empty() {
             return Err(WalletError::Invalid(
                 "the password must not be empty".into(),
             ));
         }
-        if self.has_password().await? {
-            let old = old.ok_or(WalletError::WrongPassword)?;
-            let report = self.unlock(old).await?;
-            if !report.corrupt.is_empty() {
-                return Err(WalletError::Corrupt(format!(
-                    "{} entries do not open; repair or delete them before changing the password",
-                    report.corrupt.len()
-                )));
-            }
-        }
+        let _one = self.changes.lock().await;
         let kdf = self.kdf;
         let new_pw = Zeroizing::new(new.as_bytes().to_vec());
-        let keys: Vec<(Address, PrivateKey)> = self
-            .state
-            .read()
-            .await
-            .keys
-            .iter()
-            .map(|(a, k)| (*a, k.clone()))
-            .collect();
-        let pw = new_pw.clone();
-        let (entries, canary) = blocking(move || {
-            let entries = keys
-                .iter()
-                .map(|(a, k)| Ok((a.to_string(), encrypt(&pw, k.bytes(), kdf)?)))
-                .collect::<Result<Vec<_>>>()?;
-            Ok((entries, encrypt(&pw, CANARY, kdf)?))
-        })
-        .await?;
-        self.db.replace_keys(&entries, &canary).await?;
-        self.state.write().await.password = Some(new_pw);
-        tracing::info!(target: "venus::wallet", keys = entries.len(), "password set");
-        Ok(())
+        let old_pw = old.map(|o| Zeroizing::new(o.as_bytes().to_vec()));
+        for _ in 0..REKEY_ATTEMPTS {
+            let snap = self.db.snapshot().await?;
+            let (pw, old_pw, snap2) = (new_pw.clone(), old_pw.clone(), snap.clone());
+            let rekeyed = blocking(move || {
+                let keys = match (&snap2.canary, &old_pw) {
+                    (None, _) if snap2.keys.is_empty() => HashMap::new(),
+                    (None, _) => {
+                        return Err(WalletError::Corrupt(
+                            "keys are stored but no password check: repair the database".into(),
+                        ))
+                    }
+                    (Some(_), None) => return Err(WalletError::WrongPassword),
+                    (Some(_), Some(old)) => {
+                        let (keys, corrupt) = open_all(old, &snap2)?;
+                        if !corrupt.is_empty() {
+                            return Err(WalletError::Corrupt(format!(
+                                "{} entries do not open; repair or delete them before changing the password",
+                                corrupt.len()
+                            )));
+                        }
+                        keys
+                    }
+                };
+                let entries = keys
+                    .iter()
+                    .map(|(a, k)| Ok((a.to_string(), encrypt(&pw, k.bytes(), kdf)?)))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok((keys, entries, encrypt(&pw, CANARY, kdf)?))
+            })
+            .await?;
+            let (keys, entries, canary) = rekeyed;
+            if !self.db.replace_keys(&snap, &entries, &canary).await? {
+                tracing::info!(target: "venus::wallet", "keys changed during the password change; re-encrypting again");
+                continue;
+            }
+            let canary =
+                serde_json::to_string(&canary).map_err(|e| WalletError::Invalid(e.to_string()))?;
+            let mut st = self.state.write().await;
+            *st = Unlocked {
+                password: Some(new_pw),
+                canary: Some(canary),
+                keys,
+            };
+            tracing::info!(target: "venus::wallet", keys = entries.len(), "password set");
+            return Ok(());
+        }
+        Err(WalletError::Invalid(format!(
+            "the keys kept changing during the password change ({REKEY_ATTEMPTS} attempts): \
+             stop other venus-wallet processes on this repo and try again"
+        )))
     }
 
     /// Opens every key with `password`. A wrong password opens nothing; a
     /// damaged entry is reported and skipped, and the others are usable.
     pub async fn unlock(&self, password: &str) -> Result<UnlockReport> {
-        let canary: EncryptedKey = match self.db.meta("password_check").await? {
-            Some(s) => serde_json::from_str(&s)
-                .map_err(|e| WalletError::Corrupt(format!("password check: {e}")))?,
-            None => return Err(WalletError::NoPassword),
-        };
-        let rows = self.db.keys().await?;
+        let _one = self.changes.lock().await;
+        let snap = self.db.snapshot().await?;
+        let canary = snap.canary.clone();
         let pw = Zeroizing::new(password.as_bytes().to_vec());
         let pw2 = pw.clone();
-        let (keys, corrupt) = blocking(move || {
-            decrypt(&pw2, &canary)?;
-            let mut keys = HashMap::new();
-            let mut corrupt = Vec::new();
-            for (addr, t, entry) in rows {
-                match open_entry(&pw2, &addr, t, &entry) {
-                    Ok((a, k)) => {
-                        keys.insert(a, k);
-                    }
-                    Err(e) => corrupt.push((addr, e.to_string())),
-                }
-            }
-            Ok((keys, corrupt))
-        })
-        .await?;
+        let (keys, corrupt) = blocking(move || open_all(&pw2, &snap)).await?;
         for (a, why) in &corrupt {
             tracing::error!(target: "venus::wallet", address = %a, reason = %why, "keystore entry does not open; other keys unaffected");
         }
@@ -174,13 +217,17 @@ impl LocalWallet {
             corrupt,
         };
         let mut st = self.state.write().await;
-        st.password = Some(pw);
-        st.keys = keys;
+        *st = Unlocked {
+            password: Some(pw),
+            canary,
+            keys,
+        };
         Ok(report)
     }
 
     /// Forgets the password and every decrypted key (zeroized).
     pub async fn lock(&self) {
+        let _one = self.changes.lock().await;
         let mut st = self.state.write().await;
         *st = Unlocked::default();
     }
@@ -192,19 +239,25 @@ impl LocalWallet {
 
     /// Imports a key (e.g. from [`KeyInfo::from_lotus_export`]).
     pub async fn add_key(&self, key: PrivateKey) -> Result<Address> {
-        let pw = self
-            .state
-            .read()
-            .await
-            .password
-            .clone()
-            .ok_or(WalletError::Locked)?;
+        let _one = self.changes.lock().await;
+        let (pw, canary) = {
+            let st = self.state.read().await;
+            match (&st.password, &st.canary) {
+                (Some(pw), Some(c)) => (pw.clone(), c.clone()),
+                _ => return Err(WalletError::Locked),
+            }
+        };
         let addr = key.address()?;
         let kdf = self.kdf;
         let k2 = key.clone();
         let entry = blocking(move || encrypt(&pw, k2.bytes(), kdf)).await?;
         self.db
-            .insert_key(&addr.to_string(), type_code(key.key_type()), &entry)
+            .insert_key(
+                &addr.to_string(),
+                type_code(key.key_type()),
+                &entry,
+                &canary,
+            )
             .await?;
         self.state.write().await.keys.insert(addr, key);
         tracing::info!(target: "venus::wallet", address = %addr, "key added");
@@ -226,6 +279,7 @@ impl LocalWallet {
 
     /// Deletes a key; unknown addresses are an error.
     pub async fn delete(&self, addr: &Address) -> Result<()> {
+        let _one = self.changes.lock().await;
         if self.is_locked().await {
             return Err(WalletError::Locked);
         }

@@ -3,6 +3,7 @@
 #![allow(missing_docs)] // test fixtures
 
 mod conformance;
+mod hostile;
 mod service;
 
 use rand::RngCore;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use venus_auth_lib::rpc::{auth_module, AuthRevokeToken, AuthSetUserEnabled, RemoteVerifier};
+use venus_auth_lib::rpc::{auth_server, AuthRevokeToken, AuthSetUserEnabled, RemoteVerifier};
 use venus_auth_lib::*;
 use venus_rpc::*;
 
@@ -159,12 +159,14 @@ async fn pool_of_two(
     tempfile::TempDir,
 ) {
     let (auth, dir) = service(Duration::ZERO).await;
-    let auth_server = RpcServer::builder(auth_module(auth.clone()))
-        .verifier(auth.clone())
-        .build()
-        .start("127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("auth daemon");
+    let auth_server = auth_server(
+        auth.clone(),
+        Arc::new(LocalRateLimiter::new()),
+        ServerConfig::daemon(),
+    )
+    .start("127.0.0.1:0".parse().expect("addr"))
+    .await
+    .expect("auth daemon");
     let remote = RemoteVerifier::new(
         client(&auth_server.http_url(), None).await,
         CacheConfig { ttl, capacity: 100 },
@@ -331,4 +333,56 @@ async fn redis_limiter_shares_counts_and_honours_fail_open() {
     open.admit("x", limit)
         .await
         .expect("fail-open lets it through");
+}
+
+/// With Redis unreachable (a listener whose backlog is full: connections
+/// hang), requests do not queue behind one another's connection attempt:
+/// they follow the fail-closed setting at once.
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn an_unreachable_redis_does_not_queue_requests() {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("addr"))
+        .expect("bind");
+    let addr = socket.local_addr().expect("addr");
+    let listener = socket.listen(1).expect("listen");
+    // Fill the accept queue; later connection attempts hang in SYN retries.
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        if let Ok(Ok(s)) = tokio::time::timeout(
+            Duration::from_millis(200),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
+            fillers.push(s);
+        }
+    }
+    let limiter = Arc::new(RedisRateLimiter::new(&format!("redis://{addr}")).expect("url"));
+    let limit = RateLimit {
+        requests: 10,
+        window_ms: 1000,
+    };
+    let started = Instant::now();
+    let calls: Vec<_> = (0..20)
+        .map(|i| {
+            let l = limiter.clone();
+            tokio::spawn(async move { l.admit(&format!("u{i}"), limit).await })
+        })
+        .collect();
+    for c in calls {
+        assert!(matches!(
+            c.await.expect("join"),
+            Err(RateLimitError::Unavailable(_))
+        ));
+    }
+    // All twenty waited on one attempt together (at most 1.5 s), not in turn.
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(4), "20 requests took {took:?}");
+    // Once the first attempt failed, a request does not wait at all.
+    let started = Instant::now();
+    assert!(limiter.admit("late", limit).await.is_err());
+    assert!(started.elapsed() < Duration::from_millis(500));
+    drop((listener, fillers));
 }

@@ -47,12 +47,25 @@ impl LotusJson for Cid {
     }
 }
 
+/// The longest decimal string a big integer may have: a sign and the 309
+/// digits of the largest 128-byte magnitude (Lotus's `BigIntMaxSerializedLen`
+/// bounds a big integer's CBOR at 128 bytes). Decimal parsing is quadratic
+/// in the length, so longer strings are refused before parsing.
+pub const MAX_BIGINT_DECIMAL_LEN: usize = 310;
+
 impl LotusJson for BigInt {
     type Json = String;
     fn to_lotus_json(&self) -> String {
         self.to_string()
     }
     fn from_lotus_json(json: String) -> Result<Self, String> {
+        if json.len() > MAX_BIGINT_DECIMAL_LEN {
+            return Err(format!(
+                "big integer of {} characters refused: at most {MAX_BIGINT_DECIMAL_LEN} \
+                 (a 128-byte integer) are allowed",
+                json.len()
+            ));
+        }
         BigInt::from_str(&json).map_err(|_| format!("invalid big integer {json:?}"))
     }
 }
@@ -272,5 +285,27 @@ impl LotusJson for Receipt {
             gas_used: j.gas_used,
             events_root: j.events_root,
         })
+    }
+}
+
+#[cfg(test)]
+mod bigint_tests {
+    use super::*;
+
+    #[test]
+    fn decimal_strings_longer_than_a_128_byte_integer_are_refused_unparsed() {
+        let largest: BigInt = (BigInt::from(1) << 1024u32) - 1;
+        let text = largest.to_string();
+        assert_eq!(text.len(), 309);
+        assert_eq!(BigInt::from_lotus_json(text.clone()), Ok(largest.clone()));
+        assert_eq!(
+            BigInt::from_lotus_json(format!("-{text}")),
+            Ok(-largest.clone())
+        );
+        // A megabyte of digits: quadratic to parse, refused by its length.
+        let huge = "9".repeat(1 << 20);
+        let err = TokenAmount::from_lotus_json(huge).expect_err("refused");
+        assert!(err.contains("at most 310"), "{err}");
+        assert!(BigInt::from_lotus_json("1".repeat(311)).is_err());
     }
 }

@@ -21,7 +21,7 @@ mod leaf;
 
 use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize, Serializer};
 
-pub use leaf::{CidJson, SignatureJson};
+pub use leaf::{CidJson, SignatureJson, MAX_BIGINT_DECIMAL_LEN};
 
 /// A type with a Lotus JSON form.
 pub trait LotusJson: Sized {

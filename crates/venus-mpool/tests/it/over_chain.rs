@@ -87,3 +87,67 @@ async fn over_the_lotus_api() {
     run(Arc::new(client), &chain).await;
     server.stop().await;
 }
+
+/// More BLS messages from the network than the signature cache holds, then
+/// a revert of the tipset holding a local BLS message: the local message is
+/// back in the pool (a lost one would leave a nonce gap blocking its sender).
+#[tokio::test]
+async fn a_local_bls_message_survives_a_flooded_signature_cache() {
+    let chain = MemoryChain::new(genesis());
+    let api: Arc<dyn ChainApi> = Arc::new(chain.clone());
+    let head = api.head().await.expect("head");
+    let pool = MessagePool::new(
+        Arc::new(ChainProvider(api.clone())),
+        head.clone(),
+        MpoolConfig {
+            bls_sig_cache: 4,
+            ..MpoolConfig::default()
+        },
+    );
+    let fund = |k: &PrivateKey| {
+        chain.put_actor(
+            k.address().expect("addr"),
+            ActorState {
+                code: head.parent_state(),
+                head: head.parent_state(),
+                nonce: 0,
+                balance: TokenAmount::from_whole(10),
+                delegated_address: None,
+            },
+        )
+    };
+    let local = PrivateKey::generate(SignatureType::BLS);
+    fund(&local);
+    let mine = signed(&local, 0);
+    pool.add(mine.clone(), true).await.expect("local push");
+    api.push_message(mine.clone())
+        .await
+        .expect("chain knows it");
+    let mut block = api
+        .create_block(test_utils::block_template(&head, vec![mine.clone()]))
+        .await
+        .expect("create");
+    test_utils::sign_block(&PrivateKey::generate(SignatureType::BLS), &mut block.header);
+    api.submit_block(block).await.expect("submit");
+    let mined = api.head().await.expect("head");
+    pool.head_change(&[], std::slice::from_ref(&mined))
+        .await
+        .expect("apply");
+    assert!(pool.is_empty().await);
+
+    // The network floods the cache with its own BLS messages.
+    for _ in 0..10 {
+        let k = PrivateKey::generate(SignatureType::BLS);
+        fund(&k);
+        pool.add(signed(&k, 0), false)
+            .await
+            .expect("network message");
+    }
+    pool.head_change(std::slice::from_ref(&mined), &[])
+        .await
+        .expect("revert");
+    assert!(
+        pool.pending().await.contains(&mine),
+        "the reverted local BLS message was lost"
+    );
+}

@@ -251,6 +251,11 @@ pub(crate) fn response_result(mut resp: Value) -> Result<Value> {
     if let Some(err) = resp.get("error").filter(|e| !e.is_null()) {
         let err: RpcError = serde_json::from_value(err.clone())
             .map_err(|e| Error::Decode(format!("error object: {e}")))?;
+        // A WebSocket call whose token the server no longer accepts: what
+        // HTTP reports as a 401.
+        if err.code == crate::codes::UNAUTHORIZED {
+            return Err(Error::Unauthorized(err.message));
+        }
         return Err(Error::Rpc(err));
     }
     Ok(resp

@@ -91,12 +91,25 @@ impl ChainRead for LotusClient {
 
 #[async_trait]
 impl StateRead for LotusClient {
+    /// Lotus answers an unknown actor with a plain method error (code 1)
+    /// wrapping `types.ErrActorNotFound` ("actor not found"); that one answer
+    /// of this one call is read as `NotFound`, every other error by its code.
     async fn actor(&self, addr: &Address, key: &TipSetKey) -> Result<ActorState> {
-        lotus(
-            self.rpc
-                .call::<StateGetActor>((Lotus(*addr), Lotus(key.clone())))
-                .await,
-        )
+        match self
+            .rpc
+            .call::<StateGetActor>((Lotus(*addr), Lotus(key.clone())))
+            .await
+        {
+            Err(Error::Rpc(e))
+                if e.code == codes::METHOD_ERROR && e.message.ends_with("actor not found") =>
+            {
+                Err(venus_core::Error::NotFound(format!(
+                    "actor {addr}: {}",
+                    e.message
+                )))
+            }
+            r => lotus(r),
+        }
     }
 
     async fn mining_base_info(

@@ -1,140 +1,335 @@
 //! Turning request frames into responses, shared by HTTP and WebSocket.
+//!
+//! A body is never parsed into a `serde_json::Value` tree: a batch is split
+//! into raw items (and refused past `max_batch_items` before any item is
+//! read), each item's params stay raw until the handler decodes them into its
+//! own types, and replies are written as text with their size counted.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures::stream::{self, BoxStream, StreamExt};
+use serde::de::{DeserializeSeed, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::module::Kind;
-use super::ServerState;
+use super::{Caller, ServerState};
 use crate::codes;
-use crate::wire::{params_array, InFrame, OutResponse};
-use crate::{Claims, RpcError};
+use crate::wire::{first_byte, params_array, InFrame, OutResponse};
+use crate::RpcError;
 
 /// What one request frame produced.
 pub(crate) enum Reply {
-    /// A response to send.
-    Response(OutResponse),
+    /// A response to send, as JSON text.
+    Response(String),
     /// A channel was opened: send `id → chan id`, then forward the stream.
     Channel {
         id: Value,
         stream: BoxStream<'static, Value>,
+        slot: ChannelSlot,
     },
     /// A notification: nothing to send.
     Nothing,
 }
 
-/// Handles one parsed frame. Channel methods are refused unless `channels` is set.
+/// A request body, split but not parsed.
+pub(crate) enum Body<'a> {
+    Single(&'a RawValue),
+    Batch(Vec<&'a RawValue>),
+}
+
+/// An error response with no id, as text.
+pub(crate) fn error_text(code: i64, message: impl Into<String>) -> String {
+    OutResponse::err(Value::Null, RpcError::new(code, message)).to_text()
+}
+
+/// Splits a body into one request or a batch of at most `max_batch` raw
+/// items. The error is the response to send.
+pub(crate) fn parse(body: &[u8], max_batch: usize) -> Result<Body<'_>, String> {
+    let parse_error =
+        |e: serde_json::Error| error_text(codes::PARSE_ERROR, format!("parse error: {e}"));
+    if first_byte(body) != Some(b'[') {
+        return serde_json::from_slice::<&RawValue>(body)
+            .map(Body::Single)
+            .map_err(parse_error);
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let seed = BatchSeed {
+        max: max_batch,
+        too_many: std::cell::Cell::new(false),
+    };
+    match seed.deserialize(&mut de).and_then(|items| {
+        de.end()?;
+        Ok(items)
+    }) {
+        Ok(items) if items.is_empty() => Err(error_text(codes::INVALID_REQUEST, "empty batch")),
+        Ok(items) => Ok(Body::Batch(items)),
+        Err(_) if seed.too_many.get() => Err(error_text(
+            codes::INVALID_REQUEST,
+            format!("batch of more than {max_batch} requests refused"),
+        )),
+        Err(e) => Err(parse_error(e)),
+    }
+}
+
+/// Reads a JSON array as raw items, stopping at the first item past `max`.
+struct BatchSeed {
+    max: usize,
+    too_many: std::cell::Cell<bool>,
+}
+
+impl<'de> DeserializeSeed<'de> for &BatchSeed {
+    type Value = Vec<&'de RawValue>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for &BatchSeed {
+    type Value = Vec<&'de RawValue>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a batch of requests")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(self.max.min(16));
+        while let Some(item) = seq.next_element::<&'de RawValue>()? {
+            if items.len() == self.max {
+                self.too_many.set(true);
+                return Err(serde::de::Error::custom("too many requests in one batch"));
+            }
+            items.push(item);
+        }
+        Ok(items)
+    }
+}
+
+/// A place among the server's and the connection's open channels, given
+/// back when the channel ends.
+pub(crate) struct ChannelSlot {
+    server: std::sync::Arc<ServerState>,
+    conn: std::sync::Arc<AtomicUsize>,
+}
+
+impl ChannelSlot {
+    /// Takes a slot, or says which cap is reached.
+    pub(crate) fn acquire(
+        server: &std::sync::Arc<ServerState>,
+        conn: &std::sync::Arc<AtomicUsize>,
+    ) -> Result<Self, RpcError> {
+        let cfg = &server.config;
+        if conn.fetch_add(1, Ordering::SeqCst) >= cfg.max_channels_per_conn {
+            conn.fetch_sub(1, Ordering::SeqCst);
+            return Err(RpcError::new(
+                codes::INVALID_REQUEST,
+                format!(
+                    "too many open channels on this connection (limit {}): cancel one first",
+                    cfg.max_channels_per_conn
+                ),
+            ));
+        }
+        if server.channels.fetch_add(1, Ordering::SeqCst) >= cfg.max_channels {
+            server.channels.fetch_sub(1, Ordering::SeqCst);
+            conn.fetch_sub(1, Ordering::SeqCst);
+            return Err(RpcError::new(
+                codes::INVALID_REQUEST,
+                format!(
+                    "the server has too many open channels (limit {}): try again later",
+                    cfg.max_channels
+                ),
+            ));
+        }
+        Ok(ChannelSlot {
+            server: server.clone(),
+            conn: conn.clone(),
+        })
+    }
+}
+
+impl Drop for ChannelSlot {
+    fn drop(&mut self) {
+        self.server.channels.fetch_sub(1, Ordering::SeqCst);
+        self.conn.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The response to send for `id`, or an error in its place when it is
+/// larger than the server's reply limit.
+fn respond(state: &ServerState, id: Value, r: Result<Value, RpcError>) -> String {
+    let text = match r {
+        Ok(v) => OutResponse::ok(id.clone(), v).to_text(),
+        Err(e) => OutResponse::err(id.clone(), e).to_text(),
+    };
+    let max = state.config.max_response_bytes;
+    if text.len() <= max {
+        return text;
+    }
+    tracing::warn!(target: "venus::rpc", bytes = text.len(), max, "reply over the size limit replaced by an error");
+    OutResponse::err(
+        id,
+        RpcError::new(
+            codes::INTERNAL_ERROR,
+            format!("reply of {} bytes exceeds the {max}-byte limit", text.len()),
+        ),
+    )
+    .to_text()
+}
+
+/// Handles one raw frame. Channel methods are refused unless `channels`
+/// holds the connection's channel count.
 pub(crate) async fn dispatch_one(
-    state: &ServerState,
-    claims: &Claims,
-    frame: Value,
-    channels: bool,
+    state: &std::sync::Arc<ServerState>,
+    caller: &Caller,
+    frame: &RawValue,
+    channels: Option<&std::sync::Arc<AtomicUsize>>,
 ) -> Reply {
-    let parsed: Result<InFrame, _> = serde_json::from_value(frame);
-    let frame = match parsed {
+    let frame: InFrame<'_> = match serde_json::from_str(frame.get()) {
         Ok(f) => f,
         Err(e) => {
-            return Reply::Response(OutResponse::err(
-                Value::Null,
-                RpcError::new(codes::INVALID_REQUEST, format!("invalid request: {e}")),
+            return Reply::Response(error_text(
+                codes::INVALID_REQUEST,
+                format!("invalid request: {e}"),
             ))
         }
     };
     let id = frame.id.clone();
-    let reply = |r: Result<Value, RpcError>| match (&id, r) {
-        (None, _) => Reply::Nothing,
-        (Some(id), Ok(v)) => Reply::Response(OutResponse::ok(id.clone(), v)),
-        (Some(id), Err(e)) => Reply::Response(OutResponse::err(id.clone(), e)),
+    let reply = |r: Result<Value, RpcError>| match &id {
+        None => Reply::Nothing,
+        Some(id) => Reply::Response(respond(state, id.clone(), r)),
     };
-    let Some(method) = frame.method else {
-        return Reply::Response(OutResponse::err(
-            id.unwrap_or(Value::Null),
-            RpcError::new(codes::INVALID_REQUEST, "request has no method"),
+    let Some(method) = frame.method.as_deref() else {
+        return Reply::Response(respond(
+            state,
+            id.clone().unwrap_or(Value::Null),
+            Err(RpcError::new(
+                codes::INVALID_REQUEST,
+                "request has no method",
+            )),
         ));
     };
-    let Some(entry) = state.module.get(&method) else {
+    let Some(entry) = state.module.get(method) else {
         tracing::debug!(target: "venus::rpc", %method, "unknown method");
         return reply(Err(RpcError::new(
             codes::METHOD_NOT_FOUND,
             format!("method '{method}' not found"),
         )));
     };
-    if !claims.has(entry.perm) {
-        return reply(Err(RpcError::method(format!(
-            "missing permission to invoke '{method}' (need '{}')",
-            entry.perm
-        ))));
+    if !state.allows(caller, method, entry.perm) {
+        let why = if caller.anonymous && caller.claims.has(entry.perm) {
+            format!("'{method}' needs a token on this server")
+        } else {
+            format!(
+                "missing permission to invoke '{method}' (need '{}')",
+                entry.perm
+            )
+        };
+        return reply(Err(RpcError::method(why)));
     }
-    if let (Some(limiter), Some(user), Some(limit)) =
-        (&state.limiter, &claims.name, claims.rate_limit)
-    {
-        if let Err(e) = limiter.admit(user, limit).await {
-            tracing::debug!(target: "venus::rpc", %user, %method, error = %e, "request refused by the rate limiter");
-            return reply(Err(RpcError::new(
-                codes::RATE_LIMITED,
-                format!("{e} (user {user})"),
-            )));
-        }
+    if let Err(e) = admit(state, caller, method).await {
+        return reply(Err(e));
     }
     let params = match params_array(frame.params) {
         Ok(p) => p,
         Err(e) => return reply(Err(e)),
     };
     match &entry.kind {
-        Kind::Call(f) => reply(f(params, claims.clone()).await),
-        Kind::Channel(_) if !channels => reply(Err(RpcError::new(
-            codes::INVALID_REQUEST,
-            format!("'{method}' returns a channel and needs a WebSocket connection"),
-        ))),
-        Kind::Channel(f) => match (f(params, claims.clone()).await, id) {
-            (Ok(stream), Some(id)) => Reply::Channel { id, stream },
-            (Ok(_), None) => Reply::Nothing,
-            (Err(e), id) => match id {
-                Some(id) => Reply::Response(OutResponse::err(id, e)),
-                None => Reply::Nothing,
-            },
+        Kind::Call(f) => reply(f(params, caller.claims.clone()).await),
+        Kind::Channel(f) => {
+            let Some(conn) = channels else {
+                return reply(Err(RpcError::new(
+                    codes::INVALID_REQUEST,
+                    format!("'{method}' returns a channel and needs a WebSocket connection"),
+                )));
+            };
+            let slot = match ChannelSlot::acquire(state, conn) {
+                Ok(s) => s,
+                Err(e) => return reply(Err(e)),
+            };
+            match (f(params, caller.claims.clone()).await, id) {
+                (Ok(stream), Some(id)) => Reply::Channel { id, stream, slot },
+                (Ok(_), None) => Reply::Nothing,
+                (Err(e), Some(id)) => Reply::Response(respond(state, id, Err(e))),
+                (Err(_), None) => Reply::Nothing,
+            }
+        }
+    }
+}
+
+/// Counts the call against the caller's budget: a named caller's from its
+/// claims, an anonymous one's per client address.
+async fn admit(state: &ServerState, caller: &Caller, method: &str) -> Result<(), RpcError> {
+    let Some(limiter) = &state.limiter else {
+        return Ok(());
+    };
+    let (key, label, limit) = match (&caller.claims.name, caller.claims.rate_limit) {
+        (Some(user), Some(limit)) => (user.clone(), format!("user {user}"), limit),
+        _ if caller.anonymous => match (state.config.anonymous_rate_limit, caller.peer) {
+            (Some(limit), Some(ip)) => {
+                let key = anonymous_key(ip);
+                (key.clone(), key, limit)
+            }
+            _ => return Ok(()),
+        },
+        _ => return Ok(()),
+    };
+    limiter.admit(&key, limit).await.map_err(|e| {
+        tracing::debug!(target: "venus::rpc", caller = %label, %method, error = %e, "request refused by the rate limiter");
+        RpcError::new(codes::RATE_LIMITED, format!("{e} ({label})"))
+    })
+}
+
+/// The budget key of an anonymous client: its IPv4 address, or its IPv6 /64
+/// (one host commonly holds a whole /64).
+fn anonymous_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => format!("anonymous@{v4}"),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => format!("anonymous@{v4}"),
+            None => {
+                let s = v6.segments();
+                format!("anonymous@{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
         },
     }
 }
 
-/// Handles a request body that may be a batch; returns the JSON to send, if any.
-/// Batches run with at most `concurrency` calls at once and keep their order.
+/// Handles a batch; returns the JSON text to send, if any. Batches run with
+/// at most `concurrency` calls at once, keep their order, yield to the
+/// runtime between items, and stop with one error once their replies pass
+/// the reply limit.
 pub(crate) async fn dispatch_batch(
-    state: &ServerState,
-    claims: &Claims,
-    items: Vec<Value>,
+    state: &std::sync::Arc<ServerState>,
+    caller: &Caller,
+    items: Vec<&RawValue>,
     concurrency: usize,
-) -> Option<Value> {
-    if items.is_empty() {
-        return Some(
-            OutResponse::err(
-                Value::Null,
-                RpcError::new(codes::INVALID_REQUEST, "empty batch"),
-            )
-            .to_value(),
-        );
-    }
-    let replies: Vec<Value> = stream::iter(items)
+) -> Option<String> {
+    let max = state.config.max_response_bytes;
+    let mut replies = stream::iter(items)
         .map(|item| async move {
-            match dispatch_one(state, claims, item, false).await {
-                Reply::Response(r) => Some(r.to_value()),
+            tokio::task::yield_now().await;
+            match dispatch_one(state, caller, item, None).await {
+                Reply::Response(r) => Some(r),
                 _ => None,
             }
         })
         .buffered(concurrency.max(1))
         .filter_map(|r| async move { r })
-        .collect()
-        .await;
-    (!replies.is_empty()).then_some(Value::Array(replies))
-}
-
-/// Parses a body; a parse failure is the go-jsonrpc parse error.
-/// The error is the response to send, as JSON.
-pub(crate) fn parse(body: &[u8]) -> Result<Value, Value> {
-    serde_json::from_slice(body).map_err(|e| {
-        OutResponse::err(
-            Value::Null,
-            RpcError::new(codes::PARSE_ERROR, format!("parse error: {e}")),
-        )
-        .to_value()
-    })
+        .boxed();
+    let mut out = String::from("[");
+    let mut any = false;
+    while let Some(r) = replies.next().await {
+        if out.len() + r.len() + 2 > max {
+            tracing::warn!(target: "venus::rpc", max, "batch reply over the size limit; stopped");
+            return Some(error_text(
+                codes::INTERNAL_ERROR,
+                format!("batch reply exceeds the {max}-byte limit; send fewer or smaller requests"),
+            ));
+        }
+        if any {
+            out.push(',');
+        }
+        out.push_str(&r);
+        any = true;
+    }
+    out.push(']');
+    any.then_some(out)
 }

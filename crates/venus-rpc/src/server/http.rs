@@ -6,29 +6,24 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 
-use super::dispatch::{dispatch_batch, dispatch_one, parse, Reply};
-use super::ServerState;
-use crate::wire::OutResponse;
-use crate::{codes, RpcError};
+use super::dispatch::{dispatch_batch, dispatch_one, error_text, parse, Body as Frames, Reply};
+use super::{Peer, ServerState};
+use crate::codes;
 
-fn json(status: StatusCode, v: &Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        v.to_string(),
-    )
-        .into_response()
+fn json(status: StatusCode, text: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
 }
 
 pub(crate) async fn handle(
     State(s): State<Arc<ServerState>>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     uri: Uri,
     body: Body,
 ) -> Response {
-    let claims = match s.authenticate(&headers, &uri).await {
+    let token = ServerState::token(&headers, &uri);
+    let caller = match s.authenticate(token.as_deref(), peer).await {
         Ok(c) => c,
         Err(e) => return (StatusCode::UNAUTHORIZED, e.to_string()).into_response(),
     };
@@ -36,31 +31,25 @@ pub(crate) async fn handle(
     let body: Bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
         Err(_) => {
-            let err = RpcError::new(
-                codes::INVALID_REQUEST,
-                format!("request exceeds the {limit}-byte limit"),
-            );
+            let msg = format!("request exceeds the {limit}-byte limit");
             return json(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                &OutResponse::err(Value::Null, err).to_value(),
+                error_text(codes::INVALID_REQUEST, msg),
             );
         }
     };
-    let parsed = match parse(&body) {
-        Ok(v) => v,
-        Err(resp) => return json(StatusCode::OK, &resp),
-    };
-    let out = match parsed {
-        Value::Array(items) => {
-            dispatch_batch(&s, &claims, items, s.config.max_in_flight_per_conn).await
+    let out = match parse(&body, s.config.max_batch_items) {
+        Err(resp) => Some(resp),
+        Ok(Frames::Batch(items)) => {
+            dispatch_batch(&s, &caller, items, s.config.max_in_flight_per_conn).await
         }
-        single => match dispatch_one(&s, &claims, single, false).await {
-            Reply::Response(r) => Some(r.to_value()),
+        Ok(Frames::Single(frame)) => match dispatch_one(&s, &caller, frame, None).await {
+            Reply::Response(r) => Some(r),
             _ => None,
         },
     };
     match out {
-        Some(v) => json(StatusCode::OK, &v),
+        Some(text) => json(StatusCode::OK, text),
         None => StatusCode::NO_CONTENT.into_response(),
     }
 }

@@ -5,9 +5,12 @@ mod http;
 mod module;
 mod ws;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Uri};
 use axum::routing::get;
 use axum::Router;
@@ -16,33 +19,93 @@ use tokio_util::sync::CancellationToken;
 
 pub use module::RpcModule;
 
-use crate::{AuthError, Claims, Error, Permission, RateLimiter, Result, TokenVerifier};
+use crate::{
+    AuthError, Claims, Error, LocalRateLimiter, Permission, RateLimiter, Result, TokenVerifier,
+};
 
-/// Server limits and settings. Every field has a sane default.
+/// Server limits and settings. Every field has a sane default; see
+/// [`ServerConfig::daemon`] for what a daemon exposed to a network should use.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// Largest request body or WebSocket message, in bytes (default 16 MiB).
+    /// Largest request body or WebSocket message, in bytes (default 2 MiB).
+    ///
+    /// The largest legitimate calls of the wallet and auth daemons are far
+    /// below it: a `WalletSign` of a 64 KiB message (Lotus's message size
+    /// cap) with its `MsgMeta` is under 200 KiB of JSON. A chain node serving
+    /// `MinerCreateBlock` needs more: a full block's messages are at most
+    /// 10 G gas / 1,300 gas per byte ≈ 7.7 MB of CBOR, about 12 MiB as
+    /// base64 JSON, so a node should set 16 MiB.
     pub max_request_bytes: usize,
+    /// Most requests in one batch (default 100). A larger batch is refused
+    /// with one error before any of its items is parsed.
+    pub max_batch_items: usize,
+    /// Largest reply, in bytes (default 32 MiB): a single response over it is
+    /// replaced by an error for its id, and a batch whose replies add up to
+    /// more stops there and gets one error.
+    pub max_response_bytes: usize,
     /// Calls one connection may have in flight at once (default 64); a batch counts once
     /// and runs this many of its calls concurrently.
     pub max_in_flight_per_conn: usize,
+    /// Channels (subscriptions) one WebSocket connection may hold open (default 64).
+    pub max_channels_per_conn: usize,
+    /// Channels open on the whole server (default 4,096).
+    pub max_channels: usize,
     /// Messages queued for one WebSocket client (default 1024). Memory per
     /// connection is bounded by this queue and the socket buffers.
     pub ws_send_queue: usize,
     /// How long a channel may wait on a full queue before it is closed as
     /// too slow, with a logged reason (default 5 s).
     pub slow_consumer_grace: std::time::Duration,
+    /// How often an open WebSocket re-checks its token when it makes no
+    /// calls (default 5 s): a revoked or expired token's connection is then
+    /// closed with its channels. Every call re-checks the token too.
+    pub ws_reverify_interval: std::time::Duration,
+    /// Budget of a caller without a token, counted per client address (an
+    /// IPv6 client per /64). `None` (the library default) counts nothing;
+    /// [`ServerConfig::daemon`] sets 100 requests a second.
+    pub anonymous_rate_limit: Option<crate::RateLimit>,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
-            max_request_bytes: 16 << 20,
+            max_request_bytes: 2 << 20,
+            max_batch_items: 100,
+            max_response_bytes: 32 << 20,
             max_in_flight_per_conn: 64,
+            max_channels_per_conn: 64,
+            max_channels: 4096,
             ws_send_queue: 1024,
             slow_consumer_grace: std::time::Duration::from_secs(5),
+            ws_reverify_interval: std::time::Duration::from_secs(5),
+            anonymous_rate_limit: None,
         }
     }
+}
+
+impl ServerConfig {
+    /// The defaults, with anonymous callers limited to 100 requests a second
+    /// per client address: what the venus-rs daemons run with.
+    pub fn daemon() -> Self {
+        ServerConfig {
+            anonymous_rate_limit: Some(crate::RateLimit {
+                requests: 100,
+                window_ms: 1000,
+            }),
+            ..Self::default()
+        }
+    }
+}
+
+/// What a caller without a token may call.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Anonymous {
+    /// Every method that needs only `read`, as Lotus allows (the default).
+    #[default]
+    Read,
+    /// Only these methods, whatever permission they declare (for example
+    /// `Venus.AuthVerify` on the auth daemon). An empty list allows nothing.
+    Only(Vec<String>),
 }
 
 enum AuthMode {
@@ -58,29 +121,76 @@ pub(crate) struct ServerState {
     pub limiter: Option<Arc<dyn RateLimiter>>,
     pub config: ServerConfig,
     auth: AuthMode,
+    anonymous: Anonymous,
     pub shutdown: CancellationToken,
+    /// Channels open on the server, against `config.max_channels`.
+    pub channels: AtomicUsize,
+}
+
+/// Who sent a request: the claims its token gave (checked again for every
+/// call on a WebSocket), whether it had no token, and where it came from.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    pub claims: Claims,
+    pub anonymous: bool,
+    pub peer: Option<IpAddr>,
 }
 
 impl ServerState {
-    /// The caller's claims from `Authorization: Bearer …` or `?token=…`.
+    /// The bearer token of a request: `Authorization: Bearer …` or `?token=…`.
+    pub(crate) fn token(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+        bearer(headers).or_else(|| query_token(uri))
+    }
+
+    /// The caller behind `token` (none: anonymous).
     pub(crate) async fn authenticate(
         &self,
-        headers: &HeaderMap,
-        uri: &Uri,
-    ) -> Result<Claims, AuthError> {
-        let token = bearer(headers).or_else(|| query_token(uri));
-        match (&self.auth, token) {
-            (AuthMode::AllowAll, _) => Ok(Claims {
+        token: Option<&str>,
+        peer: Option<IpAddr>,
+    ) -> Result<Caller, AuthError> {
+        let claims = match (&self.auth, token) {
+            (AuthMode::AllowAll, _) => Claims {
                 name: None,
                 allow: Permission::ALL.to_vec(),
                 rate_limit: None,
-            }),
-            (_, None) => Ok(Claims::anonymous()),
-            (AuthMode::ReadOnly, Some(_)) => Err(AuthError::Invalid(
-                "this server has no token verifier".into(),
-            )),
-            (AuthMode::Verify(v), Some(t)) => v.verify(&t).await,
+            },
+            (_, None) => Claims::anonymous(),
+            (AuthMode::ReadOnly, Some(_)) => {
+                return Err(AuthError::Invalid(
+                    "this server has no token verifier".into(),
+                ))
+            }
+            (AuthMode::Verify(v), Some(t)) => v.verify(t).await?,
+        };
+        let anonymous = token.is_none() && !matches!(self.auth, AuthMode::AllowAll);
+        Ok(Caller {
+            claims,
+            anonymous,
+            peer,
+        })
+    }
+
+    /// Whether `caller` may call `method`, which needs `perm`.
+    pub(crate) fn allows(&self, caller: &Caller, method: &str, perm: Permission) -> bool {
+        match (&self.anonymous, caller.anonymous) {
+            (Anonymous::Only(methods), true) => methods.iter().any(|m| m == method),
+            _ => caller.claims.has(perm),
         }
+    }
+}
+
+/// The client's address, when the server was started with connection info.
+pub(crate) struct Peer(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
     }
 }
 
@@ -107,6 +217,7 @@ pub struct RpcServerBuilder {
     limiter: Option<Arc<dyn RateLimiter>>,
     config: ServerConfig,
     auth: AuthMode,
+    anonymous: Anonymous,
 }
 
 impl RpcServerBuilder {
@@ -122,7 +233,15 @@ impl RpcServerBuilder {
         self
     }
 
-    /// Enforces the request budgets that the verifier puts in [`Claims::rate_limit`].
+    /// What callers without a token may call (default: [`Anonymous::Read`]).
+    pub fn anonymous(mut self, anonymous: Anonymous) -> Self {
+        self.anonymous = anonymous;
+        self
+    }
+
+    /// Enforces the request budgets that the verifier puts in
+    /// [`Claims::rate_limit`], and [`ServerConfig::anonymous_rate_limit`].
+    /// Without one, an in-process [`LocalRateLimiter`] counts anonymous calls.
     pub fn rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
         self.limiter = Some(limiter);
         self
@@ -136,13 +255,20 @@ impl RpcServerBuilder {
 
     /// The server.
     pub fn build(self) -> RpcServer {
+        let limiter = self.limiter.or_else(|| {
+            self.config
+                .anonymous_rate_limit
+                .map(|_| Arc::new(LocalRateLimiter::new()) as Arc<dyn RateLimiter>)
+        });
         RpcServer {
             state: Arc::new(ServerState {
                 module: self.module,
-                limiter: self.limiter,
+                limiter,
                 config: self.config,
                 auth: self.auth,
+                anonymous: self.anonymous,
                 shutdown: CancellationToken::new(),
+                channels: AtomicUsize::new(0),
             }),
         }
     }
@@ -162,10 +288,14 @@ impl RpcServer {
             limiter: None,
             config: ServerConfig::default(),
             auth: AuthMode::ReadOnly,
+            anonymous: Anonymous::Read,
         }
     }
 
-    /// The axum router, to mount under another server.
+    /// The axum router, to mount under another server. Serve it with
+    /// `into_make_service_with_connect_info::<SocketAddr>()` so that
+    /// anonymous callers are rate-limited by address; without connection
+    /// info they are not limited.
     pub fn router(&self) -> Router {
         let path = get(ws::upgrade).post(http::handle);
         Router::new()
@@ -187,6 +317,7 @@ impl RpcServer {
         let app = self.router();
         let stop = shutdown.clone();
         let task = tokio::spawn(async move {
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             let serve = axum::serve(listener, app)
                 .with_graceful_shutdown(async move { stop.cancelled().await });
             if let Err(e) = serve.await {

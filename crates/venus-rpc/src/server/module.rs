@@ -11,10 +11,12 @@ use serde_json::Value;
 
 use crate::{ChannelMethod, Claims, Error, Permission, RpcError, RpcMethod};
 
+/// A call handler: params arrive as the raw JSON text of their array and are
+/// decoded before the returned future starts.
 pub(crate) type CallFn =
-    Arc<dyn Fn(Value, Claims) -> BoxFuture<'static, Result<Value, RpcError>> + Send + Sync>;
+    Arc<dyn Fn(&str, Claims) -> BoxFuture<'static, Result<Value, RpcError>> + Send + Sync>;
 pub(crate) type ChanFn = Arc<
-    dyn Fn(Value, Claims) -> BoxFuture<'static, Result<BoxStream<'static, Value>, RpcError>>
+    dyn Fn(&str, Claims) -> BoxFuture<'static, Result<BoxStream<'static, Value>, RpcError>>
         + Send
         + Sync,
 >;
@@ -35,8 +37,8 @@ pub struct RpcModule {
     methods: HashMap<&'static str, Arc<Entry>>,
 }
 
-fn decode_params<P: serde::de::DeserializeOwned>(name: &str, params: Value) -> Result<P, RpcError> {
-    serde_json::from_value(params)
+fn decode_params<P: serde::de::DeserializeOwned>(name: &str, params: &str) -> Result<P, RpcError> {
+    serde_json::from_str(params)
         .map_err(|e| RpcError::invalid_params(format!("wrong params for {name}: {e}")))
 }
 
@@ -58,9 +60,9 @@ impl RpcModule {
         let handler = Arc::new(handler);
         let call: CallFn = Arc::new(move |params, claims| {
             let handler = handler.clone();
+            let p = decode_params::<M::Params>(M::NAME, params);
             async move {
-                let p: M::Params = decode_params(M::NAME, params)?;
-                let out = handler(claims, p).await?;
+                let out = handler(claims, p?).await?;
                 serde_json::to_value(out)
                     .map_err(|e| RpcError::new(crate::codes::INTERNAL_ERROR, e.to_string()))
             }
@@ -96,9 +98,9 @@ impl RpcModule {
         let handler = Arc::new(handler);
         let chan: ChanFn = Arc::new(move |params, claims| {
             let handler = handler.clone();
+            let p = decode_params::<M::Params>(M::NAME, params);
             async move {
-                let p: M::Params = decode_params(M::NAME, params)?;
-                let stream = handler(claims, p).await?;
+                let stream = handler(claims, p?).await?;
                 Ok(stream
                     .map(|item| serde_json::to_value(item).unwrap_or(Value::Null))
                     .boxed())
@@ -125,7 +127,9 @@ impl RpcModule {
         let handler = Arc::new(handler);
         let call: CallFn = Arc::new(move |params, claims| {
             let handler = handler.clone();
-            async move { handler(claims, params).await }.boxed()
+            let params = serde_json::from_str::<Value>(params)
+                .map_err(|e| RpcError::invalid_params(format!("wrong params for {name}: {e}")));
+            async move { handler(claims, params?).await }.boxed()
         });
         self.insert(name, perm, Kind::Call(call));
         self

@@ -7,7 +7,8 @@
 //! without bound.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -20,30 +21,36 @@ use serde_json::{json, Value};
 use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 
-use super::dispatch::{dispatch_batch, dispatch_one, parse, Reply};
-use super::ServerState;
-use crate::wire::{notification, OutResponse, CANCEL, CH_CLOSE, CH_VAL};
-use crate::{codes, Claims, RpcError};
+use super::dispatch::{dispatch_batch, dispatch_one, error_text, parse, Body, Reply};
+use super::{Caller, Peer, ServerState};
+use crate::wire::{notification, InFrame, OutResponse, CANCEL, CH_CLOSE, CH_VAL};
+use crate::{codes, AuthError, RpcError};
 
 pub(crate) async fn upgrade(
     State(s): State<Arc<ServerState>>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     uri: Uri,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let claims = match s.authenticate(&headers, &uri).await {
-        Ok(c) => c,
-        Err(e) => return (StatusCode::UNAUTHORIZED, e.to_string()).into_response(),
-    };
+    let token = ServerState::token(&headers, &uri);
+    if let Err(e) = s.authenticate(token.as_deref(), peer).await {
+        return (StatusCode::UNAUTHORIZED, e.to_string()).into_response();
+    }
     // Frames above the limit get an error reply; ones over a further 1 MiB close the connection.
     let max = s.config.max_request_bytes.saturating_add(1 << 20);
     ws.max_message_size(max)
-        .on_upgrade(move |socket| Connection::run(socket, s, claims))
+        .on_upgrade(move |socket| Connection::run(socket, s, token, peer))
 }
 
 struct Connection {
     state: Arc<ServerState>,
-    claims: Claims,
+    /// The token of the upgrade, checked again for every call and every
+    /// `ws_reverify_interval`: revoking it closes the connection.
+    token: Option<String>,
+    peer: Option<IpAddr>,
+    /// Channels open on this connection.
+    channels: Arc<AtomicUsize>,
     out: mpsc::Sender<Message>,
     /// Calls and channels in progress, by request id, for `xrpc.cancel`.
     handling: Mutex<HashMap<String, CancellationToken>>,
@@ -52,14 +59,28 @@ struct Connection {
 }
 
 impl Connection {
-    async fn run(socket: WebSocket, state: Arc<ServerState>, claims: Claims) {
+    async fn run(
+        socket: WebSocket,
+        state: Arc<ServerState>,
+        token: Option<String>,
+        peer: Option<IpAddr>,
+    ) {
         let (mut sink, mut incoming) = socket.split();
         let (out, mut out_rx) = mpsc::channel::<Message>(state.config.ws_send_queue.max(1));
         let cancel = state.shutdown.child_token();
         let in_flight = Arc::new(Semaphore::new(state.config.max_in_flight_per_conn.max(1)));
+        let mut reverify = tokio::time::interval(
+            state
+                .config
+                .ws_reverify_interval
+                .max(std::time::Duration::from_millis(10)),
+        );
+        reverify.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let conn = Arc::new(Connection {
             state,
-            claims,
+            token,
+            peer,
+            channels: Arc::default(),
             out,
             handling: Mutex::default(),
             next_chan: AtomicU64::new(0),
@@ -78,6 +99,15 @@ impl Connection {
         loop {
             let msg = tokio::select! {
                 _ = cancel.cancelled() => break,
+                _ = reverify.tick(), if conn.token.is_some() => {
+                    match conn.caller().await {
+                        Ok(_) => continue,
+                        Err(e) => {
+                            tracing::info!(target: "venus::rpc", error = %e, "closing a WebSocket: its token is no longer valid");
+                            break;
+                        }
+                    }
+                }
                 m = incoming.next() => m,
             };
             let bytes = match msg {
@@ -108,69 +138,88 @@ impl Connection {
         let _ = self.out.send(Message::Text(text.into())).await;
     }
 
+    /// The caller as the token says now: revocation, a disabled user or an
+    /// expiry take effect on the next call (within the verifier's cache bound).
+    async fn caller(&self) -> Result<Caller, AuthError> {
+        self.state
+            .authenticate(self.token.as_deref(), self.peer)
+            .await
+    }
+
     async fn handle(self: Arc<Self>, bytes: Vec<u8>, permit: tokio::sync::OwnedSemaphorePermit) {
         let limit = self.state.config.max_request_bytes;
         if bytes.len() > limit {
-            let err = RpcError::new(
-                codes::INVALID_REQUEST,
-                format!("request exceeds the {limit}-byte limit"),
-            );
-            return self
-                .send(OutResponse::err(Value::Null, err).to_value().to_string())
-                .await;
+            let msg = format!("request exceeds the {limit}-byte limit");
+            return self.send(error_text(codes::INVALID_REQUEST, msg)).await;
         }
-        let frame = match parse(&bytes) {
-            Ok(v) => v,
-            Err(resp) => return self.send(resp.to_string()).await,
+        let body = match parse(&bytes, self.state.config.max_batch_items) {
+            Ok(b) => b,
+            Err(resp) => return self.send(resp).await,
         };
-        let frame = match frame {
-            Value::Array(items) => {
-                let out = dispatch_batch(
-                    &self.state,
-                    &self.claims,
-                    items,
-                    self.state.config.max_in_flight_per_conn,
-                )
-                .await;
-                if let Some(v) = out {
-                    self.send(v.to_string()).await;
+        let caller = match self.caller().await {
+            Ok(c) => c,
+            Err(e) => {
+                // The same refusal as HTTP's 401, as an error for the call; then
+                // the connection closes, ending its channels.
+                let id = match &body {
+                    Body::Single(raw) => serde_json::from_str::<InFrame<'_>>(raw.get())
+                        .ok()
+                        .and_then(|f| f.id),
+                    Body::Batch(_) => None,
+                };
+                let err = RpcError::new(codes::UNAUTHORIZED, e.to_string());
+                self.send(OutResponse::err(id.unwrap_or(Value::Null), err).to_text())
+                    .await;
+                tracing::info!(target: "venus::rpc", error = %e, "closing a WebSocket: its token is no longer valid");
+                self.cancel.cancel();
+                return;
+            }
+        };
+        let frame = match body {
+            Body::Batch(items) => {
+                let concurrency = self.state.config.max_in_flight_per_conn;
+                let out = dispatch_batch(&self.state, &caller, items, concurrency).await;
+                if let Some(text) = out {
+                    self.send(text).await;
                 }
                 return;
             }
-            other => other,
+            Body::Single(raw) => raw,
         };
-        if frame.get("method").and_then(Value::as_str) == Some(CANCEL) {
-            let key = frame
-                .get("params")
-                .and_then(|p| p.get(0))
-                .map(Value::to_string);
+        let head: Option<InFrame<'_>> = serde_json::from_str(frame.get()).ok();
+        let id_key = head
+            .as_ref()
+            .and_then(|f| f.id.as_ref())
+            .filter(|v| !v.is_null())
+            .map(Value::to_string);
+        if head.as_ref().and_then(|f| f.method.as_deref()) == Some(CANCEL) {
+            let key = head
+                .and_then(|f| f.params)
+                .and_then(|p| serde_json::from_str::<Vec<Value>>(p.get()).ok())
+                .and_then(|p| p.first().map(Value::to_string));
             if let Some(token) = key.and_then(|k| self.lock().remove(&k)) {
                 token.cancel();
             }
             return;
         }
-        let id_key = frame
-            .get("id")
-            .filter(|v| !v.is_null())
-            .map(Value::to_string);
         let token = self.cancel.child_token();
         if let Some(k) = &id_key {
             self.lock().insert(k.clone(), token.clone());
         }
         let reply = tokio::select! {
-            r = dispatch_one(&self.state, &self.claims, frame, true) => r,
+            r = dispatch_one(&self.state, &caller, frame, Some(&self.channels)) => r,
             _ = token.cancelled() => Reply::Nothing,
         };
         match reply {
-            Reply::Response(r) => self.send(r.to_value().to_string()).await,
+            Reply::Response(r) => self.send(r).await,
             Reply::Nothing => {}
-            Reply::Channel { id, stream } => {
+            Reply::Channel { id, stream, slot } => {
                 let chan = self.next_chan.fetch_add(1, Ordering::Relaxed) + 1;
-                self.send(OutResponse::ok(id, json!(chan)).to_value().to_string())
-                    .await;
+                self.send(OutResponse::ok(id, json!(chan)).to_text()).await;
                 // A channel lives on without holding a call slot.
                 drop(permit);
                 self.clone().forward(chan, stream, token).await;
+                drop(slot);
             }
         }
         if let Some(k) = id_key {

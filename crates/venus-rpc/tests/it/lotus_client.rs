@@ -269,3 +269,34 @@ async fn end_to_end_over_websocket_with_a_memory_chain() {
     );
     server.stop().await;
 }
+
+/// Lotus answers an unknown actor with a plain code-1 error; only that answer
+/// of `StateGetActor` is `NotFound`, and no other error is read by its words.
+#[tokio::test]
+async fn lotus_actor_not_found_is_recognised_only_where_lotus_sends_it() {
+    let mut m = RpcModule::new();
+    m.register_raw("Filecoin.StateGetActor", Permission::Read, |_, _| async {
+        Err(RpcError::method(
+            "resolution lookup failed (f01234): resolve address f01234: actor not found",
+        ))
+    });
+    m.register_raw("Filecoin.ChainHead", Permission::Read, |_, _| async {
+        Err(RpcError::method("load tipset: blockstore: not found"))
+    });
+    let server = RpcServer::builder(m)
+        .build()
+        .start("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("start");
+    let client = LotusClient::connect(&server.http_url())
+        .await
+        .expect("client");
+    let err = client
+        .actor(&Address::new_id(1234), &TipSetKey::default())
+        .await
+        .expect_err("unknown actor");
+    assert!(matches!(err, venus_core::Error::NotFound(_)), "{err:?}");
+    let err = client.head().await.expect_err("failing head");
+    assert!(matches!(err, venus_core::Error::Backend(_)), "{err:?}");
+    server.stop().await;
+}

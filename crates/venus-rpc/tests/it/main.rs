@@ -4,6 +4,7 @@
 
 mod auth;
 mod channels;
+mod hostile;
 mod lotus_client;
 mod malformed;
 mod roundtrip;

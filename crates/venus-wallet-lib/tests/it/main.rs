@@ -6,6 +6,7 @@ mod attacks;
 mod daemon;
 mod keystore;
 mod policies;
+mod races;
 mod vectors;
 
 use std::path::PathBuf;
