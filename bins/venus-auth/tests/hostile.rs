@@ -58,7 +58,7 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 }
 
 #[tokio::test]
-async fn a_two_million_item_batch_gets_one_small_error_from_the_daemon() {
+async fn a_million_item_batch_gets_one_small_error_from_the_daemon() {
     let dir = tempfile::tempdir().expect("dir");
     let mut child = venus_auth(dir.path(), &["run", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
@@ -75,17 +75,18 @@ async fn a_two_million_item_batch_gets_one_small_error_from_the_daemon() {
         "http://{}/rpc/v1",
         line.trim().strip_prefix("listening on ").expect("addr")
     );
-    let body = format!("[{}0]", "0,".repeat(1_999_999));
+    // A million items (2 MB) fit the daemon's 2 MiB body limit: the batch
+    // cap refuses them, with one error, before any item is parsed.
+    let body = format!("[{}0]", "0,".repeat(999_999));
     let resp = reqwest::Client::new()
         .post(&url)
         .body(body)
         .send()
         .await
         .expect("post");
-    let status = resp.status().as_u16();
     let text = resp.text().await.expect("text");
-    assert_eq!(status, 413, "{text}");
     assert!(text.len() < 200, "{} bytes", text.len());
+    assert!(text.contains("more than 100 requests"), "{text}");
     // It still answers, and says so when one asks without a token.
     let resp = reqwest::Client::new()
         .post(&url)
@@ -97,7 +98,7 @@ async fn a_two_million_item_batch_gets_one_small_error_from_the_daemon() {
     assert!(text.contains("needs a token"), "{text}");
     if let Some(kib) = peak_rss_kib(pid) {
         eprintln!(
-            "venus-auth peak RSS after the 2M-item batch: {} MiB",
+            "venus-auth peak RSS after the 1M-item batch: {} MiB",
             kib / 1024
         );
     }

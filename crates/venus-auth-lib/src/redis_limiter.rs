@@ -93,6 +93,8 @@ impl RedisRateLimiter {
                         link.send_replace(Link::Up(conn));
                         break;
                     }
+                    // The limiter was dropped: nobody needs the connection.
+                    Err(_) if Arc::strong_count(&link) == 1 => break,
                     Err(e) => {
                         tracing::warn!(target: "venus::auth", error = %e, retry_in = ?delay, "cannot reach Redis for rate limits");
                         link.send_replace(Link::Down(e.to_string()));

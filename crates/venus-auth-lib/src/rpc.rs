@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use venus_rpc::{
-    rpc_method, Anonymous, AuthError, Claims, NoParams, Permission, RateLimit, RateLimiter,
+    codes, rpc_method, Anonymous, AuthError, Claims, NoParams, Permission, RateLimit, RateLimiter,
     RpcClient, RpcError, RpcMethod, RpcModule, RpcServer, ServerConfig, TokenVerifier,
 };
 
@@ -91,7 +91,10 @@ pub fn auth_module(service: Arc<AuthService>) -> RpcModule {
     let mut m = RpcModule::new();
     let s = service;
     reg!(m, s, AuthVerify, |(token,)| {
-        let c = s.verify(&token).await.map_err(RpcError::method)?;
+        let c = s.verify(&token).await.map_err(|e| match e {
+            AuthError::Unavailable(_) => RpcError::new(codes::INTERNAL_ERROR, e.to_string()),
+            refused => RpcError::new(codes::UNAUTHORIZED, refused.to_string()),
+        })?;
         Ok(VerifiedClaims {
             name: c.name,
             allow: c.allow,
@@ -205,7 +208,14 @@ impl TokenVerifier for RemoteVerifier {
         let generation = self.cache.generation();
         let v = match self.rpc.call::<AuthVerify>((token.to_string(),)).await {
             Ok(v) => v,
-            Err(venus_rpc::Error::Rpc(e)) => return Err(AuthError::Refused(e.message)),
+            // The daemon's word on the token (code 1 from a daemon before
+            // the `UNAUTHORIZED` code) refuses it; anything else (the daemon
+            // down, our own budget spent, its store failing) only means no
+            // answer now, so a connection holding the token is kept.
+            Err(venus_rpc::Error::Unauthorized(why)) => return Err(AuthError::Refused(why)),
+            Err(venus_rpc::Error::Rpc(e)) if e.code == codes::METHOD_ERROR => {
+                return Err(AuthError::Refused(e.message))
+            }
             Err(e) => return Err(AuthError::Unavailable(e.to_string())),
         };
         let claims = Claims {

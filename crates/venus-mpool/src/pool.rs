@@ -97,6 +97,10 @@ impl Pending {
         if let Some(o) = &old {
             if let Ok(c) = o.cid() {
                 self.cids.remove(&c);
+                if c != cid {
+                    // Replaced by fee: the old local message will not land.
+                    self.local_bls.remove(&c);
+                }
             }
         }
         self.cids.insert(cid, (from, nonce));

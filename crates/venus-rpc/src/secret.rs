@@ -75,13 +75,22 @@ fn create(path: &Path) -> std::io::Result<Vec<u8>> {
     let _ = std::fs::remove_file(&tmp);
     match linked {
         Ok(()) => {
+            // The new directory entry survives a crash too.
+            #[cfg(unix)]
             std::fs::File::open(dir)?.sync_all()?;
             Ok(secret)
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             check(path, &std::fs::read_to_string(path)?)
         }
-        Err(e) => Err(e),
+        Err(e) => Err(std::io::Error::new(
+            e.kind(),
+            format!(
+                "creating token secret {}: {e} (the directory must allow hard links; \
+                 or write 32 random bytes as hex to the file yourself, mode 0600)",
+                path.display()
+            ),
+        )),
     }
 }
 

@@ -179,11 +179,17 @@ impl WalletDb {
             return Ok(false);
         }
         for (addr, e) in entries {
-            sqlx::query("UPDATE keys SET entry = ? WHERE address = ?")
+            let done = sqlx::query("UPDATE keys SET entry = ? WHERE address = ?")
                 .bind(json(e)?)
                 .bind(addr)
                 .execute(&mut *tx)
                 .await?;
+            if done.rows_affected() != 1 {
+                // Dropping the transaction rolls every update back.
+                return Err(WalletError::Corrupt(format!(
+                    "key {addr} could not be re-encrypted; nothing was changed"
+                )));
+            }
         }
         sqlx::query("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value")
             .bind(PASSWORD_CHECK)

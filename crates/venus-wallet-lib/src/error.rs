@@ -9,6 +9,9 @@ pub enum WalletError {
     /// The password does not open the keystore.
     #[error("wrong password")]
     WrongPassword,
+    /// The wallet was locked while this unlock was running; it stays locked.
+    #[error("the wallet was locked while unlocking: unlock again")]
+    LockedMeanwhile,
     /// Another process changed the password after this wallet was unlocked.
     #[error("the wallet password was changed by another process: unlock again with the new one")]
     PasswordChanged,

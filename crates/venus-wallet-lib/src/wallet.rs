@@ -1,6 +1,7 @@
 //! [`LocalWallet`]: keys encrypted at rest, unlocked in memory, signing that checks what it signs.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
@@ -45,15 +46,18 @@ pub struct UnlockReport {
 /// on [`LocalWallet::lock`] and on drop. scrypt runs on blocking threads.
 ///
 /// The operations that change the keys or the password (`set_password`,
-/// `unlock`, `lock`, `new_key`, `add_key`, `delete`) run one at a time;
-/// signing runs beside them. Across processes on one database, a key is
+/// `unlock`, `new_key`, `add_key`, `delete`) run one at a time; signing runs
+/// beside them, and `lock` takes effect at once, over any of them. Across processes on one database, a key is
 /// stored only under the password the database currently checks, and a
 /// password change re-encrypts exactly the keys the database holds.
 pub struct LocalWallet {
     db: WalletDb,
     kdf: KdfParams,
     state: RwLock<Unlocked>,
+    /// Serializes the changes of keys and password.
     changes: Mutex<()>,
+    /// Locks so far: an unlock that a lock overtook does not unlock.
+    locks: AtomicU64,
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
@@ -86,9 +90,17 @@ fn now_ms() -> i64 {
 /// keeps changing the keys under it.
 const REKEY_ATTEMPTS: usize = 8;
 
-/// Opens every key of `snap` with `pw`: the keys, and the entries that do not open.
-type Opened = (HashMap<Address, PrivateKey>, Vec<(String, String)>);
+/// What [`open_all`] found.
+struct Opened {
+    keys: HashMap<Address, PrivateKey>,
+    /// Entries that do not open, with why.
+    corrupt: Vec<(String, String)>,
+    /// Each opened key's address as the database spells it (its network
+    /// prefix may differ from this process's).
+    rows: Vec<(String, Address)>,
+}
 
+/// Opens every key of `snap` with `pw`.
 fn open_all(pw: &[u8], snap: &KeySnapshot) -> Result<Opened> {
     let canary: EncryptedKey = match &snap.canary {
         Some(s) => serde_json::from_str(s)
@@ -96,17 +108,21 @@ fn open_all(pw: &[u8], snap: &KeySnapshot) -> Result<Opened> {
         None => return Err(WalletError::NoPassword),
     };
     decrypt(pw, &canary)?;
-    let mut keys = HashMap::new();
-    let mut corrupt = Vec::new();
+    let mut opened = Opened {
+        keys: HashMap::new(),
+        corrupt: Vec::new(),
+        rows: Vec::new(),
+    };
     for (addr, t, entry) in &snap.keys {
         match open_entry(pw, addr, *t, entry) {
             Ok((a, k)) => {
-                keys.insert(a, k);
+                opened.keys.insert(a, k);
+                opened.rows.push((addr.clone(), a));
             }
-            Err(e) => corrupt.push((addr.clone(), e.to_string())),
+            Err(e) => opened.corrupt.push((addr.clone(), e.to_string())),
         }
     }
-    Ok((keys, corrupt))
+    Ok(opened)
 }
 
 impl LocalWallet {
@@ -117,6 +133,7 @@ impl LocalWallet {
             kdf,
             state: RwLock::new(Unlocked::default()),
             changes: Mutex::new(()),
+            locks: AtomicU64::new(0),
         }
     }
 
@@ -145,6 +162,7 @@ impl LocalWallet {
             ));
         }
         let _one = self.changes.lock().await;
+        let locks = self.locks.load(Ordering::SeqCst);
         let kdf = self.kdf;
         let new_pw = Zeroizing::new(new.as_bytes().to_vec());
         let old_pw = old.map(|o| Zeroizing::new(o.as_bytes().to_vec()));
@@ -152,8 +170,12 @@ impl LocalWallet {
             let snap = self.db.snapshot().await?;
             let (pw, old_pw, snap2) = (new_pw.clone(), old_pw.clone(), snap.clone());
             let rekeyed = blocking(move || {
-                let keys = match (&snap2.canary, &old_pw) {
-                    (None, _) if snap2.keys.is_empty() => HashMap::new(),
+                let opened = match (&snap2.canary, &old_pw) {
+                    (None, _) if snap2.keys.is_empty() => Opened {
+                        keys: HashMap::new(),
+                        corrupt: Vec::new(),
+                        rows: Vec::new(),
+                    },
                     (None, _) => {
                         return Err(WalletError::Corrupt(
                             "keys are stored but no password check: repair the database".into(),
@@ -161,21 +183,27 @@ impl LocalWallet {
                     }
                     (Some(_), None) => return Err(WalletError::WrongPassword),
                     (Some(_), Some(old)) => {
-                        let (keys, corrupt) = open_all(old, &snap2)?;
-                        if !corrupt.is_empty() {
+                        let opened = open_all(old, &snap2)?;
+                        if !opened.corrupt.is_empty() {
                             return Err(WalletError::Corrupt(format!(
                                 "{} entries do not open; repair or delete them before changing the password",
-                                corrupt.len()
+                                opened.corrupt.len()
                             )));
                         }
-                        keys
+                        opened
                     }
                 };
-                let entries = keys
+                let entries = opened
+                    .rows
                     .iter()
-                    .map(|(a, k)| Ok((a.to_string(), encrypt(&pw, k.bytes(), kdf)?)))
+                    .map(|(row, a)| {
+                        let key = opened.keys.get(a).ok_or_else(|| {
+                            WalletError::Corrupt(format!("key {row} opened but not kept"))
+                        })?;
+                        Ok((row.clone(), encrypt(&pw, key.bytes(), kdf)?))
+                    })
                     .collect::<Result<Vec<_>>>()?;
-                Ok((keys, entries, encrypt(&pw, CANARY, kdf)?))
+                Ok((opened.keys, entries, encrypt(&pw, CANARY, kdf)?))
             })
             .await?;
             let (keys, entries, canary) = rekeyed;
@@ -186,6 +214,10 @@ impl LocalWallet {
             let canary =
                 serde_json::to_string(&canary).map_err(|e| WalletError::Invalid(e.to_string()))?;
             let mut st = self.state.write().await;
+            if self.locks.load(Ordering::SeqCst) != locks {
+                tracing::info!(target: "venus::wallet", "password set; the wallet was locked meanwhile and stays locked");
+                return Ok(());
+            }
             *st = Unlocked {
                 password: Some(new_pw),
                 canary: Some(canary),
@@ -204,11 +236,12 @@ impl LocalWallet {
     /// damaged entry is reported and skipped, and the others are usable.
     pub async fn unlock(&self, password: &str) -> Result<UnlockReport> {
         let _one = self.changes.lock().await;
+        let locks = self.locks.load(Ordering::SeqCst);
         let snap = self.db.snapshot().await?;
         let canary = snap.canary.clone();
         let pw = Zeroizing::new(password.as_bytes().to_vec());
         let pw2 = pw.clone();
-        let (keys, corrupt) = blocking(move || open_all(&pw2, &snap)).await?;
+        let Opened { keys, corrupt, .. } = blocking(move || open_all(&pw2, &snap)).await?;
         for (a, why) in &corrupt {
             tracing::error!(target: "venus::wallet", address = %a, reason = %why, "keystore entry does not open; other keys unaffected");
         }
@@ -217,6 +250,9 @@ impl LocalWallet {
             corrupt,
         };
         let mut st = self.state.write().await;
+        if self.locks.load(Ordering::SeqCst) != locks {
+            return Err(WalletError::LockedMeanwhile);
+        }
         *st = Unlocked {
             password: Some(pw),
             canary,
@@ -225,10 +261,12 @@ impl LocalWallet {
         Ok(report)
     }
 
-    /// Forgets the password and every decrypted key (zeroized).
+    /// Forgets the password and every decrypted key (zeroized), at once: it
+    /// does not wait for an unlock or a password change in progress, which
+    /// then leave the wallet locked.
     pub async fn lock(&self) {
-        let _one = self.changes.lock().await;
         let mut st = self.state.write().await;
+        self.locks.fetch_add(1, Ordering::SeqCst);
         *st = Unlocked::default();
     }
 

@@ -293,9 +293,9 @@ fn anonymous_key(ip: std::net::IpAddr) -> String {
 }
 
 /// Handles a batch; returns the JSON text to send, if any. Batches run with
-/// at most `concurrency` calls at once, keep their order, yield to the
-/// runtime between items, and stop with one error once their replies pass
-/// the reply limit.
+/// at most `concurrency` calls at once, keep their order and yield to the
+/// runtime between items. Every call runs to its end; a reply that would take
+/// the batch past the reply limit is replaced by an error for its id.
 pub(crate) async fn dispatch_batch(
     state: &std::sync::Arc<ServerState>,
     caller: &Caller,
@@ -307,7 +307,7 @@ pub(crate) async fn dispatch_batch(
         .map(|item| async move {
             tokio::task::yield_now().await;
             match dispatch_one(state, caller, item, None).await {
-                Reply::Response(r) => Some(r),
+                Reply::Response(r) => Some((item, r)),
                 _ => None,
             }
         })
@@ -315,21 +315,29 @@ pub(crate) async fn dispatch_batch(
         .filter_map(|r| async move { r })
         .boxed();
     let mut out = String::from("[");
-    let mut any = false;
-    while let Some(r) = replies.next().await {
+    while let Some((item, mut r)) = replies.next().await {
         if out.len() + r.len() + 2 > max {
-            tracing::warn!(target: "venus::rpc", max, "batch reply over the size limit; stopped");
-            return Some(error_text(
-                codes::INTERNAL_ERROR,
-                format!("batch reply exceeds the {max}-byte limit; send fewer or smaller requests"),
-            ));
+            let id = serde_json::from_str::<InFrame<'_>>(item.get())
+                .ok()
+                .and_then(|f| f.id)
+                .unwrap_or(Value::Null);
+            tracing::warn!(target: "venus::rpc", max, "batch reply over the size limit; an item's reply replaced by an error");
+            r = OutResponse::err(
+                id,
+                RpcError::new(
+                    codes::INTERNAL_ERROR,
+                    format!(
+                        "batch reply exceeds the {max}-byte limit: send fewer or smaller requests"
+                    ),
+                ),
+            )
+            .to_text();
         }
-        if any {
+        if out.len() > 1 {
             out.push(',');
         }
         out.push_str(&r);
-        any = true;
     }
     out.push(']');
-    any.then_some(out)
+    (out.len() > 2).then_some(out)
 }

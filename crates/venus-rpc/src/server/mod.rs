@@ -40,8 +40,9 @@ pub struct ServerConfig {
     /// with one error before any of its items is parsed.
     pub max_batch_items: usize,
     /// Largest reply, in bytes (default 32 MiB): a single response over it is
-    /// replaced by an error for its id, and a batch whose replies add up to
-    /// more stops there and gets one error.
+    /// replaced by an error for its id, and in a batch every reply that would
+    /// take the total past it is (so a batch reply may pass it by one short
+    /// error per item). Every call of a batch runs to its end.
     pub max_response_bytes: usize,
     /// Calls one connection may have in flight at once (default 64); a batch counts once
     /// and runs this many of its calls concurrently.
@@ -56,12 +57,14 @@ pub struct ServerConfig {
     /// How long a channel may wait on a full queue before it is closed as
     /// too slow, with a logged reason (default 5 s).
     pub slow_consumer_grace: std::time::Duration,
-    /// How often an open WebSocket re-checks its token when it makes no
-    /// calls (default 5 s): a revoked or expired token's connection is then
-    /// closed with its channels. Every call re-checks the token too.
+    /// How often an open WebSocket re-checks its token (default 5 s): a
+    /// revoked or expired token's connection is then closed with its
+    /// channels even when it makes no calls. Every call re-checks the token
+    /// too. A verifier that cannot answer (auth service down) closes nothing.
     pub ws_reverify_interval: std::time::Duration,
     /// Budget of a caller without a token, counted per client address (an
-    /// IPv6 client per /64). `None` (the library default) counts nothing;
+    /// IPv6 client per /64). Behind a reverse proxy every anonymous caller
+    /// has the proxy's address and shares one budget. `None` (the library default) counts nothing;
     /// [`ServerConfig::daemon`] sets 100 requests a second.
     pub anonymous_rate_limit: Option<crate::RateLimit>,
 }

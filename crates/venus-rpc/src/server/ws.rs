@@ -101,11 +101,13 @@ impl Connection {
                 _ = cancel.cancelled() => break,
                 _ = reverify.tick(), if conn.token.is_some() => {
                     match conn.caller().await {
-                        Ok(_) => continue,
-                        Err(e) => {
+                        Err(e) if !matches!(e, AuthError::Unavailable(_)) => {
                             tracing::info!(target: "venus::rpc", error = %e, "closing a WebSocket: its token is no longer valid");
+                            conn.close_refused(&e).await;
                             break;
                         }
+                        // An unavailable verifier says nothing about the token: keep the connection.
+                        _ => continue,
                     }
                 }
                 m = incoming.next() => m,
@@ -138,6 +140,16 @@ impl Connection {
         let _ = self.out.send(Message::Text(text.into())).await;
     }
 
+    /// Tells the client why the connection ends (close code 1008, policy violation).
+    async fn close_refused(&self, e: &AuthError) {
+        let reason: String = e.to_string().chars().take(120).collect();
+        let frame = axum::extract::ws::CloseFrame {
+            code: 1008,
+            reason: reason.into(),
+        };
+        let _ = self.out.send(Message::Close(Some(frame))).await;
+    }
+
     /// The caller as the token says now: revocation, a disabled user or an
     /// expiry take effect on the next call (within the verifier's cache bound).
     async fn caller(&self) -> Result<Caller, AuthError> {
@@ -159,18 +171,24 @@ impl Connection {
         let caller = match self.caller().await {
             Ok(c) => c,
             Err(e) => {
-                // The same refusal as HTTP's 401, as an error for the call; then
-                // the connection closes, ending its channels.
                 let id = match &body {
                     Body::Single(raw) => serde_json::from_str::<InFrame<'_>>(raw.get())
                         .ok()
                         .and_then(|f| f.id),
                     Body::Batch(_) => None,
                 };
+                let id = id.unwrap_or(Value::Null);
+                if let AuthError::Unavailable(_) = e {
+                    // No answer about the token now: this call fails, the connection stays.
+                    let err = RpcError::new(codes::INTERNAL_ERROR, e.to_string());
+                    return self.send(OutResponse::err(id, err).to_text()).await;
+                }
+                // The same refusal as HTTP's 401, as an error for the call; then
+                // the connection closes, ending its channels.
                 let err = RpcError::new(codes::UNAUTHORIZED, e.to_string());
-                self.send(OutResponse::err(id.unwrap_or(Value::Null), err).to_text())
-                    .await;
+                self.send(OutResponse::err(id, err).to_text()).await;
                 tracing::info!(target: "venus::rpc", error = %e, "closing a WebSocket: its token is no longer valid");
+                self.close_refused(&e).await;
                 self.cancel.cancel();
                 return;
             }
