@@ -112,11 +112,19 @@ pub(crate) struct ChannelSlot {
 
 impl ChannelSlot {
     /// Takes a slot, or says which cap is reached.
+    /// Callers without a token get at most half of the server's channels, so
+    /// that they cannot keep the pool's own daemons from subscribing.
     pub(crate) fn acquire(
         server: &std::sync::Arc<ServerState>,
         conn: &std::sync::Arc<AtomicUsize>,
+        anonymous: bool,
     ) -> Result<Self, RpcError> {
         let cfg = &server.config;
+        let server_cap = if anonymous {
+            cfg.max_channels / 2
+        } else {
+            cfg.max_channels
+        };
         if conn.fetch_add(1, Ordering::SeqCst) >= cfg.max_channels_per_conn {
             conn.fetch_sub(1, Ordering::SeqCst);
             return Err(RpcError::new(
@@ -127,14 +135,18 @@ impl ChannelSlot {
                 ),
             ));
         }
-        if server.channels.fetch_add(1, Ordering::SeqCst) >= cfg.max_channels {
+        if server.channels.fetch_add(1, Ordering::SeqCst) >= server_cap {
             server.channels.fetch_sub(1, Ordering::SeqCst);
             conn.fetch_sub(1, Ordering::SeqCst);
+            let whose = if anonymous {
+                " for callers without a token"
+            } else {
+                ""
+            };
             return Err(RpcError::new(
                 codes::INVALID_REQUEST,
                 format!(
-                    "the server has too many open channels (limit {}): try again later",
-                    cfg.max_channels
+                    "the server has too many open channels (limit {server_cap}{whose}): try again later"
                 ),
             ));
         }
@@ -237,10 +249,12 @@ pub(crate) async fn dispatch_one(
             let Some(conn) = channels else {
                 return reply(Err(RpcError::new(
                     codes::INVALID_REQUEST,
-                    format!("'{method}' returns a channel and needs a WebSocket connection"),
+                    format!(
+                        "'{method}' returns a channel: call it alone (not in a batch) over a WebSocket connection"
+                    ),
                 )));
             };
-            let slot = match ChannelSlot::acquire(state, conn) {
+            let slot = match ChannelSlot::acquire(state, conn, caller.anonymous) {
                 Ok(s) => s,
                 Err(e) => return reply(Err(e)),
             };

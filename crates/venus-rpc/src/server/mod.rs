@@ -49,7 +49,8 @@ pub struct ServerConfig {
     pub max_in_flight_per_conn: usize,
     /// Channels (subscriptions) one WebSocket connection may hold open (default 64).
     pub max_channels_per_conn: usize,
-    /// Channels open on the whole server (default 4,096).
+    /// Channels open on the whole server (default 4,096); callers without a
+    /// token may hold at most half of them.
     pub max_channels: usize,
     /// Messages queued for one WebSocket client (default 1024). Memory per
     /// connection is bounded by this queue and the socket buffers.

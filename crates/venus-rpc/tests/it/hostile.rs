@@ -302,49 +302,61 @@ async fn an_expired_token_loses_its_open_websocket() {
     server.stop().await;
 }
 
+/// The reply to request `id`, skipping channel values.
+async fn reply_to(ws: &mut RawWs, id: u64) -> Value {
+    loop {
+        let v = ws.recv().await;
+        if v["id"] == id {
+            return v;
+        }
+    }
+}
+
+fn message(v: &Value) -> &str {
+    v["error"]["message"].as_str().unwrap_or("")
+}
+
 #[tokio::test]
 async fn channels_are_capped_per_connection_and_per_server() {
     let server = start(ServerConfig {
         max_channels_per_conn: 2,
-        max_channels: 3,
+        max_channels: 4,
         ..ServerConfig::default()
     })
     .await;
-    let mut a = RawWs::open(&server.ws_url()).await;
+    let t = token(&[Permission::Read]);
+    let named = format!("{}?token={t}", server.ws_url());
+    let mut a = RawWs::open(&named).await;
     for id in 1..=2 {
         a.send(&call(id, "Test.Forever", json!([]))).await;
-        assert!(a.recv().await["result"].is_u64());
+        assert!(reply_to(&mut a, id).await["result"].is_u64());
     }
     a.send(&call(3, "Test.Forever", json!([]))).await;
-    let refused = loop {
-        let v = a.recv().await;
-        if v["id"] == 3 {
-            break v;
-        }
-    };
+    let refused = reply_to(&mut a, 3).await;
     assert!(
-        refused["error"]["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("on this connection (limit 2)"),
+        message(&refused).contains("on this connection (limit 2)"),
         "{refused}"
     );
 
-    let mut b = RawWs::open(&server.ws_url()).await;
-    b.send(&call(1, "Test.Forever", json!([]))).await;
-    assert!(b.recv().await["result"].is_u64());
-    b.send(&call(2, "Test.Forever", json!([]))).await;
-    let refused = loop {
-        let v = b.recv().await;
-        if v["id"] == 2 {
-            break v;
-        }
-    };
+    // Callers without a token hold at most half of the server's channels.
+    let mut anon = RawWs::open(&server.ws_url()).await;
+    anon.send(&call(1, "Test.Forever", json!([]))).await;
+    let refused = reply_to(&mut anon, 1).await;
     assert!(
-        refused["error"]["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("server has too many open channels (limit 3)"),
+        message(&refused).contains("(limit 2 for callers without a token)"),
+        "{refused}"
+    );
+
+    let mut b = RawWs::open(&named).await;
+    for id in 1..=2 {
+        b.send(&call(id, "Test.Forever", json!([]))).await;
+        assert!(reply_to(&mut b, id).await["result"].is_u64());
+    }
+    let mut c = RawWs::open(&named).await;
+    c.send(&call(1, "Test.Forever", json!([]))).await;
+    let refused = reply_to(&mut c, 1).await;
+    assert!(
+        message(&refused).contains("server has too many open channels (limit 4)"),
         "{refused}"
     );
 
@@ -352,15 +364,9 @@ async fn channels_are_capped_per_connection_and_per_server() {
     a.send(&json!({"jsonrpc": "2.0", "method": "xrpc.cancel", "params": [1]}))
         .await;
     let reopened = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            b.send(&call(9, "Test.Forever", json!([]))).await;
-            let v = loop {
-                let v = b.recv().await;
-                if v["id"] == 9 {
-                    break v;
-                }
-            };
-            if v["result"].is_u64() {
+        for id in 10.. {
+            c.send(&call(id, "Test.Forever", json!([]))).await;
+            if reply_to(&mut c, id).await["result"].is_u64() {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
