@@ -93,7 +93,7 @@ pub fn auth_module(service: Arc<AuthService>) -> RpcModule {
     reg!(m, s, AuthVerify, |(token,)| {
         let c = s.verify(&token).await.map_err(|e| match e {
             AuthError::Unavailable(_) => RpcError::new(codes::INTERNAL_ERROR, e.to_string()),
-            refused => RpcError::new(codes::UNAUTHORIZED, refused.to_string()),
+            refused => RpcError::new(codes::TOKEN_REFUSED, refused.to_string()),
         })?;
         Ok(VerifiedClaims {
             name: c.name,
@@ -209,12 +209,19 @@ impl TokenVerifier for RemoteVerifier {
         let v = match self.rpc.call::<AuthVerify>((token.to_string(),)).await {
             Ok(v) => v,
             // The daemon's word on the token (code 1 from a daemon before
-            // the `UNAUTHORIZED` code) refuses it; anything else (the daemon
-            // down, our own budget spent, its store failing) only means no
-            // answer now, so a connection holding the token is kept.
-            Err(venus_rpc::Error::Unauthorized(why)) => return Err(AuthError::Refused(why)),
-            Err(venus_rpc::Error::Rpc(e)) if e.code == codes::METHOD_ERROR => {
+            // `TOKEN_REFUSED`) refuses it; anything else (the daemon down,
+            // this verifier's own token refused, its budget spent, its store
+            // failing) only means no answer now, so connections are kept.
+            Err(venus_rpc::Error::Rpc(e))
+                if matches!(e.code, codes::TOKEN_REFUSED | codes::METHOD_ERROR) =>
+            {
                 return Err(AuthError::Refused(e.message))
+            }
+            Err(venus_rpc::Error::Unauthorized(why)) => {
+                tracing::error!(target: "venus::auth", %why, "the auth daemon refused this verifier's own token: no token can be verified until it is replaced");
+                return Err(AuthError::Unavailable(format!(
+                    "the auth daemon refused the verifier's own token: {why}"
+                )));
             }
             Err(e) => return Err(AuthError::Unavailable(e.to_string())),
         };

@@ -98,8 +98,11 @@ impl Pending {
             if let Ok(c) = o.cid() {
                 self.cids.remove(&c);
                 if c != cid {
-                    // Replaced by fee: the old local message will not land.
-                    self.local_bls.remove(&c);
+                    // Replaced by fee: the old message may still land (it was
+                    // broadcast), so its signature stays known, but bounded.
+                    if let Some((sig, _)) = self.local_bls.remove(&c) {
+                        self.bls_sigs.insert(c, sig);
+                    }
                 }
             }
         }

@@ -22,6 +22,10 @@ pub mod codes {
     pub const CONNECTION_CLOSED: i64 = -1111111;
     /// The token was refused on a WebSocket call (over HTTP the same refusal is a 401).
     pub const UNAUTHORIZED: i64 = -32401;
+    /// A verification service's answer that the token it was asked about is
+    /// refused (`Venus.AuthVerify`); unlike [`UNAUTHORIZED`] it says nothing
+    /// about the caller's own token.
+    pub const TOKEN_REFUSED: i64 = -32403;
     /// The object asked for is not known (a venus-rs code: Lotus sends such
     /// errors with code 1 and the words "not found").
     pub const NOT_FOUND: i64 = -32404;

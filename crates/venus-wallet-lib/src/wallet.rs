@@ -47,7 +47,9 @@ pub struct UnlockReport {
 ///
 /// The operations that change the keys or the password (`set_password`,
 /// `unlock`, `new_key`, `add_key`, `delete`) run one at a time; signing runs
-/// beside them, and `lock` takes effect at once, over any of them. Across processes on one database, a key is
+/// beside them. `lock` takes effect at once: an unlock it overtakes fails with
+/// [`WalletError::LockedMeanwhile`], and a password change or a new key it
+/// overtakes is stored but leaves no key in memory. Across processes on one database, a key is
 /// stored only under the password the database currently checks, and a
 /// password change re-encrypts exactly the keys the database holds.
 pub struct LocalWallet {
@@ -154,7 +156,8 @@ impl LocalWallet {
 
     /// Sets the first password, or changes it (`old` must open the wallet);
     /// every key the database holds is re-encrypted under the new one, in one
-    /// transaction. Leaves the wallet unlocked.
+    /// transaction. Leaves the wallet unlocked, unless a [`LocalWallet::lock`]
+    /// came meanwhile.
     pub async fn set_password(&self, old: Option<&str>, new: &str) -> Result<()> {
         if new.is_empty() {
             return Err(WalletError::Invalid(
@@ -278,6 +281,7 @@ impl LocalWallet {
     /// Imports a key (e.g. from [`KeyInfo::from_lotus_export`]).
     pub async fn add_key(&self, key: PrivateKey) -> Result<Address> {
         let _one = self.changes.lock().await;
+        let locks = self.locks.load(Ordering::SeqCst);
         let (pw, canary) = {
             let st = self.state.read().await;
             match (&st.password, &st.canary) {
@@ -297,7 +301,13 @@ impl LocalWallet {
                 &canary,
             )
             .await?;
-        self.state.write().await.keys.insert(addr, key);
+        let mut st = self.state.write().await;
+        // Stored under the password it was unlocked with; kept in memory only
+        // if no lock came meanwhile.
+        if self.locks.load(Ordering::SeqCst) == locks {
+            st.keys.insert(addr, key);
+        }
+        drop(st);
         tracing::info!(target: "venus::wallet", address = %addr, "key added");
         Ok(addr)
     }
@@ -416,10 +426,15 @@ impl LocalWallet {
                 None => return Err((object, WalletError::UnknownAddress(addr.to_string()))),
             }
         };
+        // What the signature covers: the checked bytes, or for Venus's
+        // drawrandomparam form the digest of the params they hold.
+        let data = meta
+            .sign_bytes(data)
+            .map_err(|e| (object.clone(), e.into()))?;
         // Signed inline, with the state lock released: a signature is 70 µs
         // (secp256k1) to 270 µs (BLS) of CPU, and moving it to a blocking thread
         // measured slower through the daemon (+75 µs secp, +100 µs BLS per call).
-        match key.sign(data) {
+        match key.sign(&data) {
             Ok(sig) => Ok((object, sig)),
             Err(e) => Err((object, e.into())),
         }

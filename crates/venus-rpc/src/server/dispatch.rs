@@ -341,7 +341,8 @@ pub(crate) async fn dispatch_batch(
                 RpcError::new(
                     codes::INTERNAL_ERROR,
                     format!(
-                        "batch reply exceeds the {max}-byte limit: send fewer or smaller requests"
+                        "the call ran, but its reply was dropped: the batch reply exceeds the \
+                         {max}-byte limit (send fewer or smaller requests)"
                     ),
                 ),
             )

@@ -11,6 +11,15 @@ use super::dispatch::{dispatch_batch, dispatch_one, error_text, parse, Body as F
 use super::{Peer, ServerState};
 use crate::codes;
 
+/// 401 for a token refused; 503 when the verifier could not answer, which
+/// says nothing about the token (clients retry idempotent calls on it).
+pub(crate) fn refusal_status(e: &crate::AuthError) -> StatusCode {
+    match e {
+        crate::AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::UNAUTHORIZED,
+    }
+}
+
 fn json(status: StatusCode, text: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
 }
@@ -25,7 +34,7 @@ pub(crate) async fn handle(
     let token = ServerState::token(&headers, &uri);
     let caller = match s.authenticate(token.as_deref(), peer).await {
         Ok(c) => c,
-        Err(e) => return (StatusCode::UNAUTHORIZED, e.to_string()).into_response(),
+        Err(e) => return (refusal_status(&e), e.to_string()).into_response(),
     };
     let limit = s.config.max_request_bytes;
     let body: Bytes = match axum::body::to_bytes(body, limit).await {

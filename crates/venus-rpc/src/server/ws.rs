@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use futures::stream::BoxStream;
 use futures::{SinkExt, StreamExt};
@@ -35,7 +35,7 @@ pub(crate) async fn upgrade(
 ) -> Response {
     let token = ServerState::token(&headers, &uri);
     if let Err(e) = s.authenticate(token.as_deref(), peer).await {
-        return (StatusCode::UNAUTHORIZED, e.to_string()).into_response();
+        return (super::http::refusal_status(&e), e.to_string()).into_response();
     }
     // Frames above the limit get an error reply; ones over a further 1 MiB close the connection.
     let max = s.config.max_request_bytes.saturating_add(1 << 20);
@@ -103,7 +103,7 @@ impl Connection {
                     match conn.caller().await {
                         Err(e) if !matches!(e, AuthError::Unavailable(_)) => {
                             tracing::info!(target: "venus::rpc", error = %e, "closing a WebSocket: its token is no longer valid");
-                            conn.close_refused(&e).await;
+                            conn.close_refused(&e);
                             break;
                         }
                         // An unavailable verifier says nothing about the token: keep the connection.
@@ -141,13 +141,20 @@ impl Connection {
     }
 
     /// Tells the client why the connection ends (close code 1008, policy violation).
-    async fn close_refused(&self, e: &AuthError) {
-        let reason: String = e.to_string().chars().take(120).collect();
+    /// Never waits: a client that stopped reading gets no reason.
+    fn close_refused(&self, e: &AuthError) {
+        let mut reason = e.to_string();
+        // A close frame's reason is at most 123 bytes.
+        let mut end = reason.len().min(123);
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        reason.truncate(end);
         let frame = axum::extract::ws::CloseFrame {
             code: 1008,
             reason: reason.into(),
         };
-        let _ = self.out.send(Message::Close(Some(frame))).await;
+        let _ = self.out.try_send(Message::Close(Some(frame)));
     }
 
     /// The caller as the token says now: revocation, a disabled user or an
@@ -186,9 +193,11 @@ impl Connection {
                 // The same refusal as HTTP's 401, as an error for the call; then
                 // the connection closes, ending its channels.
                 let err = RpcError::new(codes::UNAUTHORIZED, e.to_string());
-                self.send(OutResponse::err(id, err).to_text()).await;
+                let reply = Message::Text(OutResponse::err(id, err).to_text().into());
+                let grace = self.state.config.slow_consumer_grace;
+                let _ = self.out.send_timeout(reply, grace).await;
                 tracing::info!(target: "venus::rpc", error = %e, "closing a WebSocket: its token is no longer valid");
-                self.close_refused(&e).await;
+                self.close_refused(&e);
                 self.cancel.cancel();
                 return;
             }
