@@ -730,3 +730,38 @@ fn commitments_round_trip_through_cids_and_prover_ids_match_lotus() {
     assert_eq!(&id[..3], &[0xe8, 0x07, 0]);
     assert!(id[2..].iter().all(|b| *b == 0));
 }
+
+/// Lotus indexes the winning challenge into the sectors in ascending
+/// sector-number order (`GetSectorsForWinningPoSt`): the order a caller
+/// lists them in must not change which sector is challenged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_challenged_sector_does_not_depend_on_the_callers_order() {
+    let p = prover();
+    let sorted: Vec<PostSector> = (1..=5u64)
+        .map(|n| PostSector {
+            number: n * 7,
+            proof: RegisteredSealProof::StackedDRG2KiBV1P1,
+            comm_r: [n as u8; 32],
+        })
+        .collect();
+    let mut shuffled = sorted.clone();
+    shuffled.reverse();
+    shuffled.swap(0, 2);
+    let mut moved = 0;
+    for b in 0..16u8 {
+        let r = [b; 32];
+        let a = p.winning_sectors(MINER, &sorted, &r).await.expect("sorted");
+        let s = p
+            .winning_sectors(MINER, &shuffled, &r)
+            .await
+            .expect("shuffled");
+        assert_eq!(
+            a, s,
+            "randomness {b}: the caller's order changed the challenge"
+        );
+        // Indexing the caller's order instead would have picked another sector.
+        let idx = sorted.iter().position(|x| *x == a[0]).expect("challenged");
+        moved += usize::from(shuffled[idx] != a[0]);
+    }
+    assert!(moved > 0, "no randomness tested the order at all");
+}

@@ -119,7 +119,7 @@ pub fn check(signer: &Address, to_sign: &[u8], meta: &MsgMeta) -> Result<Signed>
             )
         }
         MsgType::Block => {
-            let h: BlockHeader = from_cbor(&meta.extra).map_err(|e| mismatch(t, e))?;
+            let h: BlockHeader = meta.block_header(to_sign).map_err(|e| mismatch(t, e))?;
             (
                 h.signing_bytes()?,
                 Signed {
@@ -129,7 +129,12 @@ pub fn check(signer: &Address, to_sign: &[u8], meta: &MsgMeta) -> Result<Signed>
             )
         }
         MsgType::DrawRandomParam => {
-            from_cbor::<DrawRandomParams>(&meta.extra).map_err(|e| mismatch(t, e))?;
+            if meta.extra.is_empty() {
+                // Venus's form: the params are the bytes sent; their digest is signed.
+                DrawRandomParams::from_venus_cbor(to_sign).map_err(|e| mismatch(t, e))?;
+            } else {
+                from_cbor::<DrawRandomParams>(&meta.extra).map_err(|e| mismatch(t, e))?;
+            }
             // venus-core recomputes DrawRandomness itself.
             meta.check(signer, to_sign)?;
             return Ok(Signed {

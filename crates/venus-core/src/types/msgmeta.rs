@@ -24,13 +24,18 @@ pub enum MsgType {
     /// A chain message; `Extra` is its CBOR and the bytes are its CID.
     #[serde(rename = "message")]
     ChainMsg,
-    /// A block header; `Extra` is its CBOR and the bytes are its CBOR without `BlockSig`.
+    /// A block header; `Extra` is its CBOR and the bytes are its CBOR without
+    /// `BlockSig`. Lotus and sophon-miner send an empty `Extra`: the bytes
+    /// are then decoded as the header.
     #[serde(rename = "block")]
     Block,
     /// A storage deal proposal.
     #[serde(rename = "dealproposal")]
     DealProposal,
-    /// Randomness to sign as a VRF (ticket, election); `Extra` is [`DrawRandomParams`].
+    /// Randomness to sign as a VRF (ticket, election); `Extra` is
+    /// [`DrawRandomParams`] and the bytes their digest. Venus sends an empty
+    /// `Extra` and the params (its own encoding) as the bytes; the digest is
+    /// signed then.
     #[serde(rename = "drawrandomparam")]
     DrawRandomParam,
     /// A payment channel voucher.
@@ -109,6 +114,40 @@ pub struct DrawRandomParams {
     pub entropy: Vec<u8>,
 }
 
+impl DrawRandomParams {
+    /// The 32 bytes a VRF over these params signs: `DrawRandomness`.
+    pub fn digest(&self) -> Result<[u8; 32]> {
+        let tag = DomainSeparationTag::try_from(self.pers)?;
+        Ok(draw_randomness(&self.rbase, tag, self.round, &self.entropy))
+    }
+
+    /// Decodes the params as Venus's signers send them as the bytes to sign
+    /// (with an empty `Extra`): `fxamacker/cbor`'s encoding of the Go struct,
+    /// a map keyed `Rbase`, `Pers`, `Round`, `Entropy`, where a nil byte
+    /// slice is `null` (`venus-shared/types/wallet/draw_random_params.go`).
+    pub fn from_venus_cbor(bytes: &[u8]) -> Result<Self> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Venus {
+            #[serde(rename = "Rbase")]
+            rbase: Option<serde_bytes::ByteBuf>,
+            #[serde(rename = "Pers")]
+            pers: i64,
+            #[serde(rename = "Round")]
+            round: ChainEpoch,
+            #[serde(rename = "Entropy")]
+            entropy: Option<serde_bytes::ByteBuf>,
+        }
+        let v: Venus = from_cbor(bytes)?;
+        Ok(DrawRandomParams {
+            rbase: v.rbase.map(|b| b.into_vec()).unwrap_or_default(),
+            pers: v.pers,
+            round: v.round,
+            entropy: v.entropy.map(|b| b.into_vec()).unwrap_or_default(),
+        })
+    }
+}
+
 impl MsgMeta {
     /// A meta for a chain message.
     pub fn message(msg: &Message) -> Result<Self> {
@@ -145,12 +184,16 @@ impl MsgMeta {
                 }
                 message_cid(&msg)?.to_bytes()
             }
-            MsgType::Block => from_cbor::<BlockHeader>(&self.extra)?.signing_bytes()?,
-            MsgType::DrawRandomParam => {
-                let p: DrawRandomParams = from_cbor(&self.extra)?;
-                let tag = DomainSeparationTag::try_from(p.pers)?;
-                draw_randomness(&p.rbase, tag, p.round, &p.entropy).to_vec()
+            MsgType::Block => self.block_header(to_sign)?.signing_bytes()?,
+            MsgType::DrawRandomParam if self.extra.is_empty() => {
+                // Venus's form: the params themselves are the bytes sent, and
+                // what is signed is their digest (see `MsgMeta::sign_bytes`).
+                DrawRandomParams::from_venus_cbor(to_sign)?;
+                to_sign.to_vec()
             }
+            MsgType::DrawRandomParam => from_cbor::<DrawRandomParams>(&self.extra)?
+                .digest()?
+                .to_vec(),
             _ => return Err(Error::Unsupported("checking this MsgType in venus-core")),
         };
         if expected != to_sign {
@@ -160,5 +203,37 @@ impl MsgMeta {
             )));
         }
         Ok(())
+    }
+
+    /// The header of a `block` request: from `Extra`, or, when `Extra` is
+    /// empty as Lotus's and sophon-miner's block signing sends it
+    /// (`WalletSign(worker, header.SigningBytes(), {Type: block})`), from
+    /// the bytes to sign, which must then carry no `BlockSig`.
+    pub fn block_header(&self, to_sign: &[u8]) -> Result<BlockHeader> {
+        if !self.extra.is_empty() {
+            return from_cbor(&self.extra);
+        }
+        let h: BlockHeader = from_cbor(to_sign)?;
+        if h.block_sig.is_some() {
+            return Err(Error::SignRefused(
+                "a block header to sign must not carry a BlockSig".into(),
+            ));
+        }
+        Ok(h)
+    }
+
+    /// The bytes a signer signs for a request whose checked bytes are
+    /// `to_sign`: `to_sign` itself, except for Venus's `drawrandomparam`
+    /// form (empty `Extra`, the params as `to_sign`), where it is their
+    /// `DrawRandomness` digest, as Venus's wallet signs it.
+    pub fn sign_bytes(&self, to_sign: &[u8]) -> Result<Vec<u8>> {
+        match self.msg_type {
+            MsgType::DrawRandomParam if self.extra.is_empty() => {
+                Ok(DrawRandomParams::from_venus_cbor(to_sign)?
+                    .digest()?
+                    .to_vec())
+            }
+            _ => Ok(to_sign.to_vec()),
+        }
     }
 }

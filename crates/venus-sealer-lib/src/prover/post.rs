@@ -176,6 +176,10 @@ impl Prover {
 
     /// The sectors a winning PoSt must prove: those of `eligible` that the
     /// challenge (drawn from `randomness` and the miner's prover id) selects.
+    ///
+    /// The challenge indexes the sectors in ascending sector-number order, as
+    /// Lotus lists them from the miner's state (`GetSectorsForWinningPoSt`
+    /// in `chain/stmgr/actors.go`), whatever order `eligible` comes in.
     pub async fn winning_sectors(
         &self,
         miner: ActorID,
@@ -183,6 +187,8 @@ impl Prover {
         randomness: &[u8; 32],
     ) -> Result<Vec<PostSector>> {
         let post_type = Kind::Winning.post_type(eligible)?;
+        let mut eligible = eligible.to_vec();
+        eligible.sort_by_key(|s| s.number);
         let indices = self
             .winning_challenge(post_type, miner, randomness, eligible.len() as u64)
             .await?;

@@ -3,6 +3,7 @@
 #![allow(missing_docs)] // test fixtures
 
 mod attacks;
+mod client_forms;
 mod daemon;
 mod keystore;
 mod policies;
