@@ -137,3 +137,56 @@ async fn a_revoked_admin_token_cannot_mint_over_its_open_websocket() {
     ));
     server.stop().await;
 }
+
+/// A verifier tells "this token is refused" (close its connections) from
+/// "I cannot tell" (keep them): the auth daemon down, or the verifier's own
+/// token refused, is the second.
+#[tokio::test]
+async fn a_remote_verifier_refuses_only_what_the_daemon_refuses() {
+    let (auth, server, _d) = daemon(ServerConfig::daemon()).await;
+    auth.create_user("svc", "a pool daemon")
+        .await
+        .expect("user");
+    auth.create_user("alice", "").await.expect("user");
+    let own = auth
+        .create_token("svc", Permission::Read)
+        .await
+        .expect("token");
+    let remote = RemoteVerifier::new(
+        client(&server.http_url(), Some(&own)).await,
+        CacheConfig {
+            ttl: Duration::ZERO,
+            capacity: 10,
+        },
+    );
+    let alice = auth
+        .create_token("alice", Permission::Sign)
+        .await
+        .expect("token");
+    assert_eq!(
+        remote.verify(&alice).await.expect("valid").name.as_deref(),
+        Some("alice")
+    );
+    auth.revoke(&alice).await.expect("revoke");
+    assert!(matches!(
+        remote.verify(&alice).await,
+        Err(AuthError::Refused(_))
+    ));
+
+    let alice = auth
+        .create_token("alice", Permission::Sign)
+        .await
+        .expect("token");
+    auth.revoke(&own)
+        .await
+        .expect("revoke the verifier's own token");
+    match remote.verify(&alice).await {
+        Err(AuthError::Unavailable(why)) => assert!(why.contains("own token"), "{why}"),
+        other => panic!("alice's valid token judged by the verifier's own: {other:?}"),
+    }
+    server.stop().await;
+    match remote.verify(&alice).await {
+        Err(AuthError::Unavailable(_)) => {}
+        other => panic!("auth daemon down: {other:?}"),
+    }
+}
