@@ -5,37 +5,17 @@ use num_bigint::BigInt;
 use venus_core::types::SignedMessage;
 use venus_core::{Address, TokenAmount};
 
-use crate::gas::{gas_perf, gas_reward, BLOCK_GAS_LIMIT};
+use crate::gas::{gas_perf, gas_reward};
+use crate::inclusion::{
+    check_inclusion, on_chain_message_gas, NetworkVersion, DEFAULT_NETWORK_VERSION,
+};
 
-/// Gas every on-chain message costs before execution, for a message of
-/// `size` bytes (fvm price list: 38,863 compute + 1,300 per stored byte over a 36-byte base).
+/// Gas every on-chain message of `size` chain bytes costs before execution,
+/// at [`DEFAULT_NETWORK_VERSION`](crate::DEFAULT_NETWORK_VERSION); see
+/// [`on_chain_message_gas`](crate::inclusion::on_chain_message_gas) for
+/// another version.
 pub fn min_gas_limit(size: usize) -> u64 {
-    38_863 + 1_300 * (36 + size as u64)
-}
-
-/// An upper bound on a signed message's CBOR size, cheap to compute.
-fn size_upper_bound(m: &SignedMessage) -> usize {
-    let amount = |t: &TokenAmount| 5 + (t.atto().bits() as usize).div_ceil(8);
-    let msg = &m.message;
-    // Array headers, version, nonce, gas limit, method: at most 9 bytes each; addresses at most 70.
-    64 + 2 * 70
-        + amount(&msg.value)
-        + amount(&msg.gas_fee_cap)
-        + amount(&msg.gas_premium)
-        + 9
-        + msg.params.len()
-        + 9
-        + m.signature.bytes.len()
-}
-
-/// Whether the gas limit is below what including the message costs. The
-/// exact size is only computed when the cheap upper bound leaves doubt.
-fn below_min_gas(m: &SignedMessage) -> bool {
-    if m.message.gas_limit >= min_gas_limit(size_upper_bound(m)) {
-        return false;
-    }
-    let size = m.to_cbor().map(|b| b.len()).unwrap_or(usize::MAX / 4096);
-    m.message.gas_limit < min_gas_limit(size)
+    on_chain_message_gas(DEFAULT_NETWORK_VERSION, size)
 }
 
 /// What chain construction needs to know about the sender.
@@ -93,13 +73,24 @@ impl MsgChain {
     }
 }
 
-/// Builds one sender's chains. Messages below the state nonce are skipped;
-/// the run stops at a nonce gap, at a gas limit outside [minimum, block
-/// limit], and where the balance no longer covers the messages taken so far.
+/// [`create_chains_at`] under the rules of [`DEFAULT_NETWORK_VERSION`](crate::DEFAULT_NETWORK_VERSION).
 pub fn create_chains(
+    msgs: Vec<SignedMessage>,
+    state: &SenderState,
+    base_fee: &TokenAmount,
+) -> Vec<MsgChain> {
+    create_chains_at(msgs, state, base_fee, DEFAULT_NETWORK_VERSION)
+}
+
+/// Builds one sender's chains. Messages below the state nonce are skipped;
+/// the run stops at a nonce gap, at a message not valid for block inclusion
+/// at `nv` (Lotus's `createMessageChains`), and where the balance no longer
+/// covers the messages taken so far.
+pub fn create_chains_at(
     mut msgs: Vec<SignedMessage>,
     state: &SenderState,
     base_fee: &TokenAmount,
+    nv: NetworkVersion,
 ) -> Vec<MsgChain> {
     msgs.sort_by_key(|m| m.message.sequence);
     let mut next_nonce = state.nonce;
@@ -113,7 +104,7 @@ pub fn create_chains(
         if msg.sequence != next_nonce {
             break;
         }
-        if msg.gas_limit > BLOCK_GAS_LIMIT || below_min_gas(&m) {
+        if check_inclusion(&m, nv).is_err() {
             break;
         }
         required += &msg.value + &msg.gas_fee_cap * msg.gas_limit;

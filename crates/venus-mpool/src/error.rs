@@ -25,6 +25,9 @@ pub enum MpoolError {
         /// The inclusion cost.
         min: u64,
     },
+    /// Another rule of Lotus's `ValidForBlockInclusion` (value, addresses, signs).
+    #[error("not valid for block inclusion: {0}")]
+    NotIncludable(#[from] crate::inclusion::NotIncludable),
     /// Fee cap under 100 attoFIL.
     #[error("fee cap {0} is below the minimum of 100 attoFIL")]
     FeeCapTooLow(TokenAmount),

@@ -26,14 +26,19 @@
 mod chains;
 mod error;
 mod gas;
+pub mod inclusion;
 mod optimal;
 mod pool;
 mod provider;
 mod select;
 
-pub use chains::{create_chains, min_gas_limit, MsgChain, SenderState};
+pub use chains::{create_chains, create_chains_at, min_gas_limit, MsgChain, SenderState};
 pub use error::{MpoolError, Result};
 pub use gas::{gas_perf, gas_reward, BLOCK_GAS_LIMIT};
+pub use inclusion::{
+    chain_length, check_inclusion, on_chain_message_gas, valid_for_block_inclusion, NetworkVersion,
+    NotIncludable, DEFAULT_NETWORK_VERSION,
+};
 pub use optimal::{block_probabilities, select_optimal, GREEDY_TICKET_QUALITY};
 pub use pool::{MessagePool, MpoolConfig, LOCAL_SIG_FINALITY};
 pub use provider::{ChainProvider, MpoolProvider};

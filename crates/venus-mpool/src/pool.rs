@@ -9,8 +9,8 @@ use tokio::sync::Mutex;
 use venus_core::types::{SignedMessage, TipSet};
 use venus_core::{Address, ChainEpoch, TokenAmount};
 
-use crate::chains::{create_chains, min_gas_limit, MsgChain, SenderState};
-use crate::gas::BLOCK_GAS_LIMIT;
+use crate::chains::{create_chains_at, MsgChain, SenderState};
+use crate::inclusion::{check_inclusion, NetworkVersion, NotIncludable, DEFAULT_NETWORK_VERSION};
 use crate::optimal::select_optimal;
 use crate::provider::MpoolProvider;
 use crate::select::{select_excluding, select_for_winners, BlockLimits};
@@ -36,6 +36,10 @@ pub struct MpoolConfig {
     /// signatures are kept apart and never evicted: they are dropped only
     /// once their message has been on chain for [`LOCAL_SIG_FINALITY`] epochs.
     pub bls_sig_cache: usize,
+    /// The network version in force: it prices the gas of carrying a
+    /// message and decides which address protocols exist
+    /// ([`DEFAULT_NETWORK_VERSION`]; every version from 18 on is alike).
+    pub network_version: NetworkVersion,
 }
 
 /// Epochs after which a landed local message is final and its BLS signature
@@ -52,6 +56,7 @@ impl Default for MpoolConfig {
             max_pending_trusted: 1_000,
             max_pending_untrusted: 100,
             bls_sig_cache: 100_000,
+            network_version: DEFAULT_NETWORK_VERSION,
         }
     }
 }
@@ -173,36 +178,30 @@ impl MessagePool {
             .collect()
     }
 
+    /// Lotus's `checkMessage`: the size cap, a non-zero gas limit, the fee
+    /// cap floor, and `ValidForBlockInclusion` at the configured version.
     fn check_message(&self, m: &SignedMessage) -> Result<()> {
         let size = m.to_cbor()?.len();
         if size > 64 << 10 {
             return Err(MpoolError::TooBig(size));
         }
-        let msg = &m.message;
-        if msg.version != 0 {
-            return Err(MpoolError::BadVersion(msg.version));
-        }
-        if msg.gas_limit == 0 {
+        if m.message.gas_limit == 0 {
             return Err(MpoolError::GasLimitZero);
         }
-        if msg.gas_limit > BLOCK_GAS_LIMIT {
-            return Err(MpoolError::GasLimitTooHigh(msg.gas_limit));
-        }
-        let min = min_gas_limit(size);
-        if msg.gas_limit < min {
-            return Err(MpoolError::GasLimitBelowMin {
-                limit: msg.gas_limit,
-                min,
-            });
-        }
-        if msg.gas_fee_cap < TokenAmount::from_atto(100) {
-            return Err(MpoolError::FeeCapTooLow(msg.gas_fee_cap.clone()));
-        }
-        if msg.gas_premium > msg.gas_fee_cap {
-            return Err(MpoolError::PremiumAboveFeeCap {
-                premium: msg.gas_premium.clone(),
-                cap: msg.gas_fee_cap.clone(),
-            });
+        check_inclusion(m, self.config.network_version).map_err(|e| match e {
+            NotIncludable::Version(v) => MpoolError::BadVersion(v),
+            NotIncludable::GasLimitAboveBlock => MpoolError::GasLimitTooHigh(m.message.gas_limit),
+            NotIncludable::GasLimitBelowMin { limit, min } => {
+                MpoolError::GasLimitBelowMin { limit, min }
+            }
+            NotIncludable::PremiumAboveFeeCap => MpoolError::PremiumAboveFeeCap {
+                premium: m.message.gas_premium.clone(),
+                cap: m.message.gas_fee_cap.clone(),
+            },
+            other => MpoolError::NotIncludable(other),
+        })?;
+        if m.message.gas_fee_cap < TokenAmount::from_atto(100) {
+            return Err(MpoolError::FeeCapTooLow(m.message.gas_fee_cap.clone()));
         }
         Ok(())
     }
@@ -341,6 +340,7 @@ impl MessagePool {
             (snapshot, p.len() - self.config.size_limit_low)
         };
         // Scoring builds every sender's chains: CPU work, off the async workers.
+        let nv = self.config.network_version;
         let victims = tokio::task::spawn_blocking(move || {
             let mut scored: Vec<(f64, Address, u64)> = Vec::new();
             for msgs in snapshot {
@@ -348,7 +348,7 @@ impl MessagePool {
                     nonce: msgs.first().map(|m| m.message.sequence).unwrap_or(0),
                     balance: TokenAmount::from_whole(u64::MAX),
                 };
-                for c in create_chains(msgs, &state, &base_fee) {
+                for c in create_chains_at(msgs, &state, &base_fee, nv) {
                     scored.extend(
                         c.msgs
                             .iter()
@@ -484,10 +484,11 @@ impl MessagePool {
     ) -> Result<T> {
         let (inputs, base_fee) = self.selection_inputs().await?;
         let priority = self.config.priority_addrs.clone();
+        let nv = self.config.network_version;
         tokio::task::spawn_blocking(move || {
             let chains: Vec<MsgChain> = inputs
                 .into_iter()
-                .flat_map(|(m, s)| create_chains(m, &s, &base_fee))
+                .flat_map(|(m, s)| create_chains_at(m, &s, &base_fee, nv))
                 .collect();
             select(&chains, &priority, &base_fee)
         })

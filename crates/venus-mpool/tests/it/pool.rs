@@ -301,3 +301,116 @@ async fn pruning_keeps_local_and_priority_senders() {
     let lists = p.select_multi(&[0.9, 0.2]).await.expect("multi");
     assert_eq!(lists.len(), 2);
 }
+
+/// Each rule of Lotus's `ValidForBlockInclusion`, at add.
+#[tokio::test]
+async fn messages_lotus_would_not_include_are_refused_at_add() {
+    let chain = Arc::new(Chain::default());
+    let p = pool(chain.clone(), MpoolConfig::default());
+    let s = Sender::new(&chain, 0, 1_000);
+    let delegated = Address::new_delegated(10, &[7u8; 20]).expect("f4");
+    let cases: Vec<(&str, SignedMessage, NotIncludable)> = vec![
+        (
+            "zero address",
+            s.msg(0, |m| m.to = *venus_mpool::inclusion::zero_address()),
+            NotIncludable::ZeroTo,
+        ),
+        (
+            "negative value",
+            s.msg(0, |m| m.value = TokenAmount::from_atto(-1)),
+            NotIncludable::NegativeValue,
+        ),
+        (
+            "above the supply",
+            s.msg(0, |m| m.value = TokenAmount::from_whole(2_000_000_001)),
+            NotIncludable::ValueAboveSupply,
+        ),
+        (
+            "negative premium",
+            s.msg(0, |m| m.gas_premium = TokenAmount::from_atto(-1)),
+            NotIncludable::NegativePremium,
+        ),
+    ];
+    for (name, m, want) in cases {
+        match p.add(m, false).await {
+            Err(MpoolError::NotIncludable(got)) => assert_eq!(got, want, "{name}"),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    // Delegated addresses exist from version 18 (Hygge) only.
+    let old = pool(
+        chain.clone(),
+        MpoolConfig {
+            network_version: NetworkVersion::V17,
+            ..MpoolConfig::default()
+        },
+    );
+    match old.add(s.msg(0, |m| m.to = delegated), false).await {
+        Err(MpoolError::NotIncludable(NotIncludable::ToProtocol(v))) => {
+            assert_eq!(v, NetworkVersion::V17)
+        }
+        other => panic!("an f4 recipient before Hygge: {other:?}"),
+    }
+    p.add(s.msg(0, |m| m.to = delegated), false)
+        .await
+        .expect("an f4 recipient after Hygge");
+    assert_eq!(p.len().await, 1, "refused messages changed nothing");
+}
+
+/// Since Hygge a message costs 38,863 + 475,000 compute plus 1,300 per
+/// byte over a 36-byte base to carry (Lotus `chain/vm/gas.go`): a gas limit
+/// between that and the pre-Hygge price is refused at add and never selected.
+#[tokio::test]
+async fn a_gas_limit_between_the_pre_and_post_hygge_minimums_is_refused() {
+    let chain = Arc::new(Chain::default());
+    let s = Sender::new(&chain, 0, 1_000);
+    let probe = s.msg(0, |m| m.gas_limit = 600_000);
+    let size = chain_length(&probe);
+    let (before, after) = (
+        on_chain_message_gas(NetworkVersion::V17, size),
+        on_chain_message_gas(NetworkVersion::V18, size),
+    );
+    assert_eq!(after - before, 475_000);
+    assert_eq!(before, 38_863 + 1_300 * (36 + size as u64));
+    let between = s.msg(0, |m| m.gas_limit = before + 1_000);
+    assert_eq!(chain_length(&between), size);
+
+    let p = pool(chain.clone(), MpoolConfig::default());
+    match p.add(between.clone(), true).await {
+        Err(MpoolError::GasLimitBelowMin { min, .. }) => assert_eq!(min, after),
+        other => panic!("{other:?}"),
+    }
+    // Under the old rules it is accepted, and still never selected under the new.
+    let old = pool(
+        chain.clone(),
+        MpoolConfig {
+            network_version: NetworkVersion::V17,
+            ..MpoolConfig::default()
+        },
+    );
+    old.add(between.clone(), true).await.expect("pre-Hygge");
+    assert_eq!(old.select(0.9).await.expect("select").len(), 1);
+    let state = SenderState {
+        nonce: 0,
+        balance: TokenAmount::from_whole(1_000),
+    };
+    let base = TokenAmount::from_atto(100);
+    assert!(create_chains_at(vec![between.clone()], &state, &base, NetworkVersion::V18).is_empty());
+    assert_eq!(
+        create_chains_at(vec![between], &state, &base, NetworkVersion::V17).len(),
+        1
+    );
+}
+
+/// A BLS message travels without its signature, and is priced so.
+#[test]
+fn a_bls_message_is_sized_without_its_signature() {
+    let key = PrivateKey::generate(SignatureType::BLS);
+    let m = test_utils::signed(&key, 0);
+    let message_only = venus_core::encoding::to_cbor(&m.message)
+        .expect("cbor")
+        .len();
+    assert_eq!(chain_length(&m), message_only);
+    let secp = test_utils::signed(&PrivateKey::generate(SignatureType::Secp256k1), 0);
+    assert_eq!(chain_length(&secp), secp.to_cbor().expect("cbor").len());
+}
