@@ -11,7 +11,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use tokio::runtime::Runtime;
 use venus_core::crypto::PrivateKey;
 use venus_core::test_utils;
-use venus_core::types::{BlockMessages, SignedMessage, TipSet};
+use venus_core::types::{BlockMessages, SignedMessage, TipSet, TipSetKey};
 use venus_core::{Address, SignatureType, TokenAmount};
 use venus_mpool::{MessagePool, MpoolConfig, MpoolProvider};
 
@@ -27,6 +27,9 @@ impl MpoolProvider for Rich {
     }
     async fn messages_in(&self, _: &TipSet) -> venus_core::Result<BlockMessages> {
         Ok(BlockMessages::default())
+    }
+    async fn tipset(&self, _: &TipSetKey) -> venus_core::Result<TipSet> {
+        Ok(head())
     }
 }
 

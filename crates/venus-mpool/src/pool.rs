@@ -375,8 +375,17 @@ impl MessagePool {
 
     /// Applies a head change: messages of `applied` tipsets leave the pool,
     /// those of `reverted` ones come back (unchecked; BLS ones when the pool
-    /// saw their signature).
+    /// saw their signature). `reverted` runs from the old head backwards, as
+    /// `ChainNotify` gives it; after a revert alone the head is the parent of
+    /// the oldest reverted tipset.
     pub async fn head_change(&self, reverted: &[TipSet], applied: &[TipSet]) -> Result<()> {
+        // The new head: the last applied tipset, or after a revert alone the
+        // parent of the oldest reverted one (whose messages are pending again).
+        let new_head = match (applied.last(), reverted.last()) {
+            (Some(ts), _) => Some(ts.clone()),
+            (None, Some(oldest)) => Some(self.provider.tipset(&oldest.parents()).await?),
+            (None, None) => None,
+        };
         let mut back = Vec::new();
         for ts in reverted {
             back.push(self.provider.messages_in(ts).await?);
@@ -434,8 +443,8 @@ impl MessagePool {
                 .retain(|_, (_, landed)| landed.is_none_or(|at| top - at < LOCAL_SIG_FINALITY));
         }
         drop(p);
-        if let Some(ts) = applied.last().or(reverted.last()) {
-            *self.head.lock().await = ts.clone();
+        if let Some(ts) = new_head {
+            *self.head.lock().await = ts;
         }
         Ok(())
     }

@@ -168,11 +168,22 @@ impl ChainRead for MemoryChain {
 
     async fn block_messages(&self, block: &Cid) -> Result<BlockMessages> {
         let inner = self.lock();
-        let b = inner
+        let Some(b) = inner
             .submitted
             .iter()
             .find(|b| b.header.cid().ok().as_ref() == Some(block))
-            .ok_or_else(|| Error::NotFound(format!("block {block}")))?;
+        else {
+            // A block of a tipset given, not submitted (the genesis): no messages.
+            let given = inner
+                .tipsets
+                .values()
+                .flat_map(|ts| ts.blocks())
+                .any(|h| h.cid().ok().as_ref() == Some(block));
+            return match given {
+                true => Ok(BlockMessages::default()),
+                false => Err(Error::NotFound(format!("block {block}"))),
+            };
+        };
         let find = |c: &Cid| {
             inner
                 .known

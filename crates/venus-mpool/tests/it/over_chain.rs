@@ -22,7 +22,7 @@ fn signed(key: &PrivateKey, nonce: u64) -> SignedMessage {
 async fn run(api: Arc<dyn ChainApi>, chain: &MemoryChain) {
     let head = api.head().await.expect("head");
     let pool = MessagePool::new(
-        Arc::new(ChainProvider(api.clone())),
+        Arc::new(ChainProvider::new(api.clone())),
         head.clone(),
         MpoolConfig::default(),
     );
@@ -97,7 +97,7 @@ async fn a_local_bls_message_survives_a_flooded_signature_cache() {
     let api: Arc<dyn ChainApi> = Arc::new(chain.clone());
     let head = api.head().await.expect("head");
     let pool = MessagePool::new(
-        Arc::new(ChainProvider(api.clone())),
+        Arc::new(ChainProvider::new(api.clone())),
         head.clone(),
         MpoolConfig {
             bls_sig_cache: 4,
@@ -150,4 +150,65 @@ async fn a_local_bls_message_survives_a_flooded_signature_cache() {
         pool.pending().await.contains(&mine),
         "the reverted local BLS message was lost"
     );
+}
+
+/// Nonces come from the state after the head (Lotus's `GetActorAfter`): a
+/// sender whose message is in the head next uses the nonce after it, and
+/// another message reusing the head's nonce is refused.
+#[tokio::test]
+async fn the_head_s_own_messages_count_for_the_next_nonce() {
+    let chain = MemoryChain::new(genesis());
+    let api: Arc<dyn ChainApi> = Arc::new(chain.clone());
+    let genesis = api.head().await.expect("head");
+    let key = PrivateKey::generate(SignatureType::Secp256k1);
+    chain.put_actor(
+        key.address().expect("addr"),
+        ActorState {
+            code: genesis.parent_state(),
+            head: genesis.parent_state(),
+            nonce: 0,
+            balance: TokenAmount::from_whole(10),
+            delegated_address: None,
+        },
+    );
+    let first = signed(&key, 0);
+    api.push_message(first.clone())
+        .await
+        .expect("chain knows it");
+    let mut block = api
+        .create_block(test_utils::block_template(&genesis, vec![first.clone()]))
+        .await
+        .expect("create");
+    test_utils::sign_block(&PrivateKey::generate(SignatureType::BLS), &mut block.header);
+    api.submit_block(block).await.expect("submit");
+    let head = api.head().await.expect("head");
+    // The chain's parent state of the head still says nonce 0.
+    assert_eq!(
+        api.actor(&key.address().expect("addr"), head.key())
+            .await
+            .expect("actor")
+            .nonce,
+        0
+    );
+
+    let pool = MessagePool::new(
+        Arc::new(ChainProvider::new(api.clone())),
+        head.clone(),
+        MpoolConfig::default(),
+    );
+    let next = signed(&key, 1);
+    pool.add(next.clone(), false)
+        .await
+        .expect("the nonce after the head's");
+    let picked = pool.select(0.9).await.expect("select");
+    assert_eq!(picked, vec![next], "next epoch's block takes nonce 1");
+    let mut reuse = test_utils::message(key.address().expect("addr"), 0);
+    reuse.value = TokenAmount::from_atto(7);
+    match pool.add(test_utils::sign(&key, reuse), false).await {
+        Err(venus_mpool::MpoolError::NonceTooLow {
+            nonce: 0,
+            expected: 1,
+        }) => {}
+        other => panic!("a message reusing the head's nonce: {other:?}"),
+    }
 }

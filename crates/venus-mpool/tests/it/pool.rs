@@ -29,6 +29,14 @@ impl MpoolProvider for Chain {
     async fn base_fee(&self, _: &TipSet) -> venus_core::Result<TokenAmount> {
         Ok(TokenAmount::from_atto(100))
     }
+    /// Every test tipset (`test_utils::tipset`) has the pool's starting head as parent.
+    async fn tipset(&self, key: &TipSetKey) -> venus_core::Result<TipSet> {
+        if key.cids().is_empty() {
+            Ok(tipset(10, 1))
+        } else {
+            Err(venus_core::Error::NotFound(format!("tipset {key}")))
+        }
+    }
     async fn messages_in(&self, ts: &TipSet) -> venus_core::Result<BlockMessages> {
         let secp = self
             .included
