@@ -8,6 +8,8 @@ use venus_auth_lib::rpc::*;
 use venus_auth_lib::*;
 use venus_rpc::*;
 
+use crate::client;
+
 async fn daemon(config: ServerConfig) -> (Arc<AuthService>, ServerHandle, tempfile::TempDir) {
     let (store, dir) = crate::sqlite().await;
     let auth = Arc::new(AuthService::new(
@@ -20,15 +22,6 @@ async fn daemon(config: ServerConfig) -> (Arc<AuthService>, ServerHandle, tempfi
         .await
         .expect("auth daemon");
     (auth, server, dir)
-}
-
-async fn client(url: &str, token: Option<&str>) -> RpcClient {
-    RpcClient::connect_with(
-        Endpoint::new(url, token.map(String::from)),
-        ClientConfig::default(),
-    )
-    .await
-    .expect("client")
 }
 
 fn needs_token<T: std::fmt::Debug>(r: std::result::Result<T, Error>) {

@@ -7,6 +7,17 @@ mod hostile;
 mod service;
 
 use rand::RngCore;
+use venus_rpc::{ClientConfig, Endpoint, RpcClient};
+
+/// A client of `url`, with a token or without.
+pub async fn client(url: &str, token: Option<&str>) -> RpcClient {
+    RpcClient::connect_with(
+        Endpoint::new(url, token.map(String::from)),
+        ClientConfig::default(),
+    )
+    .await
+    .expect("client")
+}
 
 /// A fresh store: SQLite in a temp file, or a new MySQL database from
 /// `$VENUS_TEST_MYSQL_URL` (`None` when that is unset: the caller says it skipped).

@@ -7,6 +7,8 @@ use venus_auth_lib::rpc::{auth_server, AuthRevokeToken, AuthSetUserEnabled, Remo
 use venus_auth_lib::*;
 use venus_rpc::*;
 
+use crate::client;
+
 rpc_method! { pub R = "Svc.Read", read, NoParams => u8 }
 rpc_method! { pub W = "Svc.Write", write, NoParams => u8 }
 rpc_method! { pub S = "Svc.Sign", sign, NoParams => u8 }
@@ -47,15 +49,6 @@ async fn protected(
         .start("127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("start")
-}
-
-async fn client(url: &str, token: Option<&str>) -> RpcClient {
-    RpcClient::connect_with(
-        Endpoint::new(url, token.map(String::from)),
-        ClientConfig::default(),
-    )
-    .await
-    .expect("client")
 }
 
 async fn call(c: &RpcClient, p: Permission) -> std::result::Result<u8, Error> {

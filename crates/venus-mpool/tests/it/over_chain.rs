@@ -19,6 +19,31 @@ fn signed(key: &PrivateKey, nonce: u64) -> SignedMessage {
     test_utils::signed(key, nonce)
 }
 
+/// Gives `key`'s address 10 FIL at nonce 0.
+fn fund(chain: &MemoryChain, head: &TipSet, key: &PrivateKey) {
+    chain.put_actor(
+        key.address().expect("addr"),
+        ActorState {
+            code: head.parent_state(),
+            head: head.parent_state(),
+            nonce: 0,
+            balance: TokenAmount::from_whole(10),
+            delegated_address: None,
+        },
+    );
+}
+
+/// Mines one block on `head` holding `msgs` (already known to the chain); returns the new head.
+async fn mine(api: &Arc<dyn ChainApi>, head: &TipSet, msgs: Vec<SignedMessage>) -> TipSet {
+    let mut block = api
+        .create_block(test_utils::block_template(head, msgs))
+        .await
+        .expect("create");
+    test_utils::sign_block(&PrivateKey::generate(SignatureType::BLS), &mut block.header);
+    api.submit_block(block).await.expect("submit");
+    api.head().await.expect("head")
+}
+
 async fn run(api: Arc<dyn ChainApi>, chain: &MemoryChain) {
     let head = api.head().await.expect("head");
     let pool = MessagePool::new(
@@ -104,32 +129,15 @@ async fn a_local_bls_message_survives_a_flooded_signature_cache() {
             ..MpoolConfig::default()
         },
     );
-    let fund = |k: &PrivateKey| {
-        chain.put_actor(
-            k.address().expect("addr"),
-            ActorState {
-                code: head.parent_state(),
-                head: head.parent_state(),
-                nonce: 0,
-                balance: TokenAmount::from_whole(10),
-                delegated_address: None,
-            },
-        )
-    };
+    let fund = |k: &PrivateKey| fund(&chain, &head, k);
     let local = PrivateKey::generate(SignatureType::BLS);
     fund(&local);
-    let mine = signed(&local, 0);
-    pool.add(mine.clone(), true).await.expect("local push");
-    api.push_message(mine.clone())
+    let ours = signed(&local, 0);
+    pool.add(ours.clone(), true).await.expect("local push");
+    api.push_message(ours.clone())
         .await
         .expect("chain knows it");
-    let mut block = api
-        .create_block(test_utils::block_template(&head, vec![mine.clone()]))
-        .await
-        .expect("create");
-    test_utils::sign_block(&PrivateKey::generate(SignatureType::BLS), &mut block.header);
-    api.submit_block(block).await.expect("submit");
-    let mined = api.head().await.expect("head");
+    let mined = mine(&api, &head, vec![ours.clone()]).await;
     pool.head_change(&[], std::slice::from_ref(&mined))
         .await
         .expect("apply");
@@ -147,7 +155,7 @@ async fn a_local_bls_message_survives_a_flooded_signature_cache() {
         .await
         .expect("revert");
     assert!(
-        pool.pending().await.contains(&mine),
+        pool.pending().await.contains(&ours),
         "the reverted local BLS message was lost"
     );
 }
@@ -161,27 +169,12 @@ async fn the_head_s_own_messages_count_for_the_next_nonce() {
     let api: Arc<dyn ChainApi> = Arc::new(chain.clone());
     let genesis = api.head().await.expect("head");
     let key = PrivateKey::generate(SignatureType::Secp256k1);
-    chain.put_actor(
-        key.address().expect("addr"),
-        ActorState {
-            code: genesis.parent_state(),
-            head: genesis.parent_state(),
-            nonce: 0,
-            balance: TokenAmount::from_whole(10),
-            delegated_address: None,
-        },
-    );
+    fund(&chain, &genesis, &key);
     let first = signed(&key, 0);
     api.push_message(first.clone())
         .await
         .expect("chain knows it");
-    let mut block = api
-        .create_block(test_utils::block_template(&genesis, vec![first.clone()]))
-        .await
-        .expect("create");
-    test_utils::sign_block(&PrivateKey::generate(SignatureType::BLS), &mut block.header);
-    api.submit_block(block).await.expect("submit");
-    let head = api.head().await.expect("head");
+    let head = mine(&api, &genesis, vec![first.clone()]).await;
     // The chain's parent state of the head still says nonce 0.
     assert_eq!(
         api.actor(&key.address().expect("addr"), head.key())
