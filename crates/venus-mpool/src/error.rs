@@ -31,6 +31,14 @@ pub enum MpoolError {
     /// Fee cap under 100 attoFIL.
     #[error("fee cap {0} is below the minimum of 100 attoFIL")]
     FeeCapTooLow(TokenAmount),
+    /// A network message whose fee cap is under a hundredth of the base fee.
+    #[error("fee cap {cap} is below {bound}, a hundredth of the base fee: it would not be included soon")]
+    FeeCapBelowBaseFeeBound {
+        /// The message's fee cap.
+        cap: TokenAmount,
+        /// max(base fee / 100, 100 attoFIL).
+        bound: TokenAmount,
+    },
     /// Premium above fee cap.
     #[error("gas premium {premium} exceeds the fee cap {cap}")]
     PremiumAboveFeeCap {

@@ -7,6 +7,11 @@ use venus_core::{Message, TokenAmount};
 /// The block gas limit (10^10).
 pub const BLOCK_GAS_LIMIT: u64 = 10_000_000_000;
 
+/// Below this much gas left a block counts as full (Lotus's
+/// `gasguess.MinGas`, `chain/messagepool/gasguess/guessgas.go`): selection
+/// stops, and optimal selection closes a partition.
+pub const MIN_GAS: u64 = 1_298_450;
+
 /// What including `msg` pays the miner at `base_fee`:
 /// `min(fee cap − base fee, premium) × gas limit`, tripled when negative (Lotus's penalty).
 pub fn gas_reward(msg: &Message, base_fee: &TokenAmount) -> BigInt {

@@ -34,7 +34,7 @@ mod select;
 
 pub use chains::{create_chains, create_chains_at, min_gas_limit, MsgChain, SenderState};
 pub use error::{MpoolError, Result};
-pub use gas::{gas_perf, gas_reward, BLOCK_GAS_LIMIT};
+pub use gas::{gas_perf, gas_reward, BLOCK_GAS_LIMIT, MIN_GAS};
 pub use inclusion::{
     chain_length, check_inclusion, on_chain_message_gas, valid_for_block_inclusion, NetworkVersion,
     NotIncludable, DEFAULT_NETWORK_VERSION,

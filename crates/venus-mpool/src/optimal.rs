@@ -6,7 +6,8 @@ use std::collections::{HashMap, HashSet};
 use venus_core::types::SignedMessage;
 use venus_core::{Address, TokenAmount};
 
-use crate::chains::{min_gas_limit, MsgChain};
+use crate::chains::MsgChain;
+use crate::gas::MIN_GAS;
 use crate::select::{take, BlockLimits};
 
 /// Blocks expected per epoch, and the places considered (Lotus's `MaxBlocks`).
@@ -111,7 +112,7 @@ pub(crate) fn select_optimal_among(
         return Vec::new();
     }
     let probs = block_probabilities(ticket_quality);
-    let min_gas = min_gas_limit(0) as i128;
+    let min_gas = MIN_GAS as i128;
     // Partition by full blocks, without trimming; chains past the 15th get nothing.
     let mut eff = vec![0.0f64; chains.len()];
     let mut next = 0;

@@ -225,6 +225,21 @@ impl MessagePool {
         self.check_signature(&m).await?;
         let cid = m.cid()?;
         let head = self.head.lock().await.clone();
+        if !local {
+            // Lotus's `addTs`: a network message must be able to pay the base
+            // fee for a while (the bound is a hundredth of it, at least 100).
+            let base_fee = self.provider.base_fee(&head).await?;
+            let bound = std::cmp::max(
+                TokenAmount::from_atto(base_fee.atto() / 100),
+                TokenAmount::from_atto(100),
+            );
+            if m.message.gas_fee_cap < bound {
+                return Err(MpoolError::FeeCapBelowBaseFeeBound {
+                    cap: m.message.gas_fee_cap.clone(),
+                    bound,
+                });
+            }
+        }
         let from = m.message.from;
         let (state_nonce, balance) = match self.provider.actor(&from, &head).await {
             Ok(s) => s,

@@ -123,8 +123,7 @@ pub(crate) fn take(
         } else {
             room.take(c, &mut out);
         }
-        if room.total >= limits.messages || limits.gas - room.gas < crate::chains::min_gas_limit(0)
-        {
+        if room.total >= limits.messages || limits.gas - room.gas < crate::gas::MIN_GAS {
             break;
         }
     }

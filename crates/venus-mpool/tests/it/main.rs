@@ -370,3 +370,18 @@ fn competitive_selection_optimal_capacity_is_at_least_greedy() {
         );
     }
 }
+
+/// A block counts as full with less than Lotus's `gasguess.MinGas`
+/// (1,298,450) left: a message that would still fit is not taken.
+#[test]
+fn a_block_is_full_below_lotus_min_gas() {
+    assert_eq!(MIN_GAS, 1_298_450);
+    let left = 1_000_000;
+    let big = msg(1, 0, BLOCK_GAS_LIMIT - left, 500, SignatureType::Secp256k1);
+    let small = msg(2, 0, 700_000, 100, SignatureType::Secp256k1);
+    assert!(small.message.gas_limit < left, "it would fit");
+    let mut chains = create_chains(vec![big.clone()], &rich(), &base());
+    chains.extend(create_chains(vec![small], &rich(), &base()));
+    let picked = select_greedy(&chains, BlockLimits::default(), &[], &base());
+    assert_eq!(picked, vec![big]);
+}

@@ -14,6 +14,8 @@ use venus_mpool::*;
 struct Chain {
     actors: Mutex<HashMap<Address, (u64, TokenAmount)>>,
     included: Mutex<HashMap<TipSetKey, Vec<SignedMessage>>>,
+    /// The base fee, when above the 100 attoFIL minimum.
+    base_fee: std::sync::atomic::AtomicU64,
 }
 
 #[async_trait]
@@ -27,7 +29,8 @@ impl MpoolProvider for Chain {
             .ok_or_else(|| venus_core::Error::NotFound(addr.to_string()))
     }
     async fn base_fee(&self, _: &TipSet) -> venus_core::Result<TokenAmount> {
-        Ok(TokenAmount::from_atto(100))
+        let fee = self.base_fee.load(std::sync::atomic::Ordering::SeqCst);
+        Ok(TokenAmount::from_atto(fee.max(100)))
     }
     /// Every test tipset (`test_utils::tipset`) has the pool's starting head as parent.
     async fn tipset(&self, key: &TipSetKey) -> venus_core::Result<TipSet> {
@@ -421,4 +424,37 @@ fn a_bls_message_is_sized_without_its_signature() {
     assert_eq!(chain_length(&m), message_only);
     let secp = test_utils::signed(&PrivateKey::generate(SignatureType::Secp256k1), 0);
     assert_eq!(chain_length(&secp), secp.to_cbor().expect("cbor").len());
+}
+
+/// A network message's fee cap must reach a hundredth of the base fee
+/// (Lotus's `getBaseFeeLowerBound` with the conservative factor 100); a local
+/// push is taken anyway.
+#[tokio::test]
+async fn a_network_message_under_a_hundredth_of_the_base_fee_is_refused() {
+    let chain = Arc::new(Chain::default());
+    chain
+        .base_fee
+        .store(1_000_000, std::sync::atomic::Ordering::SeqCst);
+    let p = pool(chain.clone(), MpoolConfig::default());
+    let s = Sender::new(&chain, 0, 1_000);
+    let cheap = s.msg(0, |m| {
+        m.gas_fee_cap = TokenAmount::from_atto(9_999);
+        m.gas_premium = TokenAmount::from_atto(1);
+    });
+    match p.add(cheap.clone(), false).await {
+        Err(MpoolError::FeeCapBelowBaseFeeBound { bound, .. }) => {
+            assert_eq!(bound, TokenAmount::from_atto(10_000))
+        }
+        other => panic!("{other:?}"),
+    }
+    let enough = s.msg(0, |m| m.gas_fee_cap = TokenAmount::from_atto(10_000));
+    p.add(enough, false).await.expect("at the bound");
+    let other = Sender::new(&chain, 0, 1_000);
+    let cheap_local = other.msg(0, |m| {
+        m.gas_fee_cap = TokenAmount::from_atto(9_999);
+        m.gas_premium = TokenAmount::from_atto(1);
+    });
+    p.add(cheap_local, true)
+        .await
+        .expect("a local push is taken");
 }
