@@ -81,6 +81,14 @@ pub enum MpoolError {
         /// What its pending messages and this one may spend.
         required: TokenAmount,
     },
+    /// A network message replacing one that sits after a nonce gap.
+    #[error("replace by fee refused across a nonce gap (nonce {nonce}, next expected {next})")]
+    ReplaceAcrossGap {
+        /// The message's nonce.
+        nonce: u64,
+        /// The next nonce the pool expects.
+        next: u64,
+    },
     /// The sender has too many pending messages.
     #[error("sender has {0} pending messages, the most allowed")]
     TooManyPending(usize),

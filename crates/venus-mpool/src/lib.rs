@@ -40,6 +40,6 @@ pub use inclusion::{
     NotIncludable, DEFAULT_NETWORK_VERSION,
 };
 pub use optimal::{block_probabilities, select_optimal, GREEDY_TICKET_QUALITY};
-pub use pool::{MessagePool, MpoolConfig, LOCAL_SIG_FINALITY};
+pub use pool::{MessagePool, MpoolConfig, Origin, LOCAL_SIG_FINALITY};
 pub use provider::{ChainProvider, MpoolProvider};
 pub use select::{select_excluding, select_for_winners, select_greedy, BlockLimits};

@@ -27,9 +27,11 @@ pub struct MpoolConfig {
     pub size_limit_low: usize,
     /// Largest nonce gap accepted from the network (4).
     pub max_nonce_gap: u64,
-    /// Pending messages per trusted (local or priority) sender (1,000).
+    /// Pending messages per sender, for local pushes and network adds
+    /// (1,000: Lotus's `MaxActorPendingMessages`).
     pub max_pending_trusted: usize,
-    /// Pending messages per other sender (100).
+    /// Pending messages per sender for untrusted pushes
+    /// (10: Lotus's `MaxUntrustedActorPendingMessages`).
     pub max_pending_untrusted: usize,
     /// Signatures of BLS messages from the network remembered for reverts
     /// (100,000; least recently seen evicted first). Local messages'
@@ -54,7 +56,7 @@ impl Default for MpoolConfig {
             size_limit_low: 20_000,
             max_nonce_gap: 4,
             max_pending_trusted: 1_000,
-            max_pending_untrusted: 100,
+            max_pending_untrusted: 10,
             bls_sig_cache: 100_000,
             network_version: DEFAULT_NETWORK_VERSION,
         }
@@ -131,6 +133,20 @@ impl Pending {
     fn len(&self) -> usize {
         self.cids.len()
     }
+}
+
+/// Where a message comes from; it decides the nonce-gap and per-sender rules
+/// (Lotus's `Push`, `Add` and `PushUntrusted`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The node's own trusted push: no nonce-gap limit, never pruned.
+    Local,
+    /// From the network (strict): at most `max_nonce_gap`, no replace-by-fee
+    /// across a gap, and a fee cap of at least a hundredth of the base fee.
+    Network,
+    /// A push from an API caller the node does not trust: no gap at all and
+    /// `max_pending_untrusted` messages per sender.
+    Untrusted,
 }
 
 /// A message pool over a chain [`MpoolProvider`].
@@ -217,10 +233,23 @@ impl MessagePool {
         }
     }
 
-    /// Adds a message: `local` for the node's own pushes (no nonce-gap check,
-    /// the trusted cap), otherwise as from the network. Each rule that fails
-    /// gives its own [`MpoolError`]; a refused message changes nothing.
+    /// Adds a message: `local` for the node's own pushes
+    /// ([`Origin::Local`]), otherwise as from the network
+    /// ([`Origin::Network`]). See [`MessagePool::add_from`].
     pub async fn add(&self, m: SignedMessage, local: bool) -> Result<Cid> {
+        let origin = if local {
+            Origin::Local
+        } else {
+            Origin::Network
+        };
+        self.add_from(m, origin).await
+    }
+
+    /// Adds a message under the rules of its [`Origin`], as Lotus's
+    /// `msgSet.add` applies them. Each rule that fails gives its own
+    /// [`MpoolError`]; a refused message changes nothing.
+    pub async fn add_from(&self, m: SignedMessage, origin: Origin) -> Result<Cid> {
+        let local = origin != Origin::Network;
         self.check_message(&m)?;
         self.check_signature(&m).await?;
         let cid = m.cid()?;
@@ -265,14 +294,24 @@ impl MessagePool {
                 next += 1;
             }
         }
-        if !local && nonce > next && nonce - next > self.config.max_nonce_gap {
-            return Err(MpoolError::NonceGap {
-                nonce,
-                next,
-                gap: nonce - next,
-            });
+        let max_gap = match origin {
+            Origin::Local => None,
+            Origin::Network => Some(self.config.max_nonce_gap),
+            Origin::Untrusted => Some(0),
+        };
+        if let Some(max_gap) = max_gap {
+            if nonce > next && nonce - next > max_gap {
+                return Err(MpoolError::NonceGap {
+                    nonce,
+                    next,
+                    gap: nonce - next,
+                });
+            }
         }
         let replacing = mine.and_then(|msgs| msgs.get(&nonce)).cloned();
+        if replacing.is_some() && origin == Origin::Network && nonce > next {
+            return Err(MpoolError::ReplaceAcrossGap { nonce, next });
+        }
         if let Some(old) = &replacing {
             let min = min_rbf(&old.message.gas_premium);
             if m.message.gas_premium < min {
@@ -282,12 +321,9 @@ impl MessagePool {
                 });
             }
         }
-        let trusted =
-            local || p.local.contains(&from) || self.config.priority_addrs.contains(&from);
-        let cap = if trusted {
-            self.config.max_pending_trusted
-        } else {
-            self.config.max_pending_untrusted
+        let cap = match origin {
+            Origin::Untrusted => self.config.max_pending_untrusted,
+            Origin::Local | Origin::Network => self.config.max_pending_trusted,
         };
         let count = mine.map(|m| m.len()).unwrap_or(0);
         if replacing.is_none() && count >= cap {

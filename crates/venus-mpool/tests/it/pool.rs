@@ -177,7 +177,7 @@ async fn every_acceptance_rule_refuses_with_its_own_error() {
         Err(MpoolError::BadSignature(_))
     ));
 
-    // Replace by fee at ×1.10 + 1 is accepted; the cap on untrusted senders holds.
+    // Replace by fee at ×1.10 + 1 is accepted.
     p.add(
         s.msg(5, |m| m.gas_premium = TokenAmount::from_atto(1_101)),
         false,
@@ -186,14 +186,29 @@ async fn every_acceptance_rule_refuses_with_its_own_error() {
     .expect("replacement");
     p.add(s.msg(6, |_| {}), false).await.expect("6");
     p.add(s.msg(7, |_| {}), false).await.expect("7");
+    // Network adds share Lotus's 1,000 per sender; untrusted pushes have
+    // their own cap and no gap at all.
+    p.add(s.msg(8, |_| {}), false)
+        .await
+        .expect("8: network cap 1,000");
+    let u = Sender::new(&chain, 0, 1_000);
+    for n in 0..3 {
+        p.add_from(u.msg(n, |_| {}), Origin::Untrusted)
+            .await
+            .expect("untrusted within its cap");
+    }
     assert!(matches!(
-        p.add(s.msg(8, |_| {}), false).await,
+        p.add_from(u.msg(3, |_| {}), Origin::Untrusted).await,
         Err(MpoolError::TooManyPending(3))
     ));
-    // Local pushes are trusted: bigger cap, no gap check.
-    p.add(s.msg(8, |_| {}), true).await.expect("local");
+    let v = Sender::new(&chain, 0, 1_000);
+    assert!(matches!(
+        p.add_from(v.msg(1, |_| {}), Origin::Untrusted).await,
+        Err(MpoolError::NonceGap { gap: 1, .. })
+    ));
+    // Local pushes are trusted: no gap check.
     p.add(s.msg(20, |_| {}), true).await.expect("local gap");
-    assert_eq!(p.len().await, 5, "refused messages changed nothing");
+    assert_eq!(p.len().await, 8, "refused messages changed nothing");
 }
 
 #[tokio::test]
@@ -457,4 +472,25 @@ async fn a_network_message_under_a_hundredth_of_the_base_fee_is_refused() {
     p.add(cheap_local, true)
         .await
         .expect("a local push is taken");
+}
+
+/// A network message may not replace one that sits after a nonce gap
+/// (Lotus's strict `msgSet.add`); a local push may.
+#[tokio::test]
+async fn no_replace_by_fee_across_a_nonce_gap_from_the_network() {
+    let chain = Arc::new(Chain::default());
+    let p = pool(chain.clone(), MpoolConfig::default());
+    let s = Sender::new(&chain, 0, 1_000);
+    p.add(s.msg(0, |_| {}), false).await.expect("0");
+    p.add(s.msg(2, |_| {}), false)
+        .await
+        .expect("2, after a gap of 1");
+    let bump = |m: &mut Message| m.gas_premium = TokenAmount::from_atto(5_000);
+    match p.add(s.msg(2, bump), false).await {
+        Err(MpoolError::ReplaceAcrossGap { nonce: 2, next: 1 }) => {}
+        other => panic!("{other:?}"),
+    }
+    p.add(s.msg(2, bump), true)
+        .await
+        .expect("a local replacement");
 }
