@@ -23,7 +23,7 @@ pub fn min_gas_limit(size: usize) -> u64 {
 pub struct SenderState {
     /// The next nonce the chain expects.
     pub nonce: u64,
-    /// The balance that must cover value + fee cap × gas limit of every message taken.
+    /// The balance that must cover the gas (fee cap × gas limit) of every message taken.
     pub balance: TokenAmount,
 }
 
@@ -85,7 +85,8 @@ pub fn create_chains(
 /// Builds one sender's chains. Messages below the state nonce are skipped;
 /// the run stops at a nonce gap, at a message not valid for block inclusion
 /// at `nv` (Lotus's `createMessageChains`), and where the balance no longer
-/// covers the messages taken so far.
+/// covers a message's gas (fee cap × gas limit; its value is subtracted only
+/// while the balance covers it, as Lotus does).
 pub fn create_chains_at(
     mut msgs: Vec<SignedMessage>,
     state: &SenderState,
@@ -94,7 +95,7 @@ pub fn create_chains_at(
 ) -> Vec<MsgChain> {
     msgs.sort_by_key(|m| m.message.sequence);
     let mut next_nonce = state.nonce;
-    let mut required = TokenAmount::from_atto(0);
+    let mut balance = state.balance.clone();
     let mut singles: Vec<MsgChain> = Vec::new();
     for m in msgs {
         let msg = &m.message;
@@ -107,9 +108,16 @@ pub fn create_chains_at(
         if check_inclusion(&m, nv).is_err() {
             break;
         }
-        required += &msg.value + &msg.gas_fee_cap * msg.gas_limit;
-        if required > state.balance {
+        // Lotus's `createMessageChains`: the gas must be covered; the value
+        // is taken only while the balance covers it (a message whose value
+        // fails still pays the miner its gas).
+        let required = &msg.gas_fee_cap * msg.gas_limit;
+        if required > balance {
             break;
+        }
+        balance -= required;
+        if balance >= msg.value {
+            balance -= &msg.value;
         }
         next_nonce += 1;
         singles.push(MsgChain::single(m, base_fee));

@@ -329,8 +329,10 @@ impl MessagePool {
         if replacing.is_none() && count >= cap {
             return Err(MpoolError::TooManyPending(count));
         }
-        let cost =
-            |x: &SignedMessage| &x.message.value + &x.message.gas_fee_cap * x.message.gas_limit;
+        // Lotus's `checkBalance`: `RequiredFunds`, fee cap × gas limit, of
+        // this message and the sender's other pending ones; value is not
+        // counted (a message whose value fails still pays for its gas).
+        let cost = |x: &SignedMessage| &x.message.gas_fee_cap * x.message.gas_limit;
         let mut required = cost(&m);
         if let Some(msgs) = mine {
             for (n, other) in msgs {

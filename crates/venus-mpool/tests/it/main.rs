@@ -385,3 +385,28 @@ fn a_block_is_full_below_lotus_min_gas() {
     let picked = select_greedy(&chains, BlockLimits::default(), &[], &base());
     assert_eq!(picked, vec![big]);
 }
+
+/// Chains need the gas of each message covered; a value is subtracted only
+/// while the balance covers it (Lotus's `createMessageChains`).
+#[test]
+fn chains_cover_gas_first_and_value_only_while_it_fits() {
+    let gas = 1_100u64 * G; // fee cap × gas limit of each message
+    let msgs: Vec<_> = (0..3)
+        .map(|n| {
+            let mut m = msg(1, n, G, 100, SignatureType::Secp256k1);
+            m.message.value = TokenAmount::from_atto(gas);
+            m
+        })
+        .collect();
+    let state = SenderState {
+        nonce: 0,
+        balance: TokenAmount::from_atto(3 * gas + 5),
+    };
+    // 0 takes gas and value (3g+5 → g+5); 1 takes its gas (→ 5) but not its
+    // value; 2's gas no longer fits.
+    let taken: usize = create_chains(msgs, &state, &base())
+        .iter()
+        .map(|c| c.msgs.len())
+        .sum();
+    assert_eq!(taken, 2);
+}

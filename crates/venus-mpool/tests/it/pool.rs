@@ -494,3 +494,28 @@ async fn no_replace_by_fee_across_a_nonce_gap_from_the_network() {
         .await
         .expect("a local replacement");
 }
+
+/// The balance check counts `RequiredFunds` (fee cap × gas limit) of the
+/// message and the sender's other pending ones, not the value (Lotus's
+/// `checkBalance`).
+#[tokio::test]
+async fn the_balance_must_cover_gas_not_value() {
+    let chain = Arc::new(Chain::default());
+    let p = pool(chain.clone(), MpoolConfig::default());
+    let s = Sender::new(&chain, 0, 1);
+    // Far more value than the 1 FIL balance: accepted, its gas is covered.
+    p.add(s.msg(0, |m| m.value = TokenAmount::from_whole(5)), false)
+        .await
+        .expect("value is not counted");
+    // Gas beyond the balance is refused.
+    match p
+        .add(
+            s.msg(1, |m| m.gas_fee_cap = TokenAmount::from_whole(1)),
+            false,
+        )
+        .await
+    {
+        Err(MpoolError::InsufficientBalance { .. }) => {}
+        other => panic!("{other:?}"),
+    }
+}
