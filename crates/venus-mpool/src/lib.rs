@@ -39,7 +39,7 @@ pub use inclusion::{
     chain_length, check_inclusion, on_chain_message_gas, valid_for_block_inclusion, NetworkVersion,
     NotIncludable, DEFAULT_NETWORK_VERSION,
 };
-pub use optimal::{block_probabilities, select_optimal, GREEDY_TICKET_QUALITY};
+pub use optimal::{block_probabilities, other_winners_prob, select_optimal, GREEDY_TICKET_QUALITY};
 pub use pool::{MessagePool, MpoolConfig, Origin, LOCAL_SIG_FINALITY};
 pub use provider::{ChainProvider, MpoolProvider};
 pub use select::{select_excluding, select_for_winners, select_greedy, BlockLimits};

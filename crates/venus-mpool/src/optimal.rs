@@ -21,11 +21,16 @@ fn ln_gamma(x: f64) -> f64 {
     (1..(x.round() as u64)).map(|k| (k as f64).ln()).sum()
 }
 
-/// P(k other winners) for k = 0..15, Poisson with mean 5.
-fn no_winners_prob() -> Vec<f64> {
+/// P(k other winners) for k = 0..15: the number of winners is Poisson with
+/// mean 5 *conditioned on at least one* (this block is one), so k others
+/// means k + 1 in all: `5^(k+1) / (k+1)! / (e^5 − 1)` (Lotus's
+/// `noWinnersProbAssumingMoreThanOne`, `chain/messagepool/block_proba.go`).
+pub fn other_winners_prob() -> Vec<f64> {
+    let cond = EXPECTED_BLOCKS.exp_m1().ln();
     (0..MAX_BLOCKS)
         .map(|k| {
-            ((EXPECTED_BLOCKS.ln() * k as f64) - ln_gamma(k as f64 + 1.0) - EXPECTED_BLOCKS).exp()
+            let n = k as f64 + 1.0;
+            ((EXPECTED_BLOCKS.ln() * n) - ln_gamma(n + 1.0) - cond).exp()
         })
         .collect()
 }
@@ -58,7 +63,7 @@ pub fn block_probabilities(tq: f64) -> Vec<f64> {
         }
         coef * p.powf(x) * (1.0 - p).powf(trials - x)
     };
-    let cases = no_winners_prob();
+    let cases = other_winners_prob();
     (0..MAX_BLOCKS)
         .map(|place| {
             cases

@@ -410,3 +410,18 @@ fn chains_cover_gas_first_and_value_only_while_it_fits() {
         .sum();
     assert_eq!(taken, 2);
 }
+
+/// Lotus conditions the Poisson(5) number of winners on at least one
+/// (`noWinnersProbAssumingMoreThanOne`), and its `TestBlockProbability`
+/// expects decreasing place probabilities for ticket quality 0.85.
+#[test]
+fn winners_are_poisson_conditioned_on_at_least_one() {
+    let p = other_winners_prob();
+    let e5 = 5f64.exp();
+    assert!((p[0] - 5.0 / (e5 - 1.0)).abs() < 1e-12, "{}", p[0]);
+    assert!((p[1] - 12.5 / (e5 - 1.0)).abs() < 1e-12, "{}", p[1]);
+    let total: f64 = p.iter().sum();
+    assert!(total > 0.999 && total <= 1.0 + 1e-12, "{total}");
+    let bp = block_probabilities(1.0 - 0.15);
+    assert!(bp.windows(2).all(|w| w[0] >= w[1]), "{bp:?}");
+}
