@@ -1,14 +1,14 @@
 //! Lotus's optimal selection: chain performance weighted by the probability
 //! that this block lands in the place where the chain would be included.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use venus_core::types::SignedMessage;
 use venus_core::{Address, TokenAmount};
 
 use crate::chains::MsgChain;
 use crate::gas::MIN_GAS;
-use crate::select::{take, BlockLimits};
+use crate::select::{by_performance, take, take_priority, BlockLimits, Room};
 
 /// Blocks expected per epoch, and the places considered (Lotus's `MaxBlocks`).
 const EXPECTED_BLOCKS: f64 = 5.0;
@@ -100,21 +100,21 @@ pub(crate) fn select_optimal_among(
     priority: &[Address],
     base_fee: &TokenAmount,
 ) -> Vec<SignedMessage> {
-    let prio: HashSet<Address> = priority.iter().copied().collect();
-    let mut idx: Vec<usize> = among.to_vec();
-    if ticket_quality > GREEDY_TICKET_QUALITY || !prio.is_empty() {
-        // Priority senders are served first whatever the ticket, as in the greedy path.
-        idx.sort_by(|&a, &b| {
-            let (ca, cb) = (&chains[a], &chains[b]);
-            prio.contains(&cb.sender)
-                .cmp(&prio.contains(&ca.sender))
-                .then(cb.gas_perf.total_cmp(&ca.gas_perf))
-        });
-        return take(chains, &idx, limits, &prio, base_fee);
+    let mut room = Room::default();
+    let mut out = Vec::new();
+    let mut idx = take_priority(
+        chains, among, priority, limits, base_fee, &mut room, &mut out,
+    );
+    if room.full(&limits) {
+        return out;
     }
-    idx.sort_by(|&a, &b| chains[b].gas_perf.total_cmp(&chains[a].gas_perf));
+    by_performance(chains, &mut idx);
+    if ticket_quality > GREEDY_TICKET_QUALITY {
+        take(chains, &idx, limits, base_fee, &mut room, &mut out);
+        return out;
+    }
     if idx.first().is_none_or(|&i| chains[i].gas_perf < 0.0) {
-        return Vec::new();
+        return out;
     }
     let probs = block_probabilities(ticket_quality);
     let min_gas = MIN_GAS as i128;
@@ -173,5 +173,6 @@ pub(crate) fn select_optimal_among(
             chains[i].msgs.first().map(|m| m.message.sequence),
         )
     });
-    take(chains, &idx, limits, &HashSet::new(), base_fee)
+    take(chains, &idx, limits, base_fee, &mut room, &mut out);
+    out
 }

@@ -29,8 +29,9 @@ impl Default for BlockLimits {
     }
 }
 
+/// What a block being filled holds so far.
 #[derive(Default)]
-struct Room {
+pub(crate) struct Room {
     gas: u64,
     total: usize,
     bls: usize,
@@ -38,6 +39,11 @@ struct Room {
 }
 
 impl Room {
+    /// Whether the block is full: out of messages, or under Lotus's `MinGas` of gas left.
+    pub(crate) fn full(&self, l: &BlockLimits) -> bool {
+        self.total >= l.messages || l.gas - self.gas < crate::gas::MIN_GAS
+    }
+
     fn count_room(&self, l: &BlockLimits, sig: SignatureType) -> usize {
         let of_type = match sig {
             SignatureType::BLS => self.bls,
@@ -66,47 +72,79 @@ fn sig_of(c: &MsgChain) -> SignatureType {
         .unwrap_or(SignatureType::Secp256k1)
 }
 
-/// Greedy selection as Lotus does it: priority senders' chains first, then
-/// the rest by gas performance; a chain is taken whole when it fits, trimmed
-/// to fit otherwise, and a sender's later chains are taken only after all of
-/// its earlier ones. Chains with negative performance are never taken
-/// (priority senders' excepted).
+/// Greedy selection as Lotus does it: priority senders' chains first (while
+/// they pay, see [`take_priority`]), then the rest by gas performance; a
+/// chain is taken whole when it fits, trimmed to fit otherwise, and a
+/// sender's later chains are taken only after all of its earlier ones.
+/// Chains with negative performance are never taken.
 pub fn select_greedy(
     chains: &[MsgChain],
     limits: BlockLimits,
     priority: &[Address],
     base_fee: &TokenAmount,
 ) -> Vec<SignedMessage> {
-    let prio: HashSet<Address> = priority.iter().copied().collect();
-    let mut order: Vec<usize> = (0..chains.len()).collect();
-    // Stable: each sender's chains stay in nonce order among equals.
-    order.sort_by(|&a, &b| {
-        let (ca, cb) = (&chains[a], &chains[b]);
-        prio.contains(&cb.sender)
-            .cmp(&prio.contains(&ca.sender))
-            .then(cb.gas_perf.total_cmp(&ca.gas_perf))
-    });
-    take(chains, &order, limits, &prio, base_fee)
+    let all: Vec<usize> = (0..chains.len()).collect();
+    let mut room = Room::default();
+    let mut out = Vec::new();
+    let mut rest = take_priority(
+        chains, &all, priority, limits, base_fee, &mut room, &mut out,
+    );
+    if room.full(&limits) {
+        return out;
+    }
+    by_performance(chains, &mut rest);
+    take(chains, &rest, limits, base_fee, &mut room, &mut out);
+    out
 }
 
-/// Takes chains in `order`, whole when they fit and trimmed otherwise; after
-/// a sender's chain is trimmed or skipped, its later chains are skipped too.
+/// Sorts chain indices by gas performance, best first; stable, so each
+/// sender's chains stay in nonce order among equals.
+pub(crate) fn by_performance(chains: &[MsgChain], idx: &mut [usize]) {
+    idx.sort_by(|&a, &b| chains[b].gas_perf.total_cmp(&chains[a].gas_perf));
+}
+
+/// Lotus's `selectPriorityMessages`: the chains of priority senders among
+/// `among` are taken first, best paying first, as long as they pay (a
+/// negative chain ends the phase). Returns the other chains, for the
+/// selection proper; priority senders never turn it greedy.
+pub(crate) fn take_priority(
+    chains: &[MsgChain],
+    among: &[usize],
+    priority: &[Address],
+    limits: BlockLimits,
+    base_fee: &TokenAmount,
+    room: &mut Room,
+    out: &mut Vec<SignedMessage>,
+) -> Vec<usize> {
+    let prio: HashSet<Address> = priority.iter().copied().collect();
+    let (mut first, rest): (Vec<usize>, Vec<usize>) = among
+        .iter()
+        .partition(|&&i| prio.contains(&chains[i].sender));
+    if !first.is_empty() {
+        by_performance(chains, &mut first);
+        take(chains, &first, limits, base_fee, room, out);
+    }
+    rest
+}
+
+/// Takes chains in `order` into `room`, whole when they fit and trimmed
+/// otherwise; after a sender's chain is trimmed or skipped, its later chains
+/// are skipped too. Stops when the block is full ([`MIN_GAS`](crate::MIN_GAS)).
 pub(crate) fn take(
     chains: &[MsgChain],
     order: &[usize],
     limits: BlockLimits,
-    prio: &HashSet<Address>,
     base_fee: &TokenAmount,
-) -> Vec<SignedMessage> {
-    let mut room = Room::default();
-    let mut out = Vec::new();
+    room: &mut Room,
+    out: &mut Vec<SignedMessage>,
+) {
     let mut broken: HashSet<Address> = HashSet::new();
     for &i in order {
         let c = &chains[i];
         if broken.contains(&c.sender) {
             continue;
         }
-        if c.gas_perf < 0.0 && !prio.contains(&c.sender) {
+        if c.gas_perf < 0.0 {
             broken.insert(c.sender);
             continue;
         }
@@ -117,17 +155,16 @@ pub(crate) fn take(
             trimmed.trim(gas_left, count_left, base_fee);
             // The rest of this sender's messages would leave a nonce gap.
             broken.insert(c.sender);
-            if !trimmed.msgs.is_empty() && (trimmed.gas_perf >= 0.0 || prio.contains(&c.sender)) {
-                room.take(&trimmed, &mut out);
+            if !trimmed.msgs.is_empty() && trimmed.gas_perf >= 0.0 {
+                room.take(&trimmed, out);
             }
         } else {
-            room.take(c, &mut out);
+            room.take(c, out);
         }
-        if room.total >= limits.messages || limits.gas - room.gas < crate::gas::MIN_GAS {
+        if room.full(&limits) {
             break;
         }
     }
-    out
 }
 
 /// One list per winner, best ticket first: winner `i` selects (optimally,

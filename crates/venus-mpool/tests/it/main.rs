@@ -425,3 +425,33 @@ fn winners_are_poisson_conditioned_on_at_least_one() {
     let bp = block_probabilities(1.0 - 0.15);
     assert!(bp.windows(2).all(|w| w[0] >= w[1]), "{bp:?}");
 }
+
+/// Lotus's `selectPriorityMessages`: a priority sender's chains come first
+/// while they pay; a losing one is left like anyone's, and priority senders
+/// do not make the rest of the selection greedy.
+#[test]
+fn priority_chains_stop_at_negative_performance_and_keep_selection_optimal() {
+    let s = SignatureType::Secp256k1;
+    let mut losing = msg(3, 0, G, 10, s);
+    losing.message.gas_fee_cap = TokenAmount::from_atto(50);
+    let losing_chains = create_chains(vec![losing], &rich(), &base());
+    assert!(select_greedy(
+        &losing_chains,
+        BlockLimits::default(),
+        &[Address::new_id(3)],
+        &base()
+    )
+    .is_empty());
+
+    // Optimal selection for a low ticket with a small paying priority sender.
+    let mut chains = ladder(10, 1_000, 10_000_000);
+    let prio = Address::new_id(7);
+    chains.extend(create_chains(vec![msg(7, 0, G, 50, s)], &rich(), &base()));
+    let low = select_optimal(&chains, 0.1, BlockLimits::default(), &[prio], &base());
+    assert_eq!(low[0].message.from, prio, "the priority sender first");
+    let top3: HashSet<Address> = (7..10).map(|a| Address::new_id(100 + a)).collect();
+    assert!(
+        low[1..].iter().all(|m| !top3.contains(&m.message.from)),
+        "the rest stays optimal for a 0.1 ticket, not greedy"
+    );
+}
