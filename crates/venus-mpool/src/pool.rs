@@ -117,6 +117,24 @@ impl Pending {
         old
     }
 
+    /// A reverted message comes back as Lotus's `addSkipChecks` adds it: a
+    /// pending message with its nonce (a replacement sent meanwhile) gives
+    /// way only by the replace-by-fee rule.
+    fn reinsert(&mut self, m: SignedMessage, cid: Cid) {
+        let pending = self
+            .by_sender
+            .get(&m.message.from)
+            .and_then(|msgs| msgs.get(&m.message.sequence));
+        if let Some(existing) = pending {
+            let same = existing.cid().ok() == Some(cid);
+            if same || m.message.gas_premium < min_rbf(&existing.message.gas_premium) {
+                tracing::debug!(target: "venus::mpool", %cid, "reverted message left out: the pending one with its nonce stays");
+                return;
+            }
+        }
+        self.insert(m, cid);
+    }
+
     fn remove(&mut self, from: &Address, nonce: u64) {
         if let Some(msgs) = self.by_sender.get_mut(from) {
             if let Some(m) = msgs.remove(&nonce) {
@@ -451,7 +469,7 @@ impl MessagePool {
         for b in back {
             for m in b.secpk_messages {
                 if let Ok(c) = m.cid() {
-                    p.insert(m, c);
+                    p.reinsert(m, c);
                 }
             }
             for m in b.bls_messages {
@@ -460,7 +478,7 @@ impl MessagePool {
                 };
                 match p.bls_sig(&c) {
                     Some(signature) => {
-                        p.insert(
+                        p.reinsert(
                             SignedMessage {
                                 message: m,
                                 signature,

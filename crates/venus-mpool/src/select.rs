@@ -73,7 +73,7 @@ fn sig_of(c: &MsgChain) -> SignatureType {
 }
 
 /// Greedy selection as Lotus does it: priority senders' chains first (while
-/// they pay, see [`take_priority`]), then the rest by gas performance; a
+/// they pay, as Lotus's `selectPriorityMessages`), then the rest by gas performance; a
 /// chain is taken whole when it fits, trimmed to fit otherwise, and a
 /// sender's later chains are taken only after all of its earlier ones.
 /// Chains with negative performance are never taken.

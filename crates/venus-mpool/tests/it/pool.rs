@@ -519,3 +519,29 @@ async fn the_balance_must_cover_gas_not_value() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A reverted message comes back through the replace-by-fee rule (Lotus's
+/// `addSkipChecks`): a better-paying replacement sent meanwhile stays.
+#[tokio::test]
+async fn a_reverted_message_does_not_push_out_a_better_replacement() {
+    let chain = Arc::new(Chain::default());
+    let p = pool(chain.clone(), MpoolConfig::default());
+    let s = Sender::new(&chain, 0, 1_000);
+    let mined = s.msg(0, |_| {});
+    p.add(mined.clone(), true).await.expect("add");
+    let a = tipset(11, 2);
+    chain
+        .included
+        .lock()
+        .expect("lock")
+        .insert(a.key().clone(), vec![mined.clone()]);
+    p.head_change(&[], std::slice::from_ref(&a))
+        .await
+        .expect("apply");
+    let better = s.msg(0, |m| m.gas_premium = TokenAmount::from_atto(5_000));
+    p.add(better.clone(), true).await.expect("a replacement");
+    p.head_change(std::slice::from_ref(&a), &[])
+        .await
+        .expect("revert");
+    assert_eq!(p.pending().await, vec![better]);
+}
