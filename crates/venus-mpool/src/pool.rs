@@ -162,8 +162,10 @@ pub enum Origin {
     /// From the network (strict): at most `max_nonce_gap`, no replace-by-fee
     /// across a gap, and a fee cap of at least a hundredth of the base fee.
     Network,
-    /// A push from an API caller the node does not trust: no gap at all and
-    /// `max_pending_untrusted` messages per sender.
+    /// A push from an API caller the node does not trust (Lotus's
+    /// `PushUntrusted`): not local (no republishing, prunable, the fee-cap
+    /// floor applies), no nonce gap at all, and `max_pending_untrusted`
+    /// messages per sender.
     Untrusted,
 }
 
@@ -267,11 +269,18 @@ impl MessagePool {
     /// `msgSet.add` applies them. Each rule that fails gives its own
     /// [`MpoolError`]; a refused message changes nothing.
     pub async fn add_from(&self, m: SignedMessage, origin: Origin) -> Result<Cid> {
-        let local = origin != Origin::Network;
+        let local = origin == Origin::Local;
         self.check_message(&m)?;
-        self.check_signature(&m).await?;
         let cid = m.cid()?;
-        let head = self.head.lock().await.clone();
+        // Gossip re-delivers messages often: a duplicate costs no signature check.
+        if self.pending.lock().await.cids.contains_key(&cid) {
+            return Err(MpoolError::Duplicate(cid));
+        }
+        self.check_signature(&m).await?;
+        // Held until the message is in: a head change cannot slip between
+        // the state read below and the insert (Lotus holds `curTsLk`).
+        let head_guard = self.head.lock().await;
+        let head = head_guard.clone();
         if !local {
             // Lotus's `addTs`: a network message must be able to pay the base
             // fee for a while (the bound is a hundredth of it, at least 100).
@@ -375,6 +384,7 @@ impl MessagePool {
         p.insert(m, cid);
         let over = p.len() > self.config.size_limit_high;
         drop(p);
+        drop(head_guard);
         if over {
             self.prune().await;
         }
@@ -450,6 +460,8 @@ impl MessagePool {
     /// `ChainNotify` gives it; after a revert alone the head is the parent of
     /// the oldest reverted tipset.
     pub async fn head_change(&self, reverted: &[TipSet], applied: &[TipSet]) -> Result<()> {
+        // Held throughout, before `pending` (the order `add_from` takes them in).
+        let mut head = self.head.lock().await;
         // The new head: the last applied tipset, or after a revert alone the
         // parent of the oldest reverted one (whose messages are pending again).
         let new_head = match (applied.last(), reverted.last()) {
@@ -515,7 +527,7 @@ impl MessagePool {
         }
         drop(p);
         if let Some(ts) = new_head {
-            *self.head.lock().await = ts;
+            *head = ts;
         }
         Ok(())
     }

@@ -20,7 +20,9 @@ pub trait MpoolProvider: Send + Sync {
     /// a message in the head must next use the nonce after it.
     async fn actor(&self, addr: &Address, ts: &TipSet) -> Result<(u64, TokenAmount)>;
 
-    /// The base fee the next block on `ts` pays.
+    /// The base fee for selecting and admitting messages on `ts`
+    /// ([`ChainProvider`] answers `ts`'s own `ParentBaseFee`, as Lotus's
+    /// pool reads it).
     async fn base_fee(&self, ts: &TipSet) -> Result<TokenAmount>;
 
     /// The messages `ts`'s blocks include (BLS ones unsigned, as blocks carry them).
@@ -116,7 +118,11 @@ impl MpoolProvider for ChainProvider {
     }
 
     async fn base_fee(&self, ts: &TipSet) -> Result<TokenAmount> {
-        self.api.parent_base_fee(ts.key()).await
+        // The tipset in hand carries it; no round trip on every network add.
+        match ts.blocks().first() {
+            Some(b) => Ok(b.parent_base_fee.clone()),
+            None => self.api.parent_base_fee(ts.key()).await,
+        }
     }
 
     async fn messages_in(&self, ts: &TipSet) -> Result<BlockMessages> {

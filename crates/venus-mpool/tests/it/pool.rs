@@ -545,3 +545,28 @@ async fn a_reverted_message_does_not_push_out_a_better_replacement() {
         .expect("revert");
     assert_eq!(p.pending().await, vec![better]);
 }
+
+/// An untrusted push is not local (Lotus's `PushUntrusted`): the fee-cap
+/// floor applies, and the node neither republishes it nor keeps it from pruning.
+#[tokio::test]
+async fn an_untrusted_push_is_not_local() {
+    let chain = Arc::new(Chain::default());
+    chain
+        .base_fee
+        .store(1_000_000, std::sync::atomic::Ordering::SeqCst);
+    let p = pool(chain.clone(), MpoolConfig::default());
+    let s = Sender::new(&chain, 0, 1_000);
+    let cheap = s.msg(0, |m| {
+        m.gas_fee_cap = TokenAmount::from_atto(9_999);
+        m.gas_premium = TokenAmount::from_atto(1);
+    });
+    assert!(matches!(
+        p.add_from(cheap, Origin::Untrusted).await,
+        Err(MpoolError::FeeCapBelowBaseFeeBound { .. })
+    ));
+    let paying = s.msg(0, |m| m.gas_fee_cap = TokenAmount::from_atto(10_000));
+    p.add_from(paying, Origin::Untrusted)
+        .await
+        .expect("accepted");
+    assert!(p.republish_candidates().await.is_empty());
+}
