@@ -69,12 +69,12 @@ impl Connection {
         let (out, mut out_rx) = mpsc::channel::<Message>(state.config.ws_send_queue.max(1));
         let cancel = state.shutdown.child_token();
         let in_flight = Arc::new(Semaphore::new(state.config.max_in_flight_per_conn.max(1)));
-        let mut reverify = tokio::time::interval(
-            state
-                .config
-                .ws_reverify_interval
-                .max(std::time::Duration::from_millis(10)),
-        );
+        // The token was just checked at the upgrade: the first re-check is one period on.
+        let period = state
+            .config
+            .ws_reverify_interval
+            .max(std::time::Duration::from_millis(10));
+        let mut reverify = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         reverify.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let conn = Arc::new(Connection {
             state,

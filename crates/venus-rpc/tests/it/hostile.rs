@@ -218,10 +218,11 @@ async fn a_revoked_token_loses_its_open_websocket() {
     let client = client(&server.ws_url(), Some(fresh.clone())).await;
     assert_eq!(client.call::<Add>((1, 1)).await.expect("add"), 2);
     verifier.0.lock().expect("lock").insert(fresh);
-    assert!(matches!(
-        client.call::<Add>((1, 1)).await,
-        Err(Error::Unauthorized(_))
-    ));
+    let refused = client.call::<Add>((1, 1)).await;
+    assert!(
+        matches!(refused, Err(Error::Unauthorized(_))),
+        "{refused:?}"
+    );
     server.stop().await;
     often.stop().await;
 }
