@@ -38,6 +38,8 @@ pub struct MpoolConfig {
     /// signatures are kept apart and never evicted: they are dropped only
     /// once their message has been on chain for [`LOCAL_SIG_FINALITY`] epochs.
     pub bls_sig_cache: usize,
+    /// The least time between two prunes (1 minute, Lotus's `PruneCooldown`).
+    pub prune_cooldown: std::time::Duration,
     /// The network version in force: it prices the gas of carrying a
     /// message and decides which address protocols exist
     /// ([`DEFAULT_NETWORK_VERSION`]; every version from 18 on is alike).
@@ -59,6 +61,7 @@ impl Default for MpoolConfig {
             max_pending_untrusted: 10,
             bls_sig_cache: 100_000,
             network_version: DEFAULT_NETWORK_VERSION,
+            prune_cooldown: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -175,6 +178,8 @@ pub struct MessagePool {
     config: MpoolConfig,
     head: Mutex<TipSet>,
     pending: Mutex<Pending>,
+    /// When the pool was last pruned.
+    last_prune: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 fn min_rbf(premium: &TokenAmount) -> TokenAmount {
@@ -189,6 +194,7 @@ impl MessagePool {
             provider,
             head: Mutex::new(head),
             pending: Mutex::new(Pending::new(config.bls_sig_cache)),
+            last_prune: std::sync::Mutex::new(None),
             config,
         }
     }
@@ -392,16 +398,34 @@ impl MessagePool {
         Ok(cid)
     }
 
-    /// Drops the lowest-paying senders' messages (never local or priority
-    /// ones) until the pool is at `size_limit_low`.
+    /// Lotus's `pruneMessages`, at most once per `prune_cooldown`: the
+    /// messages of local and priority senders are kept and counted; every
+    /// other sender's messages are chained over its real state after the head
+    /// at a tenth of the base fee (at least 100), and chains are kept best
+    /// first until `size_limit_low` messages are kept in all. Every other
+    /// message goes, including those no chain takes (after a gap, unpayable).
     pub async fn prune(&self) {
+        {
+            let mut last = self.last_prune.lock().unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|t| t.elapsed() < self.config.prune_cooldown) {
+                tracing::debug!(target: "venus::mpool", "pruning skipped: cooling down");
+                return;
+            }
+            *last = Some(std::time::Instant::now());
+        }
         let head = self.head.lock().await.clone();
-        let base_fee = self
-            .provider
-            .base_fee(&head)
-            .await
-            .unwrap_or_else(|_| TokenAmount::from_atto(0));
-        let (snapshot, excess) = {
+        let base_fee = match self.provider.base_fee(&head).await {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!(target: "venus::mpool", error = %e, "pruning skipped: no base fee");
+                return;
+            }
+        };
+        let bound = std::cmp::max(
+            TokenAmount::from_atto(base_fee.atto() / 10),
+            TokenAmount::from_atto(100),
+        );
+        let (snapshot, protected) = {
             let p = self.pending.lock().await;
             if p.len() <= self.config.size_limit_low {
                 return;
@@ -412,35 +436,52 @@ impl MessagePool {
                 .chain(&self.config.priority_addrs)
                 .copied()
                 .collect();
-            let snapshot: Vec<Vec<SignedMessage>> = p
-                .by_sender
-                .iter()
-                .filter(|(a, _)| !keep.contains(*a))
-                .map(|(_, m)| m.values().cloned().collect())
-                .collect();
-            (snapshot, p.len() - self.config.size_limit_low)
-        };
-        // Scoring builds every sender's chains: CPU work, off the async workers.
-        let nv = self.config.network_version;
-        let victims = tokio::task::spawn_blocking(move || {
-            let mut scored: Vec<(f64, Address, u64)> = Vec::new();
-            for msgs in snapshot {
-                let state = SenderState {
-                    nonce: msgs.first().map(|m| m.message.sequence).unwrap_or(0),
-                    balance: TokenAmount::from_whole(u64::MAX),
-                };
-                for c in create_chains_at(msgs, &state, &base_fee, nv) {
-                    scored.extend(
-                        c.msgs
-                            .iter()
-                            .map(|m| (c.gas_perf, c.sender, m.message.sequence)),
-                    );
+            let mut protected = 0;
+            let mut snapshot: Vec<(Address, Vec<SignedMessage>)> = Vec::new();
+            for (a, msgs) in &p.by_sender {
+                if keep.contains(a) {
+                    protected += msgs.len();
+                } else {
+                    snapshot.push((*a, msgs.values().cloned().collect()));
                 }
             }
-            // Worst performance first, and within a chain its last nonces first.
-            scored.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.2.cmp(&a.2)));
-            scored.truncate(excess);
-            scored
+            (snapshot, protected)
+        };
+        let mut senders = Vec::with_capacity(snapshot.len());
+        for (addr, msgs) in snapshot {
+            let (nonce, balance) = match self.provider.actor(&addr, &head).await {
+                Ok(s) => s,
+                Err(venus_core::Error::NotFound(_)) => (0, TokenAmount::from_atto(0)),
+                Err(e) => {
+                    tracing::warn!(target: "venus::mpool", error = %e, "pruning skipped: sender state unreadable");
+                    return;
+                }
+            };
+            senders.push((msgs, SenderState { nonce, balance }));
+        }
+        // Chain building and sorting: CPU work, off the async workers.
+        let (nv, low) = (self.config.network_version, self.config.size_limit_low);
+        let victims = tokio::task::spawn_blocking(move || {
+            let mut all: Vec<(Address, u64)> = Vec::new();
+            let mut chains: Vec<MsgChain> = Vec::new();
+            for (msgs, state) in senders {
+                all.extend(msgs.iter().map(|m| (m.message.from, m.message.sequence)));
+                chains.extend(create_chains_at(msgs, &state, &bound, nv));
+            }
+            chains.sort_by(|a, b| b.gas_perf.total_cmp(&a.gas_perf));
+            let mut kept: HashSet<(Address, u64)> = HashSet::new();
+            let mut count = protected;
+            'keep: for c in &chains {
+                for m in &c.msgs {
+                    if count >= low {
+                        break 'keep;
+                    }
+                    kept.insert((m.message.from, m.message.sequence));
+                    count += 1;
+                }
+            }
+            all.retain(|k| !kept.contains(k));
+            all
         })
         .await;
         let Ok(victims) = victims else {
@@ -448,10 +489,10 @@ impl MessagePool {
             return;
         };
         let mut p = self.pending.lock().await;
-        for (_, from, nonce) in victims {
-            p.remove(&from, nonce);
+        for (from, nonce) in &victims {
+            p.remove(from, *nonce);
         }
-        tracing::info!(target: "venus::mpool", remaining = p.len(), "pruned the pool");
+        tracing::info!(target: "venus::mpool", pruned = victims.len(), remaining = p.len(), "pruned the pool");
     }
 
     /// Applies a head change: messages of `applied` tipsets leave the pool,

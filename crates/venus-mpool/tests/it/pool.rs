@@ -570,3 +570,58 @@ async fn an_untrusted_push_is_not_local() {
         .expect("accepted");
     assert!(p.republish_candidates().await.is_empty());
 }
+
+/// Lotus's `pruneMessages`: chains over the sender's real state, kept best
+/// first down to the low mark; what no chain takes (after a gap) goes even if
+/// it pays well; and a second prune waits for the cooldown.
+#[tokio::test]
+async fn pruning_keeps_the_best_chains_drops_the_rest_and_cools_down() {
+    let chain = Arc::new(Chain::default());
+    let p = pool(
+        chain.clone(),
+        MpoolConfig {
+            size_limit_high: 12,
+            size_limit_low: 6,
+            ..MpoolConfig::default()
+        },
+    );
+    let rich = Sender::new(&chain, 0, 1_000);
+    let poor = Sender::new(&chain, 0, 1_000);
+    let well_paid = |m: &mut Message| m.gas_premium = TokenAmount::from_atto(5_000);
+    for n in [0, 1, 2, 6] {
+        p.add(
+            rich.msg(n, |m| {
+                m.gas_fee_cap = TokenAmount::from_atto(20_000);
+                well_paid(m)
+            }),
+            false,
+        )
+        .await
+        .expect("rich");
+    }
+    for n in 0..9 {
+        p.add(poor.msg(n, |_| {}), false).await.expect("poor");
+    }
+    let left: Vec<(Address, u64)> = p
+        .pending()
+        .await
+        .iter()
+        .map(|m| (m.message.from, m.message.sequence))
+        .collect();
+    assert_eq!(left.len(), 6, "{left:?}");
+    for n in 0..3 {
+        assert!(left.contains(&(rich.addr, n)) && left.contains(&(poor.addr, n)));
+    }
+    assert!(
+        !left.contains(&(rich.addr, 6)),
+        "after a gap: no chain takes it"
+    );
+
+    // Over the high mark again within the cooldown: nothing is pruned.
+    for n in 3..9 {
+        p.add(poor.msg(n, |_| {}), false).await.expect("poor again");
+    }
+    let other = Sender::new(&chain, 0, 1_000);
+    p.add(other.msg(0, |_| {}), false).await.expect("other");
+    assert_eq!(p.len().await, 13);
+}
