@@ -96,6 +96,7 @@ pub fn create_chains_at(
     msgs.sort_by_key(|m| m.message.sequence);
     let mut next_nonce = state.nonce;
     let mut balance = state.balance.clone();
+    let mut gas_total: u64 = 0;
     let mut singles: Vec<MsgChain> = Vec::new();
     for m in msgs {
         let msg = &m.message;
@@ -106,6 +107,11 @@ pub fn create_chains_at(
             break;
         }
         if check_inclusion(&m, nv).is_err() {
+            break;
+        }
+        // Lotus stops a sender's chains once they would pass a block's gas.
+        gas_total += msg.gas_limit;
+        if gas_total > crate::gas::BLOCK_GAS_LIMIT {
             break;
         }
         // Lotus's `createMessageChains`: the gas must be covered; the value

@@ -147,7 +147,9 @@ pub(crate) fn select_optimal_among(
         let c = &chains[i];
         let own = eff[i];
         let e = match prev {
-            Some((s, pe, pg)) if s == c.sender => {
+            // Lotus's `setEffPerf` averages only a positive value: a chain
+            // past the 15th block stays at zero.
+            Some((s, pe, pg)) if s == c.sender && own > 0.0 => {
                 (own * c.gas_limit as f64 + pe * pg as f64) / (c.gas_limit + pg) as f64
             }
             _ => own,

@@ -455,3 +455,17 @@ fn priority_chains_stop_at_negative_performance_and_keep_selection_optimal() {
         "the rest stays optimal for a 0.1 ticket, not greedy"
     );
 }
+
+/// Lotus's `createMessageChains` stops a sender's chains where their gas
+/// would pass one block's.
+#[test]
+fn a_sender_s_chains_stop_at_one_block_of_gas() {
+    let s = SignatureType::Secp256k1;
+    let big = 6 * BLOCK_GAS_LIMIT / 10;
+    let msgs = vec![msg(1, 0, big, 100, s), msg(1, 1, big, 100, s)];
+    let taken: usize = create_chains(msgs, &rich(), &base())
+        .iter()
+        .map(|c| c.msgs.len())
+        .sum();
+    assert_eq!(taken, 1);
+}
