@@ -182,6 +182,15 @@ pub struct MessagePool {
     last_prune: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
+/// Lotus's `getBaseFeeLowerBound`: the base fee divided by `factor`, and at
+/// least the 100 attoFIL minimum base fee.
+fn base_fee_lower_bound(base_fee: &TokenAmount, factor: u64) -> TokenAmount {
+    std::cmp::max(
+        TokenAmount::from_atto(base_fee.atto() / factor),
+        TokenAmount::from_atto(100),
+    )
+}
+
 fn min_rbf(premium: &TokenAmount) -> TokenAmount {
     // new ≥ old × 1.10 + 1
     TokenAmount::from_atto(premium.atto() * 110 / 100 + 1)
@@ -290,11 +299,7 @@ impl MessagePool {
         if !local {
             // Lotus's `addTs`: a network message must be able to pay the base
             // fee for a while (the bound is a hundredth of it, at least 100).
-            let base_fee = self.provider.base_fee(&head).await?;
-            let bound = std::cmp::max(
-                TokenAmount::from_atto(base_fee.atto() / 100),
-                TokenAmount::from_atto(100),
-            );
+            let bound = base_fee_lower_bound(&self.provider.base_fee(&head).await?, 100);
             if m.message.gas_fee_cap < bound {
                 return Err(MpoolError::FeeCapBelowBaseFeeBound {
                     cap: m.message.gas_fee_cap.clone(),
@@ -421,10 +426,7 @@ impl MessagePool {
                 return;
             }
         };
-        let bound = std::cmp::max(
-            TokenAmount::from_atto(base_fee.atto() / 10),
-            TokenAmount::from_atto(100),
-        );
+        let bound = base_fee_lower_bound(&base_fee, 10);
         let (snapshot, protected) = {
             let p = self.pending.lock().await;
             if p.len() <= self.config.size_limit_low {

@@ -54,16 +54,7 @@ async fn run(api: Arc<dyn ChainApi>, chain: &MemoryChain) {
     let bls = PrivateKey::generate(SignatureType::BLS);
     let secp = PrivateKey::generate(SignatureType::Secp256k1);
     for k in [&bls, &secp] {
-        chain.put_actor(
-            k.address().expect("addr"),
-            ActorState {
-                code: head.parent_state(),
-                head: head.parent_state(),
-                nonce: 0,
-                balance: TokenAmount::from_whole(10),
-                delegated_address: None,
-            },
-        );
+        fund(chain, &head, k);
     }
     let msgs = [signed(&bls, 0), signed(&bls, 1), signed(&secp, 0)];
     for m in &msgs {
@@ -74,11 +65,7 @@ async fn run(api: Arc<dyn ChainApi>, chain: &MemoryChain) {
     assert_eq!(picked.len(), 3);
 
     // Mine a block with the first two, then follow the head change.
-    let template = test_utils::block_template(&head, vec![msgs[0].clone(), msgs[2].clone()]);
-    let mut block = api.create_block(template).await.expect("create");
-    test_utils::sign_block(&PrivateKey::generate(SignatureType::BLS), &mut block.header);
-    api.submit_block(block).await.expect("submit");
-    let new_head = api.head().await.expect("head");
+    let new_head = mine(&api, &head, vec![msgs[0].clone(), msgs[2].clone()]).await;
     pool.head_change(&[], std::slice::from_ref(&new_head))
         .await
         .expect("apply");

@@ -441,21 +441,30 @@ fn a_bls_message_is_sized_without_its_signature() {
     assert_eq!(chain_length(&secp), secp.to_cbor().expect("cbor").len());
 }
 
-/// A network message's fee cap must reach a hundredth of the base fee
-/// (Lotus's `getBaseFeeLowerBound` with the conservative factor 100); a local
-/// push is taken anyway.
-#[tokio::test]
-async fn a_network_message_under_a_hundredth_of_the_base_fee_is_refused() {
+/// A chain whose base fee is 1,000,000 attoFIL, a pool on it, and a funded sender.
+fn dear_chain() -> (Arc<Chain>, MessagePool, Sender) {
     let chain = Arc::new(Chain::default());
     chain
         .base_fee
         .store(1_000_000, std::sync::atomic::Ordering::SeqCst);
     let p = pool(chain.clone(), MpoolConfig::default());
     let s = Sender::new(&chain, 0, 1_000);
-    let cheap = s.msg(0, |m| {
-        m.gas_fee_cap = TokenAmount::from_atto(9_999);
-        m.gas_premium = TokenAmount::from_atto(1);
-    });
+    (chain, p, s)
+}
+
+/// A fee cap of 9,999: one short of a hundredth of [`dear_chain`]'s base fee.
+fn under_a_hundredth(m: &mut Message) {
+    m.gas_fee_cap = TokenAmount::from_atto(9_999);
+    m.gas_premium = TokenAmount::from_atto(1);
+}
+
+/// A network message's fee cap must reach a hundredth of the base fee
+/// (Lotus's `getBaseFeeLowerBound` with the conservative factor 100); a local
+/// push is taken anyway.
+#[tokio::test]
+async fn a_network_message_under_a_hundredth_of_the_base_fee_is_refused() {
+    let (chain, p, s) = dear_chain();
+    let cheap = s.msg(0, under_a_hundredth);
     match p.add(cheap.clone(), false).await {
         Err(MpoolError::FeeCapBelowBaseFeeBound { bound, .. }) => {
             assert_eq!(bound, TokenAmount::from_atto(10_000))
@@ -465,10 +474,7 @@ async fn a_network_message_under_a_hundredth_of_the_base_fee_is_refused() {
     let enough = s.msg(0, |m| m.gas_fee_cap = TokenAmount::from_atto(10_000));
     p.add(enough, false).await.expect("at the bound");
     let other = Sender::new(&chain, 0, 1_000);
-    let cheap_local = other.msg(0, |m| {
-        m.gas_fee_cap = TokenAmount::from_atto(9_999);
-        m.gas_premium = TokenAmount::from_atto(1);
-    });
+    let cheap_local = other.msg(0, under_a_hundredth);
     p.add(cheap_local, true)
         .await
         .expect("a local push is taken");
@@ -550,16 +556,8 @@ async fn a_reverted_message_does_not_push_out_a_better_replacement() {
 /// floor applies, and the node neither republishes it nor keeps it from pruning.
 #[tokio::test]
 async fn an_untrusted_push_is_not_local() {
-    let chain = Arc::new(Chain::default());
-    chain
-        .base_fee
-        .store(1_000_000, std::sync::atomic::Ordering::SeqCst);
-    let p = pool(chain.clone(), MpoolConfig::default());
-    let s = Sender::new(&chain, 0, 1_000);
-    let cheap = s.msg(0, |m| {
-        m.gas_fee_cap = TokenAmount::from_atto(9_999);
-        m.gas_premium = TokenAmount::from_atto(1);
-    });
+    let (_chain, p, s) = dear_chain();
+    let cheap = s.msg(0, under_a_hundredth);
     assert!(matches!(
         p.add_from(cheap, Origin::Untrusted).await,
         Err(MpoolError::FeeCapBelowBaseFeeBound { .. })

@@ -140,6 +140,24 @@ impl Connection {
         let _ = self.out.send(Message::Text(text.into())).await;
     }
 
+    /// Answers a call whose token the verifier did not accept. An unavailable
+    /// verifier says nothing about the token: the call fails, the connection
+    /// stays. A refused token gets HTTP's 401 words as the call's error, then
+    /// the connection closes, ending its channels.
+    async fn refuse(&self, id: Value, e: AuthError) {
+        if let AuthError::Unavailable(_) = e {
+            let err = RpcError::new(codes::INTERNAL_ERROR, e.to_string());
+            return self.send(OutResponse::err(id, err).to_text()).await;
+        }
+        let err = RpcError::new(codes::UNAUTHORIZED, e.to_string());
+        let reply = Message::Text(OutResponse::err(id, err).to_text().into());
+        let grace = self.state.config.slow_consumer_grace;
+        let _ = self.out.send_timeout(reply, grace).await;
+        tracing::info!(target: "venus::rpc", error = %e, "closing a WebSocket: its token is no longer valid");
+        self.close_refused(&e);
+        self.cancel.cancel();
+    }
+
     /// Tells the client why the connection ends (close code 1008, policy violation).
     /// Never waits: a client that stopped reading gets no reason.
     fn close_refused(&self, e: &AuthError) {
@@ -175,31 +193,16 @@ impl Connection {
             Ok(b) => b,
             Err(resp) => return self.send(resp).await,
         };
+        // A single frame is read once: its id for a refusal, its method for `xrpc.cancel`.
+        let head: Option<InFrame<'_>> = match &body {
+            Body::Single(raw) => serde_json::from_str(raw.get()).ok(),
+            Body::Batch(_) => None,
+        };
         let caller = match self.caller().await {
             Ok(c) => c,
             Err(e) => {
-                let id = match &body {
-                    Body::Single(raw) => serde_json::from_str::<InFrame<'_>>(raw.get())
-                        .ok()
-                        .and_then(|f| f.id),
-                    Body::Batch(_) => None,
-                };
-                let id = id.unwrap_or(Value::Null);
-                if let AuthError::Unavailable(_) = e {
-                    // No answer about the token now: this call fails, the connection stays.
-                    let err = RpcError::new(codes::INTERNAL_ERROR, e.to_string());
-                    return self.send(OutResponse::err(id, err).to_text()).await;
-                }
-                // The same refusal as HTTP's 401, as an error for the call; then
-                // the connection closes, ending its channels.
-                let err = RpcError::new(codes::UNAUTHORIZED, e.to_string());
-                let reply = Message::Text(OutResponse::err(id, err).to_text().into());
-                let grace = self.state.config.slow_consumer_grace;
-                let _ = self.out.send_timeout(reply, grace).await;
-                tracing::info!(target: "venus::rpc", error = %e, "closing a WebSocket: its token is no longer valid");
-                self.close_refused(&e);
-                self.cancel.cancel();
-                return;
+                let id = head.and_then(|f| f.id).unwrap_or(Value::Null);
+                return self.refuse(id, e).await;
             }
         };
         let frame = match body {
@@ -213,7 +216,6 @@ impl Connection {
             }
             Body::Single(raw) => raw,
         };
-        let head: Option<InFrame<'_>> = serde_json::from_str(frame.get()).ok();
         let id_key = head
             .as_ref()
             .and_then(|f| f.id.as_ref())
