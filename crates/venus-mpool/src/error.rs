@@ -100,6 +100,18 @@ pub enum MpoolError {
         /// The offered premium.
         got: TokenAmount,
     },
+    /// A selection base too far from the pool's head to walk.
+    #[error(
+        "the base tipset {base} is more than {depth} tipsets away from the pool's head {head}"
+    )]
+    BaseTooFar {
+        /// The base asked for.
+        base: String,
+        /// The pool's head.
+        head: String,
+        /// The most tipsets walked.
+        depth: usize,
+    },
     /// The chain state could not be read.
     #[error("state: {0}")]
     State(#[from] venus_core::Error),

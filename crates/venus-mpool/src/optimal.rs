@@ -1,14 +1,18 @@
 //! Lotus's optimal selection: chain performance weighted by the probability
 //! that this block lands in the place where the chain would be included.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
 use venus_core::types::SignedMessage;
 use venus_core::{Address, TokenAmount};
 
 use crate::chains::MsgChain;
+use crate::engine::Selection;
 use crate::gas::MIN_GAS;
-use crate::select::{by_performance, take, take_priority, BlockLimits, Room};
+use crate::select::BlockLimits;
 
 /// Blocks expected per epoch, and the places considered (Lotus's `MaxBlocks`).
 const EXPECTED_BLOCKS: f64 = 5.0;
@@ -75,11 +79,34 @@ pub fn block_probabilities(tq: f64) -> Vec<f64> {
         .collect()
 }
 
-/// Selection for one ticket: greedy above quality 0.84, otherwise Lotus's
-/// optimal selection — chains are partitioned into the 15 virtual blocks they
-/// would fill, each chain's performance is weighted by the probability of
-/// this block landing in that place (averaged with its predecessor's), and
-/// chains are merged in that order, each after its sender's earlier chains.
+/// Selection for one ticket, as Lotus's `SelectMessages`
+/// (`chain/messagepool/selection.go`): priority senders' chains first
+/// (greedily, while they pay), then greedy above ticket quality 0.84,
+/// otherwise optimal:
+///
+/// 1. chains are ranked by gas performance and partitioned into the 15
+///    virtual blocks they would fill;
+/// 2. each chain's effective performance is its performance times the
+///    probability that a block of this ticket quality lands at its
+///    partition's place, averaged (by gas) with its predecessor's;
+/// 3. chains are merged by effective performance, each with its sender's
+///    earlier chains; after a merge the sender's next chains lose the
+///    averaging and are re-ranked (`parentOffset`);
+/// 4. the first chain that does not fit is trimmed and the rest of the
+///    block packed from the tail;
+/// 5. gas still left is filled from the remaining chains in a random
+///    order, seeded by the ticket quality, so that pool winners of one
+///    epoch (whose tickets differ) fill it with different messages.
+///
+/// Deliberate differences from Lotus: Lotus re-sorts the tail after each
+/// merge with a comparator that reads the wrong indices (it compares
+/// `chains[i]` for the sub-slice's `i`); we keep the tail sorted as
+/// intended, by moving only the chains whose effective performance
+/// changed. In the tail packing Lotus may trim a chain it already merged
+/// (its `last` index does not advance), which invalidates that sender's
+/// later chains; we skip merged chains there. Lotus has no per-sender gas
+/// cap beyond a sender's chains stopping at one block of gas
+/// ([`create_chains_at`](crate::create_chains_at)), and neither do we.
 pub fn select_optimal(
     chains: &[MsgChain],
     ticket_quality: f64,
@@ -100,81 +127,154 @@ pub(crate) fn select_optimal_among(
     priority: &[Address],
     base_fee: &TokenAmount,
 ) -> Vec<SignedMessage> {
-    let mut room = Room::default();
-    let mut out = Vec::new();
-    let mut idx = take_priority(
-        chains, among, priority, limits, base_fee, &mut room, &mut out,
-    );
-    if room.full(&limits) {
-        return out;
+    let mut sel = Selection::new(chains, limits, base_fee);
+    let rest = priority_phase(&mut sel, among, priority);
+    if sel.full() {
+        return sel.out;
     }
-    by_performance(chains, &mut idx);
+    let mut order = sel.load(&rest);
+    order.sort_by(|&a, &b| sel.before(a, b));
     if ticket_quality > GREEDY_TICKET_QUALITY {
-        take(chains, &idx, limits, base_fee, &mut room, &mut out);
-        return out;
+        sel.greedy(order);
+        return sel.out;
     }
-    if idx.first().is_none_or(|&i| chains[i].gas_perf < 0.0) {
-        return out;
+    if order.first().is_none_or(|&w| sel.work[w].gas_perf < 0.0) {
+        return sel.out;
     }
+    // 1. Partition by full blocks, untrimmed; chains past the 15th get nothing.
     let probs = block_probabilities(ticket_quality);
-    let min_gas = MIN_GAS as i128;
-    // Partition by full blocks, without trimming; chains past the 15th get nothing.
-    let mut eff = vec![0.0f64; chains.len()];
     let mut next = 0;
     for bp in &probs {
         let (mut gas, mut count) = (limits.gas as i128, limits.messages as i64);
-        while next < idx.len() {
-            let c = &chains[idx[next]];
-            eff[idx[next]] = c.gas_perf * bp;
-            gas -= c.gas_limit as i128;
-            count -= c.msgs.len() as i64;
+        while next < order.len() {
+            let w = order[next];
+            sel.work[w].bp = *bp;
+            sel.set_eff_perf(w);
+            gas -= sel.work[w].gas_limit as i128;
+            count -= sel.work[w].len as i64;
             next += 1;
-            if gas < min_gas || count <= 0 {
+            if gas < MIN_GAS as i128 || count <= 0 {
                 break;
             }
         }
     }
-    // A chain's effective performance averages in its predecessor's (Lotus's SetEffectivePerf).
-    let mut by_nonce: Vec<usize> = idx.clone();
-    by_nonce.sort_by_cached_key(|&i| {
-        (
-            chains[i].sender.to_bytes(),
-            chains[i].msgs.first().map(|m| m.message.sequence),
-        )
-    });
-    let mut prev: Option<(Address, f64, u64)> = None;
-    for &i in &by_nonce {
-        let c = &chains[i];
-        let own = eff[i];
-        let e = match prev {
-            // Lotus's `setEffPerf` averages only a positive value: a chain
-            // past the 15th block stays at zero.
-            Some((s, pe, pg)) if s == c.sender && own > 0.0 => {
-                (own * c.gas_limit as f64 + pe * pg as f64) / (c.gas_limit + pg) as f64
+    for &w in &order[next..] {
+        let x = &mut sel.work[w];
+        x.eff_perf = x.gas_perf.min(0.0);
+    }
+    // 2. Merge by effective performance.
+    order.sort_by(|&a, &b| sel.before_effective(a, b));
+    let mut last = order.len();
+    let mut i = 0;
+    while i < order.len() {
+        let w = order[i];
+        if sel.work[w].gas_perf < 0.0 {
+            break;
+        }
+        if sel.work[w].merged {
+            i += 1;
+            continue;
+        }
+        if !sel.try_add_with_deps(w) {
+            last = i;
+            break;
+        }
+        // The sender's next chains were averaged with this one; now it is
+        // in, they stand alone again (Lotus's parentOffset), and are re-ranked.
+        let mut moved = Vec::new();
+        if let Some(nx) = sel.work[w].next.filter(|&n| sel.work[n].eff_perf > 0.0) {
+            sel.work[nx].eff_perf += sel.work[nx].parent_offset;
+            moved.push(nx);
+            let mut at = sel.work[nx].next;
+            while let Some(n) = at.filter(|&n| sel.work[n].eff_perf > 0.0) {
+                sel.set_eff_perf(n);
+                moved.push(n);
+                at = sel.work[n].next;
             }
-            _ => own,
+        }
+        rerank(&sel, &mut order, i + 1, &moved);
+        i += 1;
+    }
+    // 3. Pack the tail: trim the chain that did not fit, re-rank it, go on.
+    'tail: while !sel.full() && last < order.len() {
+        let w = order[last];
+        if !sel.work[w].valid || sel.work[w].merged {
+            last += 1;
+            continue;
+        }
+        sel.trim_to_fit(w);
+        if sel.work[w].valid {
+            let mut k = last;
+            while k + 1 < order.len() && sel.before_effective(order[k], order[k + 1]).is_gt() {
+                order.swap(k, k + 1);
+                k += 1;
+            }
+        }
+        for &c in &order[last..] {
+            if !sel.work[c].valid || sel.work[c].merged {
+                continue;
+            }
+            if sel.work[c].gas_perf < 0.0 {
+                break 'tail;
+            }
+            if sel.try_add_with_deps(c) {
+                continue;
+            }
+            continue 'tail;
+        }
+        break;
+    }
+    // 4. Random fill of what is left.
+    if !sel.full() {
+        let mut rng = StdRng::seed_from_u64(ticket_quality.to_bits());
+        order.shuffle(&mut rng);
+        for &c in &order {
+            if sel.full() {
+                break;
+            }
+            if sel.work[c].merged || !sel.work[c].valid || sel.work[c].gas_perf < 0.0 {
+                continue;
+            }
+            if !sel.try_add_with_deps(c) && sel.work[c].valid {
+                // It was trimmed to what is left: once more.
+                sel.try_add_with_deps(c);
+            }
+        }
+    }
+    sel.out
+}
+
+/// Moves the chains in `moved` (whose effective performance changed) to
+/// their rank within `order[from..]`, which is otherwise sorted.
+fn rerank(sel: &Selection<'_>, order: &mut Vec<usize>, from: usize, moved: &[usize]) {
+    for &m in moved {
+        let Some(pos) = order[from..].iter().position(|&w| w == m) else {
+            continue;
         };
-        eff[i] = e;
-        prev = Some((c.sender, e, c.gas_limit));
+        order.remove(from + pos);
+        let at = order[from..].partition_point(|&w| sel.before_effective(w, m).is_le());
+        order.insert(from + at, m);
     }
-    idx.retain(|&i| chains[i].gas_perf >= 0.0);
-    idx.sort_by(|&a, &b| {
-        eff[b]
-            .total_cmp(&eff[a])
-            .then(chains[b].gas_perf.total_cmp(&chains[a].gas_perf))
-    });
-    // Merging a chain pulls in its sender's earlier chains: move each sender's
-    // chains to its best-ranked chain's place, in nonce order.
-    let mut best: HashMap<Address, usize> = HashMap::new();
-    for (rank, &i) in idx.iter().enumerate() {
-        best.entry(chains[i].sender).or_insert(rank);
+}
+
+/// Lotus's `selectPriorityMessages`: the priority senders' chains among
+/// `among` go first, greedily while they pay. Returns the other chains.
+pub(crate) fn priority_phase(
+    sel: &mut Selection<'_>,
+    among: &[usize],
+    priority: &[Address],
+) -> Vec<usize> {
+    if priority.is_empty() {
+        return among.to_vec();
     }
-    idx.sort_by_key(|&i| {
-        (
-            best[&chains[i].sender],
-            chains[i].msgs.first().map(|m| m.message.sequence),
-        )
-    });
-    take(chains, &idx, limits, base_fee, &mut room, &mut out);
-    out
+    let prio: HashSet<Address> = priority.iter().copied().collect();
+    let (first, rest): (Vec<usize>, Vec<usize>) = among
+        .iter()
+        .partition(|&&i| prio.contains(&sel.chains[i].sender));
+    if !first.is_empty() {
+        let mut order = sel.load(&first);
+        order.sort_by(|&a, &b| sel.before(a, b));
+        sel.greedy(order);
+    }
+    rest
 }

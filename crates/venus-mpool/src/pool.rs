@@ -11,9 +11,10 @@ use venus_core::{Address, ChainEpoch, TokenAmount};
 
 use crate::chains::{create_chains_at, MsgChain, SenderState};
 use crate::inclusion::{check_inclusion, NetworkVersion, NotIncludable, DEFAULT_NETWORK_VERSION};
+use crate::multi::{select_excluding, select_for_winners};
 use crate::optimal::select_optimal;
 use crate::provider::MpoolProvider;
-use crate::select::{select_excluding, select_for_winners, BlockLimits};
+use crate::select::BlockLimits;
 use crate::{MpoolError, Result};
 
 /// Pool settings, with Lotus's defaults.
@@ -49,6 +50,10 @@ pub struct MpoolConfig {
 /// Epochs after which a landed local message is final and its BLS signature
 /// is forgotten (Lotus's `policy.ChainFinality`).
 pub const LOCAL_SIG_FINALITY: ChainEpoch = 900;
+
+/// The most tipsets between the pool's head and a base tipset that
+/// selection walks ([`MessagePool::select_on`]): a chain finality.
+pub const MAX_SELECTION_DEPTH: usize = 900;
 
 impl Default for MpoolConfig {
     fn default() -> Self {
@@ -153,6 +158,14 @@ impl Pending {
 
     fn len(&self) -> usize {
         self.cids.len()
+    }
+
+    /// The signature of a BLS message seen, without touching its bookkeeping.
+    fn peek_bls_sig(&self, cid: &Cid) -> Option<venus_core::Signature> {
+        match self.local_bls.get(cid) {
+            Some((sig, _)) => Some(sig.clone()),
+            None => self.bls_sigs.peek(cid).cloned(),
+        }
     }
 }
 
@@ -585,23 +598,76 @@ impl MessagePool {
             .collect()
     }
 
-    /// Each sender's pending messages with its on-chain state, and the base fee.
+    /// Each sender's pending messages with its state after `base`, and the
+    /// base fee of a block mined on `base` (the head when `None`). When the
+    /// base is not the pool's head, the pending set is adjusted as Lotus's
+    /// `getPendingMessages` does: the messages of tipsets between the head
+    /// and the common ancestor come back (BLS ones whose signature the pool
+    /// saw), and those of tipsets from there up to the base leave.
     async fn selection_inputs(
         &self,
+        base: Option<&TipSet>,
     ) -> Result<(Vec<(Vec<SignedMessage>, SenderState)>, TokenAmount)> {
         let head = self.head.lock().await.clone();
-        let base_fee = self.provider.base_fee(&head).await?;
-        let by_sender: Vec<(Address, Vec<SignedMessage>)> = self
-            .pending
-            .lock()
-            .await
-            .by_sender
-            .iter()
-            .map(|(a, m)| (*a, m.values().cloned().collect()))
-            .collect();
+        let base = match base {
+            Some(b) if b.key() != head.key() => b.clone(),
+            _ => head.clone(),
+        };
+        let base_fee = self.provider.base_fee(&base).await?;
+        let by_sender: Vec<(Address, Vec<SignedMessage>)> = if base.key() == head.key() {
+            let p = self.pending.lock().await;
+            p.by_sender
+                .iter()
+                .map(|(a, m)| (*a, m.values().cloned().collect()))
+                .collect()
+        } else {
+            let (reverted, applied) = self.reorg_ops(&head, &base).await?;
+            let mut back = Vec::new();
+            for ts in &reverted {
+                back.push(self.provider.messages_in(ts).await?);
+            }
+            let mut gone = Vec::new();
+            for ts in &applied {
+                gone.push(self.provider.messages_in(ts).await?);
+            }
+            let p = self.pending.lock().await;
+            let mut set: HashMap<Address, BTreeMap<u64, SignedMessage>> = p.by_sender.clone();
+            for b in back {
+                let bls = b.bls_messages.into_iter().filter_map(|m| {
+                    let c = venus_core::types::message_cid(&m).ok()?;
+                    let signature = p.peek_bls_sig(&c)?;
+                    Some(SignedMessage {
+                        message: m,
+                        signature,
+                    })
+                });
+                for m in b.secpk_messages.into_iter().chain(bls.collect::<Vec<_>>()) {
+                    set.entry(m.message.from)
+                        .or_default()
+                        .insert(m.message.sequence, m);
+                }
+            }
+            drop(p);
+            for b in gone {
+                let landed = b
+                    .secpk_messages
+                    .iter()
+                    .map(|m| &m.message)
+                    .chain(&b.bls_messages);
+                for m in landed {
+                    if let Some(msgs) = set.get_mut(&m.from) {
+                        msgs.remove(&m.sequence);
+                    }
+                }
+            }
+            set.into_iter()
+                .filter(|(_, m)| !m.is_empty())
+                .map(|(a, m)| (a, m.into_values().collect()))
+                .collect()
+        };
         let mut inputs = Vec::with_capacity(by_sender.len());
         for (addr, msgs) in by_sender {
-            let (nonce, balance) = match self.provider.actor(&addr, &head).await {
+            let (nonce, balance) = match self.provider.actor(&addr, &base).await {
                 Ok(s) => s,
                 Err(venus_core::Error::NotFound(_)) => continue,
                 Err(e) => return Err(e.into()),
@@ -611,13 +677,42 @@ impl MessagePool {
         Ok((inputs, base_fee))
     }
 
+    /// Lotus's `ReorgOps`: the tipsets to revert from `from` (newest first)
+    /// and to apply to reach `to` (newest first), walking back from the
+    /// higher one until they meet. Unlike Lotus, the walk stops after
+    /// [`MAX_SELECTION_DEPTH`] tipsets: a caller naming a base far from the
+    /// head gets an error, not a walk through the whole chain.
+    async fn reorg_ops(&self, from: &TipSet, to: &TipSet) -> Result<(Vec<TipSet>, Vec<TipSet>)> {
+        let (mut left, mut right) = (from.clone(), to.clone());
+        let (mut revert, mut apply) = (Vec::new(), Vec::new());
+        while left.key() != right.key() {
+            if revert.len() + apply.len() >= MAX_SELECTION_DEPTH {
+                return Err(MpoolError::BaseTooFar {
+                    base: to.key().to_string(),
+                    head: from.key().to_string(),
+                    depth: MAX_SELECTION_DEPTH,
+                });
+            }
+            if left.height() > right.height() {
+                let parent = self.provider.tipset(&left.parents()).await?;
+                revert.push(std::mem::replace(&mut left, parent));
+            } else {
+                let parent = self.provider.tipset(&right.parents()).await?;
+                apply.push(std::mem::replace(&mut right, parent));
+            }
+        }
+        apply.reverse();
+        Ok((revert, apply))
+    }
+
     /// Reads the state, then builds the chains and runs `select` on a blocking
     /// thread: selecting from tens of thousands of messages takes tens of ms.
     async fn run_selection<T: Send + 'static>(
         &self,
+        base: Option<&TipSet>,
         select: impl FnOnce(&[MsgChain], &[Address], &TokenAmount) -> T + Send + 'static,
     ) -> Result<T> {
-        let (inputs, base_fee) = self.selection_inputs().await?;
+        let (inputs, base_fee) = self.selection_inputs(base).await?;
         let priority = self.config.priority_addrs.clone();
         let nv = self.config.network_version;
         tokio::task::spawn_blocking(move || {
@@ -637,16 +732,41 @@ impl MessagePool {
 
     /// Messages for one block on the current head, for a ticket of this quality.
     pub async fn select(&self, ticket_quality: f64) -> Result<Vec<SignedMessage>> {
-        self.run_selection(move |c, prio, fee| {
-            select_optimal(c, ticket_quality, BlockLimits::default(), prio, fee)
-        })
-        .await
+        self.select_on(None, ticket_quality).await
     }
 
-    /// Disjoint lists for several winners, in the order of `ticket_qualities`.
+    /// Messages for one block mined on `base` (the head when `None`), as
+    /// Lotus's `SelectMessages`: pending set and sender states as they
+    /// stand after `base`, at the base fee of a block on `base`.
+    pub async fn select_on(
+        &self,
+        base: Option<&TipSet>,
+        ticket_quality: f64,
+    ) -> Result<Vec<SignedMessage>> {
+        let mut msgs = self
+            .run_selection(base, move |c, prio, fee| {
+                select_optimal(c, ticket_quality, BlockLimits::default(), prio, fee)
+            })
+            .await?;
+        msgs.truncate(BlockLimits::default().messages);
+        Ok(msgs)
+    }
+
+    /// Disjoint lists for several winners on the current head, in the order
+    /// of `ticket_qualities` (see [`select_for_winners`]).
     pub async fn select_multi(&self, ticket_qualities: &[f64]) -> Result<Vec<Vec<SignedMessage>>> {
+        self.select_multi_on(None, ticket_qualities).await
+    }
+
+    /// Disjoint lists for several winners mining on `base`: Venus's
+    /// `MpoolSelects` (`MultipleSelectMessages`).
+    pub async fn select_multi_on(
+        &self,
+        base: Option<&TipSet>,
+        ticket_qualities: &[f64],
+    ) -> Result<Vec<Vec<SignedMessage>>> {
         let q = ticket_qualities.to_vec();
-        self.run_selection(move |c, prio, fee| {
+        self.run_selection(base, move |c, prio, fee| {
             select_for_winners(c, &q, BlockLimits::default(), prio, fee)
         })
         .await
@@ -659,7 +779,7 @@ impl MessagePool {
         already: &[SignedMessage],
     ) -> Result<Vec<SignedMessage>> {
         let already = already.to_vec();
-        self.run_selection(move |c, prio, fee| {
+        self.run_selection(None, move |c, prio, fee| {
             select_excluding(
                 c,
                 ticket_quality,

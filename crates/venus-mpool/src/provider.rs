@@ -20,9 +20,9 @@ pub trait MpoolProvider: Send + Sync {
     /// a message in the head must next use the nonce after it.
     async fn actor(&self, addr: &Address, ts: &TipSet) -> Result<(u64, TokenAmount)>;
 
-    /// The base fee for selecting and admitting messages on `ts`
-    /// ([`ChainProvider`] answers `ts`'s own `ParentBaseFee`, as Lotus's
-    /// pool reads it).
+    /// The base fee of a block mined on `ts`, which the pool admits, prunes
+    /// and selects at (Lotus's `ChainComputeBaseFee`; [`ChainProvider`]
+    /// computes it with [`next_base_fee`](crate::next_base_fee)).
     async fn base_fee(&self, ts: &TipSet) -> Result<TokenAmount>;
 
     /// The messages `ts`'s blocks include (BLS ones unsigned, as blocks carry them).
@@ -33,9 +33,14 @@ pub trait MpoolProvider: Send + Sync {
     async fn tipset(&self, key: &TipSetKey) -> Result<TipSet>;
 }
 
-/// What one tipset's messages do to their senders: each sender's messages in
-/// execution order, as (nonce, most it can spend).
-type Effects = HashMap<Address, Vec<(u64, TokenAmount)>>;
+/// What one tipset's messages do: each sender's messages in execution
+/// order, as (nonce, most it can spend), and the gas limits of its distinct
+/// messages summed (for the next base fee).
+#[derive(Default)]
+struct Effects {
+    by_sender: HashMap<Address, Vec<(u64, TokenAmount)>>,
+    gas_limit_used: u64,
+}
 
 /// An [`MpoolProvider`] over any [`ChainApi`]: our devnet chain, a Lotus or
 /// Venus node through `venus_rpc::lotus::LotusClient`, or `MemoryChain`.
@@ -48,8 +53,9 @@ type Effects = HashMap<Address, Vec<(u64, TokenAmount)>>;
 /// the balance is a lower bound). The walk of the last tipset asked about is
 /// cached.
 ///
-/// The base fee is read from the head's blocks (`ParentBaseFee`), the fee
-/// the head itself paid; the next block's fee differs by at most 12.5 %.
+/// The base fee is that of a block mined on the tipset, as Lotus's
+/// `ChainComputeBaseFee`: [`next_base_fee`](crate::next_base_fee) of the
+/// tipset's own base fee and its messages' gas limits.
 pub struct ChainProvider {
     api: Arc<dyn ChainApi>,
     effects: Mutex<Option<(TipSetKey, Arc<Effects>)>>,
@@ -73,14 +79,24 @@ impl ChainProvider {
             return Ok(e);
         }
         let msgs = self.messages_in(ts).await?;
-        let mut effects = Effects::new();
+        let mut effects = Effects::default();
+        let mut seen = std::collections::HashSet::new();
         let all = msgs
             .bls_messages
             .iter()
             .chain(msgs.secpk_messages.iter().map(|m| &m.message));
         for m in all {
+            // A message in several blocks of the tipset counts once.
+            if !seen.insert(venus_core::types::message_cid(m)?) {
+                continue;
+            }
+            effects.gas_limit_used = effects.gas_limit_used.saturating_add(m.gas_limit);
             let spend = &m.value + &m.gas_fee_cap * m.gas_limit;
-            effects.entry(m.from).or_default().push((m.sequence, spend));
+            effects
+                .by_sender
+                .entry(m.from)
+                .or_default()
+                .push((m.sequence, spend));
         }
         let effects = Arc::new(effects);
         *self.lock() = Some((ts.key().clone(), effects.clone()));
@@ -102,7 +118,7 @@ impl MpoolProvider for ChainProvider {
         let effects = self.effects(ts).await.map_err(|e| {
             venus_core::Error::Backend(format!("messages of tipset {}: {e}", ts.key()))
         })?;
-        if let Some(msgs) = effects.get(addr) {
+        if let Some(msgs) = effects.by_sender.get(addr) {
             for (n, spend) in msgs {
                 if *n == nonce {
                     nonce += 1;
@@ -118,11 +134,13 @@ impl MpoolProvider for ChainProvider {
     }
 
     async fn base_fee(&self, ts: &TipSet) -> Result<TokenAmount> {
-        // The tipset in hand carries it; no round trip on every network add.
-        match ts.blocks().first() {
-            Some(b) => Ok(b.parent_base_fee.clone()),
-            None => self.api.parent_base_fee(ts.key()).await,
-        }
+        // The tipset in hand carries its own; no round trip for it.
+        let own = match ts.blocks().first() {
+            Some(b) => b.parent_base_fee.clone(),
+            None => self.api.parent_base_fee(ts.key()).await?,
+        };
+        let used = self.effects(ts).await?.gas_limit_used;
+        Ok(crate::next_base_fee(&own, used, ts.key().cids().len()))
     }
 
     async fn messages_in(&self, ts: &TipSet) -> Result<BlockMessages> {

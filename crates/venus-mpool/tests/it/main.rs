@@ -372,7 +372,10 @@ fn competitive_selection_optimal_capacity_is_at_least_greedy() {
 }
 
 /// A block counts as full with less than Lotus's `gasguess.MinGas`
-/// (1,298,450) left: a message that would still fit is not taken.
+/// (1,298,450) left where Lotus checks it: after the priority senders'
+/// chains (and before the tail packing and the random fill), a message that
+/// would still fit is not taken. In the first merging pass Lotus takes every
+/// chain that fits, so without the priority sender both are taken.
 #[test]
 fn a_block_is_full_below_lotus_min_gas() {
     assert_eq!(MIN_GAS, 1_298_450);
@@ -382,8 +385,23 @@ fn a_block_is_full_below_lotus_min_gas() {
     assert!(small.message.gas_limit < left, "it would fit");
     let mut chains = create_chains(vec![big.clone()], &rich(), &base());
     chains.extend(create_chains(vec![small], &rich(), &base()));
-    let picked = select_greedy(&chains, BlockLimits::default(), &[], &base());
+    let picked = select_greedy(
+        &chains,
+        BlockLimits::default(),
+        &[Address::new_id(1)],
+        &base(),
+    );
+    assert_eq!(picked, vec![big.clone()]);
+    let picked = select_optimal(
+        &chains,
+        0.5,
+        BlockLimits::default(),
+        &[Address::new_id(1)],
+        &base(),
+    );
     assert_eq!(picked, vec![big]);
+    let picked = select_greedy(&chains, BlockLimits::default(), &[], &base());
+    assert_eq!(picked.len(), 2, "the merging pass takes what fits");
 }
 
 /// Chains need the gas of each message covered; a value is subtracted only
@@ -468,4 +486,121 @@ fn a_sender_s_chains_stop_at_one_block_of_gas() {
         .map(|c| c.msgs.len())
         .sum();
     assert_eq!(taken, 1);
+}
+
+/// Optimal selection re-ranks a sender's next chain once its predecessor is
+/// merged (Lotus's `parentOffset`): the averaging that lifted it is gone, so
+/// a better chain of another sender goes before it.
+#[test]
+fn a_merged_chain_s_successor_is_re_ranked_without_its_parent_s_lift() {
+    let s = SignatureType::Secp256k1;
+    let gas = 10 * G;
+    // A: 1,000 then 100 (two chains); B: 500. Room for A's first and one more.
+    let mut chains = create_chains(
+        vec![msg(1, 0, gas, 1_000, s), msg(1, 1, gas, 100, s)],
+        &rich(),
+        &base(),
+    );
+    assert_eq!(
+        chains.len(),
+        2,
+        "A's messages pay less and less: two chains"
+    );
+    chains.extend(create_chains(
+        vec![msg(2, 0, gas, 500, s)],
+        &rich(),
+        &base(),
+    ));
+    let limits = BlockLimits {
+        gas: 25 * G,
+        ..BlockLimits::default()
+    };
+    // Averaged with A's first chain, A's second (550) would rank above B (500).
+    let picked = select_optimal(&chains, 0.5, limits, &[], &base());
+    let got: Vec<(u64, u64)> = picked
+        .iter()
+        .map(|m| (id(&m.message.from), m.message.sequence))
+        .collect();
+    assert_eq!(got, vec![(1, 0), (2, 0)]);
+}
+
+fn id(a: &Address) -> u64 {
+    a.id().expect("an ID address")
+}
+
+/// Venus's `MultipleSelectMessages`: winners choose in the caller's order
+/// (not by ticket), priority senders go to the first winner only, and a
+/// winner left with nothing gets the first winner's list.
+#[test]
+fn winners_choose_in_the_caller_s_order_and_an_empty_list_copies_the_first() {
+    let s = SignatureType::Secp256k1;
+    // Two senders: 2 pays more than 1; 3 is a priority sender.
+    let mut chains = create_chains(vec![msg(1, 0, G, 100, s)], &rich(), &base());
+    chains.extend(create_chains(vec![msg(2, 0, G, 900, s)], &rich(), &base()));
+    chains.extend(create_chains(vec![msg(3, 0, G, 50, s)], &rich(), &base()));
+    let prio = [Address::new_id(3)];
+    // The first winner has the worse ticket, and still chooses first.
+    let lists = select_for_winners(
+        &chains,
+        &[0.9, 0.95, 0.99, 0.97],
+        BlockLimits::default(),
+        &prio,
+        &base(),
+    );
+    let senders =
+        |l: &Vec<SignedMessage>| l.iter().map(|m| id(&m.message.from)).collect::<Vec<_>>();
+    assert_eq!(
+        senders(&lists[0]),
+        vec![3, 2, 1],
+        "priority, then by performance"
+    );
+    // Everything went to the first winner; the others carry its list again.
+    for l in &lists[1..] {
+        assert_eq!(l, &lists[0]);
+    }
+
+    // With a block room for one message each: priority 3 and the best (2)
+    // go to the first winner; 1 to the second; priority senders are not
+    // offered to later winners.
+    let one = BlockLimits {
+        messages: 2,
+        ..BlockLimits::default()
+    };
+    let mut more = chains.clone();
+    more.extend(create_chains(
+        vec![msg(3, 1, G, 50, s)],
+        &SenderState { nonce: 1, ..rich() },
+        &base(),
+    ));
+    let lists = select_for_winners(&more, &[0.5, 0.99], one, &prio, &base());
+    assert_eq!(senders(&lists[0]), vec![3, 3]);
+    assert_eq!(
+        senders(&lists[1]),
+        vec![2, 1],
+        "sender 3's rest waits for the next epoch"
+    );
+}
+
+/// Selection is deterministic for one ticket (the random fill is seeded by
+/// it), and every list it makes is a valid block.
+#[test]
+fn optimal_selection_is_reproducible_and_valid_for_every_ticket() {
+    let chains = ladder(30, 200, 3 * G);
+    for tq in [0.01, 0.1, 0.3, 0.5, 0.8] {
+        let a = select_optimal(&chains, tq, BlockLimits::default(), &[], &base());
+        let b = select_optimal(&chains, tq, BlockLimits::default(), &[], &base());
+        assert_eq!(a, b, "ticket {tq}");
+        let gas: u64 = a.iter().map(|m| m.message.gas_limit).sum();
+        assert!(gas <= BLOCK_GAS_LIMIT);
+        assert!(
+            BLOCK_GAS_LIMIT - gas < 3 * G,
+            "ticket {tq}: the block is packed ({gas})"
+        );
+        let mut next: HashMap<Address, u64> = HashMap::new();
+        for m in &a {
+            let n = next.entry(m.message.from).or_insert(0);
+            assert_eq!(m.message.sequence, *n, "ticket {tq}: no nonce gap");
+            *n += 1;
+        }
+    }
 }

@@ -192,3 +192,96 @@ async fn the_head_s_own_messages_count_for_the_next_nonce() {
         other => panic!("a message reusing the head's nonce: {other:?}"),
     }
 }
+
+/// Mines one block on `parent` holding `msgs`; returns the block alone as a tipset.
+async fn mine_block(api: &Arc<dyn ChainApi>, parent: &TipSet, msgs: Vec<SignedMessage>) -> TipSet {
+    let mut block = api
+        .create_block(test_utils::block_template(parent, msgs))
+        .await
+        .expect("create");
+    test_utils::sign_block(&PrivateKey::generate(SignatureType::BLS), &mut block.header);
+    api.submit_block(block.clone()).await.expect("submit");
+    TipSet::new(vec![block.header]).expect("tipset")
+}
+
+/// Lotus's `SelectMessages` on a tipset other than the pool's head: the
+/// pending set is walked to it (reverted tipsets' messages come back,
+/// applied ones leave), the senders' state is read after it, and the pool
+/// itself is left as it was.
+#[tokio::test]
+async fn selection_on_a_base_other_than_the_head() {
+    let chain = MemoryChain::new(genesis());
+    let api: Arc<dyn ChainApi> = Arc::new(chain.clone());
+    let genesis = api.head().await.expect("head");
+    let key = PrivateKey::generate(SignatureType::Secp256k1);
+    fund(&chain, &genesis, &key);
+    let m: Vec<SignedMessage> = (0..4).map(|n| signed(&key, n)).collect();
+    for x in &m[..2] {
+        api.push_message(x.clone()).await.expect("chain knows it");
+    }
+    // The pool's head holds nonces 0 and 1; 2 and 3 are pending.
+    let head = mine_block(&api, &genesis, m[..2].to_vec()).await;
+    let pool = MessagePool::new(
+        Arc::new(ChainProvider::new(api.clone())),
+        head.clone(),
+        MpoolConfig::default(),
+    );
+    for x in &m[2..] {
+        pool.add(x.clone(), false).await.expect("add");
+    }
+    let nonces = |l: Vec<SignedMessage>| l.iter().map(|x| x.message.sequence).collect::<Vec<_>>();
+    assert_eq!(nonces(pool.select(0.9).await.expect("on head")), vec![2, 3]);
+
+    // Behind the head (revert only): the head's messages are pending again.
+    let on_genesis = pool
+        .select_on(Some(&genesis), 0.9)
+        .await
+        .expect("on genesis");
+    assert_eq!(
+        on_genesis[..2],
+        m[..2],
+        "the reverted messages come back first"
+    );
+    assert_eq!(nonces(on_genesis), vec![0, 1, 2, 3]);
+
+    // On a sibling fork whose block holds another nonce 0: the head's
+    // nonce 1 comes back, its nonce 0 stays out (the fork used that nonce).
+    let mut other = test_utils::message(key.address().expect("addr"), 0);
+    other.value = TokenAmount::from_atto(7);
+    let other = test_utils::sign(&key, other);
+    api.push_message(other.clone())
+        .await
+        .expect("chain knows it");
+    let fork = mine_block(&api, &genesis, vec![other]).await;
+    let on_fork = pool.select_on(Some(&fork), 0.9).await.expect("on the fork");
+    assert_eq!(on_fork, vec![m[1].clone(), m[2].clone(), m[3].clone()]);
+
+    // The pool is untouched.
+    assert_eq!(pool.len().await, 2);
+    assert_eq!(nonces(pool.select(0.9).await.expect("on head")), vec![2, 3]);
+}
+
+/// The pool admits and selects at the base fee of the next block (Lotus's
+/// `ChainComputeBaseFee`), not the head's own.
+#[tokio::test]
+async fn the_base_fee_is_the_next_block_s() {
+    use venus_mpool::MpoolProvider;
+    let mut g = genesis().blocks()[0].clone();
+    g.parent_base_fee = TokenAmount::from_atto(1_000_000_000u64);
+    let chain = MemoryChain::new(TipSet::new(vec![g]).expect("genesis"));
+    let api: Arc<dyn ChainApi> = Arc::new(chain.clone());
+    let genesis = api.head().await.expect("head");
+    let key = PrivateKey::generate(SignatureType::Secp256k1);
+    fund(&chain, &genesis, &key);
+    let msgs: Vec<SignedMessage> = (0..2).map(|n| signed(&key, n)).collect();
+    for x in &msgs {
+        api.push_message(x.clone()).await.expect("push");
+    }
+    let head = mine_block(&api, &genesis, msgs.clone()).await;
+    let own = head.blocks()[0].parent_base_fee.clone();
+    let used: u64 = msgs.iter().map(|m| m.message.gas_limit).sum();
+    let provider = ChainProvider::new(api.clone());
+    let fee = provider.base_fee(&head).await.expect("base fee");
+    assert_eq!(fee, venus_mpool::next_base_fee(&own, used, 1));
+    assert!(fee < own, "a nearly empty block lowers the base fee");
+}
