@@ -101,6 +101,10 @@ pub fn check(signer: &Address, to_sign: &[u8], meta: &MsgMeta) -> Result<Signed>
                 method: None,
             })
         }
+        MsgType::F3 => {
+            meta.check(signer, to_sign).map_err(|e| mismatch(t, e))?;
+            return Ok(hashed(to_sign));
+        }
         MsgType::ChainMsg => {
             let msg: Message = from_cbor(&meta.extra).map_err(|e| mismatch(t, e))?;
             if msg.from != *signer {

@@ -12,7 +12,7 @@ pub use api::{
     MiningBaseInfo, MsgLookup,
 };
 pub use block::{BeaconEntry, BlockHeader, ElectionProof, Ticket};
-pub use msgmeta::{DrawRandomParams, MsgMeta, MsgType};
+pub use msgmeta::{check_f3_payload, DrawRandomParams, MsgMeta, MsgType};
 pub use signed_message::{message_cid, SignedMessage};
 pub use tipset::{TipSet, TipSetKey};
 pub use txmeta::{BlockMessages, BlockMsg, FullBlock, TxMeta};

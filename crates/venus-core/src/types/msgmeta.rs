@@ -59,13 +59,55 @@ pub enum MsgType {
     /// Proof of control of an address.
     #[serde(rename = "verifyaddress")]
     VerifyAddress,
+    /// An F3 (GossiPBFT) vote or VRF ticket, signed with a miner's BLS
+    /// worker key: Venus's `MTF3` (`venus-shared/types/msg_meta.go`), sent
+    /// with an empty `Extra` and the signing payload as the bytes. Venus
+    /// signs those bytes unchecked; we accept only what go-f3 signs (see
+    /// [`check_f3_payload`]). Lotus sends the same bytes as `unknown`.
+    #[serde(rename = "f3")]
+    F3,
+}
+
+/// Checks that `bytes` are one of the two payloads go-f3 has a participant
+/// sign: a vote, `"GPBFT:" network ":"` then phase (1 byte), round and
+/// instance (8 bytes each, big-endian), the 32-byte commitments, the
+/// 32-byte chain key and the power table CID (`MarshalPayloadForSigning`);
+/// or a ticket, `"VRF:" network ":" beacon ":"` then instance and round
+/// (`vrfSerializeSigInput`). Their ASCII tags can begin neither a CID (a
+/// message's signing bytes) nor a CBOR block header, so an `f3` request
+/// cannot carry a chain message or a block.
+pub fn check_f3_payload(bytes: &[u8]) -> Result<()> {
+    let refuse = |why: &str| {
+        Err(Error::SignRefused(format!(
+            "not an F3 signing payload: {why}"
+        )))
+    };
+    let (rest, fixed) = if let Some(rest) = bytes.strip_prefix(b"GPBFT:") {
+        // phase + round + instance + commitments + chain key, then a CID (≥ 4 bytes).
+        (rest, 1 + 8 + 8 + 32 + 32 + 4)
+    } else if let Some(rest) = bytes.strip_prefix(b"VRF:") {
+        // ":" after the beacon, then instance + round.
+        (rest, 1 + 8 + 8)
+    } else {
+        return refuse("it starts with neither GPBFT: nor VRF:");
+    };
+    let Some(sep) = rest.iter().position(|b| *b == b':') else {
+        return refuse("no network name");
+    };
+    if !rest[..sep].iter().all(|b| b.is_ascii_graphic()) {
+        return refuse("the network name is not printable ASCII");
+    }
+    if rest.len() - sep - 1 < fixed {
+        return refuse("too short");
+    }
+    Ok(())
 }
 
 crate::json::plain_json_enum!(MsgType);
 
 impl MsgType {
     /// Every type, for policy tables and tests.
-    pub const ALL: [MsgType; 12] = [
+    pub const ALL: [MsgType; 13] = [
         MsgType::Unknown,
         MsgType::ChainMsg,
         MsgType::Block,
@@ -78,6 +120,7 @@ impl MsgType {
         MsgType::ClientDeal,
         MsgType::ProviderDealState,
         MsgType::VerifyAddress,
+        MsgType::F3,
     ];
 }
 
@@ -174,6 +217,12 @@ impl MsgMeta {
     pub fn check(&self, signer: &Address, to_sign: &[u8]) -> Result<()> {
         let expected = match self.msg_type {
             MsgType::Unknown => return Ok(()),
+            MsgType::F3 => {
+                if !self.extra.is_empty() {
+                    return Err(Error::SignRefused("an f3 request carries no Extra".into()));
+                }
+                return check_f3_payload(to_sign);
+            }
             MsgType::ChainMsg => {
                 let msg: Message = from_cbor(&self.extra)?;
                 if msg.from != *signer {

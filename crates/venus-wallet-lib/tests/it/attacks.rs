@@ -143,6 +143,7 @@ fn samples(signer: Address) -> Vec<(MsgMeta, Vec<u8>)> {
             meta(MsgType::VerifyAddress, challenge.clone()),
             sha256(&challenge),
         ),
+        (meta(MsgType::F3, vec![]), f3_vote()),
     ]
 }
 
@@ -223,4 +224,16 @@ async fn a_message_from_someone_else_is_refused() {
         .await
         .expect_err("not the signer's message");
     assert!(err.to_string().contains("is not the signer"), "{err}");
+}
+
+/// A go-f3 vote payload as `MarshalPayloadForSigning` lays it out.
+pub(crate) fn f3_vote() -> Vec<u8> {
+    let mut b = b"GPBFT:devnet:".to_vec();
+    b.push(3); // phase
+    b.extend(7u64.to_be_bytes()); // round
+    b.extend(42u64.to_be_bytes()); // instance
+    b.extend([1u8; 32]); // commitments
+    b.extend([2u8; 32]); // chain key
+    b.extend(venus_core::encoding::cid_of_cbor_bytes(&[0x80]).to_bytes()); // power table
+    b
 }

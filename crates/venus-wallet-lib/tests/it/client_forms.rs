@@ -158,3 +158,48 @@ async fn a_vrf_asked_as_venus_asks_signs_the_drawn_randomness() {
         assert!(refused.is_err(), "{refused:?}");
     }
 }
+
+#[tokio::test]
+async fn an_f3_vote_asked_as_venus_asks_is_signed_and_other_bytes_are_not() {
+    let w = wallet().await;
+    let worker = w.new_key(SignatureType::BLS).await.expect("key");
+    let f3 = MsgMeta {
+        msg_type: MsgType::F3,
+        extra: vec![],
+    };
+    // Venus's vf3 signer: WalletSign(worker, payload, {Type: f3}), no Extra.
+    let vote = crate::attacks::f3_vote();
+    let sig = w
+        .sign_as(&Caller::local(), &worker, &vote, &f3)
+        .await
+        .expect("a vote is signed");
+    verify(&sig, &vote, &worker).expect("the signature covers the payload");
+    let mut ticket = b"VRF:devnet:".to_vec();
+    ticket.extend([9u8; 96]);
+    ticket.push(b':');
+    ticket.extend(42u64.to_be_bytes());
+    ticket.extend(7u64.to_be_bytes());
+    w.sign_as(&Caller::local(), &worker, &ticket, &f3)
+        .await
+        .expect("a ticket is signed");
+
+    // A block header's signing bytes, labelled f3, are refused.
+    let header_bytes = header().signing_bytes().expect("bytes");
+    let r = w
+        .sign_as(&Caller::local(), &worker, &header_bytes, &f3)
+        .await;
+    assert!(matches!(r, Err(WalletError::Mismatch(_))), "{r:?}");
+    // So is a vote cut short, and one with an Extra.
+    let r = w
+        .sign_as(&Caller::local(), &worker, &vote[..vote.len() - 40], &f3)
+        .await;
+    assert!(matches!(r, Err(WalletError::Mismatch(_))), "{r:?}");
+    let with_extra = MsgMeta {
+        msg_type: MsgType::F3,
+        extra: vec![1],
+    };
+    let r = w
+        .sign_as(&Caller::local(), &worker, &vote, &with_extra)
+        .await;
+    assert!(matches!(r, Err(WalletError::Mismatch(_))), "{r:?}");
+}
