@@ -54,6 +54,9 @@ pub use types::{SealedSector, SectorRef};
 #[cfg(feature = "proofs")]
 pub use compute::{PostProver, PostVerifier};
 #[cfg(feature = "proofs")]
-pub use preseal::{preseal, PreSealConfig, PreSealMiner};
+pub use preseal::{
+    default_ticket, preseal, GenesisDeal, PreSealConfig, PreSealMiner, PreSealSector,
+    GENESIS_DEAL_END, LOTUS_SEED_TICKET_PREIMAGE,
+};
 #[cfg(feature = "proofs")]
 pub use prover::{C1Output, Pc1Output, PieceInfo, PostSector, PreCommit, Prover};

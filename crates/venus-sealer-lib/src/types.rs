@@ -146,7 +146,7 @@ impl SealedSector {
 }
 
 /// CIDs as Lotus JSON `{"/": "bagboea…"}`.
-mod cid_json {
+pub(crate) mod cid_json {
     use cid::Cid;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 

@@ -9,10 +9,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use tokio::sync::OnceCell;
+use venus_core::crypto::PrivateKey;
 use venus_core::shared::address::Address;
 use venus_core::shared::sector::{RegisteredPoStProof, RegisteredSealProof};
 use venus_core::traits::{ComputeProof, ProofVerifier};
 use venus_core::types::ExtendedSectorInfo;
+use venus_core::SignatureType;
 use venus_sealer_lib::params::ParamCache;
 use venus_sealer_lib::types::{comm_d, comm_r, prover_id};
 use venus_sealer_lib::{
@@ -95,11 +97,10 @@ async fn preseal_writes_lotus_seed_style_metadata() {
     }
     assert_ne!(fx.sectors[0].sealed_cid, fx.sectors[1].sealed_cid);
 
-    let entry = PreSealMiner {
-        id: "t01000".into(),
-        sector_size: 2048,
-        sectors: fx.sectors.clone(),
-    };
+    let key = PrivateKey::generate(SignatureType::BLS);
+    let entry = PreSealMiner::new(MINER, &key, SEAL, fx.sectors.clone()).expect("entry");
+    assert_eq!(entry.sector_size, 2048);
+    assert_eq!(entry.sealed(), fx.sectors);
     let path = entry.write(&fx.root, MINER).expect("write");
     assert!(path.ends_with("pre-seal-t01000.json"));
     let json: serde_json::Value =
@@ -123,6 +124,44 @@ async fn preseal_writes_lotus_seed_style_metadata() {
         PreSealMiner::read(&fx.root, MINER).expect("read back"),
         entry
     );
+    // The fields Lotus's genesis reads, as lotus-seed fills them.
+    let miner = &json["t01000"];
+    let addr = key.address().expect("address").to_string();
+    assert_eq!(miner["Owner"], addr.as_str());
+    assert_eq!(miner["Worker"], addr.as_str());
+    assert_eq!(miner["MarketBalance"], "0");
+    assert_eq!(miner["PowerBalance"], "0");
+    assert!(
+        miner["PeerId"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("12D3KooW")),
+        "an Ed25519 peer id: {miner}"
+    );
+    let deal = &first["Deal"];
+    assert_eq!(deal["PieceCID"], first["CommD"]);
+    assert_eq!(deal["PieceSize"], 2048);
+    assert_eq!(deal["Client"], addr.as_str());
+    assert_eq!(deal["Provider"], "t01000");
+    assert_eq!(deal["Label"], "0");
+    assert_eq!(deal["StartEpoch"], 0);
+    assert_eq!(deal["EndEpoch"], 9001);
+    assert_eq!(deal["StoragePricePerEpoch"], "0");
+    assert_eq!(json["t01000"]["Sectors"][1]["Deal"]["Label"], "1");
+    assert_eq!(first["DealClientKey"]["Type"], "bls");
+    // The key file is Lotus's export of the same key, readable only by its owner.
+    let key_path = fx.root.join("pre-seal-t01000.key");
+    let exported = std::fs::read_to_string(&key_path).expect("key file");
+    let back = venus_core::crypto::KeyInfo::from_lotus_export(&exported).expect("lotus export");
+    assert_eq!(
+        back.address().expect("address"),
+        key.address().expect("address")
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&key_path)
+        .expect("meta")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o077, 0, "key file mode {mode:o}");
 
     // Same miner and sector, same data and ticket: the same commitments.
     let again_root = tempfile::tempdir().expect("tempdir");

@@ -118,7 +118,7 @@ impl PrivateKey {
 
 /// Lotus's `KeyInfo`: `{"Type": "bls"|"secp256k1", "PrivateKey": base64}`.
 /// `lotus wallet export` prints the hex of this JSON.
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyInfo {
     /// `bls` or `secp256k1`.
     #[serde(rename = "Type")]

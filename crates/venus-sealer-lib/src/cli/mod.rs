@@ -62,6 +62,13 @@ pub enum Command {
         /// Sector store root (sealed/, cache/, unsealed/) and where the JSON goes.
         #[arg(long)]
         repo: PathBuf,
+        /// The owner/worker key, a file in Lotus's export format (hex of the
+        /// KeyInfo JSON); a new BLS key when absent, as `lotus-seed` makes.
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// The sealing ticket's preimage (BLAKE2b-256 of it is the ticket).
+        #[arg(long, default_value = crate::LOTUS_SEED_TICKET_PREIMAGE)]
+        ticket_preimage: String,
     },
     /// Seal one sector and prove and verify it: seal proof, winning and window PoSt.
     Check {
@@ -153,20 +160,31 @@ pub async fn run(cli: Cli, prover: Prover) -> Result<()> {
             sectors,
             first,
             repo,
+            key,
+            ticket_preimage,
         } => {
             let miner = actor_id(&venus_core::address::parse(&miner)?)?;
+            let key = match key {
+                Some(path) => {
+                    let hex = std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading the key file {}", path.display()))?;
+                    venus_core::crypto::KeyInfo::from_lotus_export(hex.trim())
+                        .with_context(|| format!("the key file {}", path.display()))?
+                }
+                None => venus_core::crypto::PrivateKey::generate(venus_core::SignatureType::BLS),
+            };
             let mut config = PreSealConfig::new(miner, seal_proof_for_size(&sector_size)?, sectors);
             config.first_sector = first;
+            let digest = blake2b_simd::Params::new()
+                .hash_length(32)
+                .hash(ticket_preimage.as_bytes());
+            config.ticket.copy_from_slice(digest.as_bytes());
             let store = LocalSectorStore::new(&repo);
             let sealed = preseal(&prover, &store, &config, &|done, total| {
                 eprintln!("pre-sealed {done}/{total}");
             })
             .await?;
-            let entry = PreSealMiner {
-                id: format!("t0{miner}"),
-                sector_size: crate::types::sector_bytes(config.proof)?,
-                sectors: sealed,
-            };
+            let entry = PreSealMiner::new(miner, &key, config.proof, sealed)?;
             let path = entry.write(&repo, miner)?;
             println!("{}", path.display());
         }
