@@ -1,6 +1,7 @@
 //! Wallet signing (38-byte payload, `unknown` type, sign record written) in
-//! process and through the daemon on loopback, against the raw key; and
-//! unlocking one key at the production scrypt parameters.
+//! process and through the daemon on loopback, against the raw key; 64
+//! signers at once against a file-backed daemon, with and without sign
+//! records; and unlocking one key at the production scrypt parameters.
 
 #![allow(missing_docs)] // criterion_group! generates undocumented pub fns.
 
@@ -88,5 +89,105 @@ fn unlock(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, signing, unlock);
+/// 64 signers at once over loopback against a daemon whose database is a
+/// SQLite file at full durability: signatures per second with sign records
+/// (group-committed) and without (the bench-only switch), against the raw
+/// key signing on every core.
+fn concurrent(c: &mut Criterion) {
+    const SIGNERS: usize = 64;
+    const PER_SIGNER: usize = 16;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = rt
+        .block_on(WalletDb::open(&dir.path().join("wallet.db")))
+        .expect("db");
+    let wallet = Arc::new(LocalWallet::new(db.clone(), KdfParams::FAST_INSECURE));
+    rt.block_on(wallet.set_password(None, "pw"))
+        .expect("password");
+    let server = rt
+        .block_on(serve(
+            wallet.clone(),
+            SECRET,
+            "127.0.0.1:0".parse().expect("addr"),
+        ))
+        .expect("serve");
+    let token = Hs256Verifier::new(SECRET)
+        .sign(Permission::Admin.and_below(), None, None)
+        .expect("token");
+    let clients: Vec<Arc<WalletClient>> = (0..SIGNERS)
+        .map(|_| {
+            let client = rt
+                .block_on(RpcClient::connect_with(
+                    Endpoint::new(server.http_url(), Some(token.clone())),
+                    ClientConfig::default(),
+                ))
+                .expect("client");
+            Arc::new(WalletClient::new(client))
+        })
+        .collect();
+    let meta = Arc::new(MsgMeta {
+        msg_type: MsgType::Unknown,
+        extra: vec![],
+    });
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    for t in [SignatureType::BLS, SignatureType::Secp256k1] {
+        let key = PrivateKey::generate(t);
+        let addr = rt.block_on(wallet.add_key(key.clone())).expect("add");
+        let total = SIGNERS * PER_SIGNER;
+        let mut g = c.benchmark_group(format!(
+            "wallet sign {t:?}, {SIGNERS} concurrent signers ({total} signatures)"
+        ));
+        g.throughput(Throughput::Elements(total as u64));
+        g.sample_size(10);
+        g.bench_function(format!("raw PrivateKey::sign on {cores} threads"), |b| {
+            b.iter(|| {
+                std::thread::scope(|s| {
+                    for _ in 0..cores {
+                        s.spawn(|| {
+                            for i in 0..total / cores {
+                                key.sign(&[i as u8; 38]).expect("sign");
+                            }
+                        });
+                    }
+                })
+            })
+        });
+        for (label, on) in [
+            ("daemon, sign records on", true),
+            ("daemon, sign records off", false),
+        ] {
+            db.bench_set_recording(on);
+            g.bench_function(label, |b| {
+                b.iter(|| {
+                    rt.block_on(async {
+                        let tasks: Vec<_> = clients
+                            .iter()
+                            .enumerate()
+                            .map(|(n, client)| {
+                                let (client, meta) = (client.clone(), meta.clone());
+                                tokio::spawn(async move {
+                                    for i in 0..PER_SIGNER {
+                                        let data = [(n * PER_SIGNER + i) as u8; 38];
+                                        client.sign(&addr, &data, &meta).await.expect("sign");
+                                    }
+                                })
+                            })
+                            .collect();
+                        for t in tasks {
+                            t.await.expect("task");
+                        }
+                    })
+                })
+            });
+        }
+        db.bench_set_recording(true);
+        g.finish();
+    }
+    rt.block_on(server.stop());
+}
+
+criterion_group!(benches, signing, concurrent, unlock);
 criterion_main!(benches);

@@ -20,20 +20,18 @@ pub enum AuthServiceError {
     Serve(String),
 }
 
-impl From<sqlx::Error> for AuthServiceError {
-    fn from(e: sqlx::Error) -> Self {
-        match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => {
-                AuthServiceError::Duplicate(d.message().to_string())
-            }
-            _ => AuthServiceError::Storage(e.to_string()),
+impl From<venus_sql::SqlError> for AuthServiceError {
+    fn from(e: venus_sql::SqlError) -> Self {
+        match e {
+            venus_sql::SqlError::Duplicate(d) => AuthServiceError::Duplicate(d),
+            other => AuthServiceError::Storage(other.to_string()),
         }
     }
 }
 
-impl From<sqlx::migrate::MigrateError> for AuthServiceError {
-    fn from(e: sqlx::migrate::MigrateError) -> Self {
-        AuthServiceError::Storage(format!("migration: {e}"))
+impl From<venus_sql::sqlx::Error> for AuthServiceError {
+    fn from(e: venus_sql::sqlx::Error) -> Self {
+        venus_sql::SqlError::from(e).into()
     }
 }
 

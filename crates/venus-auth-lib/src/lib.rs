@@ -46,4 +46,4 @@ pub use model::{Miner, TokenInfo, User, UserRateLimit};
 #[cfg(feature = "redis")]
 pub use redis_limiter::RedisRateLimiter;
 pub use service::{AuthService, CacheConfig};
-pub use store::{AuthStore, RegistryStore, SqlStore, TokenStore, UserStore};
+pub use store::{AuthStore, Backend, RegistryStore, SqlStore, TokenStore, UserStore, MIGRATIONS};

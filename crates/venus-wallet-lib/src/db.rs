@@ -1,59 +1,31 @@
-//! The wallet's SQLite database: encrypted keys, policies, bindings, sign records.
+//! The wallet's database (venus-sql; SQLite by default): encrypted keys
+//! (through [`SqlKeyStore`]), policies, bindings and sign records.
 
 use std::path::Path;
-use std::str::FromStr;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, Sqlite, SqlitePool};
+use venus_sql::sqlx;
+use venus_sql::{row, Db, GroupCommit, Migrations, Statement};
 
-use crate::crypt::EncryptedKey;
 use crate::policy::{Policy, PolicyGroup};
 use crate::record::{RecordQuery, SignRecord};
+use crate::store::SqlKeyStore;
 use crate::{Result, WalletError};
+
+/// The wallet's schema, per engine.
+pub static MIGRATIONS: Migrations = Migrations::new()
+    .sqlite(&sqlx::migrate!("./migrations/sqlite"))
+    .mysql(&sqlx::migrate!("./migrations/mysql"));
+
+/// Sign records per commit at most.
+const RECORD_BATCH: usize = 512;
 
 /// The wallet's storage. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct WalletDb {
-    pool: SqlitePool,
-}
-
-/// The `meta` row holding the password check (a canary encrypted with the password).
-pub(crate) const PASSWORD_CHECK: &str = "password_check";
-
-/// What the keystore holds: the password check and every key row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct KeySnapshot {
-    pub canary: Option<String>,
-    pub keys: Vec<(String, u8, String)>,
-}
-
-async fn meta_in<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
-    e: E,
-    name: &str,
-) -> Result<Option<String>> {
-    let row = sqlx::query("SELECT value FROM meta WHERE name = ?")
-        .bind(name)
-        .fetch_optional(e)
-        .await?;
-    Ok(row.map(|r| r.try_get(0)).transpose()?)
-}
-
-async fn keys_in<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
-    e: E,
-) -> Result<Vec<(String, u8, String)>> {
-    let rows =
-        sqlx::query("SELECT address, key_type, entry FROM keys ORDER BY created_at, address")
-            .fetch_all(e)
-            .await?;
-    rows.iter()
-        .map(|r| {
-            let address: String = r.try_get(0)?;
-            let key_type = u8::try_from(r.try_get::<i64, _>(1)?).map_err(|_| {
-                WalletError::Corrupt(format!("key {address}: key type out of range"))
-            })?;
-            Ok((address, key_type, r.try_get(2)?))
-        })
-        .collect()
+    db: Db,
+    records: GroupCommit,
+    /// Bench-only: whether sign records are written.
+    recording: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String> {
@@ -65,152 +37,48 @@ fn parse<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
 }
 
 impl WalletDb {
-    /// Opens (creating if needed) the database file and runs migrations.
+    /// Opens (creating if needed) the SQLite file at `path` and runs migrations.
     ///
     /// `synchronous=FULL`: in WAL mode, `NORMAL` may lose the last commits on
     /// power loss, and a key that `WalletNew` returned must survive one.
     pub async fn open(path: &Path) -> Result<Self> {
-        let opts = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(opts)
-            .await?;
-        Self::migrate(pool).await
+        Self::connect(&venus_sql::sqlite_url(path)?).await
+    }
+
+    /// Opens the database at a venus-sql URL (`sqlite://…`, or `mysql://…`
+    /// in a build with MySQL), with full durability.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let db = venus_sql::connect(url, &MIGRATIONS).await?;
+        Ok(Self::on(db))
+    }
+
+    /// The wallet's storage on `db`, already migrated with [`MIGRATIONS`].
+    /// Needs a Tokio runtime (sign records are written by a task of their own).
+    pub fn on(db: Db) -> Self {
+        WalletDb {
+            records: GroupCommit::new(db.clone(), RECORD_BATCH),
+            db,
+            recording: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        }
+    }
+
+    /// A database in memory, for tests.
+    pub async fn in_memory() -> Result<Self> {
+        Self::connect("sqlite::memory:").await
+    }
+
+    /// The keys' store on this database.
+    pub fn key_store(&self) -> SqlKeyStore {
+        SqlKeyStore::new(self.db.clone())
     }
 
     /// SQLite's `synchronous` level on the wallet's connections (2 = FULL):
     /// what a committed key survives.
     pub async fn synchronous(&self) -> Result<i64> {
-        let row = sqlx::query("PRAGMA synchronous")
-            .fetch_one(&self.pool)
+        let r = sqlx::query("PRAGMA synchronous")
+            .fetch_one(self.db.pool())
             .await?;
-        Ok(row.try_get(0)?)
-    }
-
-    /// A database in memory, for tests.
-    pub async fn in_memory() -> Result<Self> {
-        let opts = SqliteConnectOptions::from_str("sqlite::memory:")?;
-        // One connection: each in-memory connection would be its own database.
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(opts)
-            .await?;
-        Self::migrate(pool).await
-    }
-
-    async fn migrate(pool: SqlitePool) -> Result<Self> {
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(WalletDb { pool })
-    }
-
-    pub(crate) async fn meta(&self, name: &str) -> Result<Option<String>> {
-        meta_in(&self.pool, name).await
-    }
-
-    /// The password check and every key, read in one transaction so that a
-    /// re-encryption committed by another process is seen whole or not at all.
-    pub(crate) async fn snapshot(&self) -> Result<KeySnapshot> {
-        let mut tx = self.pool.begin().await?;
-        let snap = KeySnapshot {
-            canary: meta_in(&mut *tx, PASSWORD_CHECK).await?,
-            keys: keys_in(&mut *tx).await?,
-        };
-        tx.commit().await?;
-        Ok(snap)
-    }
-
-    /// Stores a new key, provided the password check is still `canary`:
-    /// a key encrypted under a password that another process has since
-    /// replaced would never open again.
-    pub(crate) async fn insert_key(
-        &self,
-        address: &str,
-        key_type: u8,
-        entry: &EncryptedKey,
-        canary: &str,
-    ) -> Result<()> {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        if meta_in(&mut *tx, PASSWORD_CHECK).await?.as_deref() != Some(canary) {
-            return Err(WalletError::PasswordChanged);
-        }
-        let r = sqlx::query(
-            "INSERT INTO keys (address, key_type, entry, created_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(address)
-        .bind(key_type as i64)
-        .bind(json(entry)?)
-        .bind(now)
-        .execute(&mut *tx)
-        .await;
-        match r {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err(WalletError::Duplicate(address.into()))
-            }
-            other => other?,
-        };
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Replaces every key entry and the password check, provided the
-    /// database still holds exactly `was`: the re-encryption then covers
-    /// every key it holds. Returns `false` (and changes nothing) when another
-    /// writer changed the keys meanwhile.
-    pub(crate) async fn replace_keys(
-        &self,
-        was: &KeySnapshot,
-        entries: &[(String, EncryptedKey)],
-        canary: &EncryptedKey,
-    ) -> Result<bool> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let now = KeySnapshot {
-            canary: meta_in(&mut *tx, PASSWORD_CHECK).await?,
-            keys: keys_in(&mut *tx).await?,
-        };
-        if &now != was {
-            return Ok(false);
-        }
-        for (addr, e) in entries {
-            let done = sqlx::query("UPDATE keys SET entry = ? WHERE address = ?")
-                .bind(json(e)?)
-                .bind(addr)
-                .execute(&mut *tx)
-                .await?;
-            if done.rows_affected() != 1 {
-                // Dropping the transaction rolls every update back.
-                return Err(WalletError::Corrupt(format!(
-                    "key {addr} could not be re-encrypted; nothing was changed"
-                )));
-            }
-        }
-        sqlx::query("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value")
-            .bind(PASSWORD_CHECK)
-            .bind(json(canary)?)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    /// Every stored key: (address, key type, raw entry). Entries are parsed by the caller, so one bad row cannot hide the rest.
-    pub(crate) async fn keys(&self) -> Result<Vec<(String, u8, String)>> {
-        keys_in(&self.pool).await
-    }
-
-    pub(crate) async fn delete_key(&self, address: &str) -> Result<bool> {
-        let r = sqlx::query("DELETE FROM keys WHERE address = ?")
-            .bind(address)
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() > 0)
+        Ok(row::int(&r, 0)?)
     }
 
     /// Adds or replaces a policy. A policy that allows `unknown` is stored
@@ -222,10 +90,14 @@ impl WalletDb {
         for w in p.warnings() {
             tracing::warn!(target: "venus::wallet", policy = %p.name, "{w}");
         }
-        sqlx::query("INSERT INTO policies (name, body) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET body = excluded.body")
+        let sql = self
+            .db
+            .backend()
+            .upsert("policies", &["name", "body"], "name");
+        sqlx::query(&sql)
             .bind(&p.name)
             .bind(json(p)?)
-            .execute(&self.pool)
+            .execute(self.db.pool())
             .await?;
         Ok(())
     }
@@ -234,7 +106,7 @@ impl WalletDb {
     pub async fn delete_policy(&self, name: &str) -> Result<bool> {
         Ok(sqlx::query("DELETE FROM policies WHERE name = ?")
             .bind(name)
-            .execute(&self.pool)
+            .execute(self.db.pool())
             .await?
             .rows_affected()
             > 0)
@@ -243,10 +115,10 @@ impl WalletDb {
     /// All policies.
     pub async fn policies(&self) -> Result<Vec<Policy>> {
         let rows = sqlx::query("SELECT body FROM policies ORDER BY name")
-            .fetch_all(&self.pool)
+            .fetch_all(self.db.pool())
             .await?;
         rows.iter()
-            .map(|r| parse("policy", &r.try_get::<String, _>(0)?))
+            .map(|r| parse("policy", &row::text(r, 0)?))
             .collect()
     }
 
@@ -259,10 +131,14 @@ impl WalletDb {
                 g.name
             )));
         }
-        sqlx::query("INSERT INTO policy_groups (name, policies) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET policies = excluded.policies")
+        let sql = self
+            .db
+            .backend()
+            .upsert("policy_groups", &["name", "policies"], "name");
+        sqlx::query(&sql)
             .bind(&g.name)
             .bind(json(&g.policies)?)
-            .execute(&self.pool)
+            .execute(self.db.pool())
             .await?;
         Ok(())
     }
@@ -270,13 +146,13 @@ impl WalletDb {
     /// All groups.
     pub async fn groups(&self) -> Result<Vec<PolicyGroup>> {
         let rows = sqlx::query("SELECT name, policies FROM policy_groups ORDER BY name")
-            .fetch_all(&self.pool)
+            .fetch_all(self.db.pool())
             .await?;
         rows.iter()
             .map(|r| {
                 Ok(PolicyGroup {
-                    name: r.try_get(0)?,
-                    policies: parse("group", &r.try_get::<String, _>(1)?)?,
+                    name: row::text(r, 0)?,
+                    policies: parse("group", &row::text(r, 1)?)?,
                 })
             })
             .collect()
@@ -287,10 +163,14 @@ impl WalletDb {
         if !self.groups().await?.iter().any(|g| g.name == group) {
             return Err(WalletError::Invalid(format!("unknown group {group}")));
         }
-        sqlx::query("INSERT INTO bindings (caller, group_name) VALUES (?, ?) ON CONFLICT(caller) DO UPDATE SET group_name = excluded.group_name")
+        let sql = self
+            .db
+            .backend()
+            .upsert("bindings", &["caller", "group_name"], "caller");
+        sqlx::query(&sql)
             .bind(caller)
             .bind(group)
-            .execute(&self.pool)
+            .execute(self.db.pool())
             .await?;
         Ok(())
     }
@@ -299,12 +179,12 @@ impl WalletDb {
     pub async fn policies_for(&self, caller: &str) -> Result<Vec<Policy>> {
         let row = sqlx::query("SELECT g.policies FROM bindings b JOIN policy_groups g ON g.name = b.group_name WHERE b.caller = ?")
             .bind(caller)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db.pool())
             .await?;
         let Some(row) = row else {
             return Ok(Vec::new());
         };
-        let names: Vec<String> = parse("group", &row.try_get::<String, _>(0)?)?;
+        let names: Vec<String> = parse("group", &row::text(&row, 0)?)?;
         Ok(self
             .policies()
             .await?
@@ -313,18 +193,29 @@ impl WalletDb {
             .collect())
     }
 
+    /// Records a signature or refusal, returning once it is committed.
+    /// Concurrent signers share commits ([`GroupCommit`]).
     pub(crate) async fn insert_record(&self, r: &SignRecord) -> Result<()> {
-        sqlx::query("INSERT INTO sign_records (at_ms, caller, address, msg_type, object, ok, error) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        if !self.recording.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(());
+        }
+        let stmt = Statement::new("INSERT INTO sign_records (at_ms, caller, address, msg_type, object, ok, error) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .bind(r.at_ms)
-            .bind(&r.caller)
-            .bind(&r.address)
+            .bind(r.caller.as_str())
+            .bind(r.address.as_str())
             .bind(json(&r.msg_type)?)
-            .bind(&r.object)
-            .bind(r.ok as i64)
-            .bind(&r.error)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+            .bind(r.object.as_str())
+            .bind(r.ok)
+            .bind(r.error.clone());
+        Ok(self.records.execute(stmt).await?)
+    }
+
+    /// For benches only: stops (or restarts) writing sign records, to
+    /// measure what they cost. A wallet that signs must record.
+    #[doc(hidden)]
+    pub fn bench_set_recording(&self, on: bool) {
+        self.recording
+            .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Sign records matching `q`, newest first.
@@ -332,27 +223,31 @@ impl WalletDb {
         let mt = q.msg_type.map(|t| json(&t)).transpose()?;
         let rows = sqlx::query(
             "SELECT at_ms, caller, address, msg_type, object, ok, error FROM sign_records
-             WHERE (?1 IS NULL OR address = ?1) AND (?2 IS NULL OR msg_type = ?2)
-               AND (?3 IS NULL OR at_ms >= ?3) AND (?4 IS NULL OR at_ms < ?4)
-             ORDER BY id DESC LIMIT ?5",
+             WHERE (? IS NULL OR address = ?) AND (? IS NULL OR msg_type = ?)
+               AND (? IS NULL OR at_ms >= ?) AND (? IS NULL OR at_ms < ?)
+             ORDER BY id DESC LIMIT ?",
         )
         .bind(&q.address)
-        .bind(mt)
+        .bind(&q.address)
+        .bind(&mt)
+        .bind(&mt)
+        .bind(q.from_ms)
         .bind(q.from_ms)
         .bind(q.to_ms)
+        .bind(q.to_ms)
         .bind(q.limit.unwrap_or(1000) as i64)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db.pool())
         .await?;
         rows.iter()
             .map(|r| {
                 Ok(SignRecord {
-                    at_ms: r.try_get(0)?,
-                    caller: r.try_get(1)?,
-                    address: r.try_get(2)?,
-                    msg_type: parse("record type", &r.try_get::<String, _>(3)?)?,
-                    object: r.try_get(4)?,
-                    ok: r.try_get::<i64, _>(5)? != 0,
-                    error: r.try_get(6)?,
+                    at_ms: row::int(r, 0)?,
+                    caller: row::text(r, 1)?,
+                    address: row::text(r, 2)?,
+                    msg_type: parse("record type", &row::text(r, 3)?)?,
+                    object: row::text(r, 4)?,
+                    ok: row::flag(r, 5)?,
+                    error: row::opt_text(r, 6)?,
                 })
             })
             .collect()

@@ -41,15 +41,25 @@ pub enum WalletError {
     Invalid(String),
     /// The database failed.
     #[error("storage: {0}")]
-    Storage(#[from] sqlx::Error),
+    Storage(String),
     /// A venus-core operation failed.
     #[error(transparent)]
     Core(#[from] venus_core::Error),
 }
 
-impl From<sqlx::migrate::MigrateError> for WalletError {
-    fn from(e: sqlx::migrate::MigrateError) -> Self {
-        WalletError::Storage(e.into())
+impl From<venus_sql::SqlError> for WalletError {
+    fn from(e: venus_sql::SqlError) -> Self {
+        match e {
+            venus_sql::SqlError::Duplicate(d) => WalletError::Duplicate(d),
+            venus_sql::SqlError::Corrupt(c) => WalletError::Corrupt(c),
+            other => WalletError::Storage(other.to_string()),
+        }
+    }
+}
+
+impl From<venus_sql::sqlx::Error> for WalletError {
+    fn from(e: venus_sql::sqlx::Error) -> Self {
+        venus_sql::SqlError::from(e).into()
     }
 }
 

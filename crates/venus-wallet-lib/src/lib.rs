@@ -6,8 +6,10 @@
 //! any mismatch — for every `MsgType`, chain messages included.
 //!
 //! - Keys: BLS and secp256k1, Lotus KeyInfo import/export.
-//! - Keystore: SQLite; each key encrypted with scrypt (parameters stored per
-//!   key) → AES-128-CTR, with an HMAC over the ciphertext.
+//! - Keystore: a small [`KeyStore`] trait, on SQL ([`SqlKeyStore`], SQLite
+//!   by default, through venus-sql) or in memory ([`MemoryKeyStore`]); each
+//!   key encrypted with scrypt (parameters stored per key) → AES-128-CTR,
+//!   with an HMAC over the ciphertext.
 //! - Lock/unlock; decrypted keys live in memory only while unlocked, zeroized after.
 //! - Sign policies (addresses × types × actor methods), grouped and bound to
 //!   the caller named in the auth token; admins may sign anything.
@@ -40,12 +42,14 @@ mod policy;
 mod record;
 pub mod rpc;
 pub mod service;
+pub mod store;
 mod wallet;
 
 pub use check::{check, Signed};
 pub use crypt::{decrypt, encrypt, EncryptedKey, KdfParams};
-pub use db::WalletDb;
+pub use db::{WalletDb, MIGRATIONS};
 pub use error::{Result, WalletError};
 pub use policy::{Caller, Policy, PolicyGroup};
 pub use record::{RecordQuery, SignRecord};
+pub use store::{KeySnapshot, KeyStore, MemoryKeyStore, SqlKeyStore, StoredKey};
 pub use wallet::{LocalWallet, UnlockReport};

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
@@ -14,9 +15,10 @@ use zeroize::Zeroizing;
 
 use crate::check::check;
 use crate::crypt::{decrypt, encrypt, EncryptedKey, KdfParams};
-use crate::db::{KeySnapshot, WalletDb, PASSWORD_CHECK};
+use crate::db::WalletDb;
 use crate::policy::Caller;
 use crate::record::SignRecord;
+use crate::store::{KeySnapshot, KeyStore, StoredKey};
 use crate::{Result, WalletError};
 
 const CANARY: &[u8] = b"venus-wallet password check";
@@ -54,6 +56,7 @@ pub struct UnlockReport {
 /// password change re-encrypts exactly the keys the database holds.
 pub struct LocalWallet {
     db: WalletDb,
+    keys: Arc<dyn KeyStore>,
     kdf: KdfParams,
     state: RwLock<Unlocked>,
     /// Serializes the changes of keys and password.
@@ -88,6 +91,10 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| WalletError::Invalid(e.to_string()))
+}
+
 /// How often a password change re-reads and re-encrypts when another process
 /// keeps changing the keys under it.
 const REKEY_ATTEMPTS: usize = 8;
@@ -115,23 +122,32 @@ fn open_all(pw: &[u8], snap: &KeySnapshot) -> Result<Opened> {
         corrupt: Vec::new(),
         rows: Vec::new(),
     };
-    for (addr, t, entry) in &snap.keys {
-        match open_entry(pw, addr, *t, entry) {
-            Ok((a, k)) => {
-                opened.keys.insert(a, k);
-                opened.rows.push((addr.clone(), a));
+    for k in &snap.keys {
+        match open_entry(pw, &k.address, k.key_type, &k.entry) {
+            Ok((a, key)) => {
+                opened.keys.insert(a, key);
+                opened.rows.push((k.address.clone(), a));
             }
-            Err(e) => opened.corrupt.push((addr.clone(), e.to_string())),
+            Err(e) => opened.corrupt.push((k.address.clone(), e.to_string())),
         }
     }
     Ok(opened)
 }
 
 impl LocalWallet {
-    /// A locked wallet over `db`; new keys are encrypted with `kdf`.
+    /// A locked wallet over `db` (keys in its [`WalletDb::key_store`]); new
+    /// keys are encrypted with `kdf`.
     pub fn new(db: WalletDb, kdf: KdfParams) -> Self {
+        let keys = Arc::new(db.key_store());
+        Self::with_key_store(db, keys, kdf)
+    }
+
+    /// A locked wallet keeping its keys in `keys` and its policies and sign
+    /// records in `db`.
+    pub fn with_key_store(db: WalletDb, keys: Arc<dyn KeyStore>, kdf: KdfParams) -> Self {
         LocalWallet {
             db,
+            keys,
             kdf,
             state: RwLock::new(Unlocked::default()),
             changes: Mutex::new(()),
@@ -146,7 +162,7 @@ impl LocalWallet {
 
     /// Whether a password has been set.
     pub async fn has_password(&self) -> Result<bool> {
-        Ok(self.db.meta(PASSWORD_CHECK).await?.is_some())
+        Ok(self.keys.password_check().await?.is_some())
     }
 
     /// Whether the wallet is locked.
@@ -170,7 +186,7 @@ impl LocalWallet {
         let new_pw = Zeroizing::new(new.as_bytes().to_vec());
         let old_pw = old.map(|o| Zeroizing::new(o.as_bytes().to_vec()));
         for _ in 0..REKEY_ATTEMPTS {
-            let snap = self.db.snapshot().await?;
+            let snap = self.keys.snapshot().await?;
             let (pw, old_pw, snap2) = (new_pw.clone(), old_pw.clone(), snap.clone());
             let rekeyed = blocking(move || {
                 let opened = match (&snap2.canary, &old_pw) {
@@ -210,7 +226,15 @@ impl LocalWallet {
             })
             .await?;
             let (keys, entries, canary) = rekeyed;
-            if !self.db.replace_keys(&snap, &entries, &canary).await? {
+            let stored = entries
+                .iter()
+                .map(|(a, e)| Ok((a.clone(), to_json(e)?)))
+                .collect::<Result<Vec<_>>>()?;
+            if !self
+                .keys
+                .replace_keys(&snap, &stored, &to_json(&canary)?)
+                .await?
+            {
                 tracing::info!(target: "venus::wallet", "keys changed during the password change; re-encrypting again");
                 continue;
             }
@@ -240,7 +264,7 @@ impl LocalWallet {
     pub async fn unlock(&self, password: &str) -> Result<UnlockReport> {
         let _one = self.changes.lock().await;
         let locks = self.locks.load(Ordering::SeqCst);
-        let snap = self.db.snapshot().await?;
+        let snap = self.keys.snapshot().await?;
         let canary = snap.canary.clone();
         let pw = Zeroizing::new(password.as_bytes().to_vec());
         let pw2 = pw.clone();
@@ -293,14 +317,12 @@ impl LocalWallet {
         let kdf = self.kdf;
         let k2 = key.clone();
         let entry = blocking(move || encrypt(&pw, k2.bytes(), kdf)).await?;
-        self.db
-            .insert_key(
-                &addr.to_string(),
-                type_code(key.key_type()),
-                &entry,
-                &canary,
-            )
-            .await?;
+        let stored = StoredKey {
+            address: addr.to_string(),
+            key_type: type_code(key.key_type()),
+            entry: to_json(&entry)?,
+        };
+        self.keys.insert_key(&stored, &canary).await?;
         let mut st = self.state.write().await;
         // Stored under the password it was unlocked with; kept in memory only
         // if no lock came meanwhile.
@@ -331,7 +353,7 @@ impl LocalWallet {
         if self.is_locked().await {
             return Err(WalletError::Locked);
         }
-        if !self.db.delete_key(&addr.to_string()).await? {
+        if !self.keys.delete_key(&addr.to_string()).await? {
             return Err(WalletError::UnknownAddress(addr.to_string()));
         }
         self.state.write().await.keys.remove(addr);
@@ -340,11 +362,12 @@ impl LocalWallet {
 
     /// Stored addresses (works while locked).
     pub async fn addresses(&self) -> Result<Vec<Address>> {
-        self.db
-            .keys()
+        self.keys
+            .snapshot()
             .await?
+            .keys
             .iter()
-            .map(|(a, _, _)| Ok(venus_core::address::parse(a)?))
+            .map(|k| Ok(venus_core::address::parse(&k.address)?))
             .collect()
     }
 

@@ -10,7 +10,7 @@ mod sql;
 
 use async_trait::async_trait;
 
-pub use sql::SqlStore;
+pub use sql::{Backend, SqlStore, MIGRATIONS};
 
 use crate::model::{Miner, TokenInfo, User, UserRateLimit};
 #[allow(unused_imports)]

@@ -1,22 +1,22 @@
-//! [`SqlStore`]: the stores on sqlx's `Any` driver, so one code path serves SQLite and MySQL.
+//! [`SqlStore`]: the stores on venus-sql, so one code path serves SQLite and MySQL.
 
 use async_trait::async_trait;
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Row};
 use venus_rpc::Permission;
+use venus_sql::row::text;
+use venus_sql::sqlx::{self, any::AnyRow, AnyPool};
+use venus_sql::{Db, Migrations, SqlBackend};
 
 use super::{RegistryStore, TokenStore, UserStore};
 use crate::model::{Miner, TokenInfo, User, UserRateLimit};
 use crate::{AuthServiceError, Result};
 
-/// Which database a URL names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// `sqlite://path?mode=rwc` or `sqlite::memory:`.
-    Sqlite,
-    /// `mysql://user:pass@host:port/db` (MariaDB too).
-    MySql,
-}
+/// The auth schema, per engine.
+pub static MIGRATIONS: Migrations = Migrations::new()
+    .sqlite(&sqlx::migrate!("./migrations/sqlite"))
+    .mysql(&sqlx::migrate!("./migrations/mysql"));
+
+/// Which database a URL names (venus-sql's [`SqlBackend`]).
+pub type Backend = SqlBackend;
 
 /// SQL storage for the auth service. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -30,45 +30,20 @@ fn not_found(what: &str, name: &str) -> AuthServiceError {
 }
 
 impl SqlStore {
-    /// Connects to `url` and runs the migrations of its backend.
+    /// Connects to `url` (`sqlite://…`, or `mysql://…` in a build with the
+    /// `mysql` feature) and runs the migrations of its engine.
     pub async fn connect(url: &str) -> Result<Self> {
-        sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else if url.starts_with("mysql:") || url.starts_with("mariadb:") {
-            Backend::MySql
-        } else {
-            return Err(AuthServiceError::Invalid(format!(
-                "unsupported database URL {url:?}: use sqlite:// or mysql://"
-            )));
-        };
-        // An in-memory SQLite database exists per connection, so it gets one.
-        let max = if url.contains(":memory:") { 1 } else { 8 };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max)
-            .connect(url)
-            .await?;
-        match backend {
-            Backend::Sqlite => {
-                #[cfg(feature = "sqlite")]
-                sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-                #[cfg(not(feature = "sqlite"))]
-                return Err(AuthServiceError::Invalid(
-                    "this build has no SQLite support: enable the `sqlite` feature of venus-auth-lib".into(),
-                ));
-            }
-            Backend::MySql => {
-                #[cfg(feature = "mysql")]
-                sqlx::migrate!("./migrations/mysql").run(&pool).await?;
-                #[cfg(not(feature = "mysql"))]
-                return Err(AuthServiceError::Invalid(
-                    "this build has no MySQL support: enable the `mysql` feature of venus-auth-lib"
-                        .into(),
-                ));
-            }
+        let db = venus_sql::connect(url, &MIGRATIONS).await?;
+        tracing::info!(target: "venus::auth", backend = db.backend().name(), "auth store ready");
+        Ok(Self::on(db))
+    }
+
+    /// The store on `db`, already migrated with [`MIGRATIONS`].
+    pub fn on(db: Db) -> Self {
+        SqlStore {
+            pool: db.pool().clone(),
+            backend: db.backend(),
         }
-        tracing::info!(target: "venus::auth", ?backend, "auth store ready");
-        Ok(SqlStore { pool, backend })
     }
 
     /// The backend in use.
@@ -77,21 +52,12 @@ impl SqlStore {
     }
 }
 
-/// A text column. MySQL reports `utf8mb4_bin` columns as binary, so bytes are accepted too.
-fn text(r: &AnyRow, i: usize) -> Result<String> {
-    match r.try_get::<String, _>(i) {
-        Ok(s) => Ok(s),
-        Err(_) => String::from_utf8(r.try_get::<Vec<u8>, _>(i)?)
-            .map_err(|e| AuthServiceError::Storage(format!("column {i} is not UTF-8: {e}"))),
-    }
-}
-
 fn user(r: &AnyRow) -> Result<User> {
     Ok(User {
         name: text(r, 0)?,
         comment: text(r, 1)?,
-        enabled: r.try_get::<i64, _>(2)? != 0,
-        created_at: r.try_get(3)?,
+        enabled: venus_sql::row::flag(r, 2)?,
+        created_at: venus_sql::row::int(r, 3)?,
     })
 }
 
@@ -103,8 +69,8 @@ fn token(r: &AnyRow) -> Result<TokenInfo> {
         perm: perm
             .parse::<Permission>()
             .map_err(AuthServiceError::Storage)?,
-        created_at: r.try_get(3)?,
-        revoked: r.try_get::<i64, _>(4)? != 0,
+        created_at: venus_sql::row::int(r, 3)?,
+        revoked: venus_sql::row::flag(r, 4)?,
     })
 }
 
@@ -223,8 +189,8 @@ impl UserStore for SqlStore {
             .await?;
         r.map(|r| {
             Ok(UserRateLimit {
-                requests: r.try_get::<i64, _>(0)? as u64,
-                window_ms: r.try_get::<i64, _>(1)? as u64,
+                requests: venus_sql::row::int(&r, 0)? as u64,
+                window_ms: venus_sql::row::int(&r, 1)? as u64,
             })
         })
         .transpose()
@@ -308,7 +274,7 @@ impl RegistryStore for SqlStore {
                 Ok(Miner {
                     address: text(r, 0)?,
                     user: text(r, 1)?,
-                    open_mining: r.try_get::<i64, _>(2)? != 0,
+                    open_mining: venus_sql::row::flag(r, 2)?,
                 })
             })
             .collect()

@@ -10,7 +10,9 @@ use venus_rpc::*;
 
 use crate::client;
 
-async fn daemon(config: ServerConfig) -> (Arc<AuthService>, ServerHandle, tempfile::TempDir) {
+async fn daemon(
+    config: ServerConfig,
+) -> (Arc<AuthService>, ServerHandle, venus_sql::harness::TestDb) {
     let (store, dir) = crate::sqlite().await;
     let auth = Arc::new(AuthService::new(
         Arc::new(store),

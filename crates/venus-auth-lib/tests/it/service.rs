@@ -25,7 +25,7 @@ fn module() -> RpcModule {
     m
 }
 
-async fn service(ttl: Duration) -> (Arc<AuthService>, tempfile::TempDir) {
+async fn service(ttl: Duration) -> (Arc<AuthService>, venus_sql::harness::TestDb) {
     let (store, dir) = crate::sqlite().await;
     (
         Arc::new(AuthService::new(
@@ -149,7 +149,7 @@ async fn pool_of_two(
     Arc<AuthService>,
     ServerHandle,
     ServerHandle,
-    tempfile::TempDir,
+    venus_sql::harness::TestDb,
 ) {
     let (auth, dir) = service(Duration::ZERO).await;
     let auth_server = auth_server(

@@ -8,6 +8,7 @@ mod daemon;
 mod keystore;
 mod policies;
 mod races;
+mod store_conformance;
 mod vectors;
 
 use std::path::PathBuf;

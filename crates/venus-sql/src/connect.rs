@@ -1,0 +1,217 @@
+//! [`connect`]: one pool for either engine, set up for the caller's
+//! durability, with the caller's migrations run at start.
+
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
+use sqlx::AnyPool;
+
+use crate::backend::{redact, SqlBackend};
+use crate::{Result, SqlError};
+
+/// A store's migrations, one set per engine (`sqlx::migrate!` of each
+/// directory, in the crate that owns them).
+///
+/// ```ignore
+/// static MIGRATIONS: Migrations = Migrations::new()
+///     .sqlite(&sqlx::migrate!("./migrations/sqlite"))
+///     .mysql(&sqlx::migrate!("./migrations/mysql"));
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Migrations {
+    sqlite: Option<&'static Migrator>,
+    mysql: Option<&'static Migrator>,
+}
+
+impl Migrations {
+    /// No migrations yet.
+    pub const fn new() -> Self {
+        Migrations {
+            sqlite: None,
+            mysql: None,
+        }
+    }
+
+    /// The migrations for SQLite.
+    pub const fn sqlite(mut self, m: &'static Migrator) -> Self {
+        self.sqlite = Some(m);
+        self
+    }
+
+    /// The migrations for MySQL.
+    pub const fn mysql(mut self, m: &'static Migrator) -> Self {
+        self.mysql = Some(m);
+        self
+    }
+
+    fn for_backend(&self, b: SqlBackend) -> Option<&'static Migrator> {
+        match b {
+            SqlBackend::Sqlite => self.sqlite,
+            SqlBackend::MySql => self.mysql,
+        }
+    }
+}
+
+/// What a committed transaction survives on SQLite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `synchronous=FULL`: every commit is on disk before it returns; it
+    /// survives a power loss. For what a service acknowledges (keys, sign
+    /// records, nonces).
+    #[default]
+    Full,
+    /// `synchronous=NORMAL` (in WAL mode): a commit survives the process
+    /// dying, but the last ones may be lost on a power loss. For caches.
+    Normal,
+}
+
+/// How to connect. Build with [`ConnectOptions::new`] and the setters.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    durability: Durability,
+    max_connections: Option<u32>,
+    busy_timeout: Duration,
+    acquire_timeout: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            durability: Durability::Full,
+            max_connections: None,
+            busy_timeout: Duration::from_secs(10),
+            acquire_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl ConnectOptions {
+    /// Full durability, 8 connections (one for `:memory:`), a 10 s busy timeout.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// What a commit survives (SQLite; MySQL follows its server's settings).
+    pub fn durability(mut self, d: Durability) -> Self {
+        self.durability = d;
+        self
+    }
+
+    /// The most connections in the pool (8 by default; always one for an
+    /// in-memory SQLite database, which exists per connection).
+    pub fn max_connections(mut self, n: u32) -> Self {
+        self.max_connections = Some(n.max(1));
+        self
+    }
+
+    /// How long a SQLite statement waits for another writer's lock.
+    pub fn busy_timeout(mut self, t: Duration) -> Self {
+        self.busy_timeout = t;
+        self
+    }
+
+    /// How long taking a connection from the pool may wait.
+    pub fn acquire_timeout(mut self, t: Duration) -> Self {
+        self.acquire_timeout = t;
+        self
+    }
+}
+
+/// A connected, migrated database. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: SqlBackend,
+}
+
+impl Db {
+    /// The pool, for queries (`?` placeholders work on both engines).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The engine.
+    pub fn backend(&self) -> SqlBackend {
+        self.backend
+    }
+
+    /// A transaction that will write: see [`SqlBackend::begin_write`].
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(self.pool.begin_with(self.backend.begin_write()).await?)
+    }
+
+    /// Closes every connection (waiting for those in use).
+    pub async fn close(&self) {
+        self.pool.close().await
+    }
+}
+
+/// [`connect_with`] and the default [`ConnectOptions`].
+pub async fn connect(url: &str, migrations: &Migrations) -> Result<Db> {
+    connect_with(url, migrations, &ConnectOptions::default()).await
+}
+
+/// Connects to `url` and runs the engine's migrations.
+///
+/// SQLite: a file database runs in WAL mode (readers never block the
+/// writer) with `synchronous` as [`Durability`] asks, foreign keys on, and
+/// a busy timeout; an in-memory one (`sqlite::memory:`) gets one
+/// connection, as each connection would be a database of its own.
+pub async fn connect_with(url: &str, migrations: &Migrations, opts: &ConnectOptions) -> Result<Db> {
+    let backend = SqlBackend::from_url(url)?;
+    backend.ensure_compiled()?;
+    sqlx::any::install_default_drivers();
+    let memory = backend == SqlBackend::Sqlite && url.contains(":memory:");
+    let max = if memory {
+        1
+    } else {
+        opts.max_connections.unwrap_or(8)
+    };
+    let mut pool = AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(opts.acquire_timeout);
+    if memory {
+        // The database lives as long as its connection.
+        pool = pool
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .min_connections(1);
+    }
+    if backend == SqlBackend::Sqlite {
+        let synchronous = match opts.durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        };
+        let journal = if memory { "MEMORY" } else { "WAL" };
+        let pragmas = format!(
+            "PRAGMA journal_mode = {journal}; PRAGMA synchronous = {synchronous}; \
+             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}",
+            opts.busy_timeout.as_millis()
+        );
+        // Leaked once per connect call (a few per process): `after_connect`
+        // wants statements that outlive every connection it makes.
+        let pragmas: &'static str = Box::leak(pragmas.into_boxed_str());
+        pool = pool.after_connect(move |conn, _| {
+            Box::pin(async move {
+                use sqlx::Executor;
+                conn.execute(pragmas).await?;
+                Ok(())
+            })
+        });
+    }
+    let pool = pool
+        .connect(url)
+        .await
+        .map_err(|e| match SqlError::from(e) {
+            SqlError::Database(m) => {
+                SqlError::Database(format!("connecting to {}: {m}", redact(url)))
+            }
+            other => other,
+        })?;
+    if let Some(m) = migrations.for_backend(backend) {
+        m.run(&pool).await?;
+    }
+    tracing::debug!(target: "venus::sql", backend = backend.name(), url = %redact(url), "database ready");
+    Ok(Db { pool, backend })
+}

@@ -1,0 +1,5 @@
+CREATE TABLE items (
+    id INTEGER PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL UNIQUE,
+    body BLOB
+);
