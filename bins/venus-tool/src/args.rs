@@ -1,6 +1,6 @@
 //! Command-line arguments of the subcommands.
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// `address …`
 #[derive(Subcommand)]
@@ -29,7 +29,8 @@ pub enum MessageCmd {
 pub enum BlockCmd {
     /// CID of a BlockHeader (Lotus JSON from FILE or -), or of `--cbor-hex`.
     Cid(InputArgs),
-    /// Check a header's block signature, election proof VRF and ticket VRF.
+    /// Check a header's block signature, election proof VRF and ticket VRF
+    /// (and, with `--drand`, its beacon entries).
     Verify(BlockVerifyArgs),
 }
 
@@ -58,6 +59,10 @@ pub struct BlockVerifyArgs {
     /// The parent tipset's minimum ticket (hex), appended to the ticket entropy.
     #[arg(long)]
     pub parent_ticket: Option<String>,
+    /// Also check that the header's beacon entries verify on this drand
+    /// chain, following `--prev-beacon`.
+    #[arg(long, value_enum, requires = "prev_beacon")]
+    pub drand: Option<DrandChoice>,
 }
 
 /// `beacon …`
@@ -101,4 +106,35 @@ pub struct WinCountArgs {
     /// The network's power.
     #[arg(long)]
     pub network_power: String,
+}
+
+/// Operator's toolbox for Filecoin chain data (compare `lotus-shed`).
+#[derive(Parser)]
+#[command(name = "venus-tool", version, about)]
+pub struct Cli {
+    /// Print addresses with the testnet prefix (t) instead of mainnet (f).
+    #[arg(long, global = true)]
+    pub testnet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Address inspection.
+    #[command(subcommand)]
+    Address(AddressCmd),
+    /// Message CIDs and signatures.
+    #[command(subcommand)]
+    Message(MessageCmd),
+    /// Block CIDs and the signatures and VRFs a header carries.
+    #[command(subcommand)]
+    Block(BlockCmd),
+    /// drand beacon entries.
+    #[command(subcommand)]
+    Beacon(BeaconCmd),
+    /// Lotus's WinCount for a VRF proof and a power ratio.
+    Wincount(WinCountArgs),
+    /// Build, sign and verify a message with fresh keys: a self-check of the install.
+    Demo,
 }

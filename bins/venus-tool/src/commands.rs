@@ -6,13 +6,11 @@ use crate::args::*;
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 use venus_core::address::{format_address, parse_address, Network, Payload};
-use venus_core::crypto::{
-    election_vrf_base, ticket_vrf_base, verify, verify_vrf, DrandNetwork, PrivateKey, WinCounter,
-};
+use venus_core::crypto::{DrandNetwork, PrivateKey, WinCounter};
 use venus_core::encoding::{cid_of_cbor_bytes, from_cbor};
 use venus_core::json::{self as lotus, LotusJson};
 use venus_core::types::{message_cid, BeaconEntry, BlockHeader, SignedMessage, Ticket};
-use venus_core::{Address, Message, SignatureType, TokenAmount};
+use venus_core::{validate, Address, Message, SignatureType, TokenAmount};
 
 /// Prints pretty JSON to stdout; a closed pipe (`| head`) is not an error.
 pub fn emit(v: &Value) {
@@ -127,39 +125,35 @@ fn verify_block(args: BlockVerifyArgs) -> Result<Value> {
         .as_deref()
         .map(|s| hex_arg(s, "--parent-ticket").map(|vrf_proof| Ticket { vrf_proof }))
         .transpose()?;
-    let beacon = h.last_beacon_entry().cloned().or(prev);
+    // The VRFs draw from the header's last entry, else from --prev-beacon.
+    let vrf_beacon = || {
+        h.last_beacon_entry()
+            .or(prev.as_ref())
+            .context("no beacon entry in the header; pass --prev-beacon")
+    };
 
-    let block_sig = || -> Result<()> {
-        let sig = h.block_sig.as_ref().context("header has no BlockSig")?;
-        Ok(verify(sig, &h.signing_bytes()?, &worker)?)
-    };
-    let election = || -> Result<()> {
-        let ep = h
-            .election_proof
-            .as_ref()
-            .context("header has no ElectionProof")?;
-        let b = beacon
-            .as_ref()
-            .context("no beacon entry in the header; pass --prev-beacon")?;
-        Ok(verify_vrf(
-            &worker,
-            &election_vrf_base(b, h.height, &h.miner)?,
-            &ep.vrf_proof,
-        )?)
-    };
-    let ticket = || -> Result<()> {
-        let t = h.ticket.as_ref().context("header has no Ticket")?;
-        let b = beacon
-            .as_ref()
-            .context("no beacon entry in the header; pass --prev-beacon")?;
-        let base = ticket_vrf_base(b, h.height, &h.miner, parent_ticket.as_ref())?;
-        Ok(verify_vrf(&worker, &base, &t.vrf_proof)?)
-    };
-    let checks = [
-        ("block_signature", block_sig()),
-        ("election_proof_vrf", election()),
-        ("ticket_vrf", ticket()),
+    let mut checks: Vec<(&str, Result<()>)> = vec![
+        (
+            "block_signature",
+            validate::block_signature(&h, &worker).map_err(Into::into),
+        ),
+        (
+            "election_proof_vrf",
+            vrf_beacon().and_then(|b| Ok(validate::election_proof(&h, &worker, b)?)),
+        ),
+        (
+            "ticket_vrf",
+            vrf_beacon()
+                .and_then(|b| Ok(validate::ticket(&h, &worker, b, parent_ticket.as_ref())?)),
+        ),
     ];
+    if let Some(choice) = args.drand {
+        let entries = prev
+            .as_ref()
+            .context("--drand needs --prev-beacon")
+            .and_then(|p| Ok(validate::beacon_entries(&h, &drand_network(choice), p)?));
+        checks.push(("beacon_entries", entries));
+    }
     let failed: Vec<String> = checks
         .iter()
         .filter_map(|(n, r)| r.as_ref().err().map(|e| format!("{n}: {e:#}")))
@@ -189,6 +183,13 @@ fn verify_block(args: BlockVerifyArgs) -> Result<Value> {
     Ok(json!({ "valid": true, "cid": h.cid()?.to_string() }))
 }
 
+fn drand_network(choice: DrandChoice) -> DrandNetwork {
+    match choice {
+        DrandChoice::Mainnet => DrandNetwork::mainnet(),
+        DrandChoice::Quicknet => DrandNetwork::quicknet(),
+    }
+}
+
 pub fn beacon(cmd: BeaconCmd) -> Result<Value> {
     let BeaconCmd::Verify {
         network,
@@ -196,10 +197,7 @@ pub fn beacon(cmd: BeaconCmd) -> Result<Value> {
         signature,
         prev_signature,
     } = cmd;
-    let net = match network {
-        DrandChoice::Mainnet => DrandNetwork::mainnet(),
-        DrandChoice::Quicknet => DrandNetwork::quicknet(),
-    };
+    let net = drand_network(network);
     let entry = BeaconEntry {
         round,
         data: hex_arg(&signature, "--signature")?,
@@ -263,5 +261,20 @@ trait ToJsonValue {
 impl<T: LotusJson> ToJsonValue for T {
     fn to_lotus_json_value(&self) -> Value {
         serde_json::to_value(self.to_lotus_json()).unwrap_or(Value::Null)
+    }
+}
+
+/// Runs one command and returns what to print.
+pub fn run(cli: Cli) -> Result<Value> {
+    if cli.testnet {
+        venus_core::address::set_current_network(venus_core::address::Network::Testnet);
+    }
+    match cli.command {
+        Command::Address(c) => address(c),
+        Command::Message(c) => message(c),
+        Command::Block(c) => block(c),
+        Command::Beacon(c) => beacon(c),
+        Command::Wincount(a) => wincount(a),
+        Command::Demo => demo(),
     }
 }

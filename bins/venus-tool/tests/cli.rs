@@ -213,6 +213,60 @@ fn block_cid_and_verify() {
     );
 }
 
+/// The quicknet rounds in drand.json, as beacon entries.
+fn quicknet_rounds() -> Vec<BeaconEntry> {
+    let vectors = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors");
+    let text = std::fs::read_to_string(vectors.join("drand.json")).expect("shared vectors");
+    let v: Value = serde_json::from_str(&text).expect("json");
+    v["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["chain"] == "quicknet")
+        .map(|e| BeaconEntry {
+            round: e["round"].as_u64().expect("round"),
+            data: hex::decode(e["signature"].as_str().expect("sig")).expect("hex"),
+        })
+        .collect()
+}
+
+#[test]
+fn block_verify_checks_drand_entries_on_request() {
+    let parent = Ticket {
+        vrf_proof: vec![7; 96],
+    };
+    let (mut h, worker) = signed_block(&parent);
+    // Real quicknet rounds; the VRFs and the signature are not re-drawn, so
+    // only the beacon check is asked for its verdict.
+    h.beacon_entries = quicknet_rounds();
+    let text = json::to_value(&h).expect("json").to_string();
+    let prev = json::to_value(&BeaconEntry {
+        round: 1,
+        data: vec![],
+    })
+    .expect("json")
+    .to_string();
+    let w = worker.to_string();
+    let verify = [
+        "block",
+        "verify",
+        "-",
+        "--worker",
+        &w,
+        "--prev-beacon",
+        &prev,
+        "--drand",
+    ];
+    let quicknet = run(&[&verify[..], &["quicknet"]].concat(), &text);
+    let report = String::from_utf8_lossy(&quicknet.stdout);
+    assert!(report.contains("\"beacon_entries\": \"ok\""), "{report}");
+    fails(
+        &[&verify[..], &["mainnet"]].concat(),
+        &text,
+        "beacon_entries",
+    );
+}
+
 #[test]
 fn beacon_verify() {
     let sig = "b6b6a585449b66eb12e875b64fcbab3799861a00e4dbf092d99e969a5eac57dd3f798acf61e705fe4f093db926626807";

@@ -39,6 +39,8 @@
 //! - [`types`]: signed messages, blocks, tipsets, message roots, API types.
 //! - [`json`]: Lotus JSON for all of them.
 //! - [`crypto`]: signatures, randomness, VRF, WinCount, drand.
+//! - [`validate`]: the header checks a node runs before it accepts a block
+//!   (signature, election proof, ticket, drand entries), as Lotus runs them.
 //! - [`traits`]: `ChainApi`, `RemoteSigner`, `ComputeProof`/`ProofVerifier`,
 //!   `NonceStore`, each with an in-memory reference implementation.
 //!
@@ -54,6 +56,7 @@ pub mod json;
 pub mod test_utils;
 pub mod traits;
 pub mod types;
+pub mod validate;
 
 pub use error::{Error, Result};
 

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::types::SectorRef;
+use crate::sector::SectorRef;
 
 /// Everything that can go wrong while sealing, proving or preparing parameters.
 ///

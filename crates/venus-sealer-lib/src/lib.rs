@@ -32,6 +32,7 @@
 
 pub mod error;
 pub mod pool;
+mod sector;
 pub mod store;
 pub mod types;
 
@@ -48,8 +49,9 @@ mod prover;
 
 pub use error::{Result, SealerError};
 pub use pool::ProofPool;
+pub use sector::SectorRef;
 pub use store::{LocalSectorStore, SectorPaths, SectorStore};
-pub use types::{SealedSector, SectorRef};
+pub use types::SealedSector;
 
 #[cfg(feature = "proofs")]
 pub use compute::{PostProver, PostVerifier};

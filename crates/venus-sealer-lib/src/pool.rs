@@ -63,6 +63,7 @@ impl ProofPool {
             let started = Instant::now();
             let out = job();
             tracing::debug!(
+                target: "venus::sealer",
                 stage,
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 ok = out.is_ok(),
@@ -72,6 +73,7 @@ impl ProofPool {
         });
         if waited.as_millis() > 0 {
             tracing::debug!(
+                target: "venus::sealer",
                 stage,
                 waited_ms = waited.as_millis() as u64,
                 "proof job waited for a slot"

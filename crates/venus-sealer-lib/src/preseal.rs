@@ -101,7 +101,7 @@ pub async fn preseal(
             .pc1(config.proof, &paths, config.ticket, vec![piece])
             .await?;
         let pre = prover.pc2(pc1, &paths).await?;
-        tracing::info!(%sector, "pre-sealed");
+        tracing::info!(target: "venus::sealer", %sector, "pre-sealed");
         out.push(SealedSector {
             number: sector.number,
             sealed_cid: sealed_cid(&pre.comm_r)?,

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Result, SealerError};
-use crate::types::SectorRef;
+use crate::sector::SectorRef;
 
 /// The files of one sector.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,7 @@
-//! Sector identities, prover ids and commitment CIDs.
-
-use std::fmt;
+//! Prover ids, commitment CIDs, proof types and what a sealed sector is known by.
+//!
+//! [`SectorRef`] is re-exported here from its own module: [`SealerError`]
+//! names sectors, and the helpers here return it, so the two cannot share a file.
 
 use cid::Cid;
 use serde::{Deserialize, Serialize};
@@ -10,32 +11,10 @@ use venus_core::shared::sector::{RegisteredPoStProof, RegisteredSealProof, Secto
 use venus_core::shared::ActorID;
 
 use crate::error::{Result, SealerError};
+pub use crate::sector::SectorRef;
 
 /// A 32-byte commitment (CommR, CommD or a piece's CommP).
 pub type Commitment = [u8; 32];
-
-/// One sector of one miner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct SectorRef {
-    /// The miner's actor id (`1000` for `t01000`).
-    pub miner: ActorID,
-    /// The sector number.
-    pub number: SectorNumber,
-}
-
-impl SectorRef {
-    /// The sector `number` of miner `miner`.
-    pub fn new(miner: ActorID, number: SectorNumber) -> Self {
-        Self { miner, number }
-    }
-}
-
-/// Lotus's file name for a sector: `s-t01000-1`.
-impl fmt::Display for SectorRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "s-t0{}-{}", self.miner, self.number)
-    }
-}
 
 /// The prover id of a miner, as Lotus derives it: the ID address payload
 /// (the LEB128 actor id), zero-padded to 32 bytes.

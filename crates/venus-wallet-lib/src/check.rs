@@ -4,6 +4,10 @@
 //! object is decoded *as the type the caller named* (a block header does not
 //! decode as a message, a message not as a deal proposal), the bytes are
 //! recomputed from it, and anything but an exact match is refused.
+//!
+//! The chain types (message, block, drawrandomparam, f3) are checked by
+//! [`MsgMeta::check`], which every venus-rs signer shares; the market types,
+//! which venus-core does not model, are checked here.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +17,7 @@ use fvm_ipld_encoding::{strict_bytes, RawBytes};
 use serde_tuple::{Deserialize_tuple, Serialize_tuple};
 use sha2::{Digest, Sha256};
 use venus_core::encoding::{blake2b_256, from_cbor, to_cbor};
-use venus_core::types::{message_cid, BlockHeader, DrawRandomParams, MsgMeta, MsgType};
+use venus_core::types::{message_cid, MsgMeta, MsgType};
 use venus_core::{Address, Message, Signature, TokenAmount};
 
 use crate::{Result, WalletError};
@@ -90,6 +94,15 @@ fn mismatch(t: MsgType, why: impl std::fmt::Display) -> WalletError {
     WalletError::Mismatch(format!("MsgMeta.Extra is not a valid {t:?}: {why}"))
 }
 
+/// A refusal by [`MsgMeta::check`], as a [`WalletError::Mismatch`]: its own
+/// reason when it refused the request, else why the object did not decode.
+fn refused(t: MsgType, e: venus_core::Error) -> WalletError {
+    match e {
+        venus_core::Error::SignRefused(why) => WalletError::Mismatch(why),
+        other => mismatch(t, other),
+    }
+}
+
 /// Recomputes the bytes to sign from `meta` and checks them against `to_sign`.
 /// `unknown` passes here (only a policy can allow raw bytes).
 pub fn check(signer: &Address, to_sign: &[u8], meta: &MsgMeta) -> Result<Signed> {
@@ -102,45 +115,29 @@ pub fn check(signer: &Address, to_sign: &[u8], meta: &MsgMeta) -> Result<Signed>
             })
         }
         MsgType::F3 => {
-            meta.check(signer, to_sign).map_err(|e| mismatch(t, e))?;
+            meta.check(signer, to_sign).map_err(|e| refused(t, e))?;
             return Ok(hashed(to_sign));
         }
         MsgType::ChainMsg => {
+            // venus-core checks the From and that the bytes are the CID;
+            // the wallet still reads the method for its policies.
+            meta.check(signer, to_sign).map_err(|e| refused(t, e))?;
             let msg: Message = from_cbor(&meta.extra).map_err(|e| mismatch(t, e))?;
-            if msg.from != *signer {
-                return Err(WalletError::Mismatch(format!(
-                    "message From {} is not the signer {signer}",
-                    msg.from
-                )));
-            }
-            let cid = message_cid(&msg)?;
-            (
-                cid.to_bytes(),
-                Signed {
-                    object: cid.to_string(),
-                    method: Some(msg.method_num),
-                },
-            )
+            return Ok(Signed {
+                object: message_cid(&msg)?.to_string(),
+                method: Some(msg.method_num),
+            });
         }
         MsgType::Block => {
-            let h: BlockHeader = meta.block_header(to_sign).map_err(|e| mismatch(t, e))?;
-            (
-                h.signing_bytes()?,
-                Signed {
-                    object: h.cid()?.to_string(),
-                    method: None,
-                },
-            )
+            meta.check(signer, to_sign).map_err(|e| refused(t, e))?;
+            let h = meta.block_header(to_sign).map_err(|e| mismatch(t, e))?;
+            return Ok(Signed {
+                object: h.cid()?.to_string(),
+                method: None,
+            });
         }
         MsgType::DrawRandomParam => {
-            if meta.extra.is_empty() {
-                // Venus's form: the params are the bytes sent; their digest is signed.
-                DrawRandomParams::from_venus_cbor(to_sign).map_err(|e| mismatch(t, e))?;
-            } else {
-                from_cbor::<DrawRandomParams>(&meta.extra).map_err(|e| mismatch(t, e))?;
-            }
-            // venus-core recomputes DrawRandomness itself.
-            meta.check(signer, to_sign)?;
+            meta.check(signer, to_sign).map_err(|e| refused(t, e))?;
             return Ok(Signed {
                 object: hex::encode(to_sign),
                 method: None,

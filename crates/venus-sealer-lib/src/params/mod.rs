@@ -161,7 +161,7 @@ impl ParamCache {
                 requested: dir,
             });
         }
-        tracing::debug!(dir = %dir.display(), "proof parameter cache");
+        tracing::debug!(target: "venus::sealer", dir = %dir.display(), "proof parameter cache");
         Ok(Self {
             dir,
             verified: Mutex::new(HashSet::new()),
@@ -341,7 +341,7 @@ impl ParamCache {
             circuit,
             estimate: circuit.estimate(),
         });
-        tracing::info!(%circuit, dir = %self.dir.display(), "generating Groth parameters");
+        tracing::info!(target: "venus::sealer", %circuit, dir = %self.dir.display(), "generating Groth parameters");
         let started = Instant::now();
         let generated = match circuit.api()? {
             ApiCircuit::PoRep(p) => generate::porep(&p.as_v1_config()),
@@ -354,7 +354,7 @@ impl ParamCache {
         std::fs::remove_file(&marker).map_err(|e| SealerError::io(&marker, e))?;
         drop(lock);
         self.mark_verified(circuit);
-        tracing::info!(%circuit, secs = elapsed.as_secs_f64(), "generated Groth parameters");
+        tracing::info!(target: "venus::sealer", %circuit, secs = elapsed.as_secs_f64(), "generated Groth parameters");
         progress(ParamEvent::Generated {
             circuit,
             elapsed,

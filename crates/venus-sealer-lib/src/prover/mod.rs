@@ -100,11 +100,12 @@ impl Prover {
             }
             params.ensure(circuit, &|event| match event {
                 ParamEvent::Generating { circuit, estimate } => tracing::warn!(
+                    target: "venus::sealer",
                     %circuit,
                     estimate_secs = estimate.map(|e| e.as_secs()),
                     "Groth parameters missing; generating them now (run `venus-sealer params` ahead of time to avoid this wait)"
                 ),
-                other => tracing::debug!(?other, "parameters"),
+                other => tracing::debug!(target: "venus::sealer", ?other, "parameters"),
             })
         })
         .await

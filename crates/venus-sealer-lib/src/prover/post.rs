@@ -12,10 +12,9 @@ use venus_core::shared::ActorID;
 use super::{api_post, Prover};
 use crate::error::{Result, SealerError};
 use crate::params::Circuit;
+use crate::sector::SectorRef;
 use crate::store::SectorStore;
-use crate::types::{
-    comm_r, post_proofs, prover_id, sector_bytes, Commitment, SealedSector, SectorRef,
-};
+use crate::types::{comm_r, post_proofs, prover_id, sector_bytes, Commitment, SealedSector};
 use venus_core::types::ExtendedSectorInfo;
 
 /// A sealed sector as PoSt sees it: number, seal type and CommR.
@@ -309,7 +308,7 @@ impl Prover {
                 )))
             }
             [p] => {
-                tracing::debug!(got = ?p.post_proof, want = ?post_type, "PoSt of the wrong type");
+                tracing::debug!(target: "venus::sealer", got = ?p.post_proof, want = ?post_type, "PoSt of the wrong type");
                 return Ok(false);
             }
             _ => {

@@ -11,8 +11,9 @@ use venus_core::shared::sector::RegisteredSealProof;
 use super::{api_seal, Prover};
 use crate::error::{Result, SealerError};
 use crate::params::Circuit;
+use crate::sector::SectorRef;
 use crate::store::SectorPaths;
-use crate::types::{prover_id, Commitment, SectorRef};
+use crate::types::{prover_id, Commitment};
 
 /// A piece's commitment (CommP) and unpadded size, as filecoin-proofs returns it.
 pub use filecoin_proofs_api::PieceInfo;
