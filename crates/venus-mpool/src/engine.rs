@@ -7,15 +7,35 @@
 //! after it, so a block never holds a nonce gap.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use num_bigint::BigInt;
 use venus_core::types::SignedMessage;
 use venus_core::{Address, SignatureType, TokenAmount};
 
 use crate::chains::MsgChain;
-use crate::gas::{gas_perf, gas_reward, MIN_GAS};
-use crate::select::BlockLimits;
+use crate::gas::{gas_perf, gas_reward, BLOCK_GAS_LIMIT, MIN_GAS};
+
+/// What one block may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockLimits {
+    /// Total gas limit (10^10).
+    pub gas: u64,
+    /// Messages in all (10,000).
+    pub messages: usize,
+    /// Messages of one signature type (8,192).
+    pub per_sig_type: usize,
+}
+
+impl Default for BlockLimits {
+    fn default() -> Self {
+        BlockLimits {
+            gas: BLOCK_GAS_LIMIT,
+            messages: 10_000,
+            per_sig_type: 8_192,
+        }
+    }
+}
 
 /// One chain during selection (Lotus's `msgChain`).
 pub(crate) struct Work {
@@ -313,4 +333,26 @@ impl<'a> Selection<'a> {
             }
         }
     }
+}
+
+/// Lotus's `selectPriorityMessages`: the priority senders' chains among
+/// `among` go first, greedily while they pay. Returns the other chains.
+pub(crate) fn priority_phase(
+    sel: &mut Selection<'_>,
+    among: &[usize],
+    priority: &[Address],
+) -> Vec<usize> {
+    if priority.is_empty() {
+        return among.to_vec();
+    }
+    let prio: HashSet<Address> = priority.iter().copied().collect();
+    let (first, rest): (Vec<usize>, Vec<usize>) = among
+        .iter()
+        .partition(|&&i| prio.contains(&sel.chains[i].sender));
+    if !first.is_empty() {
+        let mut order = sel.load(&first);
+        order.sort_by(|&a, &b| sel.before(a, b));
+        sel.greedy(order);
+    }
+    rest
 }

@@ -37,6 +37,7 @@ mod select;
 
 pub use basefee::{next_base_fee, BLOCK_GAS_TARGET, MINIMUM_BASE_FEE};
 pub use chains::{create_chains, create_chains_at, min_gas_limit, MsgChain, SenderState};
+pub use engine::BlockLimits;
 pub use error::{MpoolError, Result};
 pub use gas::{gas_perf, gas_reward, BLOCK_GAS_LIMIT, MIN_GAS};
 pub use inclusion::{
@@ -47,4 +48,4 @@ pub use multi::{select_excluding, select_for_winners};
 pub use optimal::{block_probabilities, other_winners_prob, select_optimal, GREEDY_TICKET_QUALITY};
 pub use pool::{MessagePool, MpoolConfig, Origin, LOCAL_SIG_FINALITY, MAX_SELECTION_DEPTH};
 pub use provider::{ChainProvider, MpoolProvider};
-pub use select::{select_greedy, BlockLimits};
+pub use select::select_greedy;

@@ -7,8 +7,8 @@ use venus_core::types::SignedMessage;
 use venus_core::{Address, TokenAmount};
 
 use crate::chains::MsgChain;
+use crate::engine::BlockLimits;
 use crate::optimal::select_optimal_among;
-use crate::select::BlockLimits;
 
 /// One list per winner, in the caller's order, as Venus's
 /// `MultipleSelectMessages`: each winner selects (greedily above ticket

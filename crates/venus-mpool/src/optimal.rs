@@ -1,8 +1,6 @@
 //! Lotus's optimal selection: chain performance weighted by the probability
 //! that this block lands in the place where the chain would be included.
 
-use std::collections::HashSet;
-
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -10,9 +8,8 @@ use venus_core::types::SignedMessage;
 use venus_core::{Address, TokenAmount};
 
 use crate::chains::MsgChain;
-use crate::engine::Selection;
+use crate::engine::{priority_phase, BlockLimits, Selection};
 use crate::gas::MIN_GAS;
-use crate::select::BlockLimits;
 
 /// Blocks expected per epoch, and the places considered (Lotus's `MaxBlocks`).
 const EXPECTED_BLOCKS: f64 = 5.0;
@@ -255,26 +252,4 @@ fn rerank(sel: &Selection<'_>, order: &mut Vec<usize>, from: usize, moved: &[usi
         let at = order[from..].partition_point(|&w| sel.before_effective(w, m).is_le());
         order.insert(from + at, m);
     }
-}
-
-/// Lotus's `selectPriorityMessages`: the priority senders' chains among
-/// `among` go first, greedily while they pay. Returns the other chains.
-pub(crate) fn priority_phase(
-    sel: &mut Selection<'_>,
-    among: &[usize],
-    priority: &[Address],
-) -> Vec<usize> {
-    if priority.is_empty() {
-        return among.to_vec();
-    }
-    let prio: HashSet<Address> = priority.iter().copied().collect();
-    let (first, rest): (Vec<usize>, Vec<usize>) = among
-        .iter()
-        .partition(|&&i| prio.contains(&sel.chains[i].sender));
-    if !first.is_empty() {
-        let mut order = sel.load(&first);
-        order.sort_by(|&a, &b| sel.before(a, b));
-        sel.greedy(order);
-    }
-    rest
 }

@@ -10,11 +10,11 @@ use venus_core::types::{SignedMessage, TipSet};
 use venus_core::{Address, ChainEpoch, TokenAmount};
 
 use crate::chains::{create_chains_at, MsgChain, SenderState};
+use crate::engine::BlockLimits;
 use crate::inclusion::{check_inclusion, NetworkVersion, NotIncludable, DEFAULT_NETWORK_VERSION};
 use crate::multi::{select_excluding, select_for_winners};
 use crate::optimal::select_optimal;
 use crate::provider::MpoolProvider;
-use crate::select::BlockLimits;
 use crate::{MpoolError, Result};
 
 /// Pool settings, with Lotus's defaults.

@@ -43,7 +43,7 @@ struct Effects {
 }
 
 /// An [`MpoolProvider`] over any [`ChainApi`]: our devnet chain, a Lotus or
-/// Venus node through `venus_rpc::lotus::LotusClient`, or `MemoryChain`.
+/// Venus node through `venus_api::lotus::LotusClient`, or `MemoryChain`.
 ///
 /// A `ChainApi` reads actors in a tipset's parent state (`StateGetActor`),
 /// before the tipset's own messages; this provider walks those messages on

@@ -1,33 +1,10 @@
-//! Block limits and greedy selection.
+//! Greedy selection.
 
 use venus_core::types::SignedMessage;
 use venus_core::{Address, TokenAmount};
 
 use crate::chains::MsgChain;
-use crate::engine::Selection;
-use crate::gas::BLOCK_GAS_LIMIT;
-use crate::optimal::priority_phase;
-
-/// What one block may hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BlockLimits {
-    /// Total gas limit (10^10).
-    pub gas: u64,
-    /// Messages in all (10,000).
-    pub messages: usize,
-    /// Messages of one signature type (8,192).
-    pub per_sig_type: usize,
-}
-
-impl Default for BlockLimits {
-    fn default() -> Self {
-        BlockLimits {
-            gas: BLOCK_GAS_LIMIT,
-            messages: 10_000,
-            per_sig_type: 8_192,
-        }
-    }
-}
+use crate::engine::{priority_phase, BlockLimits, Selection};
 
 /// Greedy selection as Lotus's `selectMessagesGreedy`: priority senders'
 /// chains first (while they pay, as Lotus's `selectPriorityMessages`), then

@@ -604,3 +604,62 @@ fn optimal_selection_is_reproducible_and_valid_for_every_ticket() {
         }
     }
 }
+
+/// Lotus's `gasguess` cost of a market method-2 message, which its
+/// selection tests use as every message's gas limit (1,437 per block).
+const LOTUS_TEST_GAS: u64 = 6_955_002;
+
+/// Lotus's `TestOptimalMessageSelection2`: two senders, the first paying
+/// (much) more; a 0.1 ticket takes at least as many of the second's.
+#[test]
+fn lotus_optimal_selection_2() {
+    let s = SignatureType::Secp256k1;
+    let n = 5 * BLOCK_GAS_LIMIT / LOTUS_TEST_GAS;
+    let (mut a1, mut a2) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        let bias = (n - i) / 3;
+        a1.push(msg(1, i, LOTUS_TEST_GAS, 200_000 + i % 3 + bias, s));
+        a2.push(msg(2, i, LOTUS_TEST_GAS, 190_000 + i % 3 + bias, s));
+    }
+    let mut chains = create_chains(a1, &rich(), &base());
+    chains.extend(create_chains(a2, &rich(), &base()));
+    let picked = select_optimal(&chains, 0.1, BlockLimits::default(), &[], &base());
+    assert_eq!(picked.len() as u64, BLOCK_GAS_LIMIT / LOTUS_TEST_GAS);
+    let mut next: HashMap<Address, u64> = HashMap::new();
+    for m in &picked {
+        let nonce = next.entry(m.message.from).or_insert(0);
+        assert_eq!(m.message.sequence, *nonce);
+        *nonce += 1;
+    }
+    let from = |a| next.get(&Address::new_id(a)).copied().unwrap_or(0);
+    assert!(from(1) <= from(2), "nFrom1={} nFrom2={}", from(1), from(2));
+}
+
+/// Lotus's `TestOptimalMessageSelection3`: ten senders with a block's worth
+/// each, the first paying the most; a 0.1 ticket takes none of the first three.
+#[test]
+fn lotus_optimal_selection_3() {
+    let s = SignatureType::Secp256k1;
+    let actors = 10u64;
+    let n = BLOCK_GAS_LIMIT / LOTUS_TEST_GAS + 1;
+    let mut chains = Vec::new();
+    for j in 0..actors {
+        let msgs = (0..n)
+            .map(|i| {
+                let premium = 500_000 + 10_000 * (actors - j) + (n + 2 - i) / (30 * actors) + i % 3;
+                msg(10 + j, i, LOTUS_TEST_GAS, premium, s)
+            })
+            .collect();
+        chains.extend(create_chains(msgs, &rich(), &base()));
+    }
+    let picked = select_optimal(&chains, 0.1, BlockLimits::default(), &[], &base());
+    assert_eq!(picked.len() as u64, BLOCK_GAS_LIMIT / LOTUS_TEST_GAS);
+    let mut next: HashMap<Address, u64> = HashMap::new();
+    for m in &picked {
+        let who = id(&m.message.from) - 10;
+        assert!(who >= 3, "a message from the {who}th actor");
+        let nonce = next.entry(m.message.from).or_insert(0);
+        assert_eq!(m.message.sequence, *nonce);
+        *nonce += 1;
+    }
+}

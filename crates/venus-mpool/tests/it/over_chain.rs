@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
+use venus_api::lotus::{chain_api_module, LotusClient};
 use venus_core::crypto::PrivateKey;
 use venus_core::test_utils;
 use venus_core::traits::{ChainApi, MemoryChain};
 use venus_core::types::*;
 use venus_core::{SignatureType, TokenAmount};
 use venus_mpool::{ChainProvider, MessagePool, MpoolConfig};
-use venus_rpc::lotus::{chain_api_module, LotusClient};
 use venus_rpc::RpcServer;
 
 fn genesis() -> TipSet {
