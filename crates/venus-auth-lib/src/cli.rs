@@ -20,7 +20,7 @@ use crate::{AuthService, AuthServiceError, CacheConfig, Miner, Result, SqlStore,
     about = "Tokens, users, miners, signers and rate limits for a pool"
 )]
 pub struct Cli {
-    /// Database URL: sqlite://FILE?mode=rwc (default ~/.venus-auth/auth.db) or mysql://user@host/db.
+    /// Database URL: sqlite://FILE?mode=rwc (default $VENUS_AUTH_PATH/auth.db, ~/.venus-auth/auth.db) or mysql://user@host/db.
     #[arg(long, global = true, env = "VENUS_AUTH_DB")]
     pub db: Option<String>,
     /// File holding the hex token secret (created on first use; default ~/.venus-auth/token-secret).
@@ -86,8 +86,9 @@ pub enum Cmd {
     },
 }
 
+/// The repo: `$VENUS_AUTH_PATH`, else `~/.venus-auth`.
 fn home() -> PathBuf {
-    PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| ".".into())).join(".venus-auth")
+    venus_daemon::Repo::locate("auth", None)
 }
 
 fn secret(path: Option<PathBuf>) -> Result<Vec<u8>> {
@@ -99,7 +100,7 @@ fn secret(path: Option<PathBuf>) -> Result<Vec<u8>> {
     })
 }
 
-/// Runs a command; `run` serves until Ctrl-C. Returns what to print.
+/// Runs a command; `run` serves until Ctrl-C or SIGTERM. Returns what to print.
 pub async fn run(cli: Cli) -> Result<Value> {
     let db = match cli.db {
         Some(d) => d,
@@ -107,7 +108,7 @@ pub async fn run(cli: Cli) -> Result<Value> {
             std::fs::create_dir_all(home()).map_err(|e| {
                 AuthServiceError::Invalid(format!("creating {}: {e}", home().display()))
             })?;
-            format!("sqlite://{}?mode=rwc", home().join("auth.db").display())
+            venus_sql::sqlite_url(&home().join("auth.db"))?
         }
     };
     let store = Arc::new(SqlStore::connect(&db).await?);
@@ -141,15 +142,19 @@ pub async fn run(cli: Cli) -> Result<Value> {
                     Arc::new(LocalRateLimiter::new())
                 }
             };
+            // Listening before the server announces itself: an early SIGTERM
+            // is a graceful stop, not the default kill.
+            let mut signals = venus_daemon::Shutdown::install()
+                .map_err(|e| AuthServiceError::Serve(e.to_string()))?;
             let handle = auth_server(auth, limiter, ServerConfig::daemon())
                 .start(listen)
                 .await
                 .map_err(|e| AuthServiceError::Serve(e.to_string()))?;
             println!("listening on {}", handle.local_addr());
-            tokio::signal::ctrl_c()
-                .await
-                .map_err(|e| AuthServiceError::Serve(format!("waiting for Ctrl-C: {e}")))?;
+            // Ctrl-C or SIGTERM: stop accepting, finish the calls in flight.
+            let signal = signals.wait().await;
             handle.stop().await;
+            signal.map_err(|e| AuthServiceError::Serve(e.to_string()))?;
             Ok(Value::Null)
         }
         Cmd::UserAdd { name, comment } => Ok(json!(auth.create_user(&name, &comment).await?)),

@@ -1,5 +1,7 @@
 //! The one error type of `venus-auth-lib`.
 
+use venus_rpc::{codes, RpcError};
+
 /// Auth service errors.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthServiceError {
@@ -32,6 +34,22 @@ impl From<venus_sql::SqlError> for AuthServiceError {
 impl From<venus_sql::sqlx::Error> for AuthServiceError {
     fn from(e: venus_sql::sqlx::Error) -> Self {
         venus_sql::SqlError::from(e).into()
+    }
+}
+
+/// Each kind travels as its code, so a client tells them apart without
+/// reading the message: [`codes::NOT_FOUND`], [`codes::DUPLICATE`],
+/// [`codes::INVALID_PARAMS`], and the service's own failures
+/// [`codes::INTERNAL_ERROR`].
+impl From<AuthServiceError> for RpcError {
+    fn from(e: AuthServiceError) -> Self {
+        let code = match e {
+            AuthServiceError::NotFound(_) => codes::NOT_FOUND,
+            AuthServiceError::Duplicate(_) => codes::DUPLICATE,
+            AuthServiceError::Invalid(_) => codes::INVALID_PARAMS,
+            AuthServiceError::Storage(_) | AuthServiceError::Serve(_) => codes::INTERNAL_ERROR,
+        };
+        RpcError::new(code, e.to_string())
     }
 }
 

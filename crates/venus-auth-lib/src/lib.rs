@@ -7,7 +7,13 @@
 //! Any venus-rpc server is protected by putting a [`rpc::RemoteVerifier`]
 //! (or an in-process [`AuthService`]) in front of it as its `TokenVerifier`,
 //! and a rate limiter (`venus_rpc::LocalRateLimiter`, or
-//! [`RedisRateLimiter`] to share budgets across processes) behind it.
+//! `RedisRateLimiter` to share budgets across processes) behind it.
+//!
+//! The auth API (its methods, the [`model`] types, `AuthClient` and
+//! `RemoteVerifier`) is declared in `venus_api::auth` and re-exported here:
+//! a daemon that only verifies tokens depends on `venus-api`, not on this
+//! crate and its storage. A refusal reaches the caller with its code
+//! (not found, duplicate, invalid), never as bare words.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> venus_auth_lib::Result<()> {
@@ -28,7 +34,7 @@
 //! ## Feature flags
 //! - `sqlite` (default): SQLite storage.
 //! - `mysql`: MySQL/MariaDB storage.
-//! - `redis`: [`RedisRateLimiter`].
+//! - `redis`: `RedisRateLimiter`.
 //! - `cli`: the `venus-auth` command line.
 
 #[cfg(feature = "cli")]

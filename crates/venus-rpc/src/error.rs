@@ -2,15 +2,25 @@
 
 use serde::{Deserialize, Serialize};
 
-/// JSON-RPC error codes, as go-jsonrpc (and so Lotus) uses them.
 pub mod codes {
+    //! JSON-RPC error codes: those go-jsonrpc (and so Lotus) uses, and venus-rs's own.
+    //!
+    //! A client tells a refused call's kind by its code, never by the words of
+    //! its message. venus-rs's own codes are -32000 minus an HTTP status where one
+    //! fits ([`UNAUTHORIZED`], [`TOKEN_REFUSED`], [`NOT_FOUND`], [`DUPLICATE`],
+    //! [`LOCKED`], [`RATE_LIMITED`]), and -32450… for the wallet's refusals HTTP
+    //! has no word for ([`POLICY_DENIED`], [`SIGN_MISMATCH`], [`WRONG_PASSWORD`]).
+    //! Values a method refuses are [`INVALID_PARAMS`]; a daemon's own failure
+    //! (its storage, say) is [`INTERNAL_ERROR`]; [`METHOD_ERROR`] is what Lotus
+    //! sends for everything else.
+
     /// The request was not valid JSON.
     pub const PARSE_ERROR: i64 = -32700;
     /// The JSON was not a valid request (or was too large).
     pub const INVALID_REQUEST: i64 = -32600;
     /// No such method.
     pub const METHOD_NOT_FOUND: i64 = -32601;
-    /// Wrong number or type of params.
+    /// Wrong number or type of params, or a value the method refuses (a bad key, an empty name).
     pub const INVALID_PARAMS: i64 = -32602;
     /// The server failed for its own reasons.
     pub const INTERNAL_ERROR: i64 = -32603;
@@ -29,6 +39,17 @@ pub mod codes {
     /// The object asked for is not known (a venus-rs code: Lotus sends such
     /// errors with code 1 and the words "not found").
     pub const NOT_FOUND: i64 = -32404;
+    /// The object to create exists already: a user, a key, a miner.
+    pub const DUPLICATE: i64 = -32409;
+    /// The service must be unlocked first: the wallet is locked, was locked
+    /// while unlocking, has no password yet, or its password changed.
+    pub const LOCKED: i64 = -32423;
+    /// The caller's sign policies do not allow this signature.
+    pub const POLICY_DENIED: i64 = -32450;
+    /// The bytes to sign are not the object the request says they are.
+    pub const SIGN_MISMATCH: i64 = -32451;
+    /// The password does not open the wallet.
+    pub const WRONG_PASSWORD: i64 = -32452;
     /// Lotus's `EActorNotFound` (`api/api_errors.go`: go-jsonrpc's
     /// `FirstUserCode` 2, plus 1).
     pub const ACTOR_NOT_FOUND: i64 = 3;
@@ -62,7 +83,7 @@ impl RpcError {
         Self::new(codes::METHOD_ERROR, message.to_string())
     }
 
-    /// Bad params.
+    /// Bad params, or values the method refuses.
     pub fn invalid_params(message: impl std::fmt::Display) -> Self {
         Self::new(codes::INVALID_PARAMS, message.to_string())
     }

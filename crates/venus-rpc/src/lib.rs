@@ -26,9 +26,14 @@
 //! A method is declared once with [`rpc_method!`] (or [`channel_method!`]):
 //! name, permission, positional params and result. The same type drives
 //! [`RpcModule::register`] on the server and [`RpcClient::call`] on the
-//! client, so the two cannot drift apart. [`lotus`] declares the Lotus
-//! full-node methods a pool uses and a [`lotus::LotusClient`] implementing
-//! `venus_core::traits::ChainApi` over them.
+//! client, so the two cannot drift apart. The daemons' APIs (Lotus full
+//! node, wallet, auth) are declared in `venus-api`; this crate is the wire only.
+//!
+//! ## Errors keep their kind
+//! A handler returns `Result<_, RpcError>` and uses `?` on its crate's error
+//! enum, which converts into an [`RpcError`] with a code of [`codes`] per
+//! kind (not found, duplicate, locked, …), so a client tells the kinds apart
+//! by code, never by the words of the message.
 //!
 //! ## What is written here and why
 //! HTTP and WebSocket come from `axum` (server), `reqwest` and
@@ -49,7 +54,6 @@
 mod auth;
 mod client;
 mod error;
-pub mod lotus;
 mod method;
 mod perm;
 mod ratelimit;

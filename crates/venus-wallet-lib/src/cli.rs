@@ -6,13 +6,32 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use venus_rpc::Permission;
 
 use crate::service::{api_info, serve, WalletRepo};
-use crate::{KdfParams, Policy, PolicyGroup, RecordQuery, Result, WalletError};
+use crate::{KdfParams, LocalWallet, Policy, PolicyGroup, RecordQuery, Result, WalletError};
+
+/// The daemon's config (`config.toml` in the repo; `VENUS_WALLET_<FIELD>`
+/// overrides it, a flag overrides both).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WalletConfig {
+    /// Where the API listens.
+    pub listen: SocketAddr,
+}
+
+impl Default for WalletConfig {
+    fn default() -> Self {
+        WalletConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 5678)),
+        }
+    }
+}
 
 #[derive(Parser)]
 #[command(
@@ -21,7 +40,8 @@ use crate::{KdfParams, Policy, PolicyGroup, RecordQuery, Result, WalletError};
     about = "Keys stay here; every signature is checked against what it signs"
 )]
 pub struct Cli {
-    /// Repo directory (default $VENUS_WALLET_PATH or ~/.venus-wallet).
+    /// Repo directory (default $VENUS_WALLET_PATH or ~/.venus-wallet): the
+    /// database, the token secret, config.toml and the `api` file.
     #[arg(long, global = true)]
     pub repo: Option<PathBuf>,
     #[command(subcommand)]
@@ -30,10 +50,13 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Cmd {
-    /// Serve the API; unlocks at start when VENUS_WALLET_PASSWORD is set.
+    /// Serve the API until Ctrl-C or SIGTERM; unlocks at start when
+    /// VENUS_WALLET_PASSWORD is set. Writes the API info to the repo's `api` file.
     Run {
-        #[arg(long, default_value = "127.0.0.1:5678")]
-        listen: SocketAddr,
+        /// Listen address (default: config.toml's `listen`, then
+        /// VENUS_WALLET_LISTEN, then 127.0.0.1:5678).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
     },
     /// Set or change the password.
     SetPassword,
@@ -69,28 +92,80 @@ fn password(var: &str) -> Result<String> {
     std::env::var(var).map_err(|_| WalletError::Invalid(format!("set {var}")))
 }
 
-/// Runs a command; `run` serves until Ctrl-C. Returns what to print.
+fn daemon(e: venus_daemon::DaemonError) -> WalletError {
+    WalletError::Serve(e.to_string())
+}
+
+/// The wallet's API as a [`venus_daemon::Service`].
+pub struct WalletService {
+    wallet: Arc<LocalWallet>,
+    repo: WalletRepo,
+    dir: venus_daemon::Repo,
+    listen: SocketAddr,
+}
+
+#[async_trait::async_trait]
+impl venus_daemon::Service for WalletService {
+    fn name(&self) -> &str {
+        "wallet"
+    }
+
+    async fn start(
+        self: Box<Self>,
+        cancel: venus_daemon::CancellationToken,
+    ) -> venus_daemon::Result<venus_daemon::ServiceHandle> {
+        let failed = |e: WalletError| venus_daemon::DaemonError::Service {
+            name: "wallet".into(),
+            reason: e.to_string(),
+        };
+        let secret = self.repo.secret().map_err(failed)?;
+        let server = serve(self.wallet.clone(), &secret, self.listen)
+            .await
+            .map_err(failed)?;
+        let addr = server.local_addr();
+        let token = self.repo.token(Permission::Sign, None).map_err(failed)?;
+        let info = api_info(&token, addr).map_err(failed)?;
+        self.dir.write_file("api", info.as_bytes())?;
+        println!("{info}");
+        let stopped = cancel.clone();
+        let done = async move {
+            stopped.cancelled().await;
+            server.stop().await;
+            Ok(())
+        };
+        Ok(venus_daemon::ServiceHandle::new("wallet", cancel, done).with_addr(addr))
+    }
+}
+
+/// Runs a command; `run` serves until Ctrl-C or SIGTERM. Returns what to print.
 pub async fn run(cli: Cli) -> Result<Value> {
-    let repo = WalletRepo::open(cli.repo.unwrap_or_else(WalletRepo::default_dir))?;
+    let dir = venus_daemon::Repo::open("wallet", cli.repo).map_err(daemon)?;
+    let repo = WalletRepo::open(dir.dir())?;
     let wallet = repo.wallet(KdfParams::PRODUCTION).await?;
     let unlock = || async { wallet.unlock(&password("VENUS_WALLET_PASSWORD")?).await };
     let out = match cli.cmd {
         Cmd::Run { listen } => {
+            let config: WalletConfig =
+                venus_daemon::config::load(&dir, venus_daemon::Flags::new().set("listen", listen))
+                    .map_err(daemon)?;
             if std::env::var("VENUS_WALLET_PASSWORD").is_ok() {
                 let report = unlock().await?;
                 tracing::info!(
+                    target: "venus::wallet",
                     keys = report.keys,
                     corrupt = report.corrupt.len(),
                     "unlocked"
                 );
             }
-            let server = serve(wallet.clone(), &repo.secret()?, listen).await?;
-            let token = repo.token(Permission::Sign, None)?;
-            println!("{}", api_info(&token, server.local_addr())?);
-            tokio::signal::ctrl_c()
+            let service = WalletService {
+                wallet: wallet.clone(),
+                repo: repo.clone(),
+                dir,
+                listen: config.listen,
+            };
+            venus_daemon::run_services(vec![Box::new(service)])
                 .await
-                .map_err(|e| WalletError::Serve(format!("waiting for Ctrl-C: {e}")))?;
-            server.stop().await;
+                .map_err(daemon)?;
             return Ok(Value::Null);
         }
         Cmd::SetPassword => {

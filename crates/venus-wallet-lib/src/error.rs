@@ -1,5 +1,7 @@
 //! The one error type of `venus-wallet-lib`.
 
+use venus_rpc::{codes, RpcError};
+
 /// Wallet errors. Each says what an operator can do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum WalletError {
@@ -75,6 +77,37 @@ impl From<WalletError> for venus_core::Error {
             | WalletError::Mismatch(_)) => venus_core::Error::SignRefused(other.to_string()),
             other => venus_core::Error::Backend(other.to_string()),
         }
+    }
+}
+
+/// Each kind travels as its code, so a client tells them apart without
+/// reading the message: locked (also locked meanwhile, no password yet, the
+/// password changed elsewhere) is [`codes::LOCKED`], a wrong password
+/// [`codes::WRONG_PASSWORD`], a policy refusal [`codes::POLICY_DENIED`], bytes
+/// that are not their object [`codes::SIGN_MISMATCH`], an unknown key
+/// [`codes::NOT_FOUND`], a key that exists [`codes::DUPLICATE`], bad input
+/// [`codes::INVALID_PARAMS`], and the wallet's own failures
+/// [`codes::INTERNAL_ERROR`].
+impl From<WalletError> for RpcError {
+    fn from(e: WalletError) -> Self {
+        let message = e.to_string();
+        let code = match e {
+            WalletError::Core(c) => return c.into(),
+            WalletError::Locked
+            | WalletError::LockedMeanwhile
+            | WalletError::NoPassword
+            | WalletError::PasswordChanged => codes::LOCKED,
+            WalletError::WrongPassword => codes::WRONG_PASSWORD,
+            WalletError::PolicyDenied(_) => codes::POLICY_DENIED,
+            WalletError::Mismatch(_) => codes::SIGN_MISMATCH,
+            WalletError::UnknownAddress(_) => codes::NOT_FOUND,
+            WalletError::Duplicate(_) => codes::DUPLICATE,
+            WalletError::Invalid(_) => codes::INVALID_PARAMS,
+            WalletError::Corrupt(_) | WalletError::Storage(_) | WalletError::Serve(_) => {
+                codes::INTERNAL_ERROR
+            }
+        };
+        RpcError::new(code, message)
     }
 }
 

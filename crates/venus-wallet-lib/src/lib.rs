@@ -14,8 +14,11 @@
 //! - Sign policies (addresses × types × actor methods), grouped and bound to
 //!   the caller named in the auth token; admins may sign anything.
 //! - A queryable record of every signature and every refusal.
-//! - [`rpc`]: Lotus's remote-wallet API (`Filecoin.WalletSign`, …) served by
-//!   the `venus-wallet` daemon, and [`rpc::WalletClient`], a `RemoteSigner` over it.
+//! - [`rpc`]: the server of Lotus's remote-wallet API (`Filecoin.WalletSign`,
+//!   …) for the `venus-wallet` daemon; each refusal reaches the caller with
+//!   its code. The API and its client, [`rpc::WalletClient`] (a
+//!   `RemoteSigner`), live in `venus_api::wallet`, re-exported here: a crate
+//!   that only asks for signatures depends on `venus-api`, not on this crate.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> venus_wallet_lib::Result<()> {

@@ -36,6 +36,11 @@ impl WalletRepo {
         PathBuf::from(home).join(".venus-wallet")
     }
 
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// The database file.
     pub fn db_path(&self) -> PathBuf {
         self.dir.join("wallet.db")

@@ -4,6 +4,7 @@
 
 mod conformance;
 mod hostile;
+mod refusals;
 mod service;
 
 use venus_rpc::{ClientConfig, Endpoint, RpcClient};

@@ -51,6 +51,12 @@ impl RpcModule {
     /// Registers the handler of a request/response method. The handler gets
     /// the caller's claims and the decoded params; errors it returns reach the
     /// caller as they are.
+    ///
+    /// Handlers use `?` on their own errors directly: a crate's error enum
+    /// implements `From<CrateError> for RpcError`, mapping each kind to a
+    /// code of [`codes`](crate::codes), so the client can tell the kinds apart.
+    /// (The handler's error type is `RpcError` rather than any `E:
+    /// Into<RpcError>` so that `async { Ok(x) }` needs no type annotation.)
     pub fn register<M, F, Fut>(&mut self, handler: F) -> &mut Self
     where
         M: RpcMethod,

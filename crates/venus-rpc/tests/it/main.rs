@@ -5,7 +5,6 @@
 mod auth;
 mod channels;
 mod hostile;
-mod lotus_client;
 mod malformed;
 mod roundtrip;
 

@@ -199,3 +199,79 @@ async fn every_api_method_over_a_socket_with_permissions() {
     );
     server.stop().await;
 }
+
+/// Each refusal reaches the client with its code, and `WalletClient` reads it
+/// back as its kind: no string matching anywhere.
+#[tokio::test]
+async fn refusals_arrive_with_their_codes() {
+    use venus_api::Error as ApiError;
+    use venus_rpc::codes;
+
+    let wallet = Arc::new(wallet().await);
+    let server = serve(wallet.clone(), SECRET, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("serve");
+    let url = server.http_url();
+    let admin = WalletClient::new(client(&url, Permission::Admin, "root").await);
+    let signer = WalletClient::new(client(&url, Permission::Sign, "miner").await);
+    let code = |e: &Error| match e {
+        Error::Rpc(r) => r.code,
+        other => panic!("not an rpc error: {other}"),
+    };
+
+    let bls = admin.wallet_new(SignatureType::BLS).await.expect("new");
+    let data = Lotus(RawBytes::new(b"raw bytes".to_vec()));
+    let meta = Lotus(unknown());
+
+    // No policy binds the miner yet.
+    let e = signer
+        .rpc()
+        .call::<WalletSign>((Lotus(bls), data.clone(), meta.clone()))
+        .await
+        .expect_err("no policy");
+    assert_eq!(code(&e), codes::POLICY_DENIED, "{e}");
+    let e = signer
+        .wallet_sign(&bls, b"raw bytes", &unknown())
+        .await
+        .expect_err("no policy");
+    assert!(matches!(e, ApiError::PolicyDenied(_)), "{e:?}");
+
+    // Locked.
+    admin.lock().await.expect("lock");
+    let e = admin
+        .rpc()
+        .call::<WalletSign>((Lotus(bls), data.clone(), meta.clone()))
+        .await
+        .expect_err("locked");
+    assert_eq!(code(&e), codes::LOCKED, "{e}");
+    let e = admin
+        .wallet_sign(&bls, b"raw bytes", &unknown())
+        .await
+        .expect_err("locked");
+    assert!(matches!(e, ApiError::Locked(_)), "{e:?}");
+    let e = admin.unlock("wrong").await.expect_err("wrong password");
+    assert!(matches!(e, ApiError::WrongPassword(_)), "{e:?}");
+    assert!(admin.unlock(PW).await.expect("unlock").is_empty());
+
+    // No such key; a key imported twice; bytes that are not the message they claim to be.
+    let stranger = PrivateKey::generate(SignatureType::Secp256k1);
+    let e = admin
+        .wallet_sign(&stranger.address().expect("addr"), b"x", &unknown())
+        .await
+        .expect_err("no key");
+    assert!(matches!(e, ApiError::NotFound(_)), "{e:?}");
+    let ki = KeyInfo::from_private_key(&stranger);
+    admin.wallet_import(ki.clone()).await.expect("import");
+    let e = admin.wallet_import(ki).await.expect_err("twice");
+    assert!(matches!(e, ApiError::Duplicate(_)), "{e:?}");
+    let chain_msg = venus_core::types::MsgMeta {
+        msg_type: MsgType::ChainMsg,
+        extra: vec![],
+    };
+    let e = admin
+        .wallet_sign(&bls, b"not a message", &chain_msg)
+        .await
+        .expect_err("mismatch");
+    assert!(matches!(e, ApiError::Mismatch(_)), "{e:?}");
+    server.stop().await;
+}

@@ -14,7 +14,7 @@ use venus_core::types::{
 };
 use venus_core::{Address, ChainEpoch, Cid, Message};
 
-use crate::{channel_method, rpc_method, NoParams};
+use venus_rpc::{channel_method, rpc_method, NoParams};
 
 /// Lotus's `LookbackNoLimit`: search the whole chain.
 pub const LOOKBACK_NO_LIMIT: ChainEpoch = -1;

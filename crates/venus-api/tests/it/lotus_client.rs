@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use serde_json::Value;
+use venus_api::lotus::{chain_api_module, LotusClient};
 use venus_core::crypto::PrivateKey;
 use venus_core::json;
 use venus_core::test_utils;
 use venus_core::traits::*;
 use venus_core::types::*;
 use venus_core::{Address, Message, SignatureType, TokenAmount};
-use venus_rpc::lotus::{chain_api_module, LotusClient};
 use venus_rpc::*;
 
 fn openrpc() -> Value {

@@ -12,7 +12,7 @@ use venus_core::types::*;
 use venus_core::{Address, ChainEpoch, Cid, Message, Result};
 
 use super::*;
-use crate::{codes, Error, RpcClient};
+use venus_rpc::{codes, Error, RpcClient};
 
 /// Confidence (epochs on top) `wait_message` asks `StateWaitMsg` for, Lotus's `MessageConfidence`.
 pub const MESSAGE_CONFIDENCE: u64 = 5;
@@ -43,7 +43,7 @@ impl LotusClient {
     }
 }
 
-fn lotus<T>(r: crate::Result<Lotus<T>>) -> Result<T> {
+fn lotus<T>(r: venus_rpc::Result<Lotus<T>>) -> Result<T> {
     r.map(|l| l.0).map_err(Into::into)
 }
 
@@ -80,7 +80,7 @@ impl ChainRead for LotusClient {
                 match item {
                     Ok(Lotus(changes)) => Some(changes),
                     Err(e) => {
-                        tracing::warn!(target: "venus::rpc", error = %e, "undecodable head change skipped");
+                        tracing::warn!(target: "venus::api", error = %e, "undecodable head change skipped");
                         None
                     }
                 }
@@ -215,7 +215,7 @@ impl MessageApi for LotusClient {
             .await
         {
             Err(Error::Rpc(e)) if e.code == codes::METHOD_NOT_FOUND => {
-                tracing::debug!(target: "venus::rpc", "node has no MpoolSelects; selecting one list at a time");
+                tracing::debug!(target: "venus::api", "node has no MpoolSelects; selecting one list at a time");
                 select_disjoint(self, key, qualities).await
             }
             other => lotus(other),

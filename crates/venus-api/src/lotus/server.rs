@@ -7,7 +7,7 @@ use venus_core::json::Lotus;
 use venus_core::traits::ChainApi;
 
 use super::*;
-use crate::{RpcError, RpcModule};
+use venus_rpc::{RpcError, RpcModule};
 
 /// A module answering the Lotus methods of this crate from `api`: put a
 /// `MemoryChain`, a `LotusClient` (a proxy) or our own node behind the Lotus

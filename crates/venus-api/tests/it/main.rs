@@ -1,0 +1,6 @@
+//! venus-api integration tests, over real sockets on 127.0.0.1:0.
+
+#![allow(missing_docs)] // test fixtures
+
+mod lotus_client;
+mod refusals;

@@ -1,0 +1,120 @@
+//! # venus-daemon
+//!
+//! What every venus-rs daemon does the same way, so each binary is a few
+//! lines over its library:
+//!
+//! - [`init_tracing`]: one subscriber, `RUST_LOG` or a default level, on stderr;
+//! - [`Repo`]: the repo directory (flag, then `$VENUS_<NAME>_PATH`, then
+//!   `~/.venus-<name>`);
+//! - [`config`]: TOML config with `#[serde(default)]`, precedence file →
+//!   environment → flags;
+//! - [`Service`] and [`run_services`]: start several services, serve until
+//!   Ctrl-C or SIGTERM (or until one ends), stop them all gracefully;
+//! - [`exit`]: print a command's result, or the error and exit non-zero.
+//!
+//! ```no_run
+//! use serde::{Deserialize, Serialize};
+//! use venus_daemon::{config, Flags, Repo};
+//!
+//! #[derive(Debug, Default, Serialize, Deserialize)]
+//! #[serde(default)]
+//! struct Config {
+//!     listen: String,
+//! }
+//!
+//! # fn main() -> Result<(), venus_daemon::DaemonError> {
+//! let repo = Repo::open("example", None)?; // ~/.venus-example
+//! // config.toml, then VENUS_EXAMPLE_LISTEN, then --listen:
+//! let flag: Option<String> = Some("127.0.0.1:1234".into());
+//! let c: Config = config::load(&repo, Flags::new().set("listen", flag))?;
+//! assert_eq!(c.listen, "127.0.0.1:1234");
+//! # Ok(()) }
+//! ```
+
+pub mod config;
+mod error;
+mod repo;
+mod service;
+
+pub use config::Flags;
+pub use error::{DaemonError, Result};
+pub use repo::Repo;
+pub use service::{run_services, Service, ServiceHandle};
+/// The cancellation token services stop on.
+pub use tokio_util::sync::CancellationToken;
+
+/// Installs the process's tracing subscriber: `RUST_LOG` when set, else
+/// `default` (e.g. `"info"`), written to stderr. Libraries only emit;
+/// binaries call this once.
+pub fn init_tracing(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// The process's shutdown signals, listened to from the moment it is
+/// installed: a signal that arrives before [`Shutdown::wait`] is polled is
+/// not lost (and does not kill the process).
+pub struct Shutdown {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    /// Starts listening for Ctrl-C (SIGINT) and SIGTERM.
+    pub fn install() -> Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Shutdown {
+                term: signal(SignalKind::terminate()).map_err(DaemonError::Signal)?,
+                int: signal(SignalKind::interrupt()).map_err(DaemonError::Signal)?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Shutdown {})
+        }
+    }
+
+    /// Resolves on the first of them.
+    pub async fn wait(&mut self) -> Result<()> {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => Ok(()),
+                _ = self.int.recv() => Ok(()),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await.map_err(DaemonError::Signal)
+        }
+    }
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM received from now on.
+pub async fn shutdown_signal() -> Result<()> {
+    Shutdown::install()?.wait().await
+}
+
+/// Ends a command: prints its output (pretty JSON; nothing for `null`) and
+/// exits 0, or prints `error: …` on stderr and exits 1.
+pub fn exit<E: std::fmt::Display>(result: std::result::Result<serde_json::Value, E>) -> ! {
+    match result {
+        Ok(serde_json::Value::Null) => std::process::exit(0),
+        Ok(out) => {
+            println!("{out:#}");
+            std::process::exit(0)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1)
+        }
+    }
+}

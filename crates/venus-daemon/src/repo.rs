@@ -1,0 +1,87 @@
+//! [`Repo`]: a daemon's directory (config, token secret, database, API info).
+
+use std::path::{Path, PathBuf};
+
+use crate::{DaemonError, Result};
+
+/// A daemon's repo directory.
+#[derive(Debug, Clone)]
+pub struct Repo {
+    name: String,
+    dir: PathBuf,
+}
+
+impl Repo {
+    /// The environment variable naming the repo of daemon `name`:
+    /// `VENUS_WALLET_PATH` for `wallet`.
+    pub fn env_var(name: &str) -> String {
+        format!("VENUS_{}_PATH", name.to_ascii_uppercase().replace('-', "_"))
+    }
+
+    /// Where the repo of daemon `name` is: `flag` if given, then
+    /// `$VENUS_<NAME>_PATH`, then `~/.venus-<name>`.
+    pub fn locate(name: &str, flag: Option<PathBuf>) -> PathBuf {
+        if let Some(p) = flag {
+            return p;
+        }
+        if let Some(p) = std::env::var_os(Self::env_var(name)) {
+            return PathBuf::from(p);
+        }
+        let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+        home.join(format!(".venus-{name}"))
+    }
+
+    /// Opens the repo of daemon `name` (see [`Repo::locate`]), creating the
+    /// directory (mode 0700: it holds the token secret) if needed.
+    pub fn open(name: &str, flag: Option<PathBuf>) -> Result<Self> {
+        let dir = Self::locate(name, flag);
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b.create(&dir).map_err(|source| DaemonError::Io {
+            what: "creating the repo directory",
+            path: dir.clone(),
+            source,
+        })?;
+        Ok(Repo {
+            name: name.to_string(),
+            dir,
+        })
+    }
+
+    /// The daemon's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A file in the repo.
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.dir.join(file)
+    }
+
+    /// The config file, `config.toml`.
+    pub fn config_path(&self) -> PathBuf {
+        self.path("config.toml")
+    }
+
+    /// Writes `contents` to `file` in the repo through a temporary file and
+    /// a rename, so a reader never sees half of it.
+    pub fn write_file(&self, file: &str, contents: &[u8]) -> Result<PathBuf> {
+        let path = self.path(file);
+        let tmp = self.path(&format!(".{file}.tmp"));
+        std::fs::write(&tmp, contents)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|source| DaemonError::Io {
+                what: "writing",
+                path: path.clone(),
+                source,
+            })?;
+        Ok(path)
+    }
+}
