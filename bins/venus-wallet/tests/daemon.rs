@@ -88,6 +88,13 @@ fn the_listen_address_comes_from_the_file_then_the_environment_then_the_flag() {
         // The repo's `api` file says the same.
         let api = std::fs::read_to_string(repo.path().join("api")).expect("api file");
         assert!(api.contains(&format!("/tcp/{want}/")), "{api}");
+        // It holds a sign token: its owner's alone.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(repo.path().join("api"))
+            .expect("api file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "api file mode {mode:o}");
         sigterm(&child);
         assert!(wait(child).success());
     }

@@ -5,7 +5,10 @@
 //! variable `VENUS_<NAME>_<FIELD>` (`VENUS_WALLET_LISTEN`; a nested field
 //! `[db] url` is `VENUS_WALLET_DB_URL`) overrides the file, and a flag given
 //! on the command line overrides both. Only the fields the struct has are
-//! read from the environment, so unrelated variables never leak in.
+//! read from the environment, so unrelated variables never leak in; a
+//! string (or unset `Option`) field takes the variable's text as it is,
+//! other fields parse it as a TOML value. A nested `[db] url` and a
+//! top-level `db_url` would share one variable name: don't declare both.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -67,22 +70,33 @@ fn merge(base: &mut Table, over: Table) {
     }
 }
 
-/// An environment value as TOML: a number, boolean, array or inline table
-/// when it parses as one, else a string.
-fn env_value(raw: &str) -> Value {
+/// An environment value for a field whose default is `like` (JSON, where
+/// an unset `Option` is `null`): the raw text for a string or an unset
+/// option, so `VENUS_X_TOKEN=123456` stays a string; otherwise the value
+/// as TOML (a number, boolean, array or inline table), or the text when it
+/// does not parse.
+fn env_value(raw: &str, like: &serde_json::Value) -> Value {
+    if like.is_string() || like.is_null() {
+        return Value::String(raw.into());
+    }
     match toml::from_str::<Table>(&format!("v = {raw}")) {
         Ok(mut t) => t.remove("v").unwrap_or_else(|| Value::String(raw.into())),
         Err(_) => Value::String(raw.into()),
     }
 }
 
-/// The environment overrides of the fields in `shape`.
-fn from_env(prefix: &str, shape: &Table, get: &dyn Fn(&str) -> Option<String>) -> Table {
+/// The environment overrides of the fields in `shape` (the default config
+/// as JSON, which keeps unset options as `null`, so they can be set too).
+fn from_env(
+    prefix: &str,
+    shape: &serde_json::Map<String, serde_json::Value>,
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Table {
     let mut out = Table::new();
     for (k, v) in shape {
         let var = format!("{prefix}_{}", k.to_ascii_uppercase().replace('-', "_"));
         match v {
-            Value::Table(sub) => {
+            serde_json::Value::Object(sub) => {
                 let nested = from_env(&var, sub, get);
                 if !nested.is_empty() {
                     out.insert(k.clone(), Value::Table(nested));
@@ -90,7 +104,7 @@ fn from_env(prefix: &str, shape: &Table, get: &dyn Fn(&str) -> Option<String>) -
             }
             _ => {
                 if let Some(raw) = get(&var) {
-                    out.insert(k.clone(), env_value(&raw));
+                    out.insert(k.clone(), env_value(&raw, v));
                 }
             }
         }
@@ -139,7 +153,11 @@ where
     else {
         return Err("a config must be a struct".into());
     };
-    let shape = merged.clone();
+    let serde_json::Value::Object(shape) =
+        serde_json::to_value(C::default()).map_err(|e| format!("default config: {e}"))?
+    else {
+        return Err("a config must be a struct".into());
+    };
     if let Some(text) = file {
         let t: Table = toml::from_str(text).map_err(|e| format!("config.toml: {e}"))?;
         merge(&mut merged, t);

@@ -73,15 +73,40 @@ impl Repo {
     /// Writes `contents` to `file` in the repo through a temporary file and
     /// a rename, so a reader never sees half of it.
     pub fn write_file(&self, file: &str, contents: &[u8]) -> Result<PathBuf> {
+        self.write_with_mode(file, contents, 0o644)
+    }
+
+    /// [`Repo::write_file`] for what holds a secret (an API token): the file
+    /// is readable by its owner only (mode 0600), whatever the directory's
+    /// mode and the umask.
+    pub fn write_private(&self, file: &str, contents: &[u8]) -> Result<PathBuf> {
+        self.write_with_mode(file, contents, 0o600)
+    }
+
+    fn write_with_mode(&self, file: &str, contents: &[u8], mode: u32) -> Result<PathBuf> {
+        use std::io::Write;
         let path = self.path(file);
         let tmp = self.path(&format!(".{file}.tmp"));
-        std::fs::write(&tmp, contents)
+        let io = |source| DaemonError::Io {
+            what: "writing",
+            path: path.clone(),
+            source,
+        };
+        // A leftover from an interrupted write could carry a wider mode.
+        match std::fs::remove_file(&tmp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+            _ => {}
+        }
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, mode);
+        #[cfg(not(unix))]
+        let _ = mode;
+        opts.open(&tmp)
+            .and_then(|mut f| f.write_all(contents).and_then(|()| f.sync_all()))
             .and_then(|()| std::fs::rename(&tmp, &path))
-            .map_err(|source| DaemonError::Io {
-                what: "writing",
-                path: path.clone(),
-                source,
-            })?;
+            .map_err(io)?;
         Ok(path)
     }
 }

@@ -114,10 +114,18 @@ pub async fn run_services(services: Vec<Box<dyn Service>>) -> Result<()> {
         let ended = ended.clone();
         let name = h.name.clone();
         let cancel = h.cancel.clone();
+        let asked = h.cancel.clone();
         let task = tokio::spawn(async move {
             let r = h.done.await;
             ended.cancel();
-            r
+            match r {
+                // Ending unasked is a failure (a supervisor restarts on it).
+                Ok(()) if !asked.is_cancelled() => Err(DaemonError::Service {
+                    name: h.name,
+                    reason: "ended by itself".into(),
+                }),
+                other => other,
+            }
         });
         watched.push((name, cancel, task));
     }
@@ -131,6 +139,13 @@ pub async fn run_services(services: Vec<Box<dyn Service>>) -> Result<()> {
         }
     }
     root.cancel();
+    // A second signal while stopping: give up waiting.
+    tokio::spawn(async move {
+        if signals.wait().await.is_ok() {
+            eprintln!("second shutdown signal: exiting without waiting for the services");
+            std::process::exit(1);
+        }
+    });
     let mut first = None;
     for (name, cancel, task) in watched.into_iter().rev() {
         cancel.cancel();

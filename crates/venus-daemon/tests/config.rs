@@ -20,6 +20,8 @@ struct Db {
 struct Config {
     listen: String,
     verbose: bool,
+    token: String,
+    redis: Option<String>,
     db: Db,
 }
 
@@ -37,6 +39,8 @@ impl Default for Config {
         Config {
             listen: "127.0.0.1:1".into(),
             verbose: false,
+            token: String::new(),
+            redis: None,
             db: Db::default(),
         }
     }
@@ -87,6 +91,17 @@ fn each_layer_overrides_the_one_before() {
         c.db.max, 32,
         "a flag not given leaves the environment's value"
     );
+}
+
+#[test]
+fn strings_stay_strings_and_unset_options_can_be_set() {
+    let vars = env(&[
+        ("VENUS_X_TOKEN", "123456"),
+        ("VENUS_X_REDIS", "redis://127.0.0.1:6379"),
+    ]);
+    let c: Config = load_from(None, "VENUS_X", &vars, Flags::new()).expect("env");
+    assert_eq!(c.token, "123456");
+    assert_eq!(c.redis.as_deref(), Some("redis://127.0.0.1:6379"));
 }
 
 #[test]

@@ -183,16 +183,6 @@ impl<'a> Selection<'a> {
         self.work[w].eff_perf = eff;
     }
 
-    /// Appends chain `w` whole (Lotus's `tryToAdd`, no dependencies).
-    pub fn try_add(&mut self, w: usize) -> bool {
-        let (len, gas, sig) = (self.work[w].len, self.work[w].gas_limit, self.work[w].sig);
-        if len > self.msg_limit(sig) || gas > self.gas_left {
-            return false;
-        }
-        self.append(w);
-        true
-    }
-
     /// Appends chain `w` after its sender's earlier chains not yet in the
     /// block (Lotus's `tryToAddWithDeps`). When they do not fit, `w` is
     /// trimmed to what is left after its dependencies, or invalidated when
@@ -294,13 +284,23 @@ impl<'a> Selection<'a> {
     /// Lotus's `selectMessagesGreedy` and `selectPriorityMessages`: chains
     /// are added while they pay and fit; the first that does not fit is
     /// trimmed, moved down to its new rank, and the scan goes on from there.
+    ///
+    /// Chains are added with their sender's earlier chains not yet in
+    /// ([`Selection::try_add_with_deps`]; Lotus's greedy `tryToAdd` takes
+    /// none): chains from [`create_chains`](crate::create_chains) rank in
+    /// nonce order anyway, but a caller's own chains may tie and rank a
+    /// later nonce first, which must not make a block with a nonce gap.
     pub fn greedy(&mut self, mut order: Vec<usize>) {
         let mut last = order.len();
         for (i, &w) in order.iter().enumerate() {
             if self.work[w].gas_perf < 0.0 {
                 return;
             }
-            if !self.try_add(w) {
+            if self.work[w].merged {
+                // Taken in already, before a later chain of its sender.
+                continue;
+            }
+            if !self.try_add_with_deps(w) {
                 last = i;
                 break;
             }
@@ -322,7 +322,7 @@ impl<'a> Selection<'a> {
                 if self.work[w].gas_perf < 0.0 {
                     break 'tail;
                 }
-                if !self.try_add(w) {
+                if !self.try_add_with_deps(w) {
                     failed = Some(i);
                     break;
                 }

@@ -244,11 +244,18 @@ pub(crate) fn select_optimal_among(
 /// Moves the chains in `moved` (whose effective performance changed) to
 /// their rank within `order[from..]`, which is otherwise sorted.
 fn rerank(sel: &Selection<'_>, order: &mut Vec<usize>, from: usize, moved: &[usize]) {
-    for &m in moved {
-        let Some(pos) = order[from..].iter().position(|&w| w == m) else {
-            continue;
-        };
-        order.remove(from + pos);
+    // All out first, so each goes back into a sorted sequence.
+    let mut removed = Vec::new();
+    let mut i = 0;
+    order.retain(|w| {
+        let keep = i < from || !moved.contains(w);
+        if !keep {
+            removed.push(*w);
+        }
+        i += 1;
+        keep
+    });
+    for m in removed {
         let at = order[from..].partition_point(|&w| sel.before_effective(w, m).is_le());
         order.insert(from + at, m);
     }

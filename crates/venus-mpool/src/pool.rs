@@ -608,7 +608,10 @@ impl MessagePool {
         &self,
         base: Option<&TipSet>,
     ) -> Result<(Vec<(Vec<SignedMessage>, SenderState)>, TokenAmount)> {
-        let head = self.head.lock().await.clone();
+        // Held until the pending set is read, as Lotus holds `curTsLk`: a
+        // head change cannot slip between the head and the pending set.
+        let head_guard = self.head.lock().await;
+        let head = head_guard.clone();
         let base = match base {
             Some(b) if b.key() != head.key() => b.clone(),
             _ => head.clone(),
@@ -665,6 +668,7 @@ impl MessagePool {
                 .map(|(a, m)| (a, m.into_values().collect()))
                 .collect()
         };
+        drop(head_guard);
         let mut inputs = Vec::with_capacity(by_sender.len());
         for (addr, msgs) in by_sender {
             let (nonce, balance) = match self.provider.actor(&addr, &base).await {

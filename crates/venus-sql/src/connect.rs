@@ -147,6 +147,17 @@ impl Db {
     }
 }
 
+/// Whether a SQLite URL names an in-memory database (`sqlite::memory:`,
+/// `sqlite://:memory:`, or `mode=memory`), not a file whose path happens to
+/// hold `:memory:`.
+fn is_memory(url: &str) -> bool {
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let (db, params) = rest.split_once('?').unwrap_or((rest, ""));
+    db == ":memory:" || params.split('&').any(|p| p == "mode=memory")
+}
+
 /// [`connect_with`] and the default [`ConnectOptions`].
 pub async fn connect(url: &str, migrations: &Migrations) -> Result<Db> {
     connect_with(url, migrations, &ConnectOptions::default()).await
@@ -162,7 +173,7 @@ pub async fn connect_with(url: &str, migrations: &Migrations, opts: &ConnectOpti
     let backend = SqlBackend::from_url(url)?;
     backend.ensure_compiled()?;
     sqlx::any::install_default_drivers();
-    let memory = backend == SqlBackend::Sqlite && url.contains(":memory:");
+    let memory = backend == SqlBackend::Sqlite && is_memory(url);
     let max = if memory {
         1
     } else {

@@ -8,6 +8,11 @@ pub enum SqlError {
     /// MySQL's error 1062).
     #[error("duplicate: {0}")]
     Duplicate(String),
+    /// The transaction lost a race with another writer and was rolled back
+    /// (MySQL's deadlock, SQLSTATE 40001; SQLite's busy database): run it
+    /// again.
+    #[error("conflict with another writer, rolled back: {0}")]
+    Conflict(String),
     /// The URL names no engine this crate knows.
     #[error("database URL {url:?}: {reason}")]
     Url {
@@ -43,6 +48,12 @@ impl From<sqlx::Error> for SqlError {
         match &e {
             sqlx::Error::Database(d) if d.is_unique_violation() => {
                 SqlError::Duplicate(d.message().to_string())
+            }
+            // SQLSTATE 40001 (MySQL 1213 deadlock); SQLITE_BUSY (5), SQLITE_LOCKED (6).
+            sqlx::Error::Database(d)
+                if matches!(d.code().as_deref(), Some("40001") | Some("5") | Some("6")) =>
+            {
+                SqlError::Conflict(d.message().to_string())
             }
             _ => SqlError::Database(e.to_string()),
         }

@@ -7,7 +7,9 @@
 //! then answers each caller. A caller that has its answer knows its row is
 //! committed; under load, the cost of a commit is shared by every caller
 //! that queued behind it. A statement that fails does not fail the others:
-//! the batch is rolled back and each statement retried on its own.
+//! the batch is rolled back and each statement retried on its own. A
+//! commit that fails fails the whole batch, unretried: its outcome may be
+//! unknown, and a retry could write a row twice.
 
 use std::borrow::Cow;
 
@@ -103,26 +105,47 @@ impl Statement {
 
 type Job = (Statement, oneshot::Sender<Result<()>>);
 
-/// The group-commit writer of one database. Cheap to clone; the writer
-/// task stops when the last clone is dropped.
+/// The group-commit writer of one database. Cheap to clone. The writer
+/// task stops when the last clone is dropped; if it ever dies, the next
+/// call starts a new one.
 #[derive(Debug, Clone)]
 pub struct GroupCommit {
-    jobs: mpsc::Sender<Job>,
+    db: Db,
+    max_batch: usize,
+    jobs: std::sync::Arc<std::sync::Mutex<mpsc::Sender<Job>>>,
+}
+
+fn spawn_writer(db: &Db, max_batch: usize) -> mpsc::Sender<Job> {
+    let (tx, rx) = mpsc::channel(max_batch * 4);
+    tokio::spawn(writer(db.clone(), rx, max_batch));
+    tx
 }
 
 impl GroupCommit {
     /// Starts the writer on the current Tokio runtime; a transaction holds
     /// at most `max_batch` statements.
     pub fn new(db: Db, max_batch: usize) -> Self {
-        let (tx, rx) = mpsc::channel(max_batch.max(1) * 4);
-        tokio::spawn(writer(db, rx, max_batch.max(1)));
-        GroupCommit { jobs: tx }
+        let max_batch = max_batch.max(1);
+        GroupCommit {
+            jobs: std::sync::Arc::new(std::sync::Mutex::new(spawn_writer(&db, max_batch))),
+            db,
+            max_batch,
+        }
+    }
+
+    fn sender(&self) -> mpsc::Sender<Job> {
+        let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        if jobs.is_closed() {
+            tracing::error!(target: "venus::sql", "the group-commit writer died; starting a new one");
+            *jobs = spawn_writer(&self.db, self.max_batch);
+        }
+        jobs.clone()
     }
 
     /// Runs `stmt` and returns once it is committed.
     pub async fn execute(&self, stmt: Statement) -> Result<()> {
         let (tx, rx) = oneshot::channel();
-        self.jobs
+        self.sender()
             .send((stmt, tx))
             .await
             .map_err(|_| SqlError::WriterGone)?;
@@ -130,32 +153,57 @@ impl GroupCommit {
     }
 }
 
+/// How a batch ended.
+enum Batch {
+    Committed,
+    /// A statement failed: nothing was committed; each is retried alone.
+    StatementFailed(SqlError),
+    /// The commit itself (or starting the transaction) failed: the outcome
+    /// may be unknown (a connection lost during COMMIT), so nothing is
+    /// retried and every caller gets the error.
+    CommitFailed(SqlError),
+}
+
 async fn writer(db: Db, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
         match run_batch(&db, &batch).await {
-            Ok(()) => {
+            Batch::Committed => {
                 for (_, reply) in batch.drain(..) {
                     let _ = reply.send(Ok(()));
                 }
             }
-            Err(e) => {
-                tracing::debug!(target: "venus::sql", error = %e, n = batch.len(), "group commit failed; statements retried one by one");
+            Batch::StatementFailed(e) => {
+                tracing::debug!(target: "venus::sql", error = %e, n = batch.len(), "a statement failed; the batch's statements run one by one");
                 for (stmt, reply) in batch.drain(..) {
                     let _ = reply.send(run_one(&db, &stmt).await);
+                }
+            }
+            Batch::CommitFailed(e) => {
+                tracing::warn!(target: "venus::sql", error = %e, n = batch.len(), "group commit failed");
+                let msg = e.to_string();
+                for (_, reply) in batch.drain(..) {
+                    let _ = reply.send(Err(SqlError::Database(msg.clone())));
                 }
             }
         }
     }
 }
 
-async fn run_batch(db: &Db, batch: &[Job]) -> Result<()> {
-    let mut tx = db.begin_write().await?;
+async fn run_batch(db: &Db, batch: &[Job]) -> Batch {
+    let mut tx = match db.begin_write().await {
+        Ok(tx) => tx,
+        Err(e) => return Batch::CommitFailed(e),
+    };
     for (stmt, _) in batch {
-        stmt.execute(&mut tx).await?;
+        if let Err(e) = stmt.execute(&mut tx).await {
+            return Batch::StatementFailed(e);
+        }
     }
-    tx.commit().await?;
-    Ok(())
+    match tx.commit().await {
+        Ok(()) => Batch::Committed,
+        Err(e) => Batch::CommitFailed(e.into()),
+    }
 }
 
 async fn run_one(db: &Db, stmt: &Statement) -> Result<()> {

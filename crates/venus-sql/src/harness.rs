@@ -34,33 +34,52 @@ pub struct TestDb {
 
 #[derive(Debug)]
 enum Cleanup {
+    /// Nothing to remove (a guard whose database a `TestDb` took over).
+    None,
     Dir(#[allow(dead_code)] tempfile::TempDir),
-    MySql { admin_url: String, name: String },
+    MySql {
+        admin_url: String,
+        name: String,
+    },
+}
+
+/// Drops a MySQL test database before a [`TestDb`] owns it.
+struct DropGuard(Cleanup);
+
+impl Drop for DropGuard {
+    fn drop(&mut self) {
+        drop_database(&self.0);
+    }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Cleanup::MySql { admin_url, name } = &self.cleanup {
-            let (admin_url, name) = (admin_url.clone(), name.clone());
-            // A runtime of its own: the test's may be shutting down.
-            let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                else {
-                    return;
-                };
-                rt.block_on(async {
-                    if let Ok(pool) = sqlx::AnyPool::connect(&admin_url).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-                            .execute(&pool)
-                            .await;
-                    }
-                });
-            })
-            .join();
-        }
+        drop_database(&self.cleanup);
     }
+}
+
+fn drop_database(cleanup: &Cleanup) {
+    let Cleanup::MySql { admin_url, name } = cleanup else {
+        return;
+    };
+    let (admin_url, name) = (admin_url.clone(), name.clone());
+    // A runtime of its own: the test's may be shutting down.
+    let _ = std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async {
+            if let Ok(pool) = sqlx::AnyPool::connect(&admin_url).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .execute(&pool)
+                    .await;
+            }
+        });
+    })
+    .join();
 }
 
 /// A fresh SQLite database in a temporary file.
@@ -110,14 +129,19 @@ pub async fn mysql(migrations: &Migrations) -> Option<TestDb> {
         .find('/')
         .map(|i| i + scheme_end)
         .unwrap_or(base.len());
-    let url = format!("{}/{name}", &base[..host_end]);
-    let cleanup = Cleanup::MySql {
-        admin_url: base,
+    // The base URL's query (e.g. ?ssl-mode=…) applies to the test database too.
+    let query = base.find('?').map(|i| &base[i..]).unwrap_or("");
+    let url = format!("{}/{name}{query}", &base[..host_end]);
+    // The guard exists before anything can fail, so the database is dropped
+    // even when connecting or migrating panics.
+    let mut guard = DropGuard(Cleanup::MySql {
+        admin_url: base.clone(),
         name,
-    };
+    });
     let db = connect(&url, migrations)
         .await
         .expect("MySQL test database");
+    let cleanup = std::mem::replace(&mut guard.0, Cleanup::None);
     Some(TestDb { db, url, cleanup })
 }
 

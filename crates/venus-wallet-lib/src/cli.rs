@@ -125,7 +125,7 @@ impl venus_daemon::Service for WalletService {
         let addr = server.local_addr();
         let token = self.repo.token(Permission::Sign, None).map_err(failed)?;
         let info = api_info(&token, addr).map_err(failed)?;
-        self.dir.write_file("api", info.as_bytes())?;
+        self.dir.write_private("api", info.as_bytes())?;
         println!("{info}");
         let stopped = cancel.clone();
         let done = async move {

@@ -663,3 +663,52 @@ fn lotus_optimal_selection_3() {
         *nonce += 1;
     }
 }
+
+/// A caller's own chains of one sender may tie in performance with the
+/// later one paying more in all: it must still not go before the earlier.
+#[test]
+fn a_later_chain_that_ranks_first_brings_its_predecessor() {
+    let s = SignatureType::Secp256k1;
+    let mut chains = create_chains(vec![msg(3, 0, G, 50, s)], &rich(), &base());
+    chains.extend(create_chains(
+        vec![msg(3, 1, 2 * G, 50, s)],
+        &SenderState { nonce: 1, ..rich() },
+        &base(),
+    ));
+    let nonces = |l: Vec<SignedMessage>| l.iter().map(|m| m.message.sequence).collect::<Vec<_>>();
+    let prio = [Address::new_id(3)];
+    assert_eq!(
+        nonces(select_greedy(&chains, BlockLimits::default(), &[], &base())),
+        vec![0, 1]
+    );
+    assert_eq!(
+        nonces(select_optimal(
+            &chains,
+            0.9,
+            BlockLimits::default(),
+            &[],
+            &base()
+        )),
+        vec![0, 1]
+    );
+    assert_eq!(
+        nonces(select_optimal(
+            &chains,
+            0.5,
+            BlockLimits::default(),
+            &[],
+            &base()
+        )),
+        vec![0, 1]
+    );
+    assert_eq!(
+        nonces(select_optimal(
+            &chains,
+            0.5,
+            BlockLimits::default(),
+            &prio,
+            &base()
+        )),
+        vec![0, 1]
+    );
+}

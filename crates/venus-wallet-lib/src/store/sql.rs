@@ -37,7 +37,7 @@ async fn check_in<'e, E: Executor<'e, Database = Any>>(e: E, lock: &str) -> Resu
 
 async fn keys_in<'e, E: Executor<'e, Database = Any>>(e: E) -> Result<Vec<StoredKey>> {
     let rows = sqlx::query(
-        "SELECT address, key_type, entry FROM `keys` ORDER BY created_at, seq, address",
+        "SELECT address, key_type, entry FROM `keys` ORDER BY seq, created_at, address",
     )
     .fetch_all(e)
     .await
@@ -122,6 +122,46 @@ impl KeyStore for SqlKeyStore {
         entries: &[(String, String)],
         canary: &str,
     ) -> Result<bool> {
+        match self.try_replace_keys(was, entries, canary).await {
+            // Lost a race with another writer (two first passwords at once
+            // on MySQL deadlock on the missing meta row): the store changed
+            // or may have; the caller re-reads and tries again.
+            Err(WalletError::Storage(_)) | Err(WalletError::Corrupt(_))
+                if self.changed_since(was).await =>
+            {
+                Ok(false)
+            }
+            other => other,
+        }
+    }
+
+    async fn delete_key(&self, address: &str) -> Result<bool> {
+        // Under the same lock as insert and replace, so a password change
+        // never meets a key vanishing halfway.
+        let mut tx = self.db.begin_write().await?;
+        check_in(&mut *tx, self.db.backend().for_update()).await?;
+        let r = sqlx::query("DELETE FROM `keys` WHERE address = ?")
+            .bind(address)
+            .execute(&mut *tx)
+            .await
+            .map_err(venus_sql::SqlError::from)?;
+        tx.commit().await.map_err(venus_sql::SqlError::from)?;
+        Ok(r.rows_affected() > 0)
+    }
+}
+
+impl SqlKeyStore {
+    /// Whether the store no longer holds `was` (or cannot tell).
+    async fn changed_since(&self, was: &KeySnapshot) -> bool {
+        self.snapshot().await.map_or(true, |now| &now != was)
+    }
+
+    async fn try_replace_keys(
+        &self,
+        was: &KeySnapshot,
+        entries: &[(String, String)],
+        canary: &str,
+    ) -> Result<bool> {
         let mut tx = self.db.begin_write().await?;
         let lock = self.db.backend().for_update();
         let now = KeySnapshot {
@@ -154,14 +194,5 @@ impl KeyStore for SqlKeyStore {
             .map_err(venus_sql::SqlError::from)?;
         tx.commit().await.map_err(venus_sql::SqlError::from)?;
         Ok(true)
-    }
-
-    async fn delete_key(&self, address: &str) -> Result<bool> {
-        let r = sqlx::query("DELETE FROM `keys` WHERE address = ?")
-            .bind(address)
-            .execute(self.db.pool())
-            .await
-            .map_err(venus_sql::SqlError::from)?;
-        Ok(r.rows_affected() > 0)
     }
 }
