@@ -1,6 +1,10 @@
 //! Lotus's optimal selection: chain performance weighted by the probability
 //! that this block lands in the place where the chain would be included.
 
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use num_traits::ToPrimitive;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -97,9 +101,9 @@ pub fn block_probabilities(tq: f64) -> Vec<f64> {
 ///
 /// Deliberate differences from Lotus: Lotus re-sorts the tail after each
 /// merge with a comparator that reads the wrong indices (it compares
-/// `chains[i]` for the sub-slice's `i`); we keep the tail sorted as
-/// intended, by moving only the chains whose effective performance
-/// changed. In the tail packing Lotus may trim a chain it already merged
+/// `chains[i]` for the sub-slice's `i`); we keep the rest ranked as
+/// intended, in a max-heap where only the chains whose effective
+/// performance changed are pushed again. In the tail packing Lotus may trim a chain it already merged
 /// (its `last` index does not advance), which invalidates that sender's
 /// later chains; we skip merged chains there. Lotus has no per-sender gas
 /// cap beyond a sender's chains stopping at one block of gas
@@ -159,21 +163,23 @@ pub(crate) fn select_optimal_among(
         let x = &mut sel.work[w];
         x.eff_perf = x.gas_perf.min(0.0);
     }
-    // 2. Merge by effective performance.
-    order.sort_by(|&a, &b| sel.before_effective(a, b));
-    let mut last = order.len();
-    let mut i = 0;
-    while i < order.len() {
-        let w = order[i];
-        if sel.work[w].gas_perf < 0.0 {
-            break;
-        }
-        if sel.work[w].merged {
-            i += 1;
+    // 2. Merge by effective performance. A max-heap keeps the rest ranked
+    // as merges change effective performances (Lotus re-sorts the tail after
+    // each merge); an entry whose chain changed since it was pushed is stale.
+    let mut version = vec![0u32; sel.work.len()];
+    let mut heap: BinaryHeap<Ranked> = order.iter().map(|&w| Ranked::of(&sel, w, 0)).collect();
+    let mut failed = None;
+    while let Some(top) = heap.pop() {
+        let w = top.w;
+        if top.version != version[w] || sel.work[w].merged {
             continue;
         }
+        if sel.work[w].gas_perf < 0.0 {
+            heap.push(top);
+            break;
+        }
         if !sel.try_add_with_deps(w) {
-            last = i;
+            failed = Some(w);
             break;
         }
         // The sender's next chains were averaged with this one; now it is
@@ -189,9 +195,21 @@ pub(crate) fn select_optimal_among(
                 at = sel.work[n].next;
             }
         }
-        rerank(&sel, &mut order, i + 1, &moved);
-        i += 1;
+        for m in moved {
+            version[m] += 1;
+            heap.push(Ranked::of(&sel, m, version[m]));
+        }
     }
+    // What is left, ranked; the chain that did not fit (trimmed by the
+    // attempt) at its new rank.
+    let mut order: Vec<usize> = heap
+        .into_iter()
+        .filter(|r| r.version == version[r.w] && !sel.work[r.w].merged && Some(r.w) != failed)
+        .map(|r| r.w)
+        .chain(failed)
+        .collect();
+    order.sort_by(|&a, &b| sel.before_effective(a, b));
+    let mut last = if failed.is_some() { 0 } else { order.len() };
     // 3. Pack the tail: trim the chain that did not fit, re-rank it, go on.
     'tail: while !sel.full() && last < order.len() {
         let w = order[last];
@@ -241,22 +259,54 @@ pub(crate) fn select_optimal_among(
     sel.out
 }
 
-/// Moves the chains in `moved` (whose effective performance changed) to
-/// their rank within `order[from..]`, which is otherwise sorted.
-fn rerank(sel: &Selection<'_>, order: &mut Vec<usize>, from: usize, moved: &[usize]) {
-    // All out first, so each goes back into a sorted sequence.
-    let mut removed = Vec::new();
-    let mut i = 0;
-    order.retain(|w| {
-        let keep = i < from || !moved.contains(w);
-        if !keep {
-            removed.push(*w);
+/// A chain's rank when it was pushed: [`Selection::before_effective`]'s
+/// keys (the reward as a float), then the lower index, so the heap pops in
+/// the order the sort gives.
+struct Ranked {
+    paying: bool,
+    eff: f64,
+    perf: f64,
+    reward: f64,
+    w: usize,
+    version: u32,
+}
+
+impl Ranked {
+    fn of(sel: &Selection<'_>, w: usize, version: u32) -> Self {
+        let x = &sel.work[w];
+        Ranked {
+            paying: x.gas_perf >= 0.0,
+            eff: x.eff_perf,
+            perf: x.gas_perf,
+            reward: x.gas_reward.to_f64().unwrap_or(0.0),
+            w,
+            version,
         }
-        i += 1;
-        keep
-    });
-    for m in removed {
-        let at = order[from..].partition_point(|&w| sel.before_effective(w, m).is_le());
-        order.insert(from + at, m);
     }
 }
+
+impl Ord for Ranked {
+    fn cmp(&self, o: &Self) -> Ordering {
+        self.paying
+            .cmp(&o.paying)
+            .then_with(|| self.eff.total_cmp(&o.eff))
+            .then_with(|| self.perf.total_cmp(&o.perf))
+            .then_with(|| self.reward.total_cmp(&o.reward))
+            .then_with(|| o.w.cmp(&self.w))
+            .then_with(|| self.version.cmp(&o.version))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+
+impl Eq for Ranked {}

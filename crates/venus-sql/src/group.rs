@@ -71,6 +71,9 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 pub struct Statement {
     sql: Cow<'static, str>,
     args: Vec<Value>,
+    /// For [`Statement::insert`]: the SQL up to `VALUES` and one row's
+    /// placeholders, so rows of one table in a batch become one statement.
+    rows: Option<(Cow<'static, str>, usize)>,
 }
 
 impl Statement {
@@ -79,6 +82,22 @@ impl Statement {
         Statement {
             sql: sql.into(),
             args: Vec::new(),
+            rows: None,
+        }
+    }
+
+    /// `INSERT INTO table (cols…) VALUES (?, …)`: bind one value per
+    /// column. Inserts into the same table and columns that share a batch
+    /// are written as one multi-row `INSERT` (one round trip to the
+    /// database instead of one per row); if it fails, each row is retried
+    /// alone, so a bad row still fails only its own caller.
+    pub fn insert(table: &str, cols: &[&str]) -> Self {
+        let head = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
+        let row = format!("({})", vec!["?"; cols.len()].join(", "));
+        Statement {
+            sql: Cow::Owned(format!("{head}{row}")),
+            args: Vec::new(),
+            rows: Some((Cow::Owned(head), cols.len())),
         }
     }
 
@@ -190,12 +209,38 @@ async fn writer(db: Db, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
     }
 }
 
+/// The batch's statements, with consecutive inserts into the same table
+/// and columns merged into multi-row inserts (at most `MAX_ARGS` values each).
+fn coalesce(batch: &[Job]) -> Vec<Statement> {
+    const MAX_ARGS: usize = 30_000; // under SQLite's 32,766 and MySQL's 65,535
+    let mut out: Vec<Statement> = Vec::new();
+    for (stmt, _) in batch {
+        let merged = match (out.last_mut(), &stmt.rows) {
+            (Some(prev), Some((head, n)))
+                if prev.rows.as_ref().is_some_and(|(h, m)| h == head && m == n)
+                    && prev.args.len() + stmt.args.len() <= MAX_ARGS
+                    && stmt.args.len() == *n =>
+            {
+                let row = format!(", ({})", vec!["?"; *n].join(", "));
+                prev.sql.to_mut().push_str(&row);
+                prev.args.extend(stmt.args.iter().cloned());
+                true
+            }
+            _ => false,
+        };
+        if !merged {
+            out.push(stmt.clone());
+        }
+    }
+    out
+}
+
 async fn run_batch(db: &Db, batch: &[Job]) -> Batch {
     let mut tx = match db.begin_write().await {
         Ok(tx) => tx,
         Err(e) => return Batch::CommitFailed(e),
     };
-    for (stmt, _) in batch {
+    for stmt in coalesce(batch) {
         if let Err(e) = stmt.execute(&mut tx).await {
             return Batch::StatementFailed(e);
         }

@@ -13,7 +13,7 @@ static MIGRATIONS: Migrations = Migrations::new()
     .mysql(&sqlx::migrate!("./tests/migrations/mysql"));
 
 fn insert(id: i64, name: &str) -> Statement {
-    Statement::new("INSERT INTO items (id, name, body) VALUES (?, ?, ?)")
+    Statement::insert("items", &["id", "name", "body"])
         .bind(id)
         .bind(name)
         .bind(vec![0u8, 1, 2, 255])

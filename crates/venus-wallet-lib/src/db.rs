@@ -199,14 +199,19 @@ impl WalletDb {
         if !self.recording.load(std::sync::atomic::Ordering::Relaxed) {
             return Ok(());
         }
-        let stmt = Statement::new("INSERT INTO sign_records (at_ms, caller, address, msg_type, object, ok, error) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .bind(r.at_ms)
-            .bind(r.caller.as_str())
-            .bind(r.address.as_str())
-            .bind(json(&r.msg_type)?)
-            .bind(r.object.as_str())
-            .bind(r.ok)
-            .bind(r.error.clone());
+        let stmt = Statement::insert(
+            "sign_records",
+            &[
+                "at_ms", "caller", "address", "msg_type", "object", "ok", "error",
+            ],
+        )
+        .bind(r.at_ms)
+        .bind(r.caller.as_str())
+        .bind(r.address.as_str())
+        .bind(json(&r.msg_type)?)
+        .bind(r.object.as_str())
+        .bind(r.ok)
+        .bind(r.error.clone());
         Ok(self.records.execute(stmt).await?)
     }
 
