@@ -568,12 +568,7 @@ impl MessagePool {
                     }
                 }
             }
-            let landed = b
-                .secpk_messages
-                .iter()
-                .map(|m| &m.message)
-                .chain(&b.bls_messages);
-            for m in landed {
+            for m in b.messages() {
                 p.remove(&m.from, m.sequence);
             }
         }
@@ -652,12 +647,7 @@ impl MessagePool {
             }
             drop(p);
             for b in gone {
-                let landed = b
-                    .secpk_messages
-                    .iter()
-                    .map(|m| &m.message)
-                    .chain(&b.bls_messages);
-                for m in landed {
+                for m in b.messages() {
                     if let Some(msgs) = set.get_mut(&m.from) {
                         msgs.remove(&m.sequence);
                     }

@@ -81,11 +81,7 @@ impl ChainProvider {
         let msgs = self.messages_in(ts).await?;
         let mut effects = Effects::default();
         let mut seen = std::collections::HashSet::new();
-        let all = msgs
-            .bls_messages
-            .iter()
-            .chain(msgs.secpk_messages.iter().map(|m| &m.message));
-        for m in all {
+        for m in msgs.messages() {
             // A message in several blocks of the tipset counts once.
             if !seen.insert(venus_core::types::message_cid(m)?) {
                 continue;

@@ -94,6 +94,16 @@ pub struct BlockMessages {
     pub cids: Vec<Cid>,
 }
 
+impl BlockMessages {
+    /// Every message, in the order a block executes them: the BLS ones,
+    /// then the secp ones (without their signatures).
+    pub fn messages(&self) -> impl Iterator<Item = &Message> {
+        self.bls_messages
+            .iter()
+            .chain(self.secpk_messages.iter().map(|m| &m.message))
+    }
+}
+
 lotus_json_struct! {
     /// Lotus JSON of [`BlockMessages`].
     BlockMessages => BlockMessagesJson {
