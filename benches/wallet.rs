@@ -21,12 +21,13 @@ use venus_wallet_lib::{KdfParams, LocalWallet, WalletDb};
 
 const SECRET: &[u8] = b"bench secret";
 
-fn signing(c: &mut Criterion) {
-    let rt = Runtime::new().expect("runtime");
-    let wallet = Arc::new(LocalWallet::new(
-        rt.block_on(WalletDb::in_memory()).expect("db"),
-        KdfParams::FAST_INSECURE,
-    ));
+/// Sets `wallet`'s password, serves it on loopback, and connects `clients`
+/// admin clients to it.
+fn daemon(
+    rt: &Runtime,
+    wallet: &Arc<LocalWallet>,
+    clients: usize,
+) -> (venus_rpc::ServerHandle, Vec<WalletClient>) {
     rt.block_on(wallet.set_password(None, "pw"))
         .expect("password");
     let server = rt
@@ -39,13 +40,28 @@ fn signing(c: &mut Criterion) {
     let token = Hs256Verifier::new(SECRET)
         .sign(Permission::Admin.and_below(), None, None)
         .expect("token");
-    let client = rt
-        .block_on(RpcClient::connect_with(
-            Endpoint::new(server.http_url(), Some(token)),
-            ClientConfig::default(),
-        ))
-        .expect("client");
-    let remote = WalletClient::new(client);
+    let clients = (0..clients)
+        .map(|_| {
+            let client = rt
+                .block_on(RpcClient::connect_with(
+                    Endpoint::new(server.http_url(), Some(token.clone())),
+                    ClientConfig::default(),
+                ))
+                .expect("client");
+            WalletClient::new(client)
+        })
+        .collect();
+    (server, clients)
+}
+
+fn signing(c: &mut Criterion) {
+    let rt = Runtime::new().expect("runtime");
+    let wallet = Arc::new(LocalWallet::new(
+        rt.block_on(WalletDb::in_memory()).expect("db"),
+        KdfParams::FAST_INSECURE,
+    ));
+    let (server, remote) = daemon(&rt, &wallet, 1);
+    let remote = remote.into_iter().next().expect("a client");
     let meta = MsgMeta {
         msg_type: MsgType::Unknown,
         extra: vec![],
@@ -105,29 +121,8 @@ fn concurrent(c: &mut Criterion) {
         .block_on(WalletDb::open(&dir.path().join("wallet.db")))
         .expect("db");
     let wallet = Arc::new(LocalWallet::new(db.clone(), KdfParams::FAST_INSECURE));
-    rt.block_on(wallet.set_password(None, "pw"))
-        .expect("password");
-    let server = rt
-        .block_on(serve(
-            wallet.clone(),
-            SECRET,
-            "127.0.0.1:0".parse().expect("addr"),
-        ))
-        .expect("serve");
-    let token = Hs256Verifier::new(SECRET)
-        .sign(Permission::Admin.and_below(), None, None)
-        .expect("token");
-    let clients: Vec<Arc<WalletClient>> = (0..SIGNERS)
-        .map(|_| {
-            let client = rt
-                .block_on(RpcClient::connect_with(
-                    Endpoint::new(server.http_url(), Some(token.clone())),
-                    ClientConfig::default(),
-                ))
-                .expect("client");
-            Arc::new(WalletClient::new(client))
-        })
-        .collect();
+    let (server, clients) = daemon(&rt, &wallet, SIGNERS);
+    let clients: Vec<Arc<WalletClient>> = clients.into_iter().map(Arc::new).collect();
     let meta = Arc::new(MsgMeta {
         msg_type: MsgType::Unknown,
         extra: vec![],

@@ -28,7 +28,8 @@ pub struct WalletDb {
     recording: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
-fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+/// `v` as JSON text; a value that cannot be written is invalid input.
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| WalletError::Invalid(e.to_string()))
 }
 

@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 
 use crate::check::check;
 use crate::crypt::{decrypt, encrypt, EncryptedKey, KdfParams};
-use crate::db::WalletDb;
+use crate::db::{json, WalletDb};
 use crate::policy::Caller;
 use crate::record::SignRecord;
 use crate::store::{KeySnapshot, KeyStore, StoredKey};
@@ -89,10 +89,6 @@ fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| WalletError::Invalid(e.to_string()))
 }
 
 /// How often a password change re-reads and re-encrypts when another process
@@ -228,11 +224,11 @@ impl LocalWallet {
             let (keys, entries, canary) = rekeyed;
             let stored = entries
                 .iter()
-                .map(|(a, e)| Ok((a.clone(), to_json(e)?)))
+                .map(|(a, e)| Ok((a.clone(), json(e)?)))
                 .collect::<Result<Vec<_>>>()?;
             if !self
                 .keys
-                .replace_keys(&snap, &stored, &to_json(&canary)?)
+                .replace_keys(&snap, &stored, &json(&canary)?)
                 .await?
             {
                 tracing::info!(target: "venus::wallet", "keys changed during the password change; re-encrypting again");
@@ -320,7 +316,7 @@ impl LocalWallet {
         let stored = StoredKey {
             address: addr.to_string(),
             key_type: type_code(key.key_type()),
-            entry: to_json(&entry)?,
+            entry: json(&entry)?,
         };
         self.keys.insert_key(&stored, &canary).await?;
         let mut st = self.state.write().await;

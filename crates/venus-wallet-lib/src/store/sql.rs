@@ -30,8 +30,7 @@ async fn check_in<'e, E: Executor<'e, Database = Any>>(e: E, lock: &str) -> Resu
     let row = sqlx::query(&sql)
         .bind(PASSWORD_CHECK)
         .fetch_optional(e)
-        .await
-        .map_err(venus_sql::SqlError::from)?;
+        .await?;
     Ok(row.map(|r| row::text(&r, 0)).transpose()?)
 }
 
@@ -40,8 +39,7 @@ async fn keys_in<'e, E: Executor<'e, Database = Any>>(e: E) -> Result<Vec<Stored
         "SELECT address, key_type, entry FROM `keys` ORDER BY seq, created_at, address",
     )
     .fetch_all(e)
-    .await
-    .map_err(venus_sql::SqlError::from)?;
+    .await?;
     rows.iter()
         .map(|r| {
             let address = row::text(r, 0)?;
@@ -67,17 +65,12 @@ impl KeyStore for SqlKeyStore {
     async fn snapshot(&self) -> Result<KeySnapshot> {
         // One transaction: a re-encryption another process commits is seen
         // whole or not at all.
-        let mut tx = self
-            .db
-            .pool()
-            .begin()
-            .await
-            .map_err(venus_sql::SqlError::from)?;
+        let mut tx = self.db.pool().begin().await?;
         let snap = KeySnapshot {
             canary: check_in(&mut *tx, "").await?,
             keys: keys_in(&mut *tx).await?,
         };
-        tx.commit().await.map_err(venus_sql::SqlError::from)?;
+        tx.commit().await?;
         Ok(snap)
     }
 
@@ -93,8 +86,7 @@ impl KeyStore for SqlKeyStore {
         }
         let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM `keys`")
             .fetch_one(&mut *tx)
-            .await
-            .map_err(venus_sql::SqlError::from)?;
+            .await?;
         let r = sqlx::query(
             "INSERT INTO `keys` (address, key_type, entry, created_at, seq) VALUES (?, ?, ?, ?, ?)",
         )
@@ -112,7 +104,7 @@ impl KeyStore for SqlKeyStore {
             }
             other => other?,
         };
-        tx.commit().await.map_err(venus_sql::SqlError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -143,9 +135,8 @@ impl KeyStore for SqlKeyStore {
         let r = sqlx::query("DELETE FROM `keys` WHERE address = ?")
             .bind(address)
             .execute(&mut *tx)
-            .await
-            .map_err(venus_sql::SqlError::from)?;
-        tx.commit().await.map_err(venus_sql::SqlError::from)?;
+            .await?;
+        tx.commit().await?;
         Ok(r.rows_affected() > 0)
     }
 }
@@ -176,8 +167,7 @@ impl SqlKeyStore {
                 .bind(e)
                 .bind(addr)
                 .execute(&mut *tx)
-                .await
-                .map_err(venus_sql::SqlError::from)?;
+                .await?;
             if done.rows_affected() != 1 {
                 // Dropping the transaction rolls every update back.
                 return Err(WalletError::Corrupt(format!(
@@ -190,9 +180,8 @@ impl SqlKeyStore {
             .bind(PASSWORD_CHECK)
             .bind(canary)
             .execute(&mut *tx)
-            .await
-            .map_err(venus_sql::SqlError::from)?;
-        tx.commit().await.map_err(venus_sql::SqlError::from)?;
+            .await?;
+        tx.commit().await?;
         Ok(true)
     }
 }
