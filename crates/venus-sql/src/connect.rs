@@ -1,6 +1,7 @@
 //! [`connect`]: one pool for either engine, set up for the caller's
 //! durability, with the caller's migrations run at start.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
@@ -123,6 +124,16 @@ impl ConnectOptions {
 pub struct Db {
     pool: AnyPool,
     backend: SqlBackend,
+    /// How to open a connection of one's own outside the pool; `None` for
+    /// an in-memory database, which exists only on the pool's connection.
+    pub(crate) own: Option<Arc<OwnConnection>>,
+}
+
+/// The URL and the statements every connection runs first.
+#[derive(Debug)]
+pub(crate) struct OwnConnection {
+    url: String,
+    setup: Option<Arc<str>>,
 }
 
 impl Db {
@@ -139,6 +150,29 @@ impl Db {
     /// A transaction that will write: see [`SqlBackend::begin_write`].
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         Ok(self.pool.begin_with(self.backend.begin_write()).await?)
+    }
+
+    /// A connection of its own, outside the pool, set up as the pool's are;
+    /// `None` for an in-memory database (a second connection would be
+    /// another, empty database). For a long-lived writer on a thread of its
+    /// own ([`GroupCommit`](crate::GroupCommit)): it skips the pool's
+    /// acquire and release (sqlx pings every connection handed back), and
+    /// its socket belongs to the runtime that opens it.
+    pub async fn own_connection(&self) -> Option<Result<sqlx::AnyConnection>> {
+        let own = self.own.as_ref()?;
+        Some(
+            async {
+                use sqlx::{Connection, Executor};
+                let mut conn = sqlx::AnyConnection::connect(&own.url)
+                    .await
+                    .map_err(|e| connect_error(&own.url, e))?;
+                if let Some(setup) = &own.setup {
+                    conn.execute(&**setup).await?;
+                }
+                Ok::<_, SqlError>(conn)
+            }
+            .await,
+        )
     }
 
     /// Closes every connection (waiting for those in use).
@@ -189,6 +223,7 @@ pub async fn connect_with(url: &str, migrations: &Migrations, opts: &ConnectOpti
             .max_lifetime(None)
             .min_connections(1);
     }
+    let mut setup = None;
     if backend == SqlBackend::Sqlite {
         let synchronous = match opts.durability {
             Durability::Full => "FULL",
@@ -200,29 +235,34 @@ pub async fn connect_with(url: &str, migrations: &Migrations, opts: &ConnectOpti
              PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}",
             opts.busy_timeout.as_millis()
         );
-        // Leaked once per connect call (a few per process): `after_connect`
-        // wants statements that outlive every connection it makes.
-        let pragmas: &'static str = Box::leak(pragmas.into_boxed_str());
+        let pragmas: Arc<str> = pragmas.into();
+        setup = Some(pragmas.clone());
         pool = pool.after_connect(move |conn, _| {
+            let pragmas = pragmas.clone();
             Box::pin(async move {
                 use sqlx::Executor;
-                conn.execute(pragmas).await?;
+                conn.execute(&*pragmas).await?;
                 Ok(())
             })
         });
     }
-    let pool = pool
-        .connect(url)
-        .await
-        .map_err(|e| match SqlError::from(e) {
-            SqlError::Database(m) => {
-                SqlError::Database(format!("connecting to {}: {m}", redact(url)))
-            }
-            other => other,
-        })?;
+    let pool = pool.connect(url).await.map_err(|e| connect_error(url, e))?;
     if let Some(m) = migrations.for_backend(backend) {
         m.run(&pool).await?;
     }
     tracing::debug!(target: "venus::sql", backend = backend.name(), url = %redact(url), "database ready");
-    Ok(Db { pool, backend })
+    let own = (!memory).then(|| {
+        Arc::new(OwnConnection {
+            url: url.to_string(),
+            setup,
+        })
+    });
+    Ok(Db { pool, backend, own })
+}
+
+fn connect_error(url: &str, e: sqlx::Error) -> SqlError {
+    match SqlError::from(e) {
+        SqlError::Database(m) => SqlError::Database(format!("connecting to {}: {m}", redact(url))),
+        other => other,
+    }
 }

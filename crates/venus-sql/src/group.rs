@@ -129,8 +129,15 @@ impl Statement {
 type Job = (Statement, oneshot::Sender<Result<()>>);
 
 /// The group-commit writer of one database. Cheap to clone. The writer
-/// task stops when the last clone is dropped; if it ever dies, the next
-/// call starts a new one.
+/// stops when the last clone is dropped; if it ever dies, the next call
+/// starts a new one.
+///
+/// On a database file or a server, the writer runs on a thread of its own
+/// with a connection of its own ([`Db::own_connection`]): the callers it
+/// answers are often the ones keeping the runtime's workers busy (64
+/// signers on 2 cores), and a writer among their tasks waited behind them
+/// at every step of every commit. On an in-memory SQLite database (one
+/// connection, the pool's) it is a task on the caller's runtime.
 #[derive(Debug, Clone)]
 pub struct GroupCommit {
     db: Db,
@@ -140,13 +147,36 @@ pub struct GroupCommit {
 
 fn spawn_writer(db: &Db, max_batch: usize) -> mpsc::Sender<Job> {
     let (tx, rx) = mpsc::channel(max_batch * 4);
-    tokio::spawn(writer(db.clone(), rx, max_batch));
+    let in_memory = db.own.is_none();
+    if in_memory {
+        tokio::spawn(writer(db.clone(), rx, max_batch));
+        return tx;
+    }
+    let db = db.clone();
+    let thread = std::thread::Builder::new()
+        .name("venus-sql-commit".into())
+        .spawn(move || {
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt.block_on(writer(db, rx, max_batch)),
+                Err(e) => {
+                    tracing::error!(target: "venus::sql", error = %e, "no runtime for the group-commit writer")
+                }
+            }
+        });
+    if let Err(e) = thread {
+        // The receiver went with the closure: the next call sees the
+        // channel closed and tries again.
+        tracing::error!(target: "venus::sql", error = %e, "could not start the group-commit writer's thread");
+    }
     tx
 }
 
 impl GroupCommit {
-    /// Starts the writer on the current Tokio runtime; a transaction holds
-    /// at most `max_batch` statements.
+    /// Starts the writer; a transaction holds at most `max_batch`
+    /// statements. Needs a Tokio runtime for an in-memory database.
     pub fn new(db: Db, max_batch: usize) -> Self {
         let max_batch = max_batch.max(1);
         GroupCommit {
@@ -176,6 +206,56 @@ impl GroupCommit {
     }
 }
 
+/// The writer's connection: its own, kept across batches (opened again
+/// after one fails), or the pool's for an in-memory database.
+struct Conn {
+    db: Db,
+    own: Option<sqlx::AnyConnection>,
+}
+
+impl Conn {
+    async fn get(&mut self) -> Result<ConnRef<'_>> {
+        if self.db.own.is_none() {
+            return Ok(ConnRef::Pool(self.db.pool().acquire().await?));
+        }
+        if self.own.is_none() {
+            match self.db.own_connection().await {
+                Some(Ok(c)) => self.own = Some(c),
+                Some(Err(e)) => return Err(e),
+                None => return Err(SqlError::WriterGone),
+            }
+        }
+        match self.own.as_mut() {
+            Some(c) => Ok(ConnRef::Own(c)),
+            None => Err(SqlError::WriterGone),
+        }
+    }
+}
+
+enum ConnRef<'a> {
+    Pool(sqlx::pool::PoolConnection<sqlx::Any>),
+    Own(&'a mut sqlx::AnyConnection),
+}
+
+impl std::ops::Deref for ConnRef<'_> {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        match self {
+            ConnRef::Pool(c) => c,
+            ConnRef::Own(c) => c,
+        }
+    }
+}
+
+impl std::ops::DerefMut for ConnRef<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            ConnRef::Pool(c) => c,
+            ConnRef::Own(c) => c,
+        }
+    }
+}
+
 /// How a batch ended.
 enum Batch {
     Committed,
@@ -188,9 +268,10 @@ enum Batch {
 }
 
 async fn writer(db: Db, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
+    let mut conn = Conn { db, own: None };
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
-        match run_batch(&db, &batch).await {
+        match run_batch(&mut conn, &batch).await {
             Batch::Committed => {
                 for (_, reply) in batch.drain(..) {
                     let _ = reply.send(Ok(()));
@@ -199,11 +280,13 @@ async fn writer(db: Db, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
             Batch::StatementFailed(e) => {
                 tracing::debug!(target: "venus::sql", error = %e, n = batch.len(), "a statement failed; the batch's statements run one by one");
                 for (stmt, reply) in batch.drain(..) {
-                    let _ = reply.send(run_one(&db, &stmt).await);
+                    let _ = reply.send(run_one(&mut conn, &stmt).await);
                 }
             }
             Batch::CommitFailed(e) => {
                 tracing::warn!(target: "venus::sql", error = %e, n = batch.len(), "group commit failed");
+                // The connection may be broken: the next batch opens another.
+                conn.own = None;
                 let msg = e.to_string();
                 for (_, reply) in batch.drain(..) {
                     let _ = reply.send(Err(SqlError::Database(msg.clone())));
@@ -239,19 +322,19 @@ fn coalesce(batch: &[Job]) -> Vec<Statement> {
     out
 }
 
-async fn run_batch(db: &Db, batch: &[Job]) -> Batch {
+async fn run_batch(conn: &mut Conn, batch: &[Job]) -> Batch {
     let mut stmts = coalesce(batch);
+    let backend = conn.db.backend();
+    let mut c = match conn.get().await {
+        Ok(c) => c,
+        Err(e) => return Batch::CommitFailed(e),
+    };
     if stmts.len() == 1 {
         // One statement (the usual case: rows of one table merged) needs no
         // explicit transaction: on its own it commits atomically and durably,
-        // in one round trip instead of three (BEGIN, the insert, COMMIT),
-        // which matters when the database's thread waits behind busy cores.
+        // in one round trip instead of three (BEGIN, the insert, COMMIT).
         let stmt = stmts.remove(0);
-        let mut conn = match db.pool().acquire().await {
-            Ok(c) => c,
-            Err(e) => return Batch::CommitFailed(e.into()),
-        };
-        return match stmt.execute_raw(&mut conn).await {
+        return match stmt.execute_raw(&mut c).await {
             Ok(()) => Batch::Committed,
             // The database refused it: nothing was written.
             Err(e @ sqlx::Error::Database(_)) => Batch::StatementFailed(e.into()),
@@ -259,9 +342,10 @@ async fn run_batch(db: &Db, batch: &[Job]) -> Batch {
             Err(e) => Batch::CommitFailed(e.into()),
         };
     }
-    let mut tx = match db.begin_write().await {
+    use sqlx::Connection;
+    let mut tx = match c.begin_with(backend.begin_write()).await {
         Ok(tx) => tx,
-        Err(e) => return Batch::CommitFailed(e),
+        Err(e) => return Batch::CommitFailed(e.into()),
     };
     for stmt in stmts {
         if let Err(e) = stmt.execute(&mut tx).await {
@@ -274,7 +358,7 @@ async fn run_batch(db: &Db, batch: &[Job]) -> Batch {
     }
 }
 
-async fn run_one(db: &Db, stmt: &Statement) -> Result<()> {
-    let mut conn = db.pool().acquire().await?;
-    stmt.execute(&mut conn).await
+async fn run_one(conn: &mut Conn, stmt: &Statement) -> Result<()> {
+    let mut c = conn.get().await?;
+    stmt.execute(&mut c).await
 }

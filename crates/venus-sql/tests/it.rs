@@ -65,6 +65,27 @@ async fn suite(db: Db) {
     }
     assert_eq!(failed, vec![40]);
     assert_eq!(count(&db).await, 64);
+
+    // Statements of different shapes in one batch share a transaction.
+    let rename = |id: i64| {
+        Statement::new("UPDATE items SET name = ? WHERE id = ?")
+            .bind(format!("renamed{id}"))
+            .bind(id)
+    };
+    let (a, b, c) = tokio::join!(
+        w.execute(insert(500, "t500")),
+        w.execute(rename(1)),
+        w.execute(rename(101)),
+    );
+    a.expect("insert");
+    b.expect("update");
+    c.expect("update");
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM items WHERE id IN (1, 101, 500) ORDER BY id")
+            .fetch_all(db.pool())
+            .await
+            .expect("names");
+    assert_eq!(names, ["renamed1", "renamed101", "t500"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
