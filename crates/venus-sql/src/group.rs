@@ -271,7 +271,8 @@ async fn writer(db: Db, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
     let mut conn = Conn { db, own: None };
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
-        match run_batch(&mut conn, &batch).await {
+        let outcome = run_batch(&mut conn, &batch).await;
+        match outcome {
             Batch::Committed => {
                 for (_, reply) in batch.drain(..) {
                     let _ = reply.send(Ok(()));
