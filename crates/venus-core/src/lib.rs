@@ -51,6 +51,7 @@ pub mod address;
 pub mod crypto;
 pub mod encoding;
 mod error;
+pub mod gas;
 pub mod json;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod test_utils;

@@ -4,8 +4,7 @@ use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive};
 use venus_core::{Message, TokenAmount};
 
-/// The block gas limit (10^10).
-pub const BLOCK_GAS_LIMIT: u64 = 10_000_000_000;
+pub use venus_core::gas::BLOCK_GAS_LIMIT;
 
 /// Below this much gas left a block counts as full (Lotus's
 /// `gasguess.MinGas`, `chain/messagepool/gasguess/guessgas.go`): selection

@@ -23,29 +23,30 @@
 //! [`select_optimal`] weights chains by the probability that a block with the
 //! given ticket quality lands where they would be included (greedy above 0.84).
 
-mod basefee;
 mod chains;
 mod engine;
 mod error;
 mod gas;
-pub mod inclusion;
 mod multi;
 mod optimal;
 mod pool;
 mod provider;
 mod select;
 
-pub use basefee::{next_base_fee, BLOCK_GAS_TARGET, MINIMUM_BASE_FEE};
 pub use chains::{create_chains, create_chains_at, min_gas_limit, MsgChain, SenderState};
 pub use engine::BlockLimits;
 pub use error::{MpoolError, Result};
 pub use gas::{gas_perf, gas_reward, BLOCK_GAS_LIMIT, MIN_GAS};
-pub use inclusion::{
-    chain_length, check_inclusion, on_chain_message_gas, valid_for_block_inclusion, NetworkVersion,
-    NotIncludable, DEFAULT_NETWORK_VERSION,
-};
 pub use multi::{select_excluding, select_for_winners};
 pub use optimal::{block_probabilities, other_winners_prob, select_optimal, GREEDY_TICKET_QUALITY};
 pub use pool::{MessagePool, MpoolConfig, Origin, LOCAL_SIG_FINALITY, MAX_SELECTION_DEPTH};
 pub use provider::{ChainProvider, MpoolProvider};
 pub use select::select_greedy;
+/// What a block may hold and what carrying a message costs (in
+/// [`venus_core::gas`], shared with the chain's validation and execution).
+pub use venus_core::gas::inclusion;
+pub use venus_core::gas::inclusion::{
+    chain_length, check_inclusion, on_chain_message_gas, valid_for_block_inclusion, NetworkVersion,
+    NotIncludable, DEFAULT_NETWORK_VERSION,
+};
+pub use venus_core::gas::{next_base_fee, BLOCK_GAS_TARGET, MINIMUM_BASE_FEE};

@@ -1,12 +1,13 @@
 //! The base fee of the next block, as Lotus's `ComputeNextBaseFee`
-//! (`chain/store/basefee.go`), which the pool uses for admission, pruning
+//! (`chain/store/basefee.go`): what a tipset's children carry as their
+//! parent base fee, and what the message pool uses for admission, pruning
 //! and selection (`ChainComputeBaseFee`).
 
+use crate::TokenAmount;
 use num_bigint::BigInt;
 use num_integer::Integer;
-use venus_core::TokenAmount;
 
-use crate::gas::BLOCK_GAS_LIMIT;
+use super::BLOCK_GAS_LIMIT;
 
 /// Half the block gas limit: a tipset that used this much per block keeps the base fee.
 pub const BLOCK_GAS_TARGET: u64 = BLOCK_GAS_LIMIT / 2;
@@ -53,7 +54,9 @@ mod tests {
         let p = TokenAmount::from_atto(100_000_000u64);
         let cases = [
             (0, 1, 87_500_000u64),
+            (0, 5, 87_500_000),
             (BLOCK_GAS_TARGET, 1, 100_000_000),
+            (BLOCK_GAS_TARGET * 2, 2, 100_000_000),
             (2 * BLOCK_GAS_LIMIT, 2, 112_500_000),
             (BLOCK_GAS_LIMIT * 3 / 2, 2, 106_250_000),
         ];
@@ -64,6 +67,13 @@ mod tests {
                 "used {used} in {blocks} blocks"
             );
         }
+    }
+
+    #[test]
+    fn a_falling_base_fee_rounds_down_as_go_does() {
+        // Go's big.Int Div is Euclidean: -7/2 = -4. 1001 × (−1/8) = −125.125 → −126.
+        let p = TokenAmount::from_atto(1001u64);
+        assert_eq!(next_base_fee(&p, 0, 1), TokenAmount::from_atto(875u64));
     }
 
     #[test]

@@ -7,12 +7,12 @@
 
 use std::sync::LazyLock;
 
-use venus_core::shared::address::Protocol;
-pub use venus_core::shared::version::NetworkVersion;
-use venus_core::types::SignedMessage;
-use venus_core::{Address, Message, TokenAmount};
+use crate::shared::address::Protocol;
+pub use crate::shared::version::NetworkVersion;
+use crate::types::SignedMessage;
+use crate::{Address, Message, TokenAmount};
 
-use crate::gas::BLOCK_GAS_LIMIT;
+use super::BLOCK_GAS_LIMIT;
 
 /// The network version the pool assumes when it is not told one. Every
 /// version from 18 (Hygge) on prices inclusion and checks addresses alike.
@@ -53,7 +53,7 @@ pub fn on_chain_message_gas(nv: NetworkVersion, size: usize) -> u64 {
 /// secp256k1 one with it.
 pub fn chain_length(m: &SignedMessage) -> usize {
     let bytes = if m.is_bls() {
-        venus_core::encoding::to_cbor(&m.message)
+        crate::encoding::to_cbor(&m.message)
     } else {
         m.to_cbor()
     };
