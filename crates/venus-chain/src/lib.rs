@@ -1,0 +1,59 @@
+//! # venus-chain
+//!
+//! The chain state and its execution, for the pool's devnet node: a state
+//! tree in Lotus's format over the builtin-actors state layout
+//! (`fil_actor_*_state`, actors v17, network version 27), Code CIDs from
+//! the devnet manifest, and a native executor for the methods a pool
+//! uses. What it writes is what Lotus tooling reads.
+//!
+//! - [`state`] holds [`StateTree`] (the versioned root and the actors
+//!   HAMT) and [`Manifest`] (devnet Code CIDs).
+//! - [`exec`] applies one message ([`Vm::apply_message`]) and a tipset's
+//!   messages ([`apply_messages`]).
+//! - [`genesis`] builds the genesis state ([`GenesisBuilder`]).
+//! - [`store`] has the blockstores.
+//!
+//! Gas arithmetic shared with block validation and the message pool
+//! (inclusion cost, [`GasOutputs`](venus_core::gas::GasOutputs), the next
+//! base fee) lives in [`venus_core::gas`].
+//!
+//! ## What is modeled
+//!
+//! | | runs natively | not yet |
+//! |---|---|---|
+//! | messages | pre-checks (inclusion gas, sender, nonce, balance) with Lotus's exit codes and miner penalties; fees split as `ComputeGasOutputs` (burn to f099, tip to f02, refund) | |
+//! | send (method 0) | to any actor; to a new f1/f3 address, creating its account | f410 placeholders |
+//! | account | `PubkeyAddress`, the exported-method fallback | `AuthenticateMessage` |
+//! | constructors | refused to any caller but system/init (`USR_FORBIDDEN`) | |
+//! | other methods | `USR_UNHANDLED_MESSAGE`, as the FVM for a method an actor lacks | power `CreateMiner`, the miner methods, rewards, cron |
+//! | tipsets | message selection and order, de-duplication, receipts AMT (v0) | the reward and cron messages |
+//! | genesis | singletons, accounts, reserve | miners from pre-seals |
+//! | gas | exact inclusion cost; state operations at ref-fvm's prices ([`exec::gas`]) | WASM execution (not run) |
+//!
+//! ```
+//! use fvm_ipld_blockstore::MemoryBlockstore;
+//! use venus_chain::{GenesisBuilder, StateTree};
+//! use venus_core::{Address, TokenAmount};
+//!
+//! let store = MemoryBlockstore::new();
+//! let alice = Address::new_secp256k1(&[7u8; 65]).unwrap();
+//! let genesis = GenesisBuilder::new("devnet")
+//!     .account(alice, TokenAmount::from_whole(1000))
+//!     .build(&store)
+//!     .unwrap();
+//! let mut tree = StateTree::load(&store, &genesis.state_root).unwrap();
+//! let id = tree.lookup_id(&alice).unwrap().unwrap();
+//! assert_eq!(id, 100);
+//! assert_eq!(tree.actor(id).unwrap().balance, TokenAmount::from_whole(1000));
+//! ```
+
+mod error;
+pub mod exec;
+pub mod genesis;
+pub mod state;
+pub mod store;
+
+pub use error::{ChainError, Result};
+pub use exec::{apply_messages, ExecEnv, Vm};
+pub use genesis::GenesisBuilder;
+pub use state::{ActorKind, Manifest, StateTree};
