@@ -82,6 +82,10 @@ fn apply(c: &mut Criterion) {
             assert_eq!(out.receipts.len(), BLOCKS * PER_BLOCK);
         })
     });
+    // The same on RocksDB, the node's store: the genesis blocks copied in,
+    // then each tipset applied and written in one batch.
+    #[cfg(feature = "rocksdb")]
+    rocks(&mut g, &root, &manifest, &env, &apply);
     // The raw HAMT work per message: get and put the sender and the receiver.
     let tree = StateTree::load(&store, &root).expect("load");
     let mut t = tree;
@@ -114,6 +118,35 @@ fn apply(c: &mut Criterion) {
         )
     });
     g.finish();
+}
+
+/// [`apply`] on a RocksDB blockstore.
+#[cfg(feature = "rocksdb")]
+fn rocks(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    root: &cid::Cid,
+    manifest: &Manifest,
+    env: &ExecEnv,
+    apply: &[BlockToApply<'_>],
+) {
+    use venus_chain::store::RocksBlockstore;
+    let root = *root;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rocks = RocksBlockstore::open(dir.path()).expect("rocksdb");
+    {
+        let mut g2 = GenesisBuilder::new("bench");
+        for i in 0..SENDERS {
+            g2 = g2.account(key(i), TokenAmount::from_whole(1_000));
+        }
+        let r = g2.build(&rocks).expect("genesis on rocksdb").state_root;
+        assert_eq!(r, root, "the same genesis");
+    }
+    g.bench_function("venus-chain apply_messages, RocksDB blockstore", |b| {
+        b.iter(|| {
+            let out = apply_messages(&rocks, &root, manifest, env, apply).expect("apply");
+            assert_eq!(out.receipts.len(), BLOCKS * PER_BLOCK);
+        })
+    });
 }
 
 criterion_group!(benches, apply);
