@@ -130,10 +130,18 @@ pub struct Db {
 }
 
 /// The URL and the statements every connection runs first.
-#[derive(Debug)]
 pub(crate) struct OwnConnection {
     url: String,
     setup: Option<Arc<str>>,
+}
+
+impl std::fmt::Debug for OwnConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password.
+        f.debug_struct("OwnConnection")
+            .field("url", &redact(&self.url))
+            .finish_non_exhaustive()
+    }
 }
 
 impl Db {
@@ -175,7 +183,9 @@ impl Db {
         )
     }
 
-    /// Closes every connection (waiting for those in use).
+    /// Closes the pool's connections (waiting for those in use). A
+    /// [`GroupCommit`](crate::GroupCommit)'s own connection closes when its
+    /// last clone is dropped.
     pub async fn close(&self) {
         self.pool.close().await
     }

@@ -12,6 +12,7 @@
 //! unknown, and a retry could write a row twice.
 
 use std::borrow::Cow;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -105,10 +106,6 @@ impl Statement {
     pub fn bind(mut self, v: impl Into<Value>) -> Self {
         self.args.push(v.into());
         self
-    }
-
-    async fn execute(&self, conn: &mut sqlx::AnyConnection) -> Result<()> {
-        Ok(self.execute_raw(conn).await?)
     }
 
     async fn execute_raw(&self, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
@@ -211,13 +208,30 @@ impl GroupCommit {
 struct Conn {
     db: Db,
     own: Option<sqlx::AnyConnection>,
+    /// When the own connection last ran a statement.
+    last_used: Instant,
 }
+
+/// A connection idle this long is pinged before use: a server may have
+/// closed it (MySQL's `wait_timeout`, a restart), and a batch sent on a
+/// dead connection would fail every caller in it.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
 
 impl Conn {
     async fn get(&mut self) -> Result<ConnRef<'_>> {
         if self.db.own.is_none() {
             return Ok(ConnRef::Pool(self.db.pool().acquire().await?));
         }
+        if self.last_used.elapsed() > PING_AFTER_IDLE {
+            if let Some(c) = self.own.as_mut() {
+                use sqlx::Connection;
+                if let Err(e) = c.ping().await {
+                    tracing::info!(target: "venus::sql", error = %e, "the group-commit connection is gone; opening another");
+                    self.own = None;
+                }
+            }
+        }
+        self.last_used = Instant::now();
         if self.own.is_none() {
             match self.db.own_connection().await {
                 Some(Ok(c)) => self.own = Some(c),
@@ -261,14 +275,21 @@ enum Batch {
     Committed,
     /// A statement failed: nothing was committed; each is retried alone.
     StatementFailed(SqlError),
-    /// The commit itself (or starting the transaction) failed: the outcome
+    /// The connection failed before the commit (starting the transaction,
+    /// or a statement inside it): nothing was committed.
+    ConnectionFailed(SqlError),
+    /// The commit itself failed: the outcome
     /// may be unknown (a connection lost during COMMIT), so nothing is
     /// retried and every caller gets the error.
     CommitFailed(SqlError),
 }
 
 async fn writer(db: Db, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
-    let mut conn = Conn { db, own: None };
+    let mut conn = Conn {
+        db,
+        own: None,
+        last_used: Instant::now(),
+    };
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
         let outcome = run_batch(&mut conn, &batch).await;
@@ -276,6 +297,16 @@ async fn writer(db: Db, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
             Batch::Committed => {
                 for (_, reply) in batch.drain(..) {
                     let _ = reply.send(Ok(()));
+                }
+            }
+            Batch::ConnectionFailed(e) => {
+                // Nothing of this batch was committed, and the connection
+                // is suspect: the next batch opens another.
+                tracing::warn!(target: "venus::sql", error = %e, n = batch.len(), "the group-commit connection failed");
+                conn.own = None;
+                let msg = e.to_string();
+                for (_, reply) in batch.drain(..) {
+                    let _ = reply.send(Err(SqlError::Database(msg.clone())));
                 }
             }
             Batch::StatementFailed(e) => {
@@ -346,11 +377,14 @@ async fn run_batch(conn: &mut Conn, batch: &[Job]) -> Batch {
     use sqlx::Connection;
     let mut tx = match c.begin_with(backend.begin_write()).await {
         Ok(tx) => tx,
-        Err(e) => return Batch::CommitFailed(e.into()),
+        Err(e) => return Batch::ConnectionFailed(e.into()),
     };
     for stmt in stmts {
-        if let Err(e) = stmt.execute(&mut tx).await {
-            return Batch::StatementFailed(e);
+        match stmt.execute_raw(&mut tx).await {
+            Ok(()) => {}
+            // The database refused it: roll back, retry one by one.
+            Err(e @ sqlx::Error::Database(_)) => return Batch::StatementFailed(e.into()),
+            Err(e) => return Batch::ConnectionFailed(e.into()),
         }
     }
     match tx.commit().await {
@@ -360,6 +394,17 @@ async fn run_batch(conn: &mut Conn, batch: &[Job]) -> Batch {
 }
 
 async fn run_one(conn: &mut Conn, stmt: &Statement) -> Result<()> {
-    let mut c = conn.get().await?;
-    stmt.execute(&mut c).await
+    let outcome = {
+        let mut c = conn.get().await?;
+        stmt.execute_raw(&mut c).await
+    };
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(e @ sqlx::Error::Database(_)) => Err(e.into()),
+        Err(e) => {
+            // The connection failed: the next statement opens another.
+            conn.own = None;
+            Err(e.into())
+        }
+    }
 }
