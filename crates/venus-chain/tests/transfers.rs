@@ -184,6 +184,11 @@ fn pre_checks_refuse_with_lotus_exit_codes_and_penalise_the_miner() {
         "cannot pay for gas"
     );
 
+    // A negative amount never reaches a valid block: executing one is an error.
+    let mut neg = send(a, b, 0, TokenAmount::default());
+    neg.gas_fee_cap = TokenAmount::from_atto(-5);
+    assert!(vm.apply_message(&neg, len(&neg)).is_err());
+
     // None of them touched the sender.
     let t = vm.tree_mut();
     let ida = t.lookup_id(&a).expect("id").expect("known");

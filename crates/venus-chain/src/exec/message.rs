@@ -130,10 +130,20 @@ impl<BS: Blockstore> Vm<BS> {
     }
 
     /// Applies `msg`, which occupies `chain_length` bytes on chain (its
-    /// CBOR; with the signature for a secp256k1 message). Errors only when
-    /// the state itself cannot be read or written; a message that fails
-    /// gets a receipt with its exit code.
+    /// CBOR; with the signature for a secp256k1 message). A message that
+    /// fails gets a receipt with its exit code. Errors when the state
+    /// cannot be read or written, or for a message no valid block holds (a
+    /// negative amount); after an error the VM's tree must be thrown away.
     pub fn apply_message(&mut self, msg: &Message, chain_length: usize) -> Result<ApplyRet> {
+        // Block validation refuses these (ValidForBlockInclusion); ref-fvm
+        // relies on it. Executed, a negative fee cap or value would mint FIL.
+        if msg.gas_fee_cap.is_negative() || msg.gas_premium.is_negative() || msg.value.is_negative()
+        {
+            return Err(ChainError::State(format!(
+                "message from {} (nonce {}) has a negative amount: blocks must be validated before they are executed",
+                msg.from, msg.sequence
+            )));
+        }
         let inclusion = on_chain_message_gas(self.env.network_version, chain_length);
         if inclusion > msg.gas_limit {
             return Ok(self.prevalidation_fail(ExitCode::SYS_OUT_OF_GAS, inclusion));
@@ -164,7 +174,17 @@ impl<BS: Blockstore> Vm<BS> {
 
         let mut gas = GasTracker::new(limit, inclusion);
         self.tree.begin();
-        let call = self.send(from_id, msg, &mut gas)?;
+        let call = match self.send(from_id, msg, &mut gas) {
+            Ok(call) => call,
+            Err(e) => {
+                // The store failed mid-call: drop the call's writes. The
+                // nonce and the gas deposit stay taken, so the tree must
+                // not be flushed after an error (apply_messages throws its
+                // whole buffer away).
+                let _ = self.tree.revert();
+                return Err(e);
+            }
+        };
         let (exit_code, return_data) = match call {
             Call::Ok(ret) => match gas.charge(gas::RETURN_PER_BYTE * ret.len() as u64) {
                 Ok(()) => (ExitCode::OK, ret),

@@ -128,7 +128,8 @@ pub fn select_messages<'a, BS: Blockstore>(
             if expected != m.sequence {
                 continue;
             }
-            next.insert(sender, expected + 1);
+            // Go's `applied[sender]++` wraps; so does this.
+            next.insert(sender, expected.wrapping_add(1));
             chosen.push(s);
         }
         out.push(chosen);

@@ -18,6 +18,10 @@
 //!
 //! Every state object comes from the `fil_actor_*_state` crates of actors
 //! v17, and every Code CID from the devnet manifest ([`Manifest`]).
+//!
+//! Unlike Lotus's, this genesis has no f080 (the verified registry's root
+//! key account) and no f081 (its first verifier): our devnet makes no
+//! verified deals. The registry names f080 as its root all the same.
 
 use cid::Cid;
 use fil_actors_shared::v17::DEFAULT_HAMT_CONFIG;
