@@ -53,6 +53,12 @@ fn net(n: usize) -> Net {
     Net { store, root, keys }
 }
 
+/// A VM on the genesis state of `n`.
+fn vm(n: &Net) -> Vm<&MemoryBlockstore> {
+    let tree = StateTree::load(&n.store, &n.root).expect("load");
+    Vm::new(tree, Manifest::devnet(), env())
+}
+
 fn addr(k: &PrivateKey) -> Address {
     k.address().expect("address")
 }
@@ -91,8 +97,7 @@ fn total(store: &MemoryBlockstore, root: &cid::Cid) -> TokenAmount {
 fn a_send_moves_value_bumps_the_nonce_and_splits_the_fees() {
     let n = net(2);
     let (a, b) = (addr(&n.keys[0]), addr(&n.keys[1]));
-    let tree = StateTree::load(&n.store, &n.root).expect("load");
-    let mut vm = Vm::new(tree, Manifest::devnet(), env());
+    let mut vm = vm(&n);
     let m = send(a, b, 0, TokenAmount::from_whole(5));
     let ret = vm.apply_message(&m, len(&m)).expect("apply");
     assert_eq!(ret.receipt.exit_code, ExitCode::OK);
@@ -122,8 +127,7 @@ fn a_send_to_a_new_key_address_creates_its_account() {
     let n = net(1);
     let a = addr(&n.keys[0]);
     let fresh = addr(&PrivateKey::generate(SignatureType::BLS));
-    let tree = StateTree::load(&n.store, &n.root).expect("load");
-    let mut vm = Vm::new(tree, Manifest::devnet(), env());
+    let mut vm = vm(&n);
     let m = send(a, fresh, 0, TokenAmount::from_atto(7));
     let ret = vm.apply_message(&m, len(&m)).expect("apply");
     assert_eq!(ret.receipt.exit_code, ExitCode::OK);
@@ -150,8 +154,7 @@ fn pre_checks_refuse_with_lotus_exit_codes_and_penalise_the_miner() {
     let n = net(2);
     let (a, b) = (addr(&n.keys[0]), addr(&n.keys[1]));
     let stranger = addr(&PrivateKey::generate(SignatureType::Secp256k1));
-    let tree = StateTree::load(&n.store, &n.root).expect("load");
-    let mut vm = Vm::new(tree, Manifest::devnet(), env());
+    let mut vm = vm(&n);
     let fee = |gas: u64| TokenAmount::from_atto(BASE_FEE * gas);
 
     let mut low = send(a, b, 0, TokenAmount::default());
@@ -201,8 +204,7 @@ fn pre_checks_refuse_with_lotus_exit_codes_and_penalise_the_miner() {
 fn failed_calls_charge_gas_bump_the_nonce_and_undo_the_rest() {
     let n = net(2);
     let (a, b) = (addr(&n.keys[0]), addr(&n.keys[1]));
-    let tree = StateTree::load(&n.store, &n.root).expect("load");
-    let mut vm = Vm::new(tree, Manifest::devnet(), env());
+    let mut vm = vm(&n);
 
     let m = send(a, b, 0, TokenAmount::from_whole(5000));
     let r = vm.apply_message(&m, len(&m)).expect("apply");

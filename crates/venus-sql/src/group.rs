@@ -108,7 +108,7 @@ impl Statement {
         self
     }
 
-    async fn execute_raw(&self, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    async fn execute(&self, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
         let mut q = sqlx::query(&self.sql);
         for a in &self.args {
             q = match a {
@@ -292,22 +292,16 @@ async fn writer(db: Db, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
     };
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
-        let outcome = run_batch(&mut conn, &batch).await;
-        match outcome {
+        match run_batch(&mut conn, &batch).await {
             Batch::Committed => {
                 for (_, reply) in batch.drain(..) {
                     let _ = reply.send(Ok(()));
                 }
             }
             Batch::ConnectionFailed(e) => {
-                // Nothing of this batch was committed, and the connection
-                // is suspect: the next batch opens another.
+                // Nothing of this batch was committed.
                 tracing::warn!(target: "venus::sql", error = %e, n = batch.len(), "the group-commit connection failed");
-                conn.own = None;
-                let msg = e.to_string();
-                for (_, reply) in batch.drain(..) {
-                    let _ = reply.send(Err(SqlError::Database(msg.clone())));
-                }
+                fail_all(&mut conn, &mut batch, &e);
             }
             Batch::StatementFailed(e) => {
                 tracing::debug!(target: "venus::sql", error = %e, n = batch.len(), "a statement failed; the batch's statements run one by one");
@@ -317,14 +311,19 @@ async fn writer(db: Db, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
             }
             Batch::CommitFailed(e) => {
                 tracing::warn!(target: "venus::sql", error = %e, n = batch.len(), "group commit failed");
-                // The connection may be broken: the next batch opens another.
-                conn.own = None;
-                let msg = e.to_string();
-                for (_, reply) in batch.drain(..) {
-                    let _ = reply.send(Err(SqlError::Database(msg.clone())));
-                }
+                fail_all(&mut conn, &mut batch, &e);
             }
         }
+    }
+}
+
+/// Answers every caller of `batch` with `e`, and drops the connection,
+/// which may be broken: the next batch opens another.
+fn fail_all(conn: &mut Conn, batch: &mut Vec<Job>, e: &SqlError) {
+    conn.own = None;
+    let msg = e.to_string();
+    for (_, reply) in batch.drain(..) {
+        let _ = reply.send(Err(SqlError::Database(msg.clone())));
     }
 }
 
@@ -366,7 +365,7 @@ async fn run_batch(conn: &mut Conn, batch: &[Job]) -> Batch {
         // explicit transaction: on its own it commits atomically and durably,
         // in one round trip instead of three (BEGIN, the insert, COMMIT).
         let stmt = stmts.remove(0);
-        return match stmt.execute_raw(&mut c).await {
+        return match stmt.execute(&mut c).await {
             Ok(()) => Batch::Committed,
             // The database refused it: nothing was written.
             Err(e @ sqlx::Error::Database(_)) => Batch::StatementFailed(e.into()),
@@ -380,7 +379,7 @@ async fn run_batch(conn: &mut Conn, batch: &[Job]) -> Batch {
         Err(e) => return Batch::ConnectionFailed(e.into()),
     };
     for stmt in stmts {
-        match stmt.execute_raw(&mut tx).await {
+        match stmt.execute(&mut tx).await {
             Ok(()) => {}
             // The database refused it: roll back, retry one by one.
             Err(e @ sqlx::Error::Database(_)) => return Batch::StatementFailed(e.into()),
@@ -396,7 +395,7 @@ async fn run_batch(conn: &mut Conn, batch: &[Job]) -> Batch {
 async fn run_one(conn: &mut Conn, stmt: &Statement) -> Result<()> {
     let outcome = {
         let mut c = conn.get().await?;
-        stmt.execute_raw(&mut c).await
+        stmt.execute(&mut c).await
     };
     match outcome {
         Ok(()) => Ok(()),

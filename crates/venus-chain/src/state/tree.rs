@@ -61,6 +61,21 @@ impl<BS: Blockstore> std::fmt::Debug for StateTree<BS> {
     }
 }
 
+/// The object at `cid`, which must be in `store` and decode as `T`.
+fn get<T: serde::de::DeserializeOwned>(
+    store: &impl Blockstore,
+    cid: &Cid,
+    what: &'static str,
+) -> Result<T> {
+    store
+        .get_cbor(cid)
+        .map_err(|e| ChainError::Decode {
+            what,
+            msg: e.to_string(),
+        })?
+        .ok_or(ChainError::Missing(*cid))
+}
+
 fn key(id: ActorID) -> BytesKey {
     BytesKey(Address::new_id(id).to_bytes())
 }
@@ -79,13 +94,7 @@ impl<BS: Blockstore> StateTree<BS> {
     /// The tree whose root (a `StateRoot`) is `root`. Only state-tree
     /// version 5 is read: the version of every network this crate runs.
     pub fn load(store: BS, root: &Cid) -> Result<Self> {
-        let r: StateRoot = store
-            .get_cbor(root)
-            .map_err(|e| ChainError::Decode {
-                what: "state root",
-                msg: e.to_string(),
-            })?
-            .ok_or(ChainError::Missing(*root))?;
+        let r: StateRoot = get(&store, root, "state root")?;
         if r.version != StateTreeVersion::V5 {
             return Err(ChainError::State(format!(
                 "state tree version {:?} (only version 5 is supported)",
@@ -165,13 +174,7 @@ impl<BS: Blockstore> StateTree<BS> {
         head: &Cid,
         what: &'static str,
     ) -> Result<T> {
-        self.store()
-            .get_cbor(head)
-            .map_err(|e| ChainError::Decode {
-                what,
-                msg: e.to_string(),
-            })?
-            .ok_or(ChainError::Missing(*head))
+        get(self.store(), head, what)
     }
 
     /// Writes a state object; returns its CID.

@@ -681,34 +681,17 @@ fn a_later_chain_that_ranks_first_brings_its_predecessor() {
         nonces(select_greedy(&chains, BlockLimits::default(), &[], &base())),
         vec![0, 1]
     );
-    assert_eq!(
-        nonces(select_optimal(
-            &chains,
-            0.9,
-            BlockLimits::default(),
-            &[],
-            &base()
-        )),
-        vec![0, 1]
-    );
-    assert_eq!(
-        nonces(select_optimal(
-            &chains,
-            0.5,
-            BlockLimits::default(),
-            &[],
-            &base()
-        )),
-        vec![0, 1]
-    );
-    assert_eq!(
-        nonces(select_optimal(
-            &chains,
-            0.5,
-            BlockLimits::default(),
-            &prio,
-            &base()
-        )),
-        vec![0, 1]
-    );
+    for (quality, priority) in [(0.9, &[][..]), (0.5, &[][..]), (0.5, &prio[..])] {
+        assert_eq!(
+            nonces(select_optimal(
+                &chains,
+                quality,
+                BlockLimits::default(),
+                priority,
+                &base()
+            )),
+            vec![0, 1],
+            "ticket quality {quality}, priority {priority:?}"
+        );
+    }
 }
