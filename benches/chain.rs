@@ -7,7 +7,6 @@ use fvm_ipld_blockstore::MemoryBlockstore;
 use fvm_ipld_hamt::{BytesKey, Hamt};
 use fvm_shared::state::ActorState;
 use venus_chain::exec::{apply_messages, BlockToApply, ExecEnv};
-use venus_chain::state::NETWORK_VERSION;
 use venus_chain::{GenesisBuilder, Manifest, StateTree};
 use venus_core::types::BlockMessages;
 use venus_core::{Address, Message, TokenAmount};
@@ -56,11 +55,7 @@ fn setup() -> (MemoryBlockstore, cid::Cid, Vec<BlockMessages>) {
 
 fn apply(c: &mut Criterion) {
     let (store, root, blocks) = setup();
-    let env = ExecEnv {
-        epoch: 1,
-        base_fee: TokenAmount::from_atto(100),
-        network_version: NETWORK_VERSION,
-    };
+    let env = ExecEnv::devnet(1, TokenAmount::from_atto(100));
     let manifest = Manifest::devnet();
     let miner = Address::new_id(1000);
     let apply: Vec<BlockToApply> = blocks

@@ -21,14 +21,19 @@
 //!
 //! | | runs natively | not yet |
 //! |---|---|---|
-//! | messages | pre-checks (inclusion gas, sender, nonce, balance) with Lotus's exit codes and miner penalties; fees split as `ComputeGasOutputs` (burn to f099, tip to f02, refund) | |
+//! | messages | pre-checks (inclusion gas, sender, nonce, balance) with Lotus's exit codes and miner penalties; fees split as `ComputeGasOutputs` (burn to f099, tip to f02, refund); implicit messages ([`Vm::apply_implicit`]) | |
+//! | calls | actor-to-actor sends, each in a transaction an abort undoes; system exit codes; f2 addresses as the FVM derives them | |
 //! | send (method 0) | to any actor; to a new f1/f3 address, creating its account | f410 placeholders |
 //! | account | `PubkeyAddress`, the exported-method fallback | `AuthenticateMessage` |
-//! | constructors | refused to any caller but system/init (`USR_FORBIDDEN`) | |
-//! | other methods | `USR_UNHANDLED_MESSAGE`, as the FVM for a method an actor lacks | power `CreateMiner`, the miner methods, rewards, cron |
+//! | init | `Exec` (miners by the power actor only; multisig and payment-channel code exists but their constructors are not modeled) | `Exec4` |
+//! | power | `CreateMiner` (2 and exported), `CurrentTotalPower` | `UpdateClaimedPower`, `EnrollCronEvent`, `OnEpochTickEnd` |
+//! | reward | `ThisEpochReward` | `AwardBlockReward`, `UpdateNetworkKPI` |
+//! | miner | the constructor: its checks, the create-miner deposit, the proving-period offset | pre-commit, prove-commit, window PoSt, recovery, worker change, withdrawal, deadline cron |
+//! | other methods | `USR_UNHANDLED_MESSAGE`, as the FVM for a method an actor lacks | |
 //! | tipsets | message selection and order, de-duplication, receipts AMT (v0) | the reward and cron messages |
-//! | genesis | singletons, accounts, reserve | miners from pre-seals |
-//! | gas | exact inclusion cost; state operations at ref-fvm's prices ([`exec::gas`]) | WASM execution (not run) |
+//! | genesis | singletons, accounts, reserve; miners from pre-seals as Lotus's `SetupStorageMiners` leaves them ([`genesis`]) | deals on genesis sectors |
+//! | gas | exact inclusion cost; calls, actor and address operations, and every block read and written at ref-fvm's prices ([`exec::gas`]) | WASM execution (not run) |
+//! | policy | the devnet bundle's ([`exec::policy::devnet`]), a shorter proving period as a setting | |
 //!
 //! ```
 //! use fvm_ipld_blockstore::MemoryBlockstore;
@@ -55,5 +60,5 @@ pub mod store;
 
 pub use error::{ChainError, Result};
 pub use exec::{apply_messages, ExecEnv, Vm};
-pub use genesis::GenesisBuilder;
+pub use genesis::{GenesisBuilder, GenesisMiner, GenesisSector};
 pub use state::{ActorKind, Manifest, StateTree};

@@ -21,11 +21,7 @@ use venus_core::{Address, Message, SignatureType, TokenAmount};
 const BASE_FEE: u64 = 100;
 
 fn env() -> ExecEnv {
-    ExecEnv {
-        epoch: 10,
-        base_fee: TokenAmount::from_atto(BASE_FEE),
-        network_version: NETWORK_VERSION,
-    }
+    ExecEnv::devnet(10, TokenAmount::from_atto(BASE_FEE))
 }
 
 struct Net {

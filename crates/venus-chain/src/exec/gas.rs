@@ -2,7 +2,9 @@
 //!
 //! Our executor runs builtin-actor methods natively, not as WASM, so it
 //! cannot meter instructions. It charges the state operations a call
-//! makes, at ref-fvm's prices for network versions 25 to 28
+//! makes (calls, actor lookups and updates, address resolution, and every
+//! block an actor reads or writes, which a metered store counts), at
+//! ref-fvm's prices for network versions 25 to 28
 //! (`fvm/src/gas/price_list.rs`, `WATERMELON_PRICES`, which `TEEP_PRICES`
 //! keeps), and nothing for the actor code itself. A plain send is charged
 //! what the FVM charges for one; a method call costs at least as much as
@@ -28,6 +30,17 @@ pub const INVOKE_METHOD: u64 = 75_000;
 /// Storing a top-level return value on chain, per byte
 /// (`on_chain_return_storage`).
 pub const RETURN_PER_BYTE: u64 = 1_300;
+
+/// Reading a block: `block_open` and the link check (ref-fvm
+/// `on_block_open_base`).
+pub const BLOCK_READ: u64 = 187_440 + 300;
+/// Reading a block, per byte: its memory retention (`on_block_open`).
+pub const BLOCK_READ_PER_BYTE: u64 = 10;
+/// Writing a block: the link, its deferred compute and its storage
+/// (`on_block_link`: 300 + 172,000 + 334,000).
+pub const BLOCK_WRITE: u64 = 300 + 172_000 + 334_000;
+/// Writing a block, per byte: storage (3,340) and memory retention (10).
+pub const BLOCK_WRITE_PER_BYTE: u64 = 3_340 + 10;
 
 /// Actors the FVM keeps loaded (FIP-0055): no lookup charge.
 pub fn preloaded(id: u64) -> bool {

@@ -1,12 +1,16 @@
 //! Execution: one message ([`Vm::apply_message`]) and a tipset's messages
-//! in Lotus's order ([`apply_messages`]), with gas charged as
-//! [`gas`] documents.
+//! in Lotus's order ([`apply_messages`]), the builtin actors' methods run
+//! natively ([`actors`]), with gas charged as [`gas`] documents and the
+//! actors' constants from [`policy`].
 
+pub mod actors;
 pub mod gas;
 mod message;
+pub mod policy;
+mod runtime;
 mod tipset;
 
-pub use message::{ApplyRet, ExecEnv, Vm, FIRST_EXPORTED_METHOD};
+pub use message::{circulating_supply, ApplyRet, ExecEnv, Vm, FIRST_EXPORTED_METHOD};
 pub use tipset::{
     apply_messages, select_messages, BlockReward, BlockToApply, Selected, TipsetApplied,
 };

@@ -15,6 +15,7 @@
 //! | f090 | reserve | the FIL not given to anyone else (of 2 billion) |
 //! | f099 | burnt funds | an account |
 //! | f0100… | accounts | `{address}` and their balances |
+//! | f01000… | miners | from pre-sealed sectors ([`GenesisMiner`], set up as [`miners`] describes) |
 //!
 //! Every state object comes from the `fil_actor_*_state` crates of actors
 //! v17, and every Code CID from the devnet manifest ([`Manifest`]).
@@ -23,7 +24,12 @@
 //! key account) and no f081 (its first verifier): our devnet makes no
 //! verified deals. The registry names f080 as its root all the same.
 
+pub mod miners;
+
+pub use miners::{GenesisMiner, GenesisSector};
+
 use cid::Cid;
+use fil_actors_shared::v17::runtime::Policy;
 use fil_actors_shared::v17::DEFAULT_HAMT_CONFIG;
 use fvm_ipld_blockstore::Blockstore;
 use fvm_shared::address::{Address, Protocol};
@@ -33,25 +39,9 @@ use fvm_shared::ActorID;
 use num_traits::Zero;
 
 use crate::error::{ChainError, Result};
+use crate::exec::{policy, ExecEnv, Vm};
+pub use crate::state::ids::*;
 use crate::state::{ActorKind, Manifest, StateTree, INIT_ACTOR_ID};
-
-/// All the FIL there is: 2 billion (Lotus's `FilBase`).
-pub const FIL_BASE: u64 = 2_000_000_000;
-/// What the reward actor starts with: 1.1 billion FIL (`InitialRewardBalance`).
-pub const INITIAL_REWARD_BALANCE: u64 = 1_100_000_000;
-/// The first ID of a genesis account (`AccountStart`).
-pub const ACCOUNT_START: ActorID = 100;
-/// The first ID of a genesis miner, and the init actor's next ID after
-/// genesis (`MinerStart`).
-pub const MINER_START: ActorID = 1000;
-/// The verified registry's root key (`RootVerifierAddress`).
-pub const ROOT_VERIFIER_ID: ActorID = 80;
-/// The reserve that holds the FIL nobody was given (`ReserveAddress`).
-pub const RESERVE_ID: ActorID = 90;
-/// The burnt funds actor.
-pub const BURNT_FUNDS_ID: ActorID = 99;
-/// The reward actor.
-pub const REWARD_ID: ActorID = 2;
 
 /// A genesis account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,12 +52,15 @@ pub struct GenesisAccount {
     pub balance: TokenAmount,
 }
 
-/// Builds a genesis state. Accounts get IDs from f0100 in the order given.
+/// Builds a genesis state. Accounts get IDs from f0100 and miners from
+/// f01000, in the order given.
 #[derive(Debug, Clone)]
 pub struct GenesisBuilder {
     network_name: String,
     manifest: Manifest,
+    policy: Policy,
     accounts: Vec<GenesisAccount>,
+    miners: Vec<GenesisMiner>,
 }
 
 /// A built genesis state.
@@ -77,6 +70,8 @@ pub struct GenesisState {
     pub state_root: Cid,
     /// Each account's ID, in the order given.
     pub account_ids: Vec<ActorID>,
+    /// Each miner's ID, in the order given.
+    pub miner_ids: Vec<ActorID>,
 }
 
 impl GenesisBuilder {
@@ -85,8 +80,25 @@ impl GenesisBuilder {
         GenesisBuilder {
             network_name: network_name.into(),
             manifest: Manifest::devnet(),
+            policy: policy::devnet(),
             accounts: Vec::new(),
+            miners: Vec::new(),
         }
+    }
+
+    /// The actors' policy ([`policy::devnet`] unless set): the proving
+    /// period of the genesis miners and the sectors they may seal.
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Adds a miner with pre-sealed sectors ([`GenesisMiner`]); its owner
+    /// and worker keys must be accounts of this genesis, the worker with
+    /// the FIL its sectors' deposits and pledges need.
+    pub fn miner(mut self, miner: GenesisMiner) -> Self {
+        self.miners.push(miner);
+        self
     }
 
     /// Adds an account with a key address and a balance.
@@ -96,7 +108,7 @@ impl GenesisBuilder {
     }
 
     /// Writes the state to `store` and returns its root.
-    pub fn build<BS: Blockstore>(&self, store: BS) -> Result<GenesisState> {
+    pub fn build<BS: Blockstore + Clone>(&self, store: BS) -> Result<GenesisState> {
         let mut tree = StateTree::new(store);
         let total = TokenAmount::from_whole(FIL_BASE);
         let reward = TokenAmount::from_whole(INITIAL_REWARD_BALANCE);
@@ -131,7 +143,7 @@ impl GenesisBuilder {
         let system = tree.put_state(&fil_actor_system_state::v17::State {
             builtin_actors: data,
         })?;
-        put(&mut tree, 0, ActorKind::System, system, zero());
+        put(&mut tree, SYSTEM_ID, ActorKind::System, system, zero());
 
         // The init actor: genesis accounts written straight into its map
         // from f0100, and the next ID set to where the miners start.
@@ -173,25 +185,25 @@ impl GenesisBuilder {
         let cron = tree.put_state(&Cron {
             entries: vec![
                 Entry {
-                    receiver: Address::new_id(4),
+                    receiver: Address::new_id(POWER_ID),
                     method_num: 5,
                 },
                 Entry {
-                    receiver: Address::new_id(5),
+                    receiver: Address::new_id(MARKET_ID),
                     method_num: 9,
                 },
             ],
         })?;
-        put(&mut tree, 3, ActorKind::Cron, cron, zero());
+        put(&mut tree, CRON_ID, ActorKind::Cron, cron, zero());
 
         let power = fil_actor_power_state::v17::State::new(tree.store())
             .map_err(|e| ChainError::State(format!("power state: {e:#}")))?;
         let power = tree.put_state(&power)?;
-        put(&mut tree, 4, ActorKind::Power, power, zero());
+        put(&mut tree, POWER_ID, ActorKind::Power, power, zero());
 
         let market = fil_actor_market_state::v17::State::new(tree.store())?;
         let market = tree.put_state(&market)?;
-        put(&mut tree, 5, ActorKind::Market, market, zero());
+        put(&mut tree, MARKET_ID, ActorKind::Market, market, zero());
 
         let verifreg = fil_actor_verifreg_state::v17::State::new(
             tree.store(),
@@ -215,16 +227,25 @@ impl GenesisBuilder {
             let st = account_state(&tree, a.address)?;
             put(&mut tree, *id, ActorKind::Account, st, a.balance.clone());
         }
+        let mut miner_ids = Vec::new();
+        if !self.miners.is_empty() {
+            // Lotus sets the miners up at epoch 0, with no base fee and no
+            // FIL in circulation.
+            let env = ExecEnv {
+                policy: self.policy.clone(),
+                ..ExecEnv::devnet(0, TokenAmount::zero())
+            };
+            let mut vm = Vm::new(tree, self.manifest.clone(), env)
+                .with_circulating_supply(TokenAmount::zero());
+            miner_ids = miners::setup_miners(&mut vm, &self.miners)?;
+            tree = vm.into_tree();
+        }
         let state_root = tree.flush()?;
-        tracing::debug!(target: "venus::chain", %state_root, accounts = self.accounts.len(), "genesis state built");
+        tracing::debug!(target: "venus::chain", %state_root, accounts = self.accounts.len(), miners = miner_ids.len(), "genesis state built");
         Ok(GenesisState {
             state_root,
             account_ids,
+            miner_ids,
         })
     }
-}
-
-/// An account actor's state, `{address}`.
-pub(crate) fn account_state<BS: Blockstore>(tree: &StateTree<BS>, address: Address) -> Result<Cid> {
-    tree.put_state(&fil_actor_account_state::v17::State { address })
 }

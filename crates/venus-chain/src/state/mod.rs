@@ -1,6 +1,7 @@
 //! State: the actors tree ([`StateTree`]) and the manifest that says which
 //! code runs each actor ([`Manifest`]).
 
+pub mod ids;
 mod manifest;
 mod tree;
 

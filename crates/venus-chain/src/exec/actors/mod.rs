@@ -1,0 +1,61 @@
+//! The builtin actors' methods that run natively, dispatched by actor
+//! type and method number as builtin-actors v17 dispatches them. A method
+//! not listed exits with `USR_UNHANDLED_MESSAGE`, as the FVM does for a
+//! method an actor lacks, so nothing pretends to have run.
+
+mod account;
+mod init;
+mod market;
+mod miner;
+mod power;
+mod reward;
+
+use fil_actors_shared::v17::ActorError;
+use fvm_ipld_blockstore::Blockstore;
+use fvm_ipld_encoding::ipld_block::IpldBlock;
+use fvm_shared::{MethodNum, METHOD_CONSTRUCTOR};
+
+use super::runtime::{MethodResult, Rt};
+use crate::state::ids::SYSTEM_ID;
+use crate::state::{ActorKind, INIT_ACTOR_ID};
+
+pub use account::{AUTHENTICATE_MESSAGE, PUBKEY_ADDRESS};
+pub use init::EXEC;
+pub use market::VERIFY_DEALS_FOR_ACTIVATION;
+pub use miner::PRE_COMMIT_SECTOR_BATCH2;
+pub(crate) use power::{add_to_claim, append_cron_event};
+pub use power::{CREATE_MINER, CREATE_MINER_EXPORTED, CURRENT_TOTAL_POWER, ENROLL_CRON_EVENT};
+pub use reward::THIS_EPOCH_REWARD;
+
+/// Runs `method` of the receiver of `rt`, an actor of type `kind`.
+pub(crate) fn invoke<BS: Blockstore + Clone>(
+    rt: &mut Rt<'_, BS>,
+    kind: ActorKind,
+    method: MethodNum,
+    params: Option<IpldBlock>,
+) -> MethodResult {
+    match (kind, method) {
+        (ActorKind::Miner, METHOD_CONSTRUCTOR) => miner::constructor(rt, params),
+        // Every other constructor runs at genesis or through init's Exec;
+        // none is modeled, and all refuse any other caller.
+        (_, METHOD_CONSTRUCTOR) => {
+            rt.validate_caller_is(&[SYSTEM_ID, INIT_ACTOR_ID])?;
+            Err(unhandled(kind, method))
+        }
+        (ActorKind::Account, m) => account::invoke(rt, m, params),
+        (ActorKind::Init, EXEC) => init::exec(rt, params),
+        (ActorKind::Power, CREATE_MINER | CREATE_MINER_EXPORTED) => power::create_miner(rt, params),
+        (ActorKind::Power, CURRENT_TOTAL_POWER) => power::current_total_power(rt, params),
+        (ActorKind::Power, ENROLL_CRON_EVENT) => power::enroll_cron_event(rt, params),
+        (ActorKind::Market, VERIFY_DEALS_FOR_ACTIVATION) => {
+            market::verify_deals_for_activation(rt, params)
+        }
+        (ActorKind::Miner, PRE_COMMIT_SECTOR_BATCH2) => miner::pre_commit_sector_batch2(rt, params),
+        (ActorKind::Reward, THIS_EPOCH_REWARD) => reward::this_epoch_reward(rt, params),
+        _ => Err(unhandled(kind, method)),
+    }
+}
+
+fn unhandled(kind: ActorKind, method: MethodNum) -> super::runtime::Abort {
+    ActorError::unhandled_message(format!("{kind:?} method {method} is not modeled")).into()
+}
