@@ -26,9 +26,11 @@
 //! | send (method 0) | to any actor; to a new f1/f3 address, creating its account | f410 placeholders |
 //! | account | `PubkeyAddress`, the exported-method fallback | `AuthenticateMessage` |
 //! | init | `Exec` (miners by the power actor only; multisig and payment-channel code exists but their constructors are not modeled) | `Exec4` |
-//! | power | `CreateMiner` (2 and exported), `CurrentTotalPower` | `UpdateClaimedPower`, `EnrollCronEvent`, `OnEpochTickEnd` |
+//! | power | `CreateMiner` (2 and exported), `UpdateClaimedPower`, `EnrollCronEvent`, `UpdatePledgeTotal`, `CurrentTotalPower` | `OnEpochTickEnd` |
 //! | reward | `ThisEpochReward` | `AwardBlockReward`, `UpdateNetworkKPI` |
-//! | miner | the constructor: its checks, the create-miner deposit, the proving-period offset | pre-commit, prove-commit, window PoSt, recovery, worker change, withdrawal, deadline cron |
+//! | market | `VerifyDealsForActivation` on a market without deals | publishing and activating deals |
+//! | externs | randomness from tickets and the beacon ([`exec::Randomness`]) and proof verification ([`exec::Externs`], venus-sealer-lib's `Prover` for real proofs) | |
+//! | miner | the constructor (its checks, the create-miner deposit, the proving-period offset); `PreCommitSectorBatch2`; `ProveCommitSectors3` with the real seal proof verified (batched proofs; pieces checked against CommD); `SubmitWindowedPoSt` (verified at once when it recovers power, otherwise kept for dispute, as the real actor does) | aggregate proofs, verified allocations, `DeclareFaultsRecovered`, `ChangeWorkerAddress`, `WithdrawBalance`, `DisputeWindowedPoSt`, deadline cron |
 //! | other methods | `USR_UNHANDLED_MESSAGE`, as the FVM for a method an actor lacks | |
 //! | tipsets | message selection and order, de-duplication, receipts AMT (v0) | the reward and cron messages |
 //! | genesis | singletons, accounts, reserve; miners from pre-seals as Lotus's `SetupStorageMiners` leaves them ([`genesis`]) | deals on genesis sectors |

@@ -42,6 +42,21 @@ pub const BLOCK_WRITE: u64 = 300 + 172_000 + 334_000;
 /// Writing a block, per byte: storage (3,340) and memory retention (10).
 pub const BLOCK_WRITE_PER_BYTE: u64 = 3_340 + 10;
 
+/// Drawing randomness (`on_get_randomness`: the `lookback_cost` of
+/// 5,800 × 19 + 15,000 + 21,000) ...
+pub const RANDOMNESS: u64 = 5_800 * 19 + 15_000 + 21_000;
+/// ... and per epoch looked back.
+pub const RANDOMNESS_PER_EPOCH: u64 = 75;
+/// Verifying one seal proof (`verify_seal_base`, nv25's `TEEP_PRICES`).
+pub const VERIFY_SEAL: u64 = 42_000_000;
+/// Verifying a window PoSt (`verify_post_lookup`; sizes the table lacks,
+/// 2 KiB among them, cost what 512 MiB does).
+pub const VERIFY_POST: u64 = 117_680_921;
+/// Verifying a window PoSt, per challenged sector.
+pub const VERIFY_POST_PER_SECTOR: u64 = 43_780;
+/// Computing a CommD from pieces (`compute_unsealed_sector_cid_base`).
+pub const COMPUTE_UNSEALED_CID: u64 = 98_647;
+
 /// Actors the FVM keeps loaded (FIP-0055): no lookup charge.
 pub fn preloaded(id: u64) -> bool {
     matches!(id, 0..=7 | 10 | 99)

@@ -24,6 +24,7 @@ use venus_core::gas::{on_chain_message_gas, GasOutputs};
 use venus_core::Message;
 
 use super::actors;
+use super::externs::Externs;
 use super::gas::{self, GasTracker};
 use super::policy;
 use super::runtime::{Abort, MethodResult, MsgCtx, Rt};
@@ -89,6 +90,7 @@ pub struct Vm<BS: Blockstore> {
     /// The circulating supply, computed once per VM (as Lotus computes it
     /// once per tipset).
     supply: Option<TokenAmount>,
+    externs: Option<Externs>,
 }
 
 impl<BS: Blockstore + Clone> Vm<BS> {
@@ -99,7 +101,23 @@ impl<BS: Blockstore + Clone> Vm<BS> {
             manifest,
             env,
             supply: None,
+            externs: None,
         }
+    }
+
+    /// Gives the VM randomness and proof verification, which the methods
+    /// that check proofs need; without them those methods stop execution
+    /// with an error.
+    pub fn with_externs(mut self, externs: Externs) -> Self {
+        self.externs = Some(externs);
+        self
+    }
+
+    /// The VM's randomness and verifier.
+    pub(crate) fn externs(&self) -> Result<&Externs> {
+        self.externs.as_ref().ok_or_else(|| {
+            ChainError::State("this VM was built without randomness and a proof verifier".into())
+        })
     }
 
     /// The state tree.

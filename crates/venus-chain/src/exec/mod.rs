@@ -4,12 +4,14 @@
 //! actors' constants from [`policy`].
 
 pub mod actors;
+mod externs;
 pub mod gas;
 mod message;
 pub mod policy;
 mod runtime;
 mod tipset;
 
+pub use externs::{Externs, Randomness};
 pub use message::{circulating_supply, ApplyRet, ExecEnv, Vm, FIRST_EXPORTED_METHOD};
 pub use tipset::{
     apply_messages, select_messages, BlockReward, BlockToApply, Selected, TipsetApplied,

@@ -21,11 +21,14 @@ use fvm_shared::address::Address;
 use fvm_shared::clock::ChainEpoch;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
+use fvm_shared::piece::PieceInfo;
+use fvm_shared::sector::{RegisteredSealProof, SealVerifyInfo, WindowPoStVerifyInfo};
 use fvm_shared::state::ActorState;
 use fvm_shared::{ActorID, MethodNum};
 use multihash_codetable::Code;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use venus_core::crypto::{draw_randomness_from_digest, DomainSeparationTag};
 
 use super::gas::{self, GasTracker, OutOfGas};
 use super::message::Vm;
@@ -367,6 +370,92 @@ impl<'v, BS: Blockstore + Clone> Rt<'v, BS> {
         );
         self.cx.actors_created += 1;
         Ok(())
+    }
+
+    /// Randomness drawn from the ticket chain at `epoch` for `tag`, mixed
+    /// with `entropy` (`get_randomness_from_tickets`).
+    pub fn randomness_from_tickets(
+        &mut self,
+        tag: DomainSeparationTag,
+        epoch: ChainEpoch,
+        entropy: &[u8],
+    ) -> Result<[u8; 32], Abort> {
+        self.randomness(tag, epoch, entropy, false)
+    }
+
+    /// Randomness drawn from the beacon at `epoch` (`get_randomness_from_beacon`).
+    pub fn randomness_from_beacon(
+        &mut self,
+        tag: DomainSeparationTag,
+        epoch: ChainEpoch,
+        entropy: &[u8],
+    ) -> Result<[u8; 32], Abort> {
+        self.randomness(tag, epoch, entropy, true)
+    }
+
+    fn randomness(
+        &mut self,
+        tag: DomainSeparationTag,
+        epoch: ChainEpoch,
+        entropy: &[u8],
+        beacon: bool,
+    ) -> Result<[u8; 32], Abort> {
+        if epoch > self.epoch() {
+            return Err(ActorError::illegal_argument(format!(
+                "randomness from epoch {epoch}, after the current {}",
+                self.epoch()
+            ))
+            .into());
+        }
+        let lookback = (self.epoch() - epoch) as u64;
+        self.charge(gas::RANDOMNESS + gas::RANDOMNESS_PER_EPOCH.saturating_mul(lookback))?;
+        let externs = self.vm.externs()?;
+        let digest = if beacon {
+            externs.randomness.beacon_randomness(epoch)
+        } else {
+            externs.randomness.chain_randomness(epoch)
+        }
+        .map_err(|e| ChainError::State(format!("randomness at epoch {epoch}: {e:#}")))?;
+        Ok(draw_randomness_from_digest(&digest, tag, epoch, entropy))
+    }
+
+    /// Verifies a seal proof. A proof the verifier cannot even read (not
+    /// on the curve, say) does not verify, as in the FVM's
+    /// `batch_verify_seals`.
+    pub fn verify_seal(&mut self, info: &SealVerifyInfo) -> Result<bool, Abort> {
+        self.charge(gas::VERIFY_SEAL)?;
+        let verifier = self.vm.externs()?.verifier.clone();
+        Ok(verifier.verify_seal(info).unwrap_or_else(|e| {
+            tracing::debug!(target: "venus::chain", sector = info.sector_id.number, error = %e, "seal proof does not verify");
+            false
+        }))
+    }
+
+    /// Verifies a window PoSt.
+    pub fn verify_window_post(&mut self, info: &WindowPoStVerifyInfo) -> Result<bool, Abort> {
+        self.charge(
+            gas::VERIFY_POST + gas::VERIFY_POST_PER_SECTOR * info.challenged_sectors.len() as u64,
+        )?;
+        let verifier = self.vm.externs()?.verifier.clone();
+        verifier
+            .verify_window_post(info)
+            .map_err(|e| ActorError::illegal_argument(format!("window PoSt: {e}")).into())
+    }
+
+    /// The CommD of a sector of type `proof` holding `pieces`.
+    pub fn compute_unsealed_sector_cid(
+        &mut self,
+        proof: RegisteredSealProof,
+        pieces: &[PieceInfo],
+    ) -> Result<Cid, Abort> {
+        self.charge(gas::COMPUTE_UNSEALED_CID)?;
+        let verifier = self.vm.externs()?.verifier.clone();
+        verifier
+            .compute_unsealed_sector_cid(proof, pieces)
+            .map_err(|e| {
+                ActorError::illegal_argument(format!("failed to compute unsealed sector CID: {e}"))
+                    .into()
+            })
     }
 
     /// The Blake2b-256 of `data` (`hash_blake2b`).

@@ -10,7 +10,7 @@ mod wincount;
 
 pub use drand::{DrandNetwork, DrandScheme};
 pub use key::{KeyInfo, PrivateKey};
-pub use randomness::{draw_randomness, DomainSeparationTag};
+pub use randomness::{draw_randomness, draw_randomness_from_digest, DomainSeparationTag};
 pub use signature::{
     bls_aggregate, secp_address, verify, verify_bls, verify_bls_aggregate, verify_secp,
     BLS_INFINITY_SIGNATURE,

@@ -58,9 +58,21 @@ pub fn draw_randomness(
     round: ChainEpoch,
     entropy: &[u8],
 ) -> [u8; 32] {
+    draw_randomness_from_digest(&blake2b_256(rbase), tag, round, entropy)
+}
+
+/// `DrawRandomnessFromDigest`: the same draw from a base already hashed
+/// (the FVM's chain and beacon randomness: the digest of a ticket or a
+/// beacon entry).
+pub fn draw_randomness_from_digest(
+    digest: &[u8; 32],
+    tag: DomainSeparationTag,
+    round: ChainEpoch,
+    entropy: &[u8],
+) -> [u8; 32] {
     let mut buf = Vec::with_capacity(8 + 32 + 8 + entropy.len());
     buf.extend_from_slice(&(tag as i64).to_be_bytes());
-    buf.extend_from_slice(&blake2b_256(rbase));
+    buf.extend_from_slice(digest);
     buf.extend_from_slice(&round.to_be_bytes());
     buf.extend_from_slice(entropy);
     blake2b_256(&buf)

@@ -15,5 +15,5 @@ pub use chain::{
 };
 pub use chain_memory::MemoryChain;
 pub use nonce::{MemoryNonceStore, NonceStore};
-pub use proof::{winning_post_type, ComputeProof, DigestProver, ProofVerifier};
+pub use proof::{winning_post_type, ComputeProof, DigestProver, ProofVerifier, SealVerifier};
 pub use signer::{MemorySigner, RemoteSigner};

@@ -1,8 +1,12 @@
-//! [`ComputeProof`] and [`ProofVerifier`]: winning PoSt, computed where the sectors are.
+//! [`ComputeProof`] and [`ProofVerifier`]: winning PoSt, computed where the
+//! sectors are; [`SealVerifier`]: the chain's seal and window PoSt checks.
 
 use async_trait::async_trait;
 use fvm_shared::address::Address;
-use fvm_shared::sector::{PoStProof, RegisteredPoStProof, RegisteredSealProof};
+use fvm_shared::piece::PieceInfo;
+use fvm_shared::sector::{
+    PoStProof, RegisteredPoStProof, RegisteredSealProof, SealVerifyInfo, WindowPoStVerifyInfo,
+};
 
 use crate::encoding::blake2b_256;
 use crate::types::ExtendedSectorInfo;
@@ -39,6 +43,28 @@ pub trait ProofVerifier: Send + Sync {
         randomness: &[u8; 32],
         proofs: &[PoStProof],
     ) -> Result<bool>;
+}
+
+/// Verifies seal proofs and window PoSts for the chain's executor, which
+/// runs synchronously on a blocking thread (the FVM's verification
+/// syscalls).
+///
+/// Contract: `Ok(false)` for a well-formed proof that does not verify;
+/// `Err` when the proof cannot be checked at all (malformed input, missing
+/// parameters). CPU-heavy: call it off the async runtime's workers.
+pub trait SealVerifier: Send + Sync {
+    /// Whether `info.proof` proves the sealing of `info`'s sector.
+    fn verify_seal(&self, info: &SealVerifyInfo) -> Result<bool>;
+    /// Whether `info.proofs` prove `info.challenged_sectors` for
+    /// `info.prover` under `info.randomness`.
+    fn verify_window_post(&self, info: &WindowPoStVerifyInfo) -> Result<bool>;
+    /// The CommD of a sector of type `proof` holding `pieces`, in order
+    /// (zero padding where they leave room).
+    fn compute_unsealed_sector_cid(
+        &self,
+        proof: RegisteredSealProof,
+        pieces: &[PieceInfo],
+    ) -> Result<cid::Cid>;
 }
 
 /// The winning PoSt type for a seal type.

@@ -1,6 +1,7 @@
 //! [`Prover`]: the sealing and PoSt stages of `filecoin-proofs-api`, on the
 //! [`ProofPool`], with the parameters each stage needs made ready first.
 
+mod chain;
 mod post;
 mod seal;
 

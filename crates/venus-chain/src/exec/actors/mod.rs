@@ -22,9 +22,12 @@ use crate::state::{ActorKind, INIT_ACTOR_ID};
 pub use account::{AUTHENTICATE_MESSAGE, PUBKEY_ADDRESS};
 pub use init::EXEC;
 pub use market::VERIFY_DEALS_FOR_ACTIVATION;
-pub use miner::PRE_COMMIT_SECTOR_BATCH2;
+pub use miner::{PRE_COMMIT_SECTOR_BATCH2, PROVE_COMMIT_SECTORS3, SUBMIT_WINDOWED_POST};
 pub(crate) use power::{add_to_claim, append_cron_event};
-pub use power::{CREATE_MINER, CREATE_MINER_EXPORTED, CURRENT_TOTAL_POWER, ENROLL_CRON_EVENT};
+pub use power::{
+    CREATE_MINER, CREATE_MINER_EXPORTED, CURRENT_TOTAL_POWER, ENROLL_CRON_EVENT,
+    UPDATE_CLAIMED_POWER, UPDATE_PLEDGE_TOTAL,
+};
 pub use reward::THIS_EPOCH_REWARD;
 
 /// Runs `method` of the receiver of `rt`, an actor of type `kind`.
@@ -51,6 +54,10 @@ pub(crate) fn invoke<BS: Blockstore + Clone>(
             market::verify_deals_for_activation(rt, params)
         }
         (ActorKind::Miner, PRE_COMMIT_SECTOR_BATCH2) => miner::pre_commit_sector_batch2(rt, params),
+        (ActorKind::Miner, PROVE_COMMIT_SECTORS3) => miner::prove_commit_sectors3(rt, params),
+        (ActorKind::Miner, SUBMIT_WINDOWED_POST) => miner::submit_windowed_post(rt, params),
+        (ActorKind::Power, UPDATE_PLEDGE_TOTAL) => power::update_pledge_total(rt, params),
+        (ActorKind::Power, UPDATE_CLAIMED_POWER) => power::update_claimed_power(rt, params),
         (ActorKind::Reward, THIS_EPOCH_REWARD) => reward::this_epoch_reward(rt, params),
         _ => Err(unhandled(kind, method)),
     }

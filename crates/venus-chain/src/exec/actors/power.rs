@@ -11,7 +11,7 @@ use fil_actor_power_state::v17::ext::miner::MinerConstructorParams;
 use fil_actor_power_state::v17::{
     consensus_miner_min_power, epoch_key, set_claim, Claim, ClaimsMap, CreateMinerParams,
     CreateMinerReturn, CronEvent, CurrentTotalPowerReturn, EnrollCronEventParams, State,
-    CRON_QUEUE_AMT_BITWIDTH, CRON_QUEUE_HAMT_BITWIDTH,
+    UpdateClaimedPowerParams, CRON_QUEUE_AMT_BITWIDTH, CRON_QUEUE_HAMT_BITWIDTH,
 };
 use fil_actors_shared::v17::runtime::Policy;
 use fil_actors_shared::v17::{ActorDowncast, ActorError, Multimap};
@@ -20,6 +20,7 @@ use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_ipld_encoding::RawBytes;
 use fvm_shared::address::Address;
 use fvm_shared::clock::ChainEpoch;
+use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
 use fvm_shared::sector::{RegisteredPoStProof, StoragePower};
 use fvm_shared::MethodNum;
@@ -35,6 +36,10 @@ pub const CREATE_MINER: MethodNum = 2;
 pub const CREATE_MINER_EXPORTED: MethodNum = 1_173_380_165;
 /// `EnrollCronEvent`.
 pub const ENROLL_CRON_EVENT: MethodNum = 4;
+/// `UpdateClaimedPower`.
+pub const UPDATE_CLAIMED_POWER: MethodNum = 3;
+/// `UpdatePledgeTotal`.
+pub const UPDATE_PLEDGE_TOTAL: MethodNum = 6;
 /// `CurrentTotalPower`.
 pub const CURRENT_TOTAL_POWER: MethodNum = 9;
 
@@ -117,6 +122,58 @@ pub(super) fn enroll_cron_event<BS: Blockstore + Clone>(
         callback_payload: p.payload,
     };
     append_cron_event(&mut st, rt.store(), p.event_epoch, event)?;
+    rt.set_state(&st)?;
+    Ok(None)
+}
+
+/// A miner adds to (or takes from) its claimed power.
+pub(super) fn update_claimed_power<BS: Blockstore + Clone>(
+    rt: &mut Rt<'_, BS>,
+    p: Option<IpldBlock>,
+) -> MethodResult {
+    let p: UpdateClaimedPowerParams = params(p)?;
+    rt.validate_caller_type(&[ActorKind::Miner])?;
+    let miner = Address::new_id(rt.caller);
+    let policy = rt.policy().clone();
+    let mut st: State = rt.state()?;
+    let mut claims = st.load_claims(rt.store())?;
+    add_to_claim(
+        &mut st,
+        &policy,
+        &mut claims,
+        &miner,
+        &p.raw_byte_delta,
+        &p.quality_adjusted_delta,
+    )?;
+    st.save_claims(&mut claims)?;
+    rt.set_state(&st)?;
+    Ok(None)
+}
+
+/// A miner reports a change of its pledge.
+pub(super) fn update_pledge_total<BS: Blockstore + Clone>(
+    rt: &mut Rt<'_, BS>,
+    p: Option<IpldBlock>,
+) -> MethodResult {
+    let delta: TokenAmount = params(p)?;
+    rt.validate_caller_type(&[ActorKind::Miner])?;
+    let mut st: State = rt.state()?;
+    let caller = Address::new_id(rt.caller);
+    let claims = st.load_claims(rt.store())?;
+    if !claims.contains_key(&caller)? {
+        return Err(ActorError::forbidden(format!(
+            "unknown miner {caller} forbidden to interact with power actor"
+        ))
+        .into());
+    }
+    st.total_pledge_collateral += delta;
+    if st.total_pledge_collateral.is_negative() {
+        return Err(ActorError::illegal_state(format!(
+            "negative total pledge collateral {}",
+            st.total_pledge_collateral
+        ))
+        .into());
+    }
     rt.set_state(&st)?;
     Ok(None)
 }

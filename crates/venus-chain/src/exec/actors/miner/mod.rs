@@ -4,10 +4,16 @@
 
 mod constructor;
 mod precommit;
+mod provecommit;
+mod wpost;
 
 pub(super) use constructor::constructor;
 pub(super) use precommit::pre_commit_sector_batch2;
 pub use precommit::PRE_COMMIT_SECTOR_BATCH2;
+pub(super) use provecommit::prove_commit_sectors3;
+pub use provecommit::PROVE_COMMIT_SECTORS3;
+pub(super) use wpost::submit_windowed_post;
+pub use wpost::SUBMIT_WINDOWED_POST;
 
 use fil_actor_miner_state::v17::ext::power::CurrentTotalPowerReturn;
 use fil_actors_shared::v17::builtin::reward::ThisEpochRewardReturn;
