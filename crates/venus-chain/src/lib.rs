@@ -30,7 +30,7 @@
 //! | reward | `ThisEpochReward` | `AwardBlockReward`, `UpdateNetworkKPI` |
 //! | market | `VerifyDealsForActivation` on a market without deals | publishing and activating deals |
 //! | externs | randomness from tickets and the beacon ([`exec::Randomness`]) and proof verification ([`exec::Externs`], venus-sealer-lib's `Prover` for real proofs) | |
-//! | miner | the constructor (its checks, the create-miner deposit, the proving-period offset); `PreCommitSectorBatch2`; `ProveCommitSectors3` with the real seal proof verified (batched proofs; pieces checked against CommD); `SubmitWindowedPoSt` (verified at once when it recovers power, otherwise kept for dispute, as the real actor does) | aggregate proofs, verified allocations, `DeclareFaultsRecovered`, `ChangeWorkerAddress`, `WithdrawBalance`, `DisputeWindowedPoSt`, deadline cron |
+//! | miner | the constructor (its checks, the create-miner deposit, the proving-period offset); `PreCommitSectorBatch2`; `ProveCommitSectors3` with the real seal proof verified (batched proofs; pieces checked against CommD); `SubmitWindowedPoSt` (verified at once when it recovers power, otherwise kept for dispute, as the real actor does); `DeclareFaults`, `DeclareFaultsRecovered`; `ChangeWorkerAddress`, `ConfirmChangeWorkerAddress`, `WithdrawBalance` | aggregate proofs, verified allocations, `DisputeWindowedPoSt`, terminations, extensions, the deadline cron |
 //! | other methods | `USR_UNHANDLED_MESSAGE`, as the FVM for a method an actor lacks | |
 //! | tipsets | message selection and order, de-duplication, receipts AMT (v0) | the reward and cron messages |
 //! | genesis | singletons, accounts, reserve; miners from pre-seals as Lotus's `SetupStorageMiners` leaves them ([`genesis`]) | deals on genesis sectors |

@@ -2,7 +2,8 @@
 //! and the seed the chain's randomness gives, pre-committed, proven with
 //! `ProveCommitSectors3` (the proof verified by venus-sealer-lib) and
 //! activated with its pledge, then its first window PoSt in its deadline
-//! brings its power. A wrong proof, a proof too early, pieces that are not
+//! brings its power; a declared fault takes it away and a declared
+//! recovery is recorded. A wrong proof, a proof too early, pieces that are not
 //! the declared data, another deadline, another chain and a stranger are
 //! refused with the real actor's exit codes.
 
@@ -14,9 +15,10 @@ use std::sync::Arc;
 
 use common::*;
 use fil_actor_miner_state::v17::{
-    max_prove_commit_duration, CompactCommD, PieceActivationManifest, PoStPartition,
-    PreCommitSectorBatchParams2, ProveCommitSectors3Params, SectorActivationManifest,
-    SectorPreCommitInfo, State as MinerState, SubmitWindowedPoStParams,
+    max_prove_commit_duration, CompactCommD, DeclareFaultsParams, DeclareFaultsRecoveredParams,
+    FaultDeclaration, PieceActivationManifest, PoStPartition, PreCommitSectorBatchParams2,
+    ProveCommitSectors3Params, RecoveryDeclaration, SectorActivationManifest, SectorPreCommitInfo,
+    State as MinerState, SubmitWindowedPoStParams,
 };
 use fvm_ipld_blockstore::MemoryBlockstore;
 use fvm_ipld_encoding::RawBytes;
@@ -24,7 +26,8 @@ use fvm_shared::error::ExitCode;
 use fvm_shared::piece::PaddedPieceSize;
 use fvm_shared::sector::RegisteredSealProof;
 use venus_chain::exec::actors::{
-    PRE_COMMIT_SECTOR_BATCH2, PROVE_COMMIT_SECTORS3, SUBMIT_WINDOWED_POST,
+    DECLARE_FAULTS, DECLARE_FAULTS_RECOVERED, PRE_COMMIT_SECTOR_BATCH2, PROVE_COMMIT_SECTORS3,
+    SUBMIT_WINDOWED_POST,
 };
 use venus_chain::exec::{policy, ExecEnv, Externs, Randomness};
 use venus_chain::{Manifest, StateTree, Vm};
@@ -380,6 +383,88 @@ fn a_real_seal_proof_activates_the_sector() {
     );
     assert_eq!(claim.quality_adj_power, 2048.into());
     assert_eq!(pw.total_bytes_committed, 2048.into());
+
+    // Faults: too late for this deadline once it is open; after it
+    // closes, for its next occurrence, the power goes at once.
+    let root = vm.tree_mut().flush().expect("flush");
+    let declare = |method: u64, from: Address, nonce: u64| {
+        let sectors = fvm_ipld_bitfield::BitField::try_from_bits([0u64]).expect("bitfield");
+        let params = if method == DECLARE_FAULTS {
+            RawBytes::serialize(DeclareFaultsParams {
+                faults: vec![FaultDeclaration {
+                    deadline: dl_idx,
+                    partition: part_idx,
+                    sectors,
+                }],
+            })
+        } else {
+            RawBytes::serialize(DeclareFaultsRecoveredParams {
+                recoveries: vec![RecoveryDeclaration {
+                    deadline: dl_idx,
+                    partition: part_idx,
+                    sectors,
+                }],
+            })
+        };
+        msg(
+            from,
+            miner,
+            nonce,
+            method,
+            params.expect("params"),
+            TokenAmount::default(),
+        )
+    };
+    let mut vm = vm_at(store, &root, now, &prover);
+    let r = apply(&mut vm, &declare(DECLARE_FAULTS, n.bls, 3));
+    assert_eq!(
+        r.receipt.exit_code,
+        ExitCode::USR_ILLEGAL_ARGUMENT,
+        "late: {:?}",
+        r.error
+    );
+    let after = dl.close;
+    let mut vm = vm_at(store, &root, after, &prover);
+    let r = apply(&mut vm, &declare(DECLARE_FAULTS, n.secp, 0));
+    assert_eq!(
+        r.receipt.exit_code,
+        ExitCode::USR_FORBIDDEN,
+        "{:?}",
+        r.error
+    );
+    let r = apply(&mut vm, &declare(DECLARE_FAULTS, n.bls, 3));
+    assert_eq!(r.receipt.exit_code, ExitCode::OK, "{:?}", r.error);
+    let claim = power(&vm)
+        .get_claim(vm.tree().store(), &miner)
+        .expect("claims")
+        .expect("claim");
+    assert_eq!(
+        claim.raw_byte_power,
+        0.into(),
+        "a declared fault loses its power"
+    );
+    let faulty = |vm: &Vm<&MemoryBlockstore>| {
+        let a = vm.tree().actor(id).expect("miner");
+        let st: MinerState = vm.tree().read_state(&a.state, "miner").expect("state");
+        let dls = st.load_deadlines(vm.tree().store()).expect("deadlines");
+        let d = dls
+            .load_deadline(vm.tree().store(), dl_idx)
+            .expect("deadline");
+        let part = d
+            .load_partition(vm.tree().store(), part_idx)
+            .expect("partition");
+        (part.faults.get(0), part.recoveries.get(0))
+    };
+    assert_eq!(faulty(&vm), (true, false));
+    // The recovery is recorded; its power waits for the next proof.
+    let r = apply(&mut vm, &declare(DECLARE_FAULTS_RECOVERED, n.bls, 4));
+    assert_eq!(r.receipt.exit_code, ExitCode::OK, "{:?}", r.error);
+    assert_eq!(faulty(&vm), (true, true));
+    let claim = power(&vm)
+        .get_claim(vm.tree().store(), &miner)
+        .expect("claims")
+        .expect("claim");
+    assert_eq!(claim.raw_byte_power, 0.into());
 }
 
 /// The CommD of an all-zero 2 KiB sector: a valid piece CID, not ours.

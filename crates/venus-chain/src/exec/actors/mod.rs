@@ -22,7 +22,12 @@ use crate::state::{ActorKind, INIT_ACTOR_ID};
 pub use account::{AUTHENTICATE_MESSAGE, PUBKEY_ADDRESS};
 pub use init::EXEC;
 pub use market::VERIFY_DEALS_FOR_ACTIVATION;
-pub use miner::{PRE_COMMIT_SECTOR_BATCH2, PROVE_COMMIT_SECTORS3, SUBMIT_WINDOWED_POST};
+pub use miner::{
+    CHANGE_WORKER_ADDRESS, CHANGE_WORKER_ADDRESS_EXPORTED, CONFIRM_CHANGE_WORKER_ADDRESS,
+    CONFIRM_CHANGE_WORKER_ADDRESS_EXPORTED, DECLARE_FAULTS, DECLARE_FAULTS_RECOVERED,
+    PRE_COMMIT_SECTOR_BATCH2, PROVE_COMMIT_SECTORS3, SUBMIT_WINDOWED_POST, WITHDRAW_BALANCE,
+    WITHDRAW_BALANCE_EXPORTED,
+};
 pub(crate) use power::{add_to_claim, append_cron_event};
 pub use power::{
     CREATE_MINER, CREATE_MINER_EXPORTED, CURRENT_TOTAL_POWER, ENROLL_CRON_EVENT,
@@ -56,6 +61,18 @@ pub(crate) fn invoke<BS: Blockstore + Clone>(
         (ActorKind::Miner, PRE_COMMIT_SECTOR_BATCH2) => miner::pre_commit_sector_batch2(rt, params),
         (ActorKind::Miner, PROVE_COMMIT_SECTORS3) => miner::prove_commit_sectors3(rt, params),
         (ActorKind::Miner, SUBMIT_WINDOWED_POST) => miner::submit_windowed_post(rt, params),
+        (ActorKind::Miner, DECLARE_FAULTS) => miner::declare_faults(rt, params),
+        (ActorKind::Miner, DECLARE_FAULTS_RECOVERED) => miner::declare_faults_recovered(rt, params),
+        (ActorKind::Miner, CHANGE_WORKER_ADDRESS | CHANGE_WORKER_ADDRESS_EXPORTED) => {
+            miner::change_worker_address(rt, params)
+        }
+        (
+            ActorKind::Miner,
+            CONFIRM_CHANGE_WORKER_ADDRESS | CONFIRM_CHANGE_WORKER_ADDRESS_EXPORTED,
+        ) => miner::confirm_change_worker_address(rt, params),
+        (ActorKind::Miner, WITHDRAW_BALANCE | WITHDRAW_BALANCE_EXPORTED) => {
+            miner::withdraw_balance(rt, params)
+        }
         (ActorKind::Power, UPDATE_PLEDGE_TOTAL) => power::update_pledge_total(rt, params),
         (ActorKind::Power, UPDATE_CLAIMED_POWER) => power::update_claimed_power(rt, params),
         (ActorKind::Reward, THIS_EPOCH_REWARD) => reward::this_epoch_reward(rt, params),

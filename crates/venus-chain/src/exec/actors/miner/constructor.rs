@@ -168,7 +168,7 @@ fn check_peer_info(policy: &Policy, peer_id: &[u8], multiaddrs: &[BytesDe]) -> R
 
 /// The worker must be an account with a BLS key: its key signs tickets
 /// and election proofs with a BLS VRF.
-fn resolve_worker_address<BS: Blockstore + Clone>(
+pub(super) fn resolve_worker_address<BS: Blockstore + Clone>(
     rt: &mut Rt<'_, BS>,
     raw: Address,
 ) -> Result<ActorID, Abort> {

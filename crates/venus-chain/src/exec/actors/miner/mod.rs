@@ -2,12 +2,21 @@
 //! `fil_actor_miner_state`'s state and its state methods (deadlines,
 //! partitions, sectors, vesting), which are the real actor's.
 
+mod admin;
 mod constructor;
+mod faults;
 mod precommit;
 mod provecommit;
 mod wpost;
 
+pub(super) use admin::{change_worker_address, confirm_change_worker_address, withdraw_balance};
+pub use admin::{
+    CHANGE_WORKER_ADDRESS, CHANGE_WORKER_ADDRESS_EXPORTED, CONFIRM_CHANGE_WORKER_ADDRESS,
+    CONFIRM_CHANGE_WORKER_ADDRESS_EXPORTED, WITHDRAW_BALANCE, WITHDRAW_BALANCE_EXPORTED,
+};
 pub(super) use constructor::constructor;
+pub(super) use faults::{declare_faults, declare_faults_recovered};
+pub use faults::{DECLARE_FAULTS, DECLARE_FAULTS_RECOVERED};
 pub(super) use precommit::pre_commit_sector_batch2;
 pub use precommit::PRE_COMMIT_SECTOR_BATCH2;
 pub(super) use provecommit::prove_commit_sectors3;
