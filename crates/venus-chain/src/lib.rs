@@ -8,8 +8,8 @@
 //!
 //! - [`state`] holds [`StateTree`] (the versioned root and the actors
 //!   HAMT) and [`Manifest`] (devnet Code CIDs).
-//! - [`exec`] applies one message ([`Vm::apply_message`]) and a tipset's
-//!   messages ([`apply_messages`]).
+//! - [`exec`] applies one message ([`Vm::apply_message`]) and a tipset
+//!   ([`apply_tipset`]: messages, rewards and cron).
 //! - [`genesis`] builds the genesis state ([`GenesisBuilder`]).
 //! - [`store`] has the blockstores.
 //!
@@ -26,13 +26,14 @@
 //! | send (method 0) | to any actor; to a new f1/f3 address, creating its account | f410 placeholders |
 //! | account | `PubkeyAddress`, the exported-method fallback | `AuthenticateMessage` |
 //! | init | `Exec` (miners by the power actor only; multisig and payment-channel code exists but their constructors are not modeled) | `Exec4` |
-//! | power | `CreateMiner` (2 and exported), `UpdateClaimedPower`, `EnrollCronEvent`, `UpdatePledgeTotal`, `CurrentTotalPower` | `OnEpochTickEnd` |
-//! | reward | `ThisEpochReward` | `AwardBlockReward`, `UpdateNetworkKPI` |
-//! | market | `VerifyDealsForActivation` on a market without deals | publishing and activating deals |
+//! | power | `CreateMiner` (2 and exported), `UpdateClaimedPower`, `EnrollCronEvent`, `OnEpochTickEnd` (deferred miner crons, this epoch's totals, the smoothed estimate, the reward KPI), `UpdatePledgeTotal`, `CurrentTotalPower` | the exported queries |
+//! | reward | `AwardBlockReward`, `UpdateNetworkKPI` (the minting arithmetic, checked against the state crate), `ThisEpochReward` | |
+//! | market | `VerifyDealsForActivation`, `CronTick`, `OnMinerSectorsTerminate` on a market without deals | publishing and activating deals |
 //! | externs | randomness from tickets and the beacon ([`exec::Randomness`]) and proof verification ([`exec::Externs`], venus-sealer-lib's `Prover` for real proofs) | |
-//! | miner | the constructor (its checks, the create-miner deposit, the proving-period offset); `PreCommitSectorBatch2`; `ProveCommitSectors3` with the real seal proof verified (batched proofs; pieces checked against CommD); `SubmitWindowedPoSt` (verified at once when it recovers power, otherwise kept for dispute, as the real actor does); `DeclareFaults`, `DeclareFaultsRecovered`; `ChangeWorkerAddress`, `ConfirmChangeWorkerAddress`, `WithdrawBalance` | aggregate proofs, verified allocations, `DisputeWindowedPoSt`, terminations, extensions, the deadline cron |
+//! | miner | the constructor (its checks, the create-miner deposit, the proving-period offset); `PreCommitSectorBatch2`; `ProveCommitSectors3` with the real seal proof verified (batched proofs; pieces checked against CommD); `SubmitWindowedPoSt` (verified at once when it recovers power, otherwise kept for dispute, as the real actor does); `DeclareFaults`, `DeclareFaultsRecovered`; `ChangeWorkerAddress`, `ConfirmChangeWorkerAddress`, `WithdrawBalance`; `ApplyRewards`; `OnDeferredCronEvent` (the proving-deadline cron: missed proofs fault, fees, vesting, pending worker keys, early terminations) | aggregate proofs, verified allocations, `DisputeWindowedPoSt`, `TerminateSectors`, extensions |
+//! | cron | `EpochTick` | |
 //! | other methods | `USR_UNHANDLED_MESSAGE`, as the FVM for a method an actor lacks | |
-//! | tipsets | message selection and order, de-duplication, receipts AMT (v0) | the reward and cron messages |
+//! | tipsets | message selection and order, de-duplication, receipts AMT (v0); [`apply_tipset`]: cron for null rounds, each block's reward, cron, as Lotus's `ApplyBlocks` | |
 //! | genesis | singletons, accounts, reserve; miners from pre-seals as Lotus's `SetupStorageMiners` leaves them ([`genesis`]) | deals on genesis sectors |
 //! | gas | exact inclusion cost; calls, actor and address operations, and every block read and written at ref-fvm's prices ([`exec::gas`]) | WASM execution (not run) |
 //! | policy | the devnet bundle's ([`exec::policy::devnet`]), a shorter proving period as a setting | |
@@ -61,6 +62,6 @@ pub mod state;
 pub mod store;
 
 pub use error::{ChainError, Result};
-pub use exec::{apply_messages, ExecEnv, Vm};
+pub use exec::{apply_messages, apply_tipset, ExecEnv, Vm};
 pub use genesis::{GenesisBuilder, GenesisMiner, GenesisSector};
 pub use state::{ActorKind, Manifest, StateTree};

@@ -14,5 +14,6 @@ mod tipset;
 pub use externs::{Externs, Randomness};
 pub use message::{circulating_supply, ApplyRet, ExecEnv, Vm, FIRST_EXPORTED_METHOD};
 pub use tipset::{
-    apply_messages, select_messages, BlockReward, BlockToApply, Selected, TipsetApplied,
+    apply_messages, apply_tipset, select_messages, BlockReward, BlockToApply, Selected,
+    TipsetApplied,
 };

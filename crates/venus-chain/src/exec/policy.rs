@@ -65,8 +65,8 @@ pub fn create_miner_deposit_power(policy: &Policy) -> StoragePower {
 /// `policy` with a proving period of `deadlines × challenge_window`
 /// epochs: the window PoSt lookback and the fault cutoff shrink with the
 /// window, keeping builtin-actors' ratios (of a 60-epoch window: a
-/// lookback of 20, a cutoff of the lookback plus 50), and the
-/// chain-commit age stays one window. Errors if the window is shorter
+/// lookback of 20, a cutoff of the lookback plus 50), the chain-commit
+/// age stays one window and faults still expire after 42 periods. Errors if the window is shorter
 /// than 3 epochs or there are no deadlines.
 pub fn with_proving_period(
     mut policy: Policy,
@@ -84,6 +84,8 @@ pub fn with_proving_period(
     policy.wpost_max_chain_commit_age = challenge_window;
     policy.wpost_challenge_lookback = (challenge_window / 3).max(1);
     policy.fault_declaration_cutoff = policy.wpost_challenge_lookback + challenge_window * 5 / 6;
+    // Faults expire after 42 proving periods.
+    policy.fault_max_age = policy.wpost_proving_period * 42;
     Ok(policy)
 }
 

@@ -13,21 +13,30 @@
 //!    receipts AMT (legacy v0 format, bit width 3), at the index of the
 //!    messages applied.
 //! 3. Per block, the miner's tips and penalties are summed for its reward.
+//!
+//! [`apply_tipset`] adds what Lotus's `ApplyBlocks` runs around the
+//! messages: cron for null rounds, each block's reward, and cron.
 
 use std::collections::{HashMap, HashSet};
 
 use cid::Cid;
+use fil_actor_reward_state::v17::AwardBlockRewardParams;
 use fvm_ipld_amt::Amtv0;
 use fvm_ipld_blockstore::Blockstore;
+use fvm_ipld_encoding::RawBytes;
 use fvm_shared::address::{Address, Protocol};
+use fvm_shared::clock::ChainEpoch;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::receipt::Receipt;
 use venus_core::encoding::cid_of;
 use venus_core::types::{BlockMessages, SignedMessage};
 use venus_core::Message;
 
+use super::actors::{AWARD_BLOCK_REWARD, EPOCH_TICK};
+use super::externs::Externs;
 use super::message::{ExecEnv, Vm};
 use crate::error::{store_err, ChainError, Result};
+use crate::state::ids::{CRON_ID, REWARD_ID, SYSTEM_ID};
 use crate::state::{Manifest, StateTree};
 use crate::store::Buffered;
 
@@ -138,7 +147,8 @@ pub fn select_messages<'a, BS: Blockstore>(
 }
 
 /// Applies the messages of `blocks` on `parent_state`; returns the new
-/// state, the receipts and what each block's miner is owed.
+/// state, the receipts and what each block's miner is owed. Only the
+/// messages: no reward and no cron ([`apply_tipset`] runs those).
 ///
 /// Nothing reaches `store` until the end, and then in one batch
 /// ([`Buffered`]): a failure leaves it as it was.
@@ -150,9 +160,80 @@ pub fn apply_messages<BS: Blockstore>(
     blocks: &[BlockToApply<'_>],
 ) -> Result<TipsetApplied> {
     let buf = Buffered::new(store);
-    let mut tree = StateTree::load(&buf, parent_state)?;
-    let selected = select_messages(&mut tree, blocks)?;
+    let tree = StateTree::load(&buf, parent_state)?;
     let mut vm = Vm::new(tree, manifest.clone(), env.clone());
+    let (receipts, rewards) = run_blocks(&mut vm, blocks, false)?;
+    finish(vm, &buf, receipts, rewards)
+}
+
+/// Applies a tipset as Lotus's `ApplyBlocks` (`chain/consensus/compute_state.go`):
+/// cron for each null round after `parent_epoch`, then block by block its
+/// messages and its reward (`AwardBlockReward` from the system), then
+/// cron at the tipset's epoch (`env.epoch`). A reward or cron that fails
+/// fails the tipset, as in Lotus.
+pub fn apply_tipset<BS: Blockstore>(
+    store: BS,
+    parent_state: &Cid,
+    parent_epoch: ChainEpoch,
+    manifest: &Manifest,
+    env: &ExecEnv,
+    externs: Option<Externs>,
+    blocks: &[BlockToApply<'_>],
+) -> Result<TipsetApplied> {
+    let buf = Buffered::new(store);
+    let mut state = *parent_state;
+    for epoch in (parent_epoch + 1)..env.epoch {
+        let tree = StateTree::load(&buf, &state)?;
+        let null_env = ExecEnv {
+            epoch,
+            ..env.clone()
+        };
+        let mut vm = with_externs(Vm::new(tree, manifest.clone(), null_env), &externs);
+        run_cron(&mut vm)?;
+        state = vm.tree_mut().flush()?;
+    }
+    let tree = StateTree::load(&buf, &state)?;
+    let mut vm = with_externs(Vm::new(tree, manifest.clone(), env.clone()), &externs);
+    let (receipts, rewards) = run_blocks(&mut vm, blocks, true)?;
+    run_cron(&mut vm)?;
+    finish(vm, &buf, receipts, rewards)
+}
+
+fn with_externs<BS: Blockstore + Clone>(vm: Vm<BS>, externs: &Option<Externs>) -> Vm<BS> {
+    match externs {
+        Some(x) => vm.with_externs(x.clone()),
+        None => vm,
+    }
+}
+
+/// The system's `EpochTick` to the cron actor.
+fn run_cron<BS: Blockstore + Clone>(vm: &mut Vm<BS>) -> Result<()> {
+    let epoch = vm.env().epoch;
+    let r = vm.apply_implicit(
+        &Address::new_id(SYSTEM_ID),
+        &Address::new_id(CRON_ID),
+        EPOCH_TICK,
+        &RawBytes::default(),
+        &TokenAmount::default(),
+    )?;
+    if !r.receipt.exit_code.is_success() {
+        return Err(ChainError::State(format!(
+            "cron at epoch {epoch} failed with exit code {}: {}",
+            r.receipt.exit_code,
+            r.error.unwrap_or_default()
+        )));
+    }
+    Ok(())
+}
+
+/// Each block's messages, in order, each applied once; after each block,
+/// its reward if `reward`.
+fn run_blocks<BS: Blockstore + Clone>(
+    vm: &mut Vm<BS>,
+    blocks: &[BlockToApply<'_>],
+    reward: bool,
+) -> Result<(Vec<Receipt>, Vec<BlockReward>)> {
+    let selected = select_messages(vm.tree_mut(), blocks)?;
     let mut seen: HashSet<Cid> = HashSet::new();
     let mut receipts = Vec::new();
     let mut rewards = Vec::with_capacity(blocks.len());
@@ -177,15 +258,56 @@ pub fn apply_messages<BS: Blockstore>(
             penalty += &ret.miner_penalty;
             receipts.push(ret.receipt);
         }
-        rewards.push(BlockReward {
+        let block = BlockReward {
             miner: b.miner,
             gas_reward,
             penalty,
             win_count: b.win_count,
-        });
+        };
+        if reward {
+            award(vm, &block)?;
+        }
+        rewards.push(block);
     }
+    Ok((receipts, rewards))
+}
+
+/// The system's `AwardBlockReward` for one block.
+fn award<BS: Blockstore + Clone>(vm: &mut Vm<BS>, b: &BlockReward) -> Result<()> {
+    let params = RawBytes::serialize(AwardBlockRewardParams {
+        miner: b.miner,
+        penalty: b.penalty.clone(),
+        gas_reward: b.gas_reward.clone(),
+        win_count: b.win_count,
+    })
+    .map_err(|e| ChainError::State(format!("encoding a reward: {e}")))?;
+    let r = vm.apply_implicit(
+        &Address::new_id(SYSTEM_ID),
+        &Address::new_id(REWARD_ID),
+        AWARD_BLOCK_REWARD,
+        &params,
+        &TokenAmount::default(),
+    )?;
+    if !r.receipt.exit_code.is_success() {
+        return Err(ChainError::State(format!(
+            "the reward of {}'s block failed with exit code {}: {}",
+            b.miner,
+            r.receipt.exit_code,
+            r.error.unwrap_or_default()
+        )));
+    }
+    Ok(())
+}
+
+/// The new state root and the receipts AMT, written in one batch.
+fn finish<BS: Blockstore>(
+    mut vm: Vm<&Buffered<BS>>,
+    buf: &Buffered<BS>,
+    receipts: Vec<Receipt>,
+    rewards: Vec<BlockReward>,
+) -> Result<TipsetApplied> {
     let state_root = vm.tree_mut().flush()?;
-    let receipts_root = Amtv0::new_from_iter(&buf, receipts.iter())?;
+    let receipts_root = Amtv0::new_from_iter(buf, receipts.iter())?;
     drop(vm);
     buf.flush().map_err(store_err)?;
     Ok(TipsetApplied {

@@ -13,9 +13,14 @@ use fvm_shared::MethodNum;
 /// The market's exit code for a deal that is no longer there.
 const EX_DEAL_EXPIRED: ExitCode = ExitCode::new(32);
 
-use super::super::runtime::{params, ret, MethodResult, Rt};
+use super::super::runtime::{no_params, params, ret, MethodResult, Rt};
+use crate::state::ids::CRON_ID;
 use crate::state::ActorKind;
 
+/// `OnMinerSectorsTerminate`.
+pub const ON_MINER_SECTORS_TERMINATE: MethodNum = 7;
+/// `CronTick`.
+pub const CRON_TICK: MethodNum = 9;
 /// `VerifyDealsForActivation`.
 pub const VERIFY_DEALS_FOR_ACTIVATION: MethodNum = 5;
 
@@ -68,4 +73,39 @@ pub(super) fn verify_deals_for_activation<BS: Blockstore + Clone>(
         unsealed_cids.push(None);
     }
     ret(&VerifyDealsForActivationReturn { unsealed_cids })
+}
+
+/// The market's cron: with no deal ever published there is nothing to
+/// settle; it records the epoch, as the real actor does.
+pub(super) fn cron_tick<BS: Blockstore + Clone>(
+    rt: &mut Rt<'_, BS>,
+    p: Option<IpldBlock>,
+) -> MethodResult {
+    no_params(&p)?;
+    rt.validate_caller_is(&[CRON_ID])?;
+    let mut st: State = rt.state()?;
+    if st.next_id != 0 {
+        return Err(
+            ActorError::unhandled_message("deals are not modeled on this devnet".into()).into(),
+        );
+    }
+    st.last_cron = rt.epoch();
+    rt.set_state(&st)?;
+    Ok(None)
+}
+
+/// A miner's sectors ended: a market without deals has none to end.
+pub(super) fn on_miner_sectors_terminate<BS: Blockstore + Clone>(
+    rt: &mut Rt<'_, BS>,
+    p: Option<IpldBlock>,
+) -> MethodResult {
+    let _: fil_actor_market_state::v17::OnMinerSectorsTerminateParams = params(p)?;
+    rt.validate_caller_type(&[ActorKind::Miner])?;
+    let st: State = rt.state()?;
+    if st.next_id != 0 {
+        return Err(
+            ActorError::unhandled_message("deals are not modeled on this devnet".into()).into(),
+        );
+    }
+    Ok(None)
 }

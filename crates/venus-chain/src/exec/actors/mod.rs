@@ -4,6 +4,7 @@
 //! method an actor lacks, so nothing pretends to have run.
 
 mod account;
+mod cron;
 mod init;
 mod market;
 mod miner;
@@ -20,20 +21,21 @@ use crate::state::ids::SYSTEM_ID;
 use crate::state::{ActorKind, INIT_ACTOR_ID};
 
 pub use account::{AUTHENTICATE_MESSAGE, PUBKEY_ADDRESS};
+pub use cron::EPOCH_TICK;
 pub use init::EXEC;
-pub use market::VERIFY_DEALS_FOR_ACTIVATION;
+pub use market::{CRON_TICK, ON_MINER_SECTORS_TERMINATE, VERIFY_DEALS_FOR_ACTIVATION};
 pub use miner::{
-    CHANGE_WORKER_ADDRESS, CHANGE_WORKER_ADDRESS_EXPORTED, CONFIRM_CHANGE_WORKER_ADDRESS,
-    CONFIRM_CHANGE_WORKER_ADDRESS_EXPORTED, DECLARE_FAULTS, DECLARE_FAULTS_RECOVERED,
-    PRE_COMMIT_SECTOR_BATCH2, PROVE_COMMIT_SECTORS3, SUBMIT_WINDOWED_POST, WITHDRAW_BALANCE,
-    WITHDRAW_BALANCE_EXPORTED,
+    APPLY_REWARDS, CHANGE_WORKER_ADDRESS, CHANGE_WORKER_ADDRESS_EXPORTED,
+    CONFIRM_CHANGE_WORKER_ADDRESS, CONFIRM_CHANGE_WORKER_ADDRESS_EXPORTED, DECLARE_FAULTS,
+    DECLARE_FAULTS_RECOVERED, ON_DEFERRED_CRON_EVENT, PRE_COMMIT_SECTOR_BATCH2,
+    PROVE_COMMIT_SECTORS3, SUBMIT_WINDOWED_POST, WITHDRAW_BALANCE, WITHDRAW_BALANCE_EXPORTED,
 };
 pub(crate) use power::{add_to_claim, append_cron_event};
 pub use power::{
-    CREATE_MINER, CREATE_MINER_EXPORTED, CURRENT_TOTAL_POWER, ENROLL_CRON_EVENT,
+    CREATE_MINER, CREATE_MINER_EXPORTED, CURRENT_TOTAL_POWER, ENROLL_CRON_EVENT, ON_EPOCH_TICK_END,
     UPDATE_CLAIMED_POWER, UPDATE_PLEDGE_TOTAL,
 };
-pub use reward::THIS_EPOCH_REWARD;
+pub use reward::{block_reward, AWARD_BLOCK_REWARD, THIS_EPOCH_REWARD, UPDATE_NETWORK_KPI};
 
 /// Runs `method` of the receiver of `rt`, an actor of type `kind`.
 pub(crate) fn invoke<BS: Blockstore + Clone>(
@@ -76,6 +78,16 @@ pub(crate) fn invoke<BS: Blockstore + Clone>(
         (ActorKind::Power, UPDATE_PLEDGE_TOTAL) => power::update_pledge_total(rt, params),
         (ActorKind::Power, UPDATE_CLAIMED_POWER) => power::update_claimed_power(rt, params),
         (ActorKind::Reward, THIS_EPOCH_REWARD) => reward::this_epoch_reward(rt, params),
+        (ActorKind::Reward, AWARD_BLOCK_REWARD) => reward::award_block_reward(rt, params),
+        (ActorKind::Reward, UPDATE_NETWORK_KPI) => reward::update_network_kpi(rt, params),
+        (ActorKind::Cron, EPOCH_TICK) => cron::epoch_tick(rt, params),
+        (ActorKind::Power, ON_EPOCH_TICK_END) => power::on_epoch_tick_end(rt, params),
+        (ActorKind::Market, CRON_TICK) => market::cron_tick(rt, params),
+        (ActorKind::Market, ON_MINER_SECTORS_TERMINATE) => {
+            market::on_miner_sectors_terminate(rt, params)
+        }
+        (ActorKind::Miner, APPLY_REWARDS) => miner::apply_rewards(rt, params),
+        (ActorKind::Miner, ON_DEFERRED_CRON_EVENT) => miner::on_deferred_cron_event(rt, params),
         _ => Err(unhandled(kind, method)),
     }
 }

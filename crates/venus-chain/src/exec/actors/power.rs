@@ -7,18 +7,25 @@
 //! builtin-actors v17 `actors/power/src/state.rs`.
 
 use fil_actor_init_state::v17::{ExecParams, ExecReturn};
-use fil_actor_power_state::v17::ext::miner::MinerConstructorParams;
+use fil_actor_power_state::v17::ext::miner::{
+    DeferredCronEventParams, MinerConstructorParams, ON_DEFERRED_CRON_EVENT_METHOD,
+};
 use fil_actor_power_state::v17::{
     consensus_miner_min_power, epoch_key, set_claim, Claim, ClaimsMap, CreateMinerParams,
     CreateMinerReturn, CronEvent, CurrentTotalPowerReturn, EnrollCronEventParams, State,
     UpdateClaimedPowerParams, CRON_QUEUE_AMT_BITWIDTH, CRON_QUEUE_HAMT_BITWIDTH,
 };
+use fil_actors_shared::v17::builtin::reward::smooth::{
+    AlphaBetaFilter, DEFAULT_ALPHA, DEFAULT_BETA,
+};
+use fil_actors_shared::v17::builtin::reward::ThisEpochRewardReturn;
 use fil_actors_shared::v17::runtime::Policy;
 use fil_actors_shared::v17::{ActorDowncast, ActorError, Multimap};
 use fvm_ipld_blockstore::Blockstore;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_ipld_encoding::RawBytes;
 use fvm_shared::address::Address;
+use fvm_shared::bigint::bigint_ser::BigIntSer;
 use fvm_shared::clock::ChainEpoch;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
@@ -26,14 +33,18 @@ use fvm_shared::sector::{RegisteredPoStProof, StoragePower};
 use fvm_shared::MethodNum;
 use num_traits::Signed;
 
-use super::super::runtime::{no_params, params, ret, returned, MethodResult, Rt};
+use super::super::runtime::{no_params, params, ret, returned, Abort, MethodResult, Rt};
 use super::init::EXEC;
+use super::reward::{THIS_EPOCH_REWARD, UPDATE_NETWORK_KPI};
+use crate::state::ids::{CRON_ID, REWARD_ID};
 use crate::state::{ActorKind, INIT_ACTOR_ID};
 
 /// `CreateMiner`.
 pub const CREATE_MINER: MethodNum = 2;
 /// `CreateMiner` as exported to any caller (FRC-0042).
 pub const CREATE_MINER_EXPORTED: MethodNum = 1_173_380_165;
+/// `OnEpochTickEnd`.
+pub const ON_EPOCH_TICK_END: MethodNum = 5;
 /// `EnrollCronEvent`.
 pub const ENROLL_CRON_EVENT: MethodNum = 4;
 /// `UpdateClaimedPower`.
@@ -148,6 +159,149 @@ pub(super) fn update_claimed_power<BS: Blockstore + Clone>(
     st.save_claims(&mut claims)?;
     rt.set_state(&st)?;
     Ok(None)
+}
+
+/// Power's cron, at the end of every epoch: each miner's deferred cron
+/// events up to this epoch run (a miner whose callback fails loses its
+/// claim, as in the real actor); this epoch's power and pledge become the
+/// totals; the smoothed power estimate moves; the reward actor learns
+/// the realized power.
+pub(super) fn on_epoch_tick_end<BS: Blockstore + Clone>(
+    rt: &mut Rt<'_, BS>,
+    p: Option<IpldBlock>,
+) -> MethodResult {
+    no_params(&p)?;
+    rt.validate_caller_is(&[CRON_ID])?;
+    let r = rt
+        .send(
+            &Address::new_id(REWARD_ID),
+            THIS_EPOCH_REWARD,
+            None,
+            TokenAmount::default(),
+        )
+        .map_err(|e| match e {
+            Abort::Actor(a) => Abort::Actor(a.wrap("failed to check epoch baseline power")),
+            other => other,
+        })?;
+    let reward: ThisEpochRewardReturn = returned(r)?;
+    process_deferred_cron_events(rt, &reward)?;
+
+    let mut st: State = rt.state()?;
+    let (raw, qa) = st.current_total_power();
+    st.this_epoch_pledge_collateral = st.total_pledge_collateral.clone();
+    st.this_epoch_quality_adj_power = qa;
+    st.this_epoch_raw_byte_power = raw;
+    let filter = AlphaBetaFilter::load(
+        &st.this_epoch_qa_power_smoothed,
+        &DEFAULT_ALPHA,
+        &DEFAULT_BETA,
+    );
+    st.this_epoch_qa_power_smoothed = filter.next_estimate(&st.this_epoch_quality_adj_power, 1);
+    let realized = st.this_epoch_raw_byte_power.clone();
+    rt.set_state(&st)?;
+    rt.send(
+        &Address::new_id(REWARD_ID),
+        UPDATE_NETWORK_KPI,
+        IpldBlock::serialize_cbor(&BigIntSer(&realized)).map_err(ActorError::from)?,
+        TokenAmount::default(),
+    )
+    .map_err(|e| match e {
+        Abort::Actor(a) => Abort::Actor(a.wrap("failed to update network KPI with reward actor")),
+        other => other,
+    })?;
+    Ok(None)
+}
+
+/// Runs the cron events queued up to this epoch, in epoch order.
+fn process_deferred_cron_events<BS: Blockstore + Clone>(
+    rt: &mut Rt<'_, BS>,
+    reward: &ThisEpochRewardReturn,
+) -> Result<(), Abort> {
+    let epoch = rt.epoch();
+    let mut st: State = rt.state()?;
+    let store = rt.store().clone();
+    let mut events = Multimap::from_root(
+        &store,
+        &st.cron_event_queue,
+        CRON_QUEUE_HAMT_BITWIDTH,
+        CRON_QUEUE_AMT_BITWIDTH,
+    )
+    .map_err(|e| ActorError::illegal_state(format!("failed to load cron events: {e}")))?;
+    let claims = st.load_claims(&store)?;
+    let mut due = Vec::new();
+    for e in st.first_cron_epoch..=epoch {
+        let mut at = Vec::new();
+        events
+            .for_each(&epoch_key(e), |_, ev: &CronEvent| {
+                at.push(ev.clone());
+                Ok(())
+            })
+            .map_err(|err| {
+                ActorError::illegal_state(format!("failed to load cron events at {e}: {err}"))
+            })?;
+        if at.is_empty() {
+            continue;
+        }
+        for ev in at {
+            if claims.contains_key(&ev.miner_addr)? {
+                due.push(ev);
+            } else {
+                tracing::debug!(target: "venus::chain", miner = %ev.miner_addr, "skipping cron event for unknown miner");
+            }
+        }
+        events.remove_all(&epoch_key(e)).map_err(|err| {
+            ActorError::illegal_state(format!("failed to clear cron events at {e}: {err}"))
+        })?;
+    }
+    st.first_cron_epoch = epoch + 1;
+    st.cron_event_queue = events
+        .root()
+        .map_err(|e| ActorError::illegal_state(format!("failed to flush events: {e}")))?;
+    let qa_smoothed = st.this_epoch_qa_power_smoothed.clone();
+    rt.set_state(&st)?;
+
+    let mut failed = Vec::new();
+    for ev in due {
+        let params = IpldBlock::serialize_cbor(&DeferredCronEventParams {
+            event_payload: ev.callback_payload.to_vec(),
+            reward_smoothed: reward.this_epoch_reward_smoothed.clone(),
+            quality_adj_power_smoothed: qa_smoothed.clone(),
+        })
+        .map_err(ActorError::from)?;
+        match rt.send(
+            &ev.miner_addr,
+            ON_DEFERRED_CRON_EVENT_METHOD,
+            params,
+            TokenAmount::default(),
+        ) {
+            Ok(_) => {}
+            Err(Abort::Actor(e)) => {
+                tracing::error!(target: "venus::chain", miner = %ev.miner_addr, error = %e.msg(), "OnDeferredCronEvent failed; the miner loses its claim");
+                failed.push(ev.miner_addr);
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    if !failed.is_empty() {
+        let policy = rt.policy().clone();
+        let mut st: State = rt.state()?;
+        let mut claims = st.load_claims(rt.store())?;
+        for miner in failed {
+            let Some(old) = claims.get(&miner)?.cloned() else {
+                continue;
+            };
+            let (raw, qa) = (-old.raw_byte_power.clone(), -old.quality_adj_power.clone());
+            if let Err(e) = add_to_claim(&mut st, &policy, &mut claims, &miner, &raw, &qa) {
+                tracing::error!(target: "venus::chain", %miner, error = %e.msg(), "failed to delete the claim");
+                continue;
+            }
+            claims.delete(&miner)?;
+            st.miner_count -= 1;
+        }
+        st.save_claims(&mut claims)?;
+        rt.set_state(&st)?;
+    }
+    Ok(())
 }
 
 /// A miner reports a change of its pledge.

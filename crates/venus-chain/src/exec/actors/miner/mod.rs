@@ -4,6 +4,7 @@
 
 mod admin;
 mod constructor;
+mod cron;
 mod faults;
 mod precommit;
 mod provecommit;
@@ -15,6 +16,8 @@ pub use admin::{
     CONFIRM_CHANGE_WORKER_ADDRESS_EXPORTED, WITHDRAW_BALANCE, WITHDRAW_BALANCE_EXPORTED,
 };
 pub(super) use constructor::constructor;
+pub(super) use cron::{apply_rewards, on_deferred_cron_event};
+pub use cron::{APPLY_REWARDS, ON_DEFERRED_CRON_EVENT};
 pub(super) use faults::{declare_faults, declare_faults_recovered};
 pub use faults::{DECLARE_FAULTS, DECLARE_FAULTS_RECOVERED};
 pub(super) use precommit::pre_commit_sector_batch2;

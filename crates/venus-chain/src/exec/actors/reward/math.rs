@@ -1,0 +1,204 @@
+//! The reward actor's minting arithmetic (builtin-actors v17
+//! `actors/reward/src/{logic.rs,expneg.rs,state.rs}`), in Q.128 fixed
+//! point, which `fil_actor_reward_state` keeps private: the baseline grows
+//! 100% a year; the reward of an epoch is the simple mint (330 million FIL
+//! decaying with a 6-year half-life) plus the baseline mint released as
+//! the network's effective time advances. The test below checks one step
+//! against the state crate's own `State::new`, which runs it.
+
+use std::str::FromStr;
+use std::sync::LazyLock;
+
+use fil_actor_reward_state::v17::State;
+use fil_actors_shared::v17::builtin::reward::math::{poly_parse, poly_val, PRECISION};
+use fil_actors_shared::v17::builtin::reward::smooth::{
+    AlphaBetaFilter, DEFAULT_ALPHA, DEFAULT_BETA,
+};
+use fvm_shared::bigint::{BigInt, Integer};
+use fvm_shared::clock::ChainEpoch;
+use fvm_shared::econ::TokenAmount;
+use fvm_shared::sector::StoragePower;
+
+fn parse(s: &str) -> BigInt {
+    BigInt::from_str(s).unwrap_or_default()
+}
+
+/// e^(ln 2 / epochs in a year) in Q.128: the baseline doubles in a year.
+static BASELINE_EXPONENT: LazyLock<BigInt> =
+    LazyLock::new(|| parse("340282591298641078465964189926313473653"));
+/// e^λ − 1 in Q.128, λ = ln 2 / (6 years of epochs).
+static EXP_LAM_SUB_ONE: LazyLock<BigInt> =
+    LazyLock::new(|| BigInt::from(37_396_273_494_747_879_394_193_016_954_629u128));
+/// λ in Q.128.
+static LAMBDA: LazyLock<BigInt> =
+    LazyLock::new(|| BigInt::from(37_396_271_439_864_487_274_534_522_888_786u128));
+
+/// The rational approximation of e^-x (numerator and denominator
+/// polynomials, highest degree first), precise on [0, 1.725).
+static EXPNEG: LazyLock<(Vec<BigInt>, Vec<BigInt>)> = LazyLock::new(|| {
+    let num = poly_parse(&[
+        "-648770010757830093818553637600",
+        "67469480939593786226847644286976",
+        "-3197587544499098424029388939001856",
+        "89244641121992890118377641805348864",
+        "-1579656163641440567800982336819953664",
+        "17685496037279256458459817590917169152",
+        "-115682590513835356866803355398940131328",
+        "340282366920938463463374607431768211456",
+    ]);
+    let den = poly_parse(&[
+        "1225524182432722209606361",
+        "114095592300906098243859450",
+        "5665570424063336070530214243",
+        "194450132448609991765137938448",
+        "5068267641632683791026134915072",
+        "104716890604972796896895427629056",
+        "1748338658439454459487681798864896",
+        "23704654329841312470660182937960448",
+        "259380097567996910282699886670381056",
+        "2250336698853390384720606936038375424",
+        "14978272436876548034486263159246028800",
+        "72144088983913131323343765784380833792",
+        "224599776407103106596571252037123047424",
+        "340282366920938463463374607431768211456",
+    ]);
+    (num.unwrap_or_default(), den.unwrap_or_default())
+});
+
+/// e^-x, x and the result in Q.128.
+fn expneg(x: &BigInt) -> BigInt {
+    let (num, den) = &*EXPNEG;
+    (poly_val(num, x) << PRECISION).div_floor(&poly_val(den, x))
+}
+
+/// The baseline one epoch on.
+fn next_baseline(prev: &StoragePower) -> StoragePower {
+    (prev * &*BASELINE_EXPONENT) >> PRECISION
+}
+
+/// The fractional effective network time (Q.128), interpolating between
+/// the cumulative baselines around it.
+fn r_theta(
+    ent: ChainEpoch,
+    baseline_at_ent: &BigInt,
+    realized: &BigInt,
+    baseline: &BigInt,
+) -> BigInt {
+    if ent == 0 {
+        return BigInt::default();
+    }
+    (BigInt::from(ent) << PRECISION)
+        - ((baseline - realized) << PRECISION).div_floor(baseline_at_ent)
+}
+
+/// The baseline mint released by effective time `theta` (Q.128).
+fn baseline_supply(theta: &BigInt, total: &BigInt) -> BigInt {
+    let etl = expneg(&((theta * &*LAMBDA) >> PRECISION));
+    ((BigInt::from(1) << PRECISION) - etl) * total
+}
+
+/// The reward of `epoch` for effective time moving from `prev` to `curr`.
+fn reward(
+    epoch: ChainEpoch,
+    prev: &BigInt,
+    curr: &BigInt,
+    simple: &TokenAmount,
+    base: &TokenAmount,
+) -> TokenAmount {
+    let simple = ((simple.atto() * &*EXP_LAM_SUB_ONE) * expneg(&(&*LAMBDA * epoch))) >> PRECISION;
+    let baseline = baseline_supply(curr, base.atto()) - baseline_supply(prev, base.atto());
+    TokenAmount::from_atto((simple + baseline) >> PRECISION)
+}
+
+/// One epoch on, with `power` realized (a null round: no reward computed).
+pub(super) fn update_to_next_epoch(st: &mut State, power: &StoragePower) {
+    st.epoch += 1;
+    st.this_epoch_baseline_power = next_baseline(&st.this_epoch_baseline_power);
+    st.cumsum_realized += std::cmp::min(&st.this_epoch_baseline_power, power);
+    while st.cumsum_realized > st.cumsum_baseline {
+        st.effective_network_time += 1;
+        st.effective_baseline_power = next_baseline(&st.effective_baseline_power);
+        st.cumsum_baseline += &st.effective_baseline_power;
+    }
+}
+
+/// One epoch on, and the reward of that epoch.
+pub(super) fn update_to_next_epoch_with_reward(st: &mut State, power: &StoragePower) {
+    let theta = |st: &State| {
+        r_theta(
+            st.effective_network_time,
+            &st.effective_baseline_power,
+            &st.cumsum_realized,
+            &st.cumsum_baseline,
+        )
+    };
+    let prev = theta(st);
+    update_to_next_epoch(st, power);
+    let curr = theta(st);
+    st.this_epoch_reward = reward(st.epoch, &prev, &curr, &st.simple_total, &st.baseline_total);
+}
+
+/// The smoothed reward estimate after `delta` epochs.
+pub(super) fn update_smoothed_estimates(st: &mut State, delta: ChainEpoch) {
+    let filter = AlphaBetaFilter::load(
+        &st.this_epoch_reward_smoothed,
+        &DEFAULT_ALPHA,
+        &DEFAULT_BETA,
+    );
+    st.this_epoch_reward_smoothed = filter.next_estimate(st.this_epoch_reward.atto(), delta);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The state crate's constructor runs one step from epoch -1; ours,
+    /// from the same starting fields, must land on the same state, with
+    /// no power and with more power than the baseline.
+    #[test]
+    fn one_step_matches_the_state_crate() {
+        for power in [0u128, 1 << 40, 10 << 60] {
+            let power = StoragePower::from(power);
+            let theirs = State::new(power.clone());
+            let mut ours = State::new(power.clone());
+            // Back to the constructor's starting point.
+            ours.epoch = -1;
+            let initial = parse("2888888880000000000");
+            ours.this_epoch_baseline_power =
+                ((&initial << (2 * PRECISION)) / &*BASELINE_EXPONENT) >> PRECISION;
+            ours.cumsum_realized = BigInt::default();
+            ours.cumsum_baseline = BigInt::default();
+            ours.effective_network_time = 0;
+            ours.effective_baseline_power = initial;
+            ours.this_epoch_reward = TokenAmount::default();
+            update_to_next_epoch_with_reward(&mut ours, &power);
+            assert_eq!(ours.epoch, theirs.epoch);
+            assert_eq!(ours.cumsum_realized, theirs.cumsum_realized);
+            assert_eq!(ours.effective_network_time, theirs.effective_network_time);
+            assert_eq!(
+                ours.this_epoch_baseline_power,
+                theirs.this_epoch_baseline_power
+            );
+            assert_eq!(ours.cumsum_baseline, theirs.cumsum_baseline);
+            assert_eq!(
+                ours.this_epoch_reward, theirs.this_epoch_reward,
+                "power {power}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_reward_decays_and_null_rounds_mint_nothing() {
+        let mut st = State::new(0.into());
+        let first = st.this_epoch_reward.clone();
+        assert!(first.is_positive());
+        update_to_next_epoch_with_reward(&mut st, &0.into());
+        assert!(st.this_epoch_reward < first, "the simple mint decays");
+        let before = st.this_epoch_reward.clone();
+        update_to_next_epoch(&mut st, &0.into());
+        assert_eq!(
+            st.this_epoch_reward, before,
+            "a null round computes no reward"
+        );
+    }
+}
