@@ -1,9 +1,18 @@
-//! A sector's way to power with real 2 KiB proofs: sealed with the ticket
-//! and the seed the chain's randomness gives, pre-committed, proven with
-//! `ProveCommitSectors3` (the proof verified by venus-sealer-lib) and
-//! activated with its pledge, then its first window PoSt in its deadline
-//! brings its power; a declared fault takes it away and a declared
-//! recovery is recorded. A wrong proof, a proof too early, pieces that are not
+//! A miner's life on a chain that runs every epoch as Lotus runs it
+//! (`apply_tipset`: messages, rewards, cron), with real 2 KiB proofs and
+//! a short proving period (4 deadlines of 6 epochs):
+//!
+//! 1. `CreateMiner`; a sector sealed with the ticket and the seed the
+//!    chain's randomness gives; `PreCommitSectorBatch2`;
+//!    `ProveCommitSectors3`, the seal proof verified by venus-sealer-lib.
+//! 2. The first window PoSt in the sector's deadline brings its power.
+//! 3. The next occurrence passes without a proof: cron faults the
+//!    partition and the power goes.
+//! 4. `DeclareFaultsRecovered`, then a window PoSt at the next
+//!    occurrence, verified for real because it recovers power, restores
+//!    it; a wrong proof there is refused.
+//!
+//! On the way, a proof too early, a wrong seal proof, pieces that are not
 //! the declared data, another deadline, another chain and a stranger are
 //! refused with the real actor's exit codes.
 
@@ -15,33 +24,37 @@ use std::sync::Arc;
 
 use common::*;
 use fil_actor_miner_state::v17::{
-    max_prove_commit_duration, CompactCommD, DeclareFaultsParams, DeclareFaultsRecoveredParams,
-    FaultDeclaration, PieceActivationManifest, PoStPartition, PreCommitSectorBatchParams2,
-    ProveCommitSectors3Params, RecoveryDeclaration, SectorActivationManifest, SectorPreCommitInfo,
-    State as MinerState, SubmitWindowedPoStParams,
+    max_prove_commit_duration, CompactCommD, DeclareFaultsRecoveredParams, PieceActivationManifest,
+    PoStPartition, PreCommitSectorBatchParams2, ProveCommitSectors3Params, RecoveryDeclaration,
+    SectorActivationManifest, SectorPreCommitInfo, State as MinerState, SubmitWindowedPoStParams,
 };
+use fil_actor_power_state::v17::{CreateMinerReturn, State as PowerState};
+use fil_actors_shared::v17::runtime::Policy;
 use fvm_ipld_blockstore::MemoryBlockstore;
 use fvm_ipld_encoding::RawBytes;
 use fvm_shared::error::ExitCode;
 use fvm_shared::piece::PaddedPieceSize;
-use fvm_shared::sector::RegisteredSealProof;
+use fvm_shared::randomness::Randomness as Rand;
+use fvm_shared::receipt::Receipt;
+use fvm_shared::sector::{PoStProof, RegisteredPoStProof, RegisteredSealProof};
 use venus_chain::exec::actors::{
-    DECLARE_FAULTS, DECLARE_FAULTS_RECOVERED, PRE_COMMIT_SECTOR_BATCH2, PROVE_COMMIT_SECTORS3,
-    SUBMIT_WINDOWED_POST,
+    DECLARE_FAULTS_RECOVERED, PRE_COMMIT_SECTOR_BATCH2, PROVE_COMMIT_SECTORS3, SUBMIT_WINDOWED_POST,
 };
-use venus_chain::exec::{policy, ExecEnv, Externs, Randomness};
-use venus_chain::{Manifest, StateTree, Vm};
+use venus_chain::exec::{apply_tipset, policy, BlockToApply, ExecEnv, Externs, Randomness};
+use venus_chain::genesis::{MINER_START, POWER_ID};
+use venus_chain::{Manifest, StateTree};
 use venus_core::crypto::{draw_randomness_from_digest, DomainSeparationTag};
 use venus_core::encoding::blake2b_256;
-use venus_core::{Address, TokenAmount};
+use venus_core::types::BlockMessages;
+use venus_core::{Address, Message, TokenAmount};
 use venus_sealer_lib::params::ParamCache;
-use venus_sealer_lib::types::{sealed_cid, unsealed_cid};
+use venus_sealer_lib::types::{comm_r, sealed_cid, unsealed_cid};
 use venus_sealer_lib::{LocalSectorStore, PostSector, ProofPool, Prover, SectorRef, SectorStore};
 
 const SEAL: RegisteredSealProof = RegisteredSealProof::StackedDRG2KiBV1P1;
 const PRE_COMMIT_EPOCH: i64 = 10;
 
-/// Randomness as a test chain would give it: a digest per epoch.
+/// Randomness as a test chain gives it: a digest per epoch.
 struct TestChain;
 
 impl Randomness for TestChain {
@@ -53,83 +66,143 @@ impl Randomness for TestChain {
     }
 }
 
-fn entropy(miner: Address) -> Vec<u8> {
-    fvm_ipld_encoding::to_vec(&miner).expect("cbor")
+fn ticket(tag: DomainSeparationTag, epoch: i64, entropy: &[u8]) -> [u8; 32] {
+    let digest = TestChain.chain_randomness(epoch).expect("ticket");
+    draw_randomness_from_digest(&digest, tag, epoch, entropy)
 }
 
-/// A VM at `epoch` over `root`, with real proof verification.
-fn vm_at<'a>(
+fn beacon(tag: DomainSeparationTag, epoch: i64, entropy: &[u8]) -> [u8; 32] {
+    let digest = TestChain.beacon_randomness(epoch).expect("beacon");
+    draw_randomness_from_digest(&digest, tag, epoch, entropy)
+}
+
+/// The chain: a state at an epoch, advanced one tipset at a time.
+struct Chain<'a> {
     store: &'a MemoryBlockstore,
-    root: &cid::Cid,
+    root: cid::Cid,
     epoch: i64,
-    prover: &Prover,
-) -> Vm<&'a MemoryBlockstore> {
-    let tree = StateTree::load(store, root).expect("load");
-    Vm::new(
-        tree,
-        Manifest::devnet(),
-        ExecEnv::devnet(epoch, TokenAmount::from_atto(100)),
-    )
-    .with_externs(Externs {
-        randomness: Arc::new(TestChain),
-        verifier: Arc::new(prover.clone()),
-    })
+    policy: Policy,
+    externs: Externs,
 }
 
-fn prove_msg(
-    from: Address,
-    miner: Address,
-    nonce: u64,
-    pieces: Vec<PieceActivationManifest>,
-    proof: Vec<u8>,
-    all: bool,
-) -> venus_core::Message {
-    msg(
-        from,
-        miner,
-        nonce,
-        PROVE_COMMIT_SECTORS3,
-        RawBytes::serialize(ProveCommitSectors3Params {
-            sector_activations: vec![SectorActivationManifest {
-                sector_number: 0,
-                pieces,
-            }],
-            sector_proofs: vec![RawBytes::new(proof)],
-            aggregate_proof: RawBytes::default(),
-            aggregate_proof_type: None,
-            require_activation_success: all,
-            require_notification_success: false,
-        })
-        .expect("params"),
-        TokenAmount::default(),
-    )
+impl Chain<'_> {
+    /// The tipset at `epoch` holding `msgs`: one block by the test's miner
+    /// (f01000), which takes its reward; no block when there are none.
+    fn tipset(&self, epoch: i64, msgs: &[Message]) -> (cid::Cid, Vec<Receipt>) {
+        let messages = BlockMessages {
+            bls_messages: msgs.to_vec(),
+            secpk_messages: vec![],
+            cids: vec![],
+        };
+        let blocks: Vec<BlockToApply> = if msgs.is_empty() {
+            vec![]
+        } else {
+            vec![BlockToApply {
+                miner: Address::new_id(MINER_START),
+                win_count: 1,
+                messages: &messages,
+            }]
+        };
+        let env = ExecEnv {
+            policy: self.policy.clone(),
+            ..ExecEnv::devnet(epoch, TokenAmount::from_atto(100))
+        };
+        let out = apply_tipset(
+            self.store,
+            &self.root,
+            self.epoch,
+            &Manifest::devnet(),
+            &env,
+            Some(self.externs.clone()),
+            &blocks,
+        )
+        .expect("tipset");
+        (out.state_root, out.receipts)
+    }
+
+    /// Applies `msgs` at `epoch` (cron runs for the epochs between) and
+    /// moves the chain there.
+    fn run(&mut self, epoch: i64, msgs: &[Message]) -> Vec<Receipt> {
+        let (root, receipts) = self.tipset(epoch, msgs);
+        self.root = root;
+        self.epoch = epoch;
+        receipts
+    }
+
+    /// What `m` would do at `epoch`, leaving the chain where it is.
+    fn try_at(&self, epoch: i64, m: Message) -> ExitCode {
+        self.tipset(epoch, &[m]).1[0].exit_code
+    }
+
+    /// Runs empty epochs up to `epoch`.
+    fn advance_to(&mut self, epoch: i64) {
+        if epoch > self.epoch {
+            self.run(epoch, &[]);
+        }
+    }
+
+    fn read<T: serde::de::DeserializeOwned>(&self, id: u64) -> T {
+        let tree = StateTree::load(self.store, &self.root).expect("load");
+        let a = tree.actor(id).expect("actor");
+        tree.read_state(&a.state, "state").expect("decode")
+    }
+
+    fn raw_power(&self, miner: &Address) -> fvm_shared::sector::StoragePower {
+        let p: PowerState = self.read(POWER_ID);
+        p.get_claim(self.store, miner)
+            .expect("claims")
+            .expect("claim")
+            .raw_byte_power
+    }
 }
 
 #[test]
-fn a_real_seal_proof_activates_the_sector() {
+fn a_sector_gains_loses_and_regains_its_power_with_real_proofs() {
     let params = ParamCache::from_env().expect("parameter cache");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let prover = Prover::new(Arc::new(params), ProofPool::new(2));
+    let p = policy::with_proving_period(policy::devnet(), 4, 6).expect("policy");
 
-    // A miner, made at epoch 5, and its state flushed.
     let n = net();
-    let (mut vm, miner) = with_miner(&n);
-    let root = vm.tree_mut().flush().expect("flush");
-    let id = miner.id().expect("id");
-    let store = &n.store;
+    let mut chain = Chain {
+        store: &n.store,
+        root: n.root,
+        epoch: 0,
+        policy: p.clone(),
+        externs: Externs {
+            randomness: Arc::new(TestChain),
+            verifier: Arc::new(prover.clone()),
+        },
+    };
 
-    // Seal sector 0 with the ticket the chain gives at the pre-commit's
-    // randomness epoch.
+    // 1. The miner, made at epoch 1.
+    let r = chain.run(
+        1,
+        &[create_miner_msg(
+            n.owner,
+            n.bls,
+            RegisteredPoStProof::StackedDRGWindow2KiBV1P1,
+            0,
+            TokenAmount::from_whole(10),
+        )],
+    );
+    assert_eq!(r[0].exit_code, ExitCode::OK);
+    let ret: CreateMinerReturn =
+        fvm_ipld_encoding::from_slice(r[0].return_data.bytes()).expect("return");
+    let miner = ret.id_address;
+    let id = miner.id().expect("id");
+    let entropy = fvm_ipld_encoding::to_vec(&miner).expect("cbor");
+
+    // Seal sector 0 with the ticket of the epoch before the pre-commit.
     let dir = tempfile::tempdir().expect("tempdir");
     let sectors = LocalSectorStore::new(dir.path());
     let sector = SectorRef::new(id, 0);
     let paths = sectors.prepare(sector).expect("prepare");
     let seal_rand_epoch = PRE_COMMIT_EPOCH - 1;
-    let ticket = draw_randomness_from_digest(
-        &TestChain.chain_randomness(seal_rand_epoch).expect("ticket"),
+    let seal_ticket = ticket(
         DomainSeparationTag::SealRandomness,
         seal_rand_epoch,
-        &entropy(miner),
+        &entropy,
     );
     let data: Vec<u8> = (0..2032u32).map(|i| (i * 13 % 251) as u8).collect();
     let piece = rt
@@ -142,55 +215,50 @@ fn a_real_seal_proof_activates_the_sector() {
         ))
         .expect("add piece");
     let pc1 = rt
-        .block_on(prover.pc1(SEAL, &paths, ticket, vec![piece.clone()]))
+        .block_on(prover.pc1(SEAL, &paths, seal_ticket, vec![piece.clone()]))
         .expect("pc1");
     let pre = rt.block_on(prover.pc2(pc1, &paths)).expect("pc2");
     let comm_d = unsealed_cid(&pre.comm_d).expect("CommD");
-    let pre_comm_r = pre.comm_r;
+    let comm_r_cid = sealed_cid(&pre.comm_r).expect("CommR");
 
-    // Pre-commit it at epoch 10.
-    let p = policy::devnet();
-    let mut vm = vm_at(store, &root, PRE_COMMIT_EPOCH, &prover);
     let expiration = PRE_COMMIT_EPOCH
         + max_prove_commit_duration(&p, SEAL).expect("duration")
         + p.min_sector_expiration
         + 100;
-    let precommit = SectorPreCommitInfo {
-        seal_proof: SEAL,
-        sector_number: 0,
-        sealed_cid: sealed_cid(&pre.comm_r).expect("CommR"),
-        seal_rand_epoch,
-        deal_ids: vec![],
-        expiration,
-        unsealed_cid: CompactCommD::of(comm_d),
-    };
-    let r = apply(
-        &mut vm,
-        &msg(
-            n.bls,
-            miner,
-            0,
-            PRE_COMMIT_SECTOR_BATCH2,
-            RawBytes::serialize(PreCommitSectorBatchParams2 {
-                sectors: vec![precommit],
-            })
-            .expect("params"),
-            TokenAmount::default(),
-        ),
+    let precommit = msg(
+        n.bls,
+        miner,
+        0,
+        PRE_COMMIT_SECTOR_BATCH2,
+        RawBytes::serialize(PreCommitSectorBatchParams2 {
+            sectors: vec![SectorPreCommitInfo {
+                seal_proof: SEAL,
+                sector_number: 0,
+                sealed_cid: comm_r_cid,
+                seal_rand_epoch,
+                deal_ids: vec![],
+                expiration,
+                unsealed_cid: CompactCommD::of(comm_d),
+            }],
+        })
+        .expect("params"),
+        TokenAmount::default(),
     );
-    assert_eq!(r.receipt.exit_code, ExitCode::OK, "{:?}", r.error);
-    let root = vm.tree_mut().flush().expect("flush");
+    chain.advance_to(PRE_COMMIT_EPOCH - 1);
+    assert_eq!(
+        chain.run(PRE_COMMIT_EPOCH, &[precommit])[0].exit_code,
+        ExitCode::OK
+    );
 
-    // The seed: the beacon at the end of the challenge delay.
+    // Prove it after the challenge delay, with the seed of its end.
     let seed_epoch = PRE_COMMIT_EPOCH + p.pre_commit_challenge_delay;
-    let seed = draw_randomness_from_digest(
-        &TestChain.beacon_randomness(seed_epoch).expect("seed"),
+    let seed = beacon(
         DomainSeparationTag::InteractiveSealChallengeSeed,
         seed_epoch,
-        &entropy(miner),
+        &entropy,
     );
     let c1 = rt
-        .block_on(prover.c1(&paths, ticket, seed, pre, vec![piece.clone()]))
+        .block_on(prover.c1(&paths, seal_ticket, seed, pre, vec![piece.clone()]))
         .expect("c1");
     let proof = rt.block_on(prover.c2(c1, sector)).expect("c2");
     let pieces = vec![PieceActivationManifest {
@@ -199,129 +267,100 @@ fn a_real_seal_proof_activates_the_sector() {
         verified_allocation_key: None,
         notify: vec![],
     }];
-
-    // Too early: the seed's epoch has not passed.
-    let mut early = vm_at(store, &root, seed_epoch, &prover);
-    let r = apply(
-        &mut early,
-        &prove_msg(n.bls, miner, 1, pieces.clone(), proof.clone(), true),
-    );
+    let prove =
+        |from: Address, nonce: u64, pieces: Vec<PieceActivationManifest>, proof: Vec<u8>| {
+            msg(
+                from,
+                miner,
+                nonce,
+                PROVE_COMMIT_SECTORS3,
+                RawBytes::serialize(ProveCommitSectors3Params {
+                    sector_activations: vec![SectorActivationManifest {
+                        sector_number: 0,
+                        pieces,
+                    }],
+                    sector_proofs: vec![RawBytes::new(proof)],
+                    aggregate_proof: RawBytes::default(),
+                    aggregate_proof_type: None,
+                    require_activation_success: true,
+                    require_notification_success: false,
+                })
+                .expect("params"),
+                TokenAmount::default(),
+            )
+        };
+    chain.advance_to(seed_epoch - 1);
     assert_eq!(
-        r.receipt.exit_code,
+        chain.try_at(seed_epoch, prove(n.bls, 1, pieces.clone(), proof.clone())),
         ExitCode::USR_FORBIDDEN,
-        "{:?}",
-        r.error
+        "too early"
     );
-
+    chain.advance_to(seed_epoch);
     let at = seed_epoch + 1;
-    // A wrong proof, one sector and activation required, then not.
     let mut wrong = proof.clone();
     wrong[0] ^= 1;
-    for all in [true, false] {
-        let mut vm = vm_at(store, &root, at, &prover);
-        let r = apply(
-            &mut vm,
-            &prove_msg(n.bls, miner, 1, pieces.clone(), wrong.clone(), all),
-        );
-        assert_eq!(
-            r.receipt.exit_code,
-            ExitCode::USR_ILLEGAL_ARGUMENT,
-            "{:?}",
-            r.error
-        );
-    }
-    // Pieces that are not what the pre-commit declared.
+    assert_eq!(
+        chain.try_at(at, prove(n.bls, 1, pieces.clone(), wrong)),
+        ExitCode::USR_ILLEGAL_ARGUMENT
+    );
     let mut other = pieces.clone();
-    other[0].cid = comm_d_of_zeros();
-    let mut vm = vm_at(store, &root, at, &prover);
-    let r = apply(
-        &mut vm,
-        &prove_msg(n.bls, miner, 1, other, proof.clone(), true),
+    other[0].cid = CompactCommD::empty().get_cid(SEAL).expect("zero CommD");
+    assert_eq!(
+        chain.try_at(at, prove(n.bls, 1, other, proof.clone())),
+        ExitCode::USR_ILLEGAL_ARGUMENT
     );
     assert_eq!(
-        r.receipt.exit_code,
-        ExitCode::USR_ILLEGAL_ARGUMENT,
-        "{:?}",
-        r.error
-    );
-    // Neither owner nor worker.
-    let mut vm = vm_at(store, &root, at, &prover);
-    let r = apply(
-        &mut vm,
-        &prove_msg(n.secp, miner, 0, pieces.clone(), proof.clone(), true),
+        chain.try_at(at, prove(n.secp, 0, pieces.clone(), proof.clone())),
+        ExitCode::USR_FORBIDDEN
     );
     assert_eq!(
-        r.receipt.exit_code,
-        ExitCode::USR_FORBIDDEN,
-        "{:?}",
-        r.error
+        chain.run(at, &[prove(n.bls, 1, pieces, proof)])[0].exit_code,
+        ExitCode::OK
     );
-
-    // The real proof, on time, by the worker.
-    let mut vm = vm_at(store, &root, at, &prover);
-    let pledge_before = power(&vm).total_pledge_collateral;
-    let r = apply(&mut vm, &prove_msg(n.bls, miner, 1, pieces, proof, true));
-    assert_eq!(r.receipt.exit_code, ExitCode::OK, "{:?}", r.error);
-    let a = vm.tree().actor(id).expect("miner");
-    let st: MinerState = vm.tree().read_state(&a.state, "miner").expect("state");
+    let st: MinerState = chain.read(id);
     let s = st
-        .get_sector(vm.tree().store(), 0)
+        .get_sector(chain.store, 0)
         .expect("sectors")
         .expect("sector 0 is active");
-    assert_eq!(s.activation, at);
-    assert_eq!(s.expiration, expiration);
+    assert_eq!((s.activation, s.expiration), (at, expiration));
     assert!(s.initial_pledge.is_positive());
-    assert!(s.deal_weight > 0.into(), "its piece counts as deal space");
-    assert!(st
-        .get_precommitted_sector(vm.tree().store(), 0)
-        .expect("precommits")
-        .is_none());
     assert!(st.pre_commit_deposits.is_zero(), "the deposit is released");
-    assert_eq!(st.initial_pledge, s.initial_pledge);
     assert_eq!(
-        power(&vm).total_pledge_collateral,
-        pledge_before + &s.initial_pledge,
-        "the pledge reaches the power actor"
+        chain.raw_power(&miner),
+        0.into(),
+        "power waits for the first window PoSt"
     );
-    // Power waits for the first window PoSt.
-    let claim = power(&vm)
-        .get_claim(vm.tree().store(), &miner)
-        .expect("claims")
-        .expect("claim");
-    assert_eq!(claim.raw_byte_power, 0.into());
 
-    // The first window PoSt of the sector's deadline brings its power.
-    let root = vm.tree_mut().flush().expect("flush");
-    let (dl_idx, part_idx) = st.find_sector(vm.tree().store(), 0).expect("assigned");
-    let mut open = st.proving_period_start + dl_idx as i64 * p.wpost_challenge_window;
-    while open <= at {
-        open += p.wpost_proving_period;
-    }
-    let dl = st.deadline_info(&p, open);
-    assert_eq!((dl.index, dl.open), (dl_idx, open));
-    let now = open + 1;
-    let commit_epoch = open;
-    let commit_rand = draw_randomness_from_digest(
-        &TestChain.chain_randomness(commit_epoch).expect("ticket"),
-        DomainSeparationTag::PoStChainCommit,
-        commit_epoch,
-        &[],
-    );
-    let challenge = draw_randomness_from_digest(
-        &TestChain.beacon_randomness(dl.challenge).expect("beacon"),
-        DomainSeparationTag::WindowedPoStChallengeSeed,
-        dl.challenge,
-        &entropy(miner),
-    );
+    // 2. The first window PoSt of the sector's deadline.
+    let (dl_idx, part_idx) = st.find_sector(chain.store, 0).expect("assigned");
     let post_sector = PostSector {
         number: 0,
         proof: SEAL,
-        comm_r: pre_comm_r,
+        comm_r: comm_r(&comm_r_cid).expect("CommR"),
     };
-    let proofs = rt
-        .block_on(prover.generate_window_post(&sectors, id, &[post_sector], &challenge))
-        .expect("window PoSt");
-    let post = |deadline: u64, rand: [u8; 32], from: Address, nonce: u64| {
+    let next_open = |chain: &Chain, after: i64| {
+        let st: MinerState = chain.read(id);
+        let mut dl = st.deadline_info(&p, after);
+        while dl.index != dl_idx || dl.open <= after {
+            dl = st.deadline_info(&p, dl.close);
+        }
+        dl
+    };
+    let window_post = |dl: &fil_actor_miner_state::v17::DeadlineInfo| -> Vec<PoStProof> {
+        let challenge = beacon(
+            DomainSeparationTag::WindowedPoStChallengeSeed,
+            dl.challenge,
+            &entropy,
+        );
+        rt.block_on(prover.generate_window_post(&sectors, id, &[post_sector], &challenge))
+            .expect("window PoSt")
+    };
+    let submit = |deadline: u64,
+                  commit_epoch: i64,
+                  rand: [u8; 32],
+                  proofs: Vec<PoStProof>,
+                  from: Address,
+                  nonce: u64| {
         msg(
             from,
             miner,
@@ -333,20 +372,27 @@ fn a_real_seal_proof_activates_the_sector() {
                     index: part_idx,
                     skipped: Default::default(),
                 }],
-                proofs: proofs.clone(),
+                proofs,
                 chain_commit_epoch: commit_epoch,
-                chain_commit_rand: fvm_shared::randomness::Randomness(rand.to_vec()),
+                chain_commit_rand: Rand(rand.to_vec()),
             })
             .expect("params"),
             TokenAmount::default(),
         )
     };
-    let wdpost_refusals = [
+    let dl = next_open(&chain, at);
+    chain.advance_to(dl.open);
+    let commit = ticket(DomainSeparationTag::PoStChainCommit, dl.open, &[]);
+    let proofs = window_post(&dl);
+    let now = dl.open + 1;
+    let refusals = [
         (
             "another deadline",
-            post(
+            submit(
                 (dl_idx + 1) % p.wpost_period_deadlines,
-                commit_rand,
+                dl.open,
+                commit,
+                proofs.clone(),
                 n.bls,
                 2,
             ),
@@ -354,120 +400,99 @@ fn a_real_seal_proof_activates_the_sector() {
         ),
         (
             "another chain",
-            post(dl_idx, [7u8; 32], n.bls, 2),
+            submit(dl_idx, dl.open, [7; 32], proofs.clone(), n.bls, 2),
             ExitCode::USR_ILLEGAL_ARGUMENT,
         ),
         (
             "a stranger",
-            post(dl_idx, commit_rand, n.secp, 0),
+            submit(dl_idx, dl.open, commit, proofs.clone(), n.secp, 0),
             ExitCode::USR_FORBIDDEN,
         ),
     ];
-    for (what, m, code) in wdpost_refusals {
-        let mut vm = vm_at(store, &root, now, &prover);
-        let r = apply(&mut vm, &m);
-        assert_eq!(r.receipt.exit_code, code, "{what}: {:?}", r.error);
+    for (what, m, code) in refusals {
+        assert_eq!(chain.try_at(now, m), code, "{what}");
     }
-    let mut vm = vm_at(store, &root, now, &prover);
-    let r = apply(&mut vm, &post(dl_idx, commit_rand, n.bls, 2));
-    assert_eq!(r.receipt.exit_code, ExitCode::OK, "{:?}", r.error);
-    let pw = power(&vm);
-    let claim = pw
-        .get_claim(vm.tree().store(), &miner)
-        .expect("claims")
-        .expect("claim");
     assert_eq!(
-        claim.raw_byte_power,
+        chain.run(now, &[submit(dl_idx, dl.open, commit, proofs, n.bls, 2)])[0].exit_code,
+        ExitCode::OK
+    );
+    assert_eq!(
+        chain.raw_power(&miner),
         2048.into(),
         "power grows with the first proof"
     );
-    assert_eq!(claim.quality_adj_power, 2048.into());
-    assert_eq!(pw.total_bytes_committed, 2048.into());
 
-    // Faults: too late for this deadline once it is open; after it
-    // closes, for its next occurrence, the power goes at once.
-    let root = vm.tree_mut().flush().expect("flush");
-    let declare = |method: u64, from: Address, nonce: u64| {
-        let sectors = fvm_ipld_bitfield::BitField::try_from_bits([0u64]).expect("bitfield");
-        let params = if method == DECLARE_FAULTS {
-            RawBytes::serialize(DeclareFaultsParams {
-                faults: vec![FaultDeclaration {
-                    deadline: dl_idx,
-                    partition: part_idx,
-                    sectors,
-                }],
-            })
-        } else {
-            RawBytes::serialize(DeclareFaultsRecoveredParams {
-                recoveries: vec![RecoveryDeclaration {
-                    deadline: dl_idx,
-                    partition: part_idx,
-                    sectors,
-                }],
-            })
-        };
-        msg(
-            from,
-            miner,
-            nonce,
-            method,
-            params.expect("params"),
-            TokenAmount::default(),
-        )
-    };
-    let mut vm = vm_at(store, &root, now, &prover);
-    let r = apply(&mut vm, &declare(DECLARE_FAULTS, n.bls, 3));
+    // 3. The next occurrence passes with no proof: cron faults it.
+    let missed = next_open(&chain, now);
+    chain.advance_to(missed.close);
     assert_eq!(
-        r.receipt.exit_code,
-        ExitCode::USR_ILLEGAL_ARGUMENT,
-        "late: {:?}",
-        r.error
-    );
-    let after = dl.close;
-    let mut vm = vm_at(store, &root, after, &prover);
-    let r = apply(&mut vm, &declare(DECLARE_FAULTS, n.secp, 0));
-    assert_eq!(
-        r.receipt.exit_code,
-        ExitCode::USR_FORBIDDEN,
-        "{:?}",
-        r.error
-    );
-    let r = apply(&mut vm, &declare(DECLARE_FAULTS, n.bls, 3));
-    assert_eq!(r.receipt.exit_code, ExitCode::OK, "{:?}", r.error);
-    let claim = power(&vm)
-        .get_claim(vm.tree().store(), &miner)
-        .expect("claims")
-        .expect("claim");
-    assert_eq!(
-        claim.raw_byte_power,
+        chain.raw_power(&miner),
         0.into(),
-        "a declared fault loses its power"
+        "the missed deadline took the power"
     );
-    let faulty = |vm: &Vm<&MemoryBlockstore>| {
-        let a = vm.tree().actor(id).expect("miner");
-        let st: MinerState = vm.tree().read_state(&a.state, "miner").expect("state");
-        let dls = st.load_deadlines(vm.tree().store()).expect("deadlines");
-        let d = dls
-            .load_deadline(vm.tree().store(), dl_idx)
-            .expect("deadline");
-        let part = d
-            .load_partition(vm.tree().store(), part_idx)
+    let faulty = |chain: &Chain| {
+        let st: MinerState = chain.read(id);
+        let part = st
+            .load_deadlines(chain.store)
+            .expect("deadlines")
+            .load_deadline(chain.store, dl_idx)
+            .expect("deadline")
+            .load_partition(chain.store, part_idx)
             .expect("partition");
         (part.faults.get(0), part.recoveries.get(0))
     };
-    assert_eq!(faulty(&vm), (true, false));
-    // The recovery is recorded; its power waits for the next proof.
-    let r = apply(&mut vm, &declare(DECLARE_FAULTS_RECOVERED, n.bls, 4));
-    assert_eq!(r.receipt.exit_code, ExitCode::OK, "{:?}", r.error);
-    assert_eq!(faulty(&vm), (true, true));
-    let claim = power(&vm)
-        .get_claim(vm.tree().store(), &miner)
-        .expect("claims")
-        .expect("claim");
-    assert_eq!(claim.raw_byte_power, 0.into());
-}
+    assert_eq!(faulty(&chain), (true, false));
 
-/// The CommD of an all-zero 2 KiB sector: a valid piece CID, not ours.
-fn comm_d_of_zeros() -> cid::Cid {
-    CompactCommD::empty().get_cid(SEAL).expect("zero CommD")
+    // 4. Recovery, declared before the next occurrence's cutoff, then a
+    // proof there, verified because it recovers power.
+    let recover = msg(
+        n.bls,
+        miner,
+        3,
+        DECLARE_FAULTS_RECOVERED,
+        RawBytes::serialize(DeclareFaultsRecoveredParams {
+            recoveries: vec![RecoveryDeclaration {
+                deadline: dl_idx,
+                partition: part_idx,
+                sectors: fvm_ipld_bitfield::BitField::try_from_bits([0u64]).expect("bitfield"),
+            }],
+        })
+        .expect("params"),
+        TokenAmount::default(),
+    );
+    assert_eq!(
+        chain.run(missed.close + 1, &[recover])[0].exit_code,
+        ExitCode::OK
+    );
+    assert_eq!(faulty(&chain), (true, true));
+    let dl = next_open(&chain, chain.epoch);
+    chain.advance_to(dl.open);
+    let commit = ticket(DomainSeparationTag::PoStChainCommit, dl.open, &[]);
+    let mut proofs = window_post(&dl);
+    let now = dl.open + 1;
+    let mut bad = proofs.clone();
+    bad[0].proof_bytes[0] ^= 1;
+    assert_eq!(
+        chain.try_at(now, submit(dl_idx, dl.open, commit, bad, n.bls, 4)),
+        ExitCode::USR_ILLEGAL_ARGUMENT,
+        "a recovering proof is verified, and this one does not verify"
+    );
+    let r = chain.run(
+        now,
+        &[submit(
+            dl_idx,
+            dl.open,
+            commit,
+            std::mem::take(&mut proofs),
+            n.bls,
+            4,
+        )],
+    );
+    assert_eq!(r[0].exit_code, ExitCode::OK);
+    assert_eq!(
+        chain.raw_power(&miner),
+        2048.into(),
+        "recovery and the next proof restore it"
+    );
+    assert_eq!(faulty(&chain), (false, false));
 }
