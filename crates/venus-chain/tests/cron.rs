@@ -113,6 +113,50 @@ fn rewards_and_cron_over_epochs_and_a_missed_deadline_faults() {
         "cron moved the minting state"
     );
     assert_eq!(total(&store, &out.state_root), fil, "FIL is conserved");
+    // The same tipset again, and on another blockstore from the same
+    // genesis: the same state and receipts.
+    let again = apply_tipset(
+        &store,
+        &genesis.state_root,
+        0,
+        &Manifest::devnet(),
+        &env(1),
+        None,
+        &[block],
+    )
+    .expect("again");
+    assert_eq!(
+        (again.state_root, again.receipts_root),
+        (out.state_root, out.receipts_root)
+    );
+    let other = MemoryBlockstore::new();
+    let genesis2 = GenesisBuilder::new("devnet")
+        .policy(p.clone())
+        .account(key, TokenAmount::from_whole(1000))
+        .miner(GenesisMiner {
+            owner: key,
+            worker: key,
+            peer_id: vec![],
+            sectors: vec![GenesisSector {
+                number: 0,
+                proof: RegisteredSealProof::StackedDRG2KiBV1P1,
+                sealed_cid: comm_r,
+            }],
+        })
+        .build(&other)
+        .expect("genesis");
+    assert_eq!(genesis2.state_root, genesis.state_root);
+    let elsewhere = apply_tipset(
+        &other,
+        &genesis2.state_root,
+        0,
+        &Manifest::devnet(),
+        &env(1),
+        None,
+        &[block],
+    )
+    .expect("elsewhere");
+    assert_eq!(elsewhere.state_root, out.state_root);
 
     // Then three null rounds and a block at epoch 5: cron ran for each.
     let out = apply_tipset(
