@@ -15,6 +15,12 @@ use venus_core::traits::SealVerifier;
 /// rounds), looking back from the executing tipset; `GetBeaconRandomness`
 /// the Blake2b-256 of the beacon entry for `epoch`. The node implements it
 /// over its chain store.
+///
+/// An epoch before genesis (a pre-commit may draw its ticket up to a day
+/// and a finality back) reads the genesis ticket, as Lotus clamps the
+/// search height to 0; the draw still mixes in the epoch asked for. An
+/// error fails the message that asked (`USR_ILLEGAL_ARGUMENT`), not the
+/// tipset.
 pub trait Randomness: Send + Sync {
     /// The ticket digest at `epoch`.
     fn chain_randomness(&self, epoch: ChainEpoch) -> anyhow::Result<[u8; 32]>;

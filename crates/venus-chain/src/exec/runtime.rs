@@ -415,7 +415,7 @@ impl<'v, BS: Blockstore + Clone> Rt<'v, BS> {
         } else {
             externs.randomness.chain_randomness(epoch)
         }
-        .map_err(|e| ChainError::State(format!("randomness at epoch {epoch}: {e:#}")))?;
+        .map_err(|e| ActorError::illegal_argument(format!("randomness at epoch {epoch}: {e:#}")))?;
         Ok(draw_randomness_from_digest(&digest, tag, epoch, entropy))
     }
 

@@ -160,9 +160,10 @@ pub fn apply_messages<BS: Blockstore>(
     blocks: &[BlockToApply<'_>],
 ) -> Result<TipsetApplied> {
     let buf = Buffered::new(store);
-    let tree = StateTree::load(&buf, parent_state)?;
+    let mut tree = StateTree::load(&buf, parent_state)?;
+    let selected = select_messages(&mut tree, blocks)?;
     let mut vm = Vm::new(tree, manifest.clone(), env.clone());
-    let (receipts, rewards) = run_blocks(&mut vm, blocks, false)?;
+    let (receipts, rewards) = run_blocks(&mut vm, blocks, selected, false)?;
     finish(vm, &buf, receipts, rewards)
 }
 
@@ -181,6 +182,9 @@ pub fn apply_tipset<BS: Blockstore>(
     blocks: &[BlockToApply<'_>],
 ) -> Result<TipsetApplied> {
     let buf = Buffered::new(store);
+    // Senders resolve against the parent state, before any null-round
+    // cron (Lotus's `BlockMsgsForTipset` reads the parent state root).
+    let selected = select_messages(&mut StateTree::load(&buf, parent_state)?, blocks)?;
     let mut state = *parent_state;
     for epoch in (parent_epoch + 1)..env.epoch {
         let tree = StateTree::load(&buf, &state)?;
@@ -194,7 +198,7 @@ pub fn apply_tipset<BS: Blockstore>(
     }
     let tree = StateTree::load(&buf, &state)?;
     let mut vm = with_externs(Vm::new(tree, manifest.clone(), env.clone()), &externs);
-    let (receipts, rewards) = run_blocks(&mut vm, blocks, true)?;
+    let (receipts, rewards) = run_blocks(&mut vm, blocks, selected, true)?;
     run_cron(&mut vm)?;
     finish(vm, &buf, receipts, rewards)
 }
@@ -226,14 +230,14 @@ fn run_cron<BS: Blockstore + Clone>(vm: &mut Vm<BS>) -> Result<()> {
     Ok(())
 }
 
-/// Each block's messages, in order, each applied once; after each block,
-/// its reward if `reward`.
+/// Each block's `selected` messages, in order, each applied once; after
+/// each block, its reward if `reward`.
 fn run_blocks<BS: Blockstore + Clone>(
     vm: &mut Vm<BS>,
     blocks: &[BlockToApply<'_>],
+    selected: Vec<Vec<Selected<'_>>>,
     reward: bool,
 ) -> Result<(Vec<Receipt>, Vec<BlockReward>)> {
-    let selected = select_messages(vm.tree_mut(), blocks)?;
     let mut seen: HashSet<Cid> = HashSet::new();
     let mut receipts = Vec::new();
     let mut rewards = Vec::with_capacity(blocks.len());

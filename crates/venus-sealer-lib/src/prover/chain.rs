@@ -5,14 +5,14 @@
 use std::collections::BTreeMap;
 
 use filecoin_proofs_api::{post, seal, PublicReplicaInfo, SectorId, UnpaddedBytesAmount};
-use venus_core::shared::piece::PieceInfo;
+use venus_core::shared::piece::{zero_piece_commitment, PaddedPieceSize, PieceInfo};
 use venus_core::shared::sector::{RegisteredSealProof, SealVerifyInfo, WindowPoStVerifyInfo};
 use venus_core::traits::SealVerifier;
 
 use super::{api_post, api_seal, Prover};
 use crate::error::{Result, SealerError};
 use crate::params::{Circuit, ParamState};
-use crate::types::{comm_d, comm_r, prover_id, unsealed_cid};
+use crate::types::{comm_d, comm_r, prover_id, sector_bytes, unsealed_cid};
 
 fn randomness(what: &str, r: &[u8]) -> Result<[u8; 32]> {
     r.try_into().map_err(|_| {
@@ -83,34 +83,85 @@ impl Prover {
         .map_err(|e| SealerError::proof("verify window PoSt", e))
     }
 
+    /// The CommD of `pieces` in a sector of type `proof`, zero pieces
+    /// filling the gaps each piece's alignment leaves and the rest of the
+    /// sector, as ref-fvm's `compute_unsealed_sector_cid` fills them.
+    /// Piece sizes are checked first (powers of two of at least 128
+    /// bytes, together no more than the sector), so no arithmetic on them
+    /// can overflow.
     fn unsealed_cid_now(
         &self,
         proof: RegisteredSealProof,
         pieces: &[PieceInfo],
     ) -> Result<cid::Cid> {
         let api = api_seal(proof)?;
-        let pieces = pieces
-            .iter()
-            .map(|p| {
-                Ok(filecoin_proofs_api::PieceInfo {
-                    commitment: comm_d(&p.cid)?,
-                    size: UnpaddedBytesAmount(p.size.unpadded().0),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let commd =
-            seal::compute_comm_d(api, &pieces).map_err(|e| SealerError::proof("CommD", e))?;
+        let sector = sector_bytes(proof)?;
+        let mut total: u128 = 0;
+        for p in pieces {
+            p.size
+                .validate()
+                .map_err(|e| SealerError::InvalidInput(format!("piece {}: {e}", p.cid)))?;
+            total += u128::from(p.size.0);
+        }
+        if total > u128::from(sector) {
+            return Err(SealerError::InvalidInput(format!(
+                "pieces of {total} bytes do not fit a {sector}-byte sector"
+            )));
+        }
+        let zero = |size: u64| filecoin_proofs_api::PieceInfo {
+            commitment: zero_piece_commitment(PaddedPieceSize(size)),
+            size: UnpaddedBytesAmount(PaddedPieceSize(size).unpadded().0),
+        };
+        // Zero pieces, smallest first, from `sum` up to a multiple of `align`.
+        let pad = |all: &mut Vec<filecoin_proofs_api::PieceInfo>, sum: &mut u64, align: u64| {
+            let mut fill = sum.wrapping_neg() % align;
+            while fill != 0 {
+                let size = 1u64 << fill.trailing_zeros();
+                fill ^= size;
+                all.push(zero(size));
+                *sum += size;
+            }
+        };
+        let mut all = Vec::with_capacity(pieces.len() * 2 + 1);
+        let mut sum = 0u64;
+        for p in pieces {
+            pad(&mut all, &mut sum, p.size.0);
+            all.push(filecoin_proofs_api::PieceInfo {
+                commitment: comm_d(&p.cid)?,
+                size: UnpaddedBytesAmount(p.size.unpadded().0),
+            });
+            sum += p.size.0;
+        }
+        if pieces.is_empty() {
+            all.push(zero(sector));
+        } else {
+            pad(&mut all, &mut sum, sector);
+        }
+        let commd = seal::compute_comm_d(api, &all).map_err(|e| SealerError::proof("CommD", e))?;
         unsealed_cid(&commd)
     }
 }
 
+/// Runs a proofs-library call, turning a panic on bad input into an error
+/// (the library asserts on some malformed inputs; a node must not die of
+/// them), as ref-fvm's `catch_and_log_panic` does.
+fn no_panic<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(SealerError::InvalidInput(format!(
+            "{what}: the proofs library panicked on this input"
+        )))
+    })
+}
+
 impl SealVerifier for Prover {
     fn verify_seal(&self, info: &SealVerifyInfo) -> venus_core::Result<bool> {
-        Ok(self.verify_seal_now(info)?)
+        Ok(no_panic("verify seal", || self.verify_seal_now(info))?)
     }
 
     fn verify_window_post(&self, info: &WindowPoStVerifyInfo) -> venus_core::Result<bool> {
-        Ok(self.verify_window_post_now(info)?)
+        Ok(no_panic("verify window PoSt", || {
+            self.verify_window_post_now(info)
+        })?)
     }
 
     fn compute_unsealed_sector_cid(
@@ -118,6 +169,6 @@ impl SealVerifier for Prover {
         proof: RegisteredSealProof,
         pieces: &[PieceInfo],
     ) -> venus_core::Result<cid::Cid> {
-        Ok(self.unsealed_cid_now(proof, pieces)?)
+        Ok(no_panic("CommD", || self.unsealed_cid_now(proof, pieces))?)
     }
 }

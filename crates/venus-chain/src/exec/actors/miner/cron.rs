@@ -280,6 +280,8 @@ fn process_early_terminations<BS: Blockstore + Clone>(
             )
         })?;
     if result.is_empty() {
+        // Popping may still have cleared stale bits; keep them cleared.
+        rt.set_state(&st)?;
         return Ok(more);
     }
     let info = st.get_info(&store).map_err(|e| {

@@ -71,6 +71,13 @@ pub(in crate::exec::actors) fn prove_commit_sectors3<BS: Blockstore + Clone>(
         .into());
     }
     if p.sector_proofs.is_empty() {
+        if p.aggregate_proof_type != Some(fvm_shared::sector::RegisteredAggregateProof::SnarkPackV2)
+        {
+            return Err(ActorError::illegal_argument(
+                "aggregate proof type must be SnarkPackV2".into(),
+            )
+            .into());
+        }
         return Err(ActorError::unhandled_message(
             "aggregate seal proofs are not modeled on this devnet".into(),
         )
@@ -239,7 +246,10 @@ pub(in crate::exec::actors) fn prove_commit_sectors3<BS: Blockstore + Clone>(
             ))
             .into());
         }
-        let unverified: u64 = pieces.iter().map(|piece| piece.size.0).sum();
+        let unverified: num_bigint::BigInt = pieces
+            .iter()
+            .map(|piece| num_bigint::BigInt::from(piece.size.0))
+            .sum();
         activated.push((pc, unverified));
         data_gen.add_success();
     }
@@ -256,7 +266,7 @@ pub(in crate::exec::actors) fn prove_commit_sectors3<BS: Blockstore + Clone>(
 /// sectors assigned to deadlines, and the pledge reported to power.
 fn activate_new_sector_infos<BS: Blockstore + Clone>(
     rt: &mut Rt<'_, BS>,
-    activated: &[(&SectorPreCommitOnChainInfo, u64)],
+    activated: &[(&SectorPreCommitOnChainInfo, num_bigint::BigInt)],
     info: &fil_actor_miner_state::v17::MinerInfo,
 ) -> Result<(), Abort> {
     let reward = request_current_epoch_block_reward(rt)?;
@@ -278,7 +288,7 @@ fn activate_new_sector_infos<BS: Blockstore + Clone>(
             ))
             .into());
         }
-        let deal_weight = num_bigint::BigInt::from(*unverified_space) * duration;
+        let deal_weight = unverified_space * duration;
         let verified_deal_weight = num_bigint::BigInt::zero();
         let qa = qa_power_for_weight(info.sector_size, duration, &verified_deal_weight);
         let pledge = initial_pledge_for_power(

@@ -188,17 +188,30 @@ mod tests {
     }
 
     #[test]
-    fn the_reward_decays_and_null_rounds_mint_nothing() {
+    fn the_reward_decays_and_catching_up_is_stepping() {
         let mut st = State::new(0.into());
         let first = st.this_epoch_reward.clone();
         assert!(first.is_positive());
         update_to_next_epoch_with_reward(&mut st, &0.into());
         assert!(st.this_epoch_reward < first, "the simple mint decays");
-        let before = st.this_epoch_reward.clone();
-        update_to_next_epoch(&mut st, &0.into());
-        assert_eq!(
-            st.this_epoch_reward, before,
-            "a null round computes no reward"
-        );
+        // Two null rounds then a reward epoch land where three reward
+        // epochs do: the baseline and the realized sums move alike.
+        let power = StoragePower::from(1u64 << 50);
+        let (mut a, mut b) = (st.clone(), st.clone());
+        update_to_next_epoch(&mut a, &power);
+        update_to_next_epoch(&mut a, &power);
+        update_to_next_epoch_with_reward(&mut a, &power);
+        for _ in 0..3 {
+            update_to_next_epoch_with_reward(&mut b, &power);
+        }
+        assert_eq!(a.epoch, b.epoch);
+        assert_eq!(a.this_epoch_baseline_power, b.this_epoch_baseline_power);
+        assert_eq!(a.cumsum_realized, b.cumsum_realized);
+        assert_eq!(a.this_epoch_reward, b.this_epoch_reward);
+        // Smoothing over three epochs is not smoothing over one.
+        let mut c = a.clone();
+        update_smoothed_estimates(&mut a, 3);
+        update_smoothed_estimates(&mut c, 1);
+        assert_ne!(a.this_epoch_reward_smoothed, c.this_epoch_reward_smoothed);
     }
 }
