@@ -34,7 +34,7 @@
 //! | cron | `EpochTick` | |
 //! | other methods | `USR_UNHANDLED_MESSAGE`, as the FVM for a method an actor lacks | |
 //! | tipsets | message selection and order, de-duplication, receipts AMT (v0); [`apply_tipset`]: cron for null rounds, each block's reward, cron, as Lotus's `ApplyBlocks` | |
-//! | genesis | singletons, accounts, reserve; miners from pre-seals as Lotus's `SetupStorageMiners` leaves them ([`genesis`]) | deals on genesis sectors |
+//! | genesis | singletons, accounts, reserve; miners from pre-seals as Lotus's `SetupStorageMiners` leaves them ([`genesis`]); Lotus's genesis template and pre-seal manifests read ([`genesis::template`]); the genesis block as Lotus's `MakeGenesisBlock` writes it | deals on genesis sectors, multisig accounts |
 //! | gas | exact inclusion cost; calls, actor and address operations, and every block read and written at ref-fvm's prices ([`exec::gas`]) | WASM execution (not run) |
 //! | policy | the devnet bundle's ([`exec::policy::devnet`]), a shorter proving period as a setting | |
 //!

@@ -16,37 +16,17 @@ use fil_actor_power_state::v17::State as PowerState;
 use fvm_ipld_blockstore::MemoryBlockstore;
 use fvm_shared::sector::{RegisteredPoStProof, RegisteredSealProof, StoragePower};
 use venus_chain::exec::policy;
-use venus_chain::genesis::{GenesisMiner, GenesisSector, MINER_START, POWER_ID};
+use venus_chain::genesis::{
+    read_preseal_manifest, GenesisMiner, GenesisSector, MINER_START, POWER_ID,
+};
 use venus_chain::state::ActorKind;
 use venus_chain::{GenesisBuilder, Manifest, StateTree};
-use venus_core::address::parse_address;
 use venus_core::crypto::PrivateKey;
 use venus_core::{Address, SignatureType, TokenAmount};
 use venus_sealer_lib::params::ParamCache;
 use venus_sealer_lib::{preseal, LocalSectorStore, PreSealConfig, PreSealMiner, ProofPool, Prover};
 
 const SEAL: RegisteredSealProof = RegisteredSealProof::StackedDRG2KiBV1P1;
-
-/// `miner`'s manifest entry, as `lotus-seed` would turn it into Lotus's
-/// `genesis.Miner`: addresses parsed, the peer ID's bytes.
-fn genesis_miner(entry: &PreSealMiner) -> GenesisMiner {
-    let addr = |s: &str| parse_address(s).expect("address").0;
-    let (_, peer) = cid::multibase::decode(format!("z{}", entry.peer_id)).expect("peer id");
-    GenesisMiner {
-        owner: addr(&entry.owner),
-        worker: addr(&entry.worker),
-        peer_id: peer,
-        sectors: entry
-            .sectors
-            .iter()
-            .map(|s| GenesisSector {
-                number: s.sector.number,
-                proof: s.sector.proof,
-                sealed_cid: s.sector.sealed_cid,
-            })
-            .collect(),
-    }
-}
 
 #[test]
 fn two_miners_from_real_presealed_sectors() {
@@ -58,6 +38,7 @@ fn two_miners_from_real_presealed_sectors() {
     let prover = Prover::new(Arc::new(params), ProofPool::new(2));
     let store = LocalSectorStore::new(dir.path());
     let mut entries = Vec::new();
+    let mut manifests = Vec::new();
     let mut keys = Vec::new();
     for miner in [MINER_START, MINER_START + 1] {
         let config = PreSealConfig::new(miner, SEAL, 2);
@@ -65,23 +46,30 @@ fn two_miners_from_real_presealed_sectors() {
             .block_on(preseal(&prover, &store, &config, &|_, _| {}))
             .expect("pre-seal");
         let key = PrivateKey::generate(SignatureType::BLS);
-        PreSealMiner::new(miner, &key, SEAL, sectors)
+        let path = PreSealMiner::new(miner, &key, SEAL, sectors)
             .expect("entry")
             .write(dir.path(), miner)
             .expect("write");
         entries.push(PreSealMiner::read(dir.path(), miner).expect("read back"));
+        manifests.push(std::fs::read(path).expect("manifest"));
         keys.push(key.address().expect("address"));
     }
 
+    // Genesis from the manifests as written, read as Lotus's JSON.
+    let build = |bs: &MemoryBlockstore| {
+        let mut g = GenesisBuilder::new("devnet");
+        for k in &keys {
+            g = g.account(*k, TokenAmount::from_whole(50_000_000));
+        }
+        for m in &manifests {
+            g = g
+                .add_template_miners(&read_preseal_manifest(m).expect("manifest"))
+                .expect("miners");
+        }
+        g.build(bs).expect("genesis")
+    };
     let bs = MemoryBlockstore::new();
-    let mut g = GenesisBuilder::new("devnet");
-    for k in &keys {
-        g = g.account(*k, TokenAmount::from_whole(50_000_000));
-    }
-    for e in &entries {
-        g = g.miner(genesis_miner(e));
-    }
-    let genesis = g.build(&bs).expect("genesis");
+    let genesis = build(&bs);
     assert_eq!(genesis.miner_ids, [MINER_START, MINER_START + 1]);
 
     let manifest = Manifest::devnet();
@@ -197,16 +185,8 @@ fn two_miners_from_real_presealed_sectors() {
     .expect("walk");
 
     // The same input builds the same root on another store.
-    let bs2 = MemoryBlockstore::new();
-    let mut g2 = GenesisBuilder::new("devnet");
-    for k in &keys {
-        g2 = g2.account(*k, TokenAmount::from_whole(50_000_000));
-    }
-    for e in &entries {
-        g2 = g2.miner(genesis_miner(e));
-    }
     assert_eq!(
-        g2.build(&bs2).expect("genesis").state_root,
+        build(&MemoryBlockstore::new()).state_root,
         genesis.state_root
     );
 }

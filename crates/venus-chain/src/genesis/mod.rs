@@ -20,13 +20,19 @@
 //! Every state object comes from the `fil_actor_*_state` crates of actors
 //! v17, and every Code CID from the devnet manifest ([`Manifest`]).
 //!
+//! The genesis block over the state is [`genesis_block`]'s.
+//!
 //! Unlike Lotus's, this genesis has no f080 (the verified registry's root
 //! key account) and no f081 (its first verifier): our devnet makes no
 //! verified deals. The registry names f080 as its root all the same.
 
+mod block;
 pub mod miners;
+pub mod template;
 
+pub use block::{genesis_block, FILECOIN_GENESIS_PARENT};
 pub use miners::{GenesisMiner, GenesisSector};
+pub use template::{read_preseal_manifest, Template, TemplateMiner};
 
 use cid::Cid;
 use fil_actors_shared::v17::runtime::Policy;
@@ -61,6 +67,8 @@ pub struct GenesisBuilder {
     policy: Policy,
     accounts: Vec<GenesisAccount>,
     miners: Vec<GenesisMiner>,
+    timestamp: u64,
+    reward_totals: Option<(TokenAmount, TokenAmount)>,
 }
 
 /// A built genesis state.
@@ -72,6 +80,8 @@ pub struct GenesisState {
     pub account_ids: Vec<ActorID>,
     /// Each miner's ID, in the order given.
     pub miner_ids: Vec<ActorID>,
+    /// The genesis block header ([`genesis_block`]), in the store.
+    pub block: venus_core::types::BlockHeader,
 }
 
 impl GenesisBuilder {
@@ -83,7 +93,30 @@ impl GenesisBuilder {
             policy: policy::devnet(),
             accounts: Vec::new(),
             miners: Vec::new(),
+            timestamp: 0,
+            reward_totals: None,
         }
+    }
+
+    /// The minting schedule: `simple_total` FIL minted on a 6-year
+    /// half-life, `baseline_total` released as the network reaches its
+    /// baseline. Mainnet's (330 and 770 million FIL) unless set, as on
+    /// Lotus's devnets; a devnet may mint more or less to make rewards
+    /// easy to see. The reward actor's balance stays 1.1 billion FIL.
+    pub fn reward_schedule(
+        mut self,
+        simple_total: TokenAmount,
+        baseline_total: TokenAmount,
+    ) -> Self {
+        self.reward_totals = Some((simple_total, baseline_total));
+        self
+    }
+
+    /// The genesis block's timestamp, in seconds since the Unix epoch (0
+    /// unless set; a node sets the time its devnet starts).
+    pub fn timestamp(mut self, timestamp: u64) -> Self {
+        self.timestamp = timestamp;
+        self
     }
 
     /// The actors' policy ([`policy::devnet`] unless set): the proving
@@ -171,8 +204,13 @@ impl GenesisBuilder {
         let init = tree.put_state(&init)?;
         put(&mut tree, INIT_ACTOR_ID, ActorKind::Init, init, zero());
 
-        let reward_state =
-            tree.put_state(&fil_actor_reward_state::v17::State::new(Zero::zero()))?;
+        let reward_state = match &self.reward_totals {
+            None => fil_actor_reward_state::v17::State::new(Zero::zero()),
+            Some((simple, baseline)) => {
+                crate::exec::actors::reward_genesis_state(simple.clone(), baseline.clone())
+            }
+        };
+        let reward_state = tree.put_state(&reward_state)?;
         put(
             &mut tree,
             REWARD_ID,
@@ -241,11 +279,13 @@ impl GenesisBuilder {
             tree = vm.into_tree();
         }
         let state_root = tree.flush()?;
+        let block = genesis_block(tree.store(), state_root, &self.network_name, self.timestamp)?;
         tracing::debug!(target: "venus::chain", %state_root, accounts = self.accounts.len(), miners = miner_ids.len(), "genesis state built");
         Ok(GenesisState {
             state_root,
             account_ids,
             miner_ids,
+            block,
         })
     }
 }

@@ -35,7 +35,10 @@ pub use power::{
     CREATE_MINER, CREATE_MINER_EXPORTED, CURRENT_TOTAL_POWER, ENROLL_CRON_EVENT, ON_EPOCH_TICK_END,
     UPDATE_CLAIMED_POWER, UPDATE_PLEDGE_TOTAL,
 };
-pub use reward::{block_reward, AWARD_BLOCK_REWARD, THIS_EPOCH_REWARD, UPDATE_NETWORK_KPI};
+pub use reward::{
+    block_reward, genesis_state as reward_genesis_state, AWARD_BLOCK_REWARD, THIS_EPOCH_REWARD,
+    UPDATE_NETWORK_KPI,
+};
 
 /// Runs `method` of the receiver of `rt`, an actor of type `kind`.
 pub(crate) fn invoke<BS: Blockstore + Clone>(

@@ -137,6 +137,13 @@ pub(super) fn update_network_kpi<BS: Blockstore + Clone>(
     Ok(None)
 }
 
+/// The reward actor's genesis state minting `simple_total` (decaying
+/// with a 6-year half-life) and `baseline_total` (released as the network
+/// reaches its baseline); mainnet's are 330 and 770 million FIL.
+pub fn genesis_state(simple_total: TokenAmount, baseline_total: TokenAmount) -> State {
+    math::constructed(simple_total, baseline_total)
+}
+
 /// What a block would pay its miner now, for a caller that wants to show
 /// it: the epoch's reward times `win_count` over the expected leaders.
 pub fn block_reward(st: &State, win_count: i64) -> TokenAmount {
