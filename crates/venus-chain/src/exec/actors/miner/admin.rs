@@ -6,22 +6,18 @@
 //! neither locked nor owed.
 
 use fil_actor_miner_state::v17::{
-    ChangeWorkerAddressParams, State, WithdrawBalanceParams, WithdrawBalanceReturn,
-    WorkerKeyChange, ERR_BALANCE_INVARIANTS_BROKEN,
+    ChangeWorkerAddressParams, State, WithdrawBalanceParams, WithdrawBalanceReturn, WorkerKeyChange,
 };
 use fil_actors_shared::v17::{ActorDowncast, ActorError};
 use fvm_ipld_blockstore::Blockstore;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_shared::address::Address;
-use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
 use fvm_shared::METHOD_SEND;
-use num_traits::Zero;
 
 use super::super::super::runtime::{no_params, params, ret, Abort, MethodResult, Rt};
-use super::super::power::UPDATE_PLEDGE_TOTAL;
 use super::constructor::resolve_worker_address;
-use crate::state::ids::{BURNT_FUNDS_ID, POWER_ID};
+use super::{burn, check_invariants, miner_info, notify_pledge_changed};
 
 /// `ChangeWorkerAddress`.
 pub const CHANGE_WORKER_ADDRESS: u64 = 3;
@@ -66,9 +62,7 @@ pub(in crate::exec::actors) fn change_worker_address<BS: Blockstore + Clone>(
         control.push(Address::new_id(id));
     }
     let mut st: State = rt.state()?;
-    let mut info = st.get_info(rt.store()).map_err(|e| {
-        e.downcast_default(ExitCode::USR_ILLEGAL_STATE, "could not read miner info")
-    })?;
+    let mut info = miner_info(&st, rt.store())?;
     let owner = owner(&info)?;
     rt.validate_caller_is(&[owner])?;
     info.control_addresses = control;
@@ -91,9 +85,7 @@ pub(in crate::exec::actors) fn confirm_change_worker_address<BS: Blockstore + Cl
 ) -> MethodResult {
     no_params(&p)?;
     let mut st: State = rt.state()?;
-    let mut info = st.get_info(rt.store()).map_err(|e| {
-        e.downcast_default(ExitCode::USR_ILLEGAL_STATE, "could not read miner info")
-    })?;
+    let mut info = miner_info(&st, rt.store())?;
     let owner = owner(&info)?;
     rt.validate_caller_is(&[owner])?;
     if process_pending_worker(&mut info, rt.epoch()) {
@@ -133,9 +125,7 @@ pub(in crate::exec::actors) fn withdraw_balance<BS: Blockstore + Clone>(
         .into());
     }
     let mut st: State = rt.state()?;
-    let mut info = st.get_info(rt.store()).map_err(|e| {
-        e.downcast_default(ExitCode::USR_ILLEGAL_STATE, "could not read miner info")
-    })?;
+    let mut info = miner_info(&st, rt.store())?;
     let allowed: Vec<u64> = [info.owner, info.beneficiary]
         .iter()
         .filter_map(|a| a.id().ok())
@@ -192,28 +182,9 @@ pub(in crate::exec::actors) fn withdraw_balance<BS: Blockstore + Clone>(
     if amount.is_positive() {
         rt.send(&info.beneficiary, METHOD_SEND, None, amount.clone())?;
     }
-    if fee_to_burn.is_positive() {
-        rt.send(
-            &Address::new_id(BURNT_FUNDS_ID),
-            METHOD_SEND,
-            None,
-            fee_to_burn,
-        )?;
-    }
-    if !newly_vested.is_zero() {
-        rt.send(
-            &Address::new_id(POWER_ID),
-            UPDATE_PLEDGE_TOTAL,
-            IpldBlock::serialize_cbor(&-newly_vested).map_err(ActorError::from)?,
-            TokenAmount::zero(),
-        )?;
-    }
-    st.check_balance_invariants(&rt.balance()?).map_err(|e| {
-        Abort::Actor(ActorError::unchecked(
-            ERR_BALANCE_INVARIANTS_BROKEN,
-            format!("balance invariants broken: {e}"),
-        ))
-    })?;
+    burn(rt, fee_to_burn)?;
+    notify_pledge_changed(rt, &-newly_vested)?;
+    check_invariants(rt)?;
     ret(&WithdrawBalanceReturn {
         amount_withdrawn: amount,
     })

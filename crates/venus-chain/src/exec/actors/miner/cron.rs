@@ -12,7 +12,6 @@ use fil_actor_miner_state::v17::{
     pledge_penalty_for_continued_fault, pledge_penalty_for_termination, qa_power_for_sector,
     ApplyRewardParams, CronEventPayload, DeferredCronEventParams, PowerPair, Sectors, State,
     CRON_EVENT_PROCESS_EARLY_TERMINATIONS, CRON_EVENT_PROVING_DEADLINE,
-    ERR_BALANCE_INVARIANTS_BROKEN,
 };
 use fil_actor_power_state::v17::EnrollCronEventParams;
 use fil_actors_shared::v17::builtin::reward::FilterEstimate;
@@ -25,15 +24,15 @@ use fvm_shared::address::Address;
 use fvm_shared::clock::ChainEpoch;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
-use fvm_shared::METHOD_SEND;
 use num_traits::{Signed, Zero};
 
 use super::super::super::runtime::{params, Abort, MethodResult, Rt};
 use super::super::market::ON_MINER_SECTORS_TERMINATE;
-use super::super::power::{ENROLL_CRON_EVENT, UPDATE_PLEDGE_TOTAL};
+use super::super::power::ENROLL_CRON_EVENT;
 use super::admin::process_pending_worker;
 use super::wpost::request_update_power;
-use crate::state::ids::{BURNT_FUNDS_ID, MARKET_ID, POWER_ID, REWARD_ID};
+use super::{burn, check_invariants, notify_pledge_changed};
+use crate::state::ids::{MARKET_ID, POWER_ID, REWARD_ID};
 
 /// `OnDeferredCronEvent`.
 pub const ON_DEFERRED_CRON_EVENT: u64 = 12;
@@ -42,41 +41,6 @@ pub const APPLY_REWARDS: u64 = 14;
 
 fn illegal(what: &str, e: impl std::fmt::Display) -> Abort {
     ActorError::illegal_state(format!("{what}: {e}")).into()
-}
-
-fn check_invariants<BS: Blockstore + Clone>(rt: &Rt<'_, BS>) -> Result<(), Abort> {
-    let st: State = rt.state()?;
-    st.check_balance_invariants(&rt.balance()?).map_err(|e| {
-        Abort::Actor(ActorError::unchecked(
-            ERR_BALANCE_INVARIANTS_BROKEN,
-            format!("balance invariants broken: {e}"),
-        ))
-    })
-}
-
-pub(super) fn burn<BS: Blockstore + Clone>(
-    rt: &mut Rt<'_, BS>,
-    amount: TokenAmount,
-) -> Result<(), Abort> {
-    if amount.is_positive() {
-        rt.send(&Address::new_id(BURNT_FUNDS_ID), METHOD_SEND, None, amount)?;
-    }
-    Ok(())
-}
-
-pub(super) fn notify_pledge_changed<BS: Blockstore + Clone>(
-    rt: &mut Rt<'_, BS>,
-    delta: &TokenAmount,
-) -> Result<(), Abort> {
-    if !delta.is_zero() {
-        rt.send(
-            &Address::new_id(POWER_ID),
-            UPDATE_PLEDGE_TOTAL,
-            IpldBlock::serialize_cbor(delta).map_err(ActorError::from)?,
-            TokenAmount::zero(),
-        )?;
-    }
-    Ok(())
 }
 
 fn enroll_cron_event<BS: Blockstore + Clone>(

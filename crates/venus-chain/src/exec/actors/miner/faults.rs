@@ -5,21 +5,19 @@
 
 use fil_actor_miner_state::v17::{
     new_deadline_info, DeadlineInfo, DeadlineSectorMap, DeclareFaultsParams,
-    DeclareFaultsRecoveredParams, PowerPair, Sectors, State, ERR_BALANCE_INVARIANTS_BROKEN,
+    DeclareFaultsRecoveredParams, PowerPair, Sectors, State,
 };
 use fil_actors_shared::v17::runtime::Policy;
 use fil_actors_shared::v17::{ActorDowncast, ActorError};
 use fvm_ipld_bitfield::BitField;
 use fvm_ipld_blockstore::Blockstore;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
-use fvm_shared::address::Address;
 use fvm_shared::clock::ChainEpoch;
 use fvm_shared::error::ExitCode;
-use fvm_shared::METHOD_SEND;
 
 use super::super::super::runtime::{params, Abort, MethodResult, Rt};
 use super::wpost::request_update_power;
-use crate::state::ids::BURNT_FUNDS_ID;
+use super::{burn, check_invariants, controlling, miner_info};
 
 /// `DeclareFaults`.
 pub const DECLARE_FAULTS: u64 = 10;
@@ -77,14 +75,6 @@ fn declaration_deadline(
     Ok(dl)
 }
 
-fn callers(info: &fil_actor_miner_state::v17::MinerInfo) -> Vec<u64> {
-    info.control_addresses
-        .iter()
-        .chain([&info.worker, &info.owner])
-        .filter_map(|a| a.id().ok())
-        .collect()
-}
-
 pub(in crate::exec::actors) fn declare_faults<BS: Blockstore + Clone>(
     rt: &mut Rt<'_, BS>,
     p: Option<IpldBlock>,
@@ -98,10 +88,8 @@ pub(in crate::exec::actors) fn declare_faults<BS: Blockstore + Clone>(
             .map(|f| (f.deadline, f.partition, f.sectors)),
     )?;
     let mut st: State = rt.state()?;
-    let info = st.get_info(rt.store()).map_err(|e| {
-        e.downcast_default(ExitCode::USR_ILLEGAL_STATE, "could not read miner info")
-    })?;
-    rt.validate_caller_is(&callers(&info))?;
+    let info = miner_info(&st, rt.store())?;
+    rt.validate_caller_is(&controlling(&info))?;
     let store = rt.store().clone();
     let epoch = rt.epoch();
     let mut deadlines = st
@@ -165,10 +153,8 @@ pub(in crate::exec::actors) fn declare_faults_recovered<BS: Blockstore + Clone>(
             "unlocked balance can not repay fee debt",
         )
     })?;
-    let info = st.get_info(rt.store()).map_err(|e| {
-        e.downcast_default(ExitCode::USR_ILLEGAL_STATE, "could not read miner info")
-    })?;
-    rt.validate_caller_is(&callers(&info))?;
+    let info = miner_info(&st, rt.store())?;
+    rt.validate_caller_is(&controlling(&info))?;
     let epoch = rt.epoch();
     if epoch <= info.consensus_fault_elapsed {
         return Err(ActorError::forbidden(
@@ -205,20 +191,7 @@ pub(in crate::exec::actors) fn declare_faults_recovered<BS: Blockstore + Clone>(
     st.save_deadlines(&store, deadlines)
         .map_err(|e| e.downcast_default(ExitCode::USR_ILLEGAL_STATE, "failed to save deadlines"))?;
     rt.set_state(&st)?;
-    if fee_to_burn.is_positive() {
-        rt.send(
-            &Address::new_id(BURNT_FUNDS_ID),
-            METHOD_SEND,
-            None,
-            fee_to_burn,
-        )?;
-    }
-    let st: State = rt.state()?;
-    st.check_balance_invariants(&rt.balance()?).map_err(|e| {
-        Abort::Actor(ActorError::unchecked(
-            ERR_BALANCE_INVARIANTS_BROKEN,
-            format!("balance invariants broken: {e}"),
-        ))
-    })?;
+    burn(rt, fee_to_burn)?;
+    check_invariants(rt)?;
     Ok(None)
 }

@@ -28,15 +28,20 @@ pub(super) use wpost::submit_windowed_post;
 pub use wpost::SUBMIT_WINDOWED_POST;
 
 use fil_actor_miner_state::v17::ext::power::CurrentTotalPowerReturn;
+use fil_actor_miner_state::v17::{MinerInfo, State, ERR_BALANCE_INVARIANTS_BROKEN};
 use fil_actors_shared::v17::builtin::reward::ThisEpochRewardReturn;
+use fil_actors_shared::v17::{ActorDowncast, ActorError};
 use fvm_ipld_blockstore::Blockstore;
+use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
+use fvm_shared::error::ExitCode;
+use fvm_shared::{ActorID, METHOD_SEND};
 
 use super::super::runtime::{returned, Abort, Rt};
-use super::power::CURRENT_TOTAL_POWER;
+use super::power::{CURRENT_TOTAL_POWER, UPDATE_PLEDGE_TOTAL};
 use super::reward::THIS_EPOCH_REWARD;
-use crate::state::ids::{POWER_ID, REWARD_ID};
+use crate::state::ids::{BURNT_FUNDS_ID, POWER_ID, REWARD_ID};
 
 /// The reward actor's smoothed estimate and baseline (`ThisEpochReward`).
 fn request_current_epoch_block_reward<BS: Blockstore + Clone>(
@@ -66,6 +71,60 @@ fn request_current_total_power<BS: Blockstore + Clone>(
         )
         .map_err(|e| wrap(e, "failed to check current power"))?;
     returned(r)
+}
+
+/// The miner's info (`get_miner_info`).
+fn miner_info<BS: Blockstore>(st: &State, store: &BS) -> Result<MinerInfo, Abort> {
+    st.get_info(store).map_err(|e| {
+        e.downcast_default(ExitCode::USR_ILLEGAL_STATE, "could not read miner info")
+            .into()
+    })
+}
+
+/// The addresses that control the miner: its control addresses, worker
+/// and owner, as IDs.
+fn controlling(info: &MinerInfo) -> Vec<ActorID> {
+    info.control_addresses
+        .iter()
+        .chain([&info.worker, &info.owner])
+        .filter_map(|a| a.id().ok())
+        .collect()
+}
+
+/// Fails with `ERR_BALANCE_INVARIANTS_BROKEN` (1000) unless the balance
+/// covers what the state locks (`check_balance_invariants`).
+fn check_invariants<BS: Blockstore + Clone>(rt: &Rt<'_, BS>) -> Result<(), Abort> {
+    let st: State = rt.state()?;
+    st.check_balance_invariants(&rt.balance()?).map_err(|e| {
+        Abort::Actor(ActorError::unchecked(
+            ERR_BALANCE_INVARIANTS_BROKEN,
+            format!("balance invariants broken: {e}"),
+        ))
+    })
+}
+
+/// Sends `amount` to the burnt-funds actor (`burn_funds`).
+fn burn<BS: Blockstore + Clone>(rt: &mut Rt<'_, BS>, amount: TokenAmount) -> Result<(), Abort> {
+    if amount.is_positive() {
+        rt.send(&Address::new_id(BURNT_FUNDS_ID), METHOD_SEND, None, amount)?;
+    }
+    Ok(())
+}
+
+/// Tells the power actor of a change in the pledge (`notify_pledge_changed`).
+fn notify_pledge_changed<BS: Blockstore + Clone>(
+    rt: &mut Rt<'_, BS>,
+    delta: &TokenAmount,
+) -> Result<(), Abort> {
+    if !delta.is_zero() {
+        rt.send(
+            &Address::new_id(POWER_ID),
+            UPDATE_PLEDGE_TOTAL,
+            IpldBlock::serialize_cbor(delta).map_err(ActorError::from)?,
+            TokenAmount::default(),
+        )?;
+    }
+    Ok(())
 }
 
 fn wrap(e: Abort, msg: &str) -> Abort {

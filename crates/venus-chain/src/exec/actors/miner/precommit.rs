@@ -12,7 +12,6 @@ use fil_actor_miner_state::v17::{
     pre_commit_deposit_for_power, qa_power_max, seal_proof_sector_maximum_lifetime,
     sector_deals_max, CollisionPolicy, CronEventPayload, PreCommitSectorBatchParams2,
     SectorPreCommitInfo, SectorPreCommitOnChainInfo, State, CRON_EVENT_PROVING_DEADLINE,
-    ERR_BALANCE_INVARIANTS_BROKEN,
 };
 use fil_actor_power_state::v17::EnrollCronEventParams;
 use fil_actors_shared::v17::runtime::policy_constants::MAX_SECTOR_NUMBER;
@@ -27,13 +26,13 @@ use fvm_shared::clock::ChainEpoch;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
 use fvm_shared::sector::RegisteredSealProof;
-use fvm_shared::METHOD_SEND;
 
 use super::super::super::runtime::{params, returned, Abort, MethodResult, Rt};
 use super::super::market::VERIFY_DEALS_FOR_ACTIVATION;
 use super::super::power::ENROLL_CRON_EVENT;
+use super::{burn, check_invariants, controlling, miner_info};
 use super::{request_current_epoch_block_reward, request_current_total_power};
-use crate::state::ids::{BURNT_FUNDS_ID, MARKET_ID, POWER_ID};
+use crate::state::ids::{MARKET_ID, POWER_ID};
 
 /// `PreCommitSectorBatch2`.
 pub const PRE_COMMIT_SECTOR_BATCH2: u64 = 28;
@@ -101,17 +100,8 @@ pub(in crate::exec::actors) fn pre_commit_sector_batch2<BS: Blockstore + Clone>(
             "unlocked balance can not repay fee debt",
         )
     })?;
-    let info = st.get_info(rt.store()).map_err(|e| {
-        e.downcast_default(ExitCode::USR_ILLEGAL_STATE, "could not read miner info")
-    })?;
-    let mut callers: Vec<u64> = info
-        .control_addresses
-        .iter()
-        .chain([&info.worker, &info.owner])
-        .filter_map(|a| a.id().ok())
-        .collect();
-    callers.dedup();
-    rt.validate_caller_is(&callers)?;
+    let info = miner_info(&st, rt.store())?;
+    rt.validate_caller_is(&controlling(&info))?;
     if epoch <= info.consensus_fault_elapsed {
         return Err(ActorError::forbidden(
             "pre-commit not allowed during active consensus fault".into(),
@@ -207,21 +197,8 @@ pub(in crate::exec::actors) fn pre_commit_sector_batch2<BS: Blockstore + Clone>(
     st.deadline_cron_active = true;
     rt.set_state(&st)?;
 
-    if fee_to_burn.is_positive() {
-        rt.send(
-            &Address::new_id(BURNT_FUNDS_ID),
-            METHOD_SEND,
-            None,
-            fee_to_burn,
-        )?;
-    }
-    let st: State = rt.state()?;
-    st.check_balance_invariants(&rt.balance()?).map_err(|e| {
-        Abort::Actor(ActorError::unchecked(
-            ERR_BALANCE_INVARIANTS_BROKEN,
-            format!("balance invariants broken: {e}"),
-        ))
-    })?;
+    burn(rt, fee_to_burn)?;
+    check_invariants(rt)?;
     if needs_cron {
         let payload = RawBytes::serialize(CronEventPayload {
             event_type: CRON_EVENT_PROVING_DEADLINE,

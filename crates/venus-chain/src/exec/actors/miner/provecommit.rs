@@ -26,9 +26,8 @@ use num_traits::Zero;
 use venus_core::crypto::DomainSeparationTag;
 
 use super::super::super::runtime::{params, ret, Abort, MethodResult, Rt};
-use super::super::power::UPDATE_PLEDGE_TOTAL;
+use super::{controlling, miner_info, notify_pledge_changed};
 use super::{request_current_epoch_block_reward, request_current_total_power};
-use crate::state::ids::POWER_ID;
 
 /// `ProveCommitSectors3`.
 pub const PROVE_COMMIT_SECTORS3: u64 = 34;
@@ -42,16 +41,8 @@ pub(in crate::exec::actors) fn prove_commit_sectors3<BS: Blockstore + Clone>(
     let miner_id = rt.receiver;
     let policy = rt.policy().clone();
     let epoch = rt.epoch();
-    let info = st.get_info(rt.store()).map_err(|e| {
-        e.downcast_default(ExitCode::USR_ILLEGAL_STATE, "could not read miner info")
-    })?;
-    let callers: Vec<u64> = info
-        .control_addresses
-        .iter()
-        .chain([&info.worker, &info.owner])
-        .filter_map(|a| a.id().ok())
-        .collect();
-    rt.validate_caller_is(&callers)?;
+    let info = miner_info(&st, rt.store())?;
+    rt.validate_caller_is(&controlling(&info))?;
 
     let numbers: Vec<u64> = p
         .sector_activations
@@ -361,13 +352,6 @@ fn activate_new_sector_infos<BS: Blockstore + Clone>(
         ))
     })?;
     rt.set_state(&st)?;
-    if !total_pledge.is_zero() {
-        rt.send(
-            &Address::new_id(POWER_ID),
-            UPDATE_PLEDGE_TOTAL,
-            IpldBlock::serialize_cbor(&total_pledge).map_err(ActorError::from)?,
-            TokenAmount::zero(),
-        )?;
-    }
+    notify_pledge_changed(rt, &total_pledge)?;
     Ok(())
 }

@@ -7,7 +7,6 @@
 
 use fil_actor_miner_state::v17::{
     load_partitions_sectors_max, PowerPair, Sectors, State, SubmitWindowedPoStParams,
-    ERR_BALANCE_INVARIANTS_BROKEN,
 };
 use fil_actor_power_state::v17::UpdateClaimedPowerParams;
 use fil_actors_shared::v17::{ActorDowncast, ActorError};
@@ -22,6 +21,7 @@ use venus_core::crypto::DomainSeparationTag;
 
 use super::super::super::runtime::{params, Abort, MethodResult, Rt};
 use super::super::power::UPDATE_CLAIMED_POWER;
+use super::{check_invariants, controlling, miner_info};
 use crate::state::ids::POWER_ID;
 
 /// `SubmitWindowedPoSt`.
@@ -67,21 +67,13 @@ pub(in crate::exec::actors) fn submit_windowed_post<BS: Blockstore + Clone>(
     }
 
     let mut st: State = rt.state()?;
-    let info = st.get_info(rt.store()).map_err(|e| {
-        e.downcast_default(ExitCode::USR_ILLEGAL_STATE, "could not read miner info")
-    })?;
+    let info = miner_info(&st, rt.store())?;
     let max_proof_size = info.window_post_proof_type.proof_size().map_err(|e| {
         ActorError::illegal_state(format!(
             "failed to determine max window post proof size: {e}"
         ))
     })?;
-    let callers: Vec<u64> = info
-        .control_addresses
-        .iter()
-        .chain([&info.worker, &info.owner])
-        .filter_map(|a| a.id().ok())
-        .collect();
-    rt.validate_caller_is(&callers)?;
+    rt.validate_caller_is(&controlling(&info))?;
     if p.proofs[0].post_proof != info.window_post_proof_type {
         return Err(bad(format!(
             "expected proof of type {:?}, got {:?}",
@@ -229,13 +221,7 @@ pub(in crate::exec::actors) fn submit_windowed_post<BS: Blockstore + Clone>(
     rt.set_state(&st)?;
 
     request_update_power(rt, result.power_delta)?;
-    let st: State = rt.state()?;
-    st.check_balance_invariants(&rt.balance()?).map_err(|e| {
-        Abort::Actor(ActorError::unchecked(
-            ERR_BALANCE_INVARIANTS_BROKEN,
-            format!("balance invariants broken: {e}"),
-        ))
-    })?;
+    check_invariants(rt)?;
     Ok(None)
 }
 
