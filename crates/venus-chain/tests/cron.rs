@@ -45,22 +45,24 @@ fn rewards_and_cron_over_epochs_and_a_missed_deadline_faults() {
         0xf102,
         cid::multihash::Multihash::wrap(0xb401, &[1; 32]).expect("multihash"),
     );
+    let build = |store: &MemoryBlockstore| {
+        GenesisBuilder::new("devnet")
+            .policy(p.clone())
+            .account(key, TokenAmount::from_whole(1000))
+            .miner(GenesisMiner {
+                owner: key,
+                worker: key,
+                peer_id: vec![],
+                sectors: vec![GenesisSector {
+                    number: 0,
+                    proof: RegisteredSealProof::StackedDRG2KiBV1P1,
+                    sealed_cid: comm_r,
+                }],
+            })
+            .build(store)
+    };
     let store = MemoryBlockstore::new();
-    let genesis = GenesisBuilder::new("devnet")
-        .policy(p.clone())
-        .account(key, TokenAmount::from_whole(1000))
-        .miner(GenesisMiner {
-            owner: key,
-            worker: key,
-            peer_id: vec![],
-            sectors: vec![GenesisSector {
-                number: 0,
-                proof: RegisteredSealProof::StackedDRG2KiBV1P1,
-                sealed_cid: comm_r,
-            }],
-        })
-        .build(&store)
-        .expect("genesis");
+    let genesis = build(&store).expect("genesis");
     let miner = Address::new_id(MINER_START);
     let fil = total(&store, &genesis.state_root);
     let empty = BlockMessages::default();
@@ -130,21 +132,7 @@ fn rewards_and_cron_over_epochs_and_a_missed_deadline_faults() {
         (out.state_root, out.receipts_root)
     );
     let other = MemoryBlockstore::new();
-    let genesis2 = GenesisBuilder::new("devnet")
-        .policy(p.clone())
-        .account(key, TokenAmount::from_whole(1000))
-        .miner(GenesisMiner {
-            owner: key,
-            worker: key,
-            peer_id: vec![],
-            sectors: vec![GenesisSector {
-                number: 0,
-                proof: RegisteredSealProof::StackedDRG2KiBV1P1,
-                sealed_cid: comm_r,
-            }],
-        })
-        .build(&other)
-        .expect("genesis");
+    let genesis2 = build(&other).expect("genesis");
     assert_eq!(genesis2.state_root, genesis.state_root);
     let elsewhere = apply_tipset(
         &other,
