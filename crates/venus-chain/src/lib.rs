@@ -12,6 +12,7 @@
 //!   ([`apply_tipset`]: messages, rewards and cron).
 //! - [`genesis`] builds the genesis state ([`GenesisBuilder`]).
 //! - [`store`] has the blockstores.
+//! - [`beacon`] has the devnet's drand-style beacon ([`beacon::LocalBeacon`]).
 //!
 //! Gas arithmetic shared with block validation and the message pool
 //! (inclusion cost, [`GasOutputs`](venus_core::gas::GasOutputs), the next
@@ -55,6 +56,7 @@
 //! assert_eq!(tree.actor(id).unwrap().balance, TokenAmount::from_whole(1000));
 //! ```
 
+pub mod beacon;
 mod error;
 pub mod exec;
 pub mod genesis;
