@@ -6,6 +6,10 @@
 
 #![allow(missing_docs)]
 
+mod common;
+
+use common::total;
+
 use fil_actor_miner_state::v17::State as MinerState;
 use fil_actor_power_state::v17::State as PowerState;
 use fvm_ipld_blockstore::MemoryBlockstore;
@@ -16,17 +20,6 @@ use venus_chain::{GenesisBuilder, Manifest, StateTree};
 use venus_core::crypto::PrivateKey;
 use venus_core::types::BlockMessages;
 use venus_core::{Address, SignatureType, TokenAmount};
-
-fn total(store: &MemoryBlockstore, root: &cid::Cid) -> TokenAmount {
-    let tree = StateTree::load(store, root).expect("load");
-    let mut sum = TokenAmount::default();
-    tree.for_each(|_, a| {
-        sum += &a.balance;
-        Ok(())
-    })
-    .expect("walk");
-    sum
-}
 
 fn read<T: serde::de::DeserializeOwned>(store: &MemoryBlockstore, root: &cid::Cid, id: u64) -> T {
     let tree = StateTree::load(store, root).expect("load");

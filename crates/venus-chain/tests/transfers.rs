@@ -4,6 +4,10 @@
 
 #![allow(missing_docs)]
 
+mod common;
+
+use common::total;
+
 use fvm_ipld_blockstore::MemoryBlockstore;
 use fvm_shared::error::ExitCode;
 use rand::rngs::StdRng;
@@ -76,17 +80,6 @@ fn send(from: Address, to: Address, nonce: u64, value: TokenAmount) -> Message {
 
 fn len(m: &Message) -> usize {
     fvm_ipld_encoding::to_vec(m).expect("cbor").len()
-}
-
-fn total(store: &MemoryBlockstore, root: &cid::Cid) -> TokenAmount {
-    let tree = StateTree::load(store, root).expect("load");
-    let mut sum = TokenAmount::default();
-    tree.for_each(|_, a| {
-        sum += &a.balance;
-        Ok(())
-    })
-    .expect("walk");
-    sum
 }
 
 #[test]

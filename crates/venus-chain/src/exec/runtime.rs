@@ -46,6 +46,18 @@ pub(crate) enum Abort {
     Fatal(ChainError),
 }
 
+impl Abort {
+    /// The same abort with `msg` before an actor's message (`wrap`), as
+    /// builtin-actors adds context to an error from a send; out of gas and
+    /// store failures pass through.
+    pub(crate) fn wrap(self, msg: &str) -> Abort {
+        match self {
+            Abort::Actor(a) => Abort::Actor(a.wrap(msg)),
+            other => other,
+        }
+    }
+}
+
 impl From<ActorError> for Abort {
     fn from(e: ActorError) -> Self {
         Abort::Actor(e)

@@ -172,6 +172,10 @@ pub fn apply_messages<BS: Blockstore>(
 /// messages and its reward (`AwardBlockReward` from the system), then
 /// cron at the tipset's epoch (`env.epoch`). A reward or cron that fails
 /// fails the tipset, as in Lotus.
+///
+/// CPU-heavy and synchronous (seal and PoSt verification run inside):
+/// call it from a blocking thread (`spawn_blocking`), never on an async
+/// runtime's workers.
 pub fn apply_tipset<BS: Blockstore>(
     store: BS,
     parent_state: &Cid,

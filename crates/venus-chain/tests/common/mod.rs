@@ -175,3 +175,15 @@ pub fn cron_events(
         .expect("walk");
     out
 }
+
+/// All the FIL in the state at `root`: every actor's balance, summed.
+pub fn total(store: &MemoryBlockstore, root: &cid::Cid) -> TokenAmount {
+    let tree = StateTree::load(store, root).expect("load");
+    let mut sum = TokenAmount::default();
+    tree.for_each(|_, a| {
+        sum += &a.balance;
+        Ok(())
+    })
+    .expect("walk");
+    sum
+}

@@ -16,7 +16,7 @@ pub use signature::{
     BLS_INFINITY_SIGNATURE,
 };
 pub use vrf::{election_vrf_base, ticket_quality, ticket_vrf_base, verify_vrf};
-pub use wincount::{WinCounter, MAX_WIN_COUNT};
+pub use wincount::{WinCounter, EXP_DENO, EXP_NUM, MAX_WIN_COUNT};
 
 #[doc(hidden)]
 pub use wincount::{expneg, lambda, poisson_icdf};

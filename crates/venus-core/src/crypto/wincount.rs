@@ -18,8 +18,10 @@ const BLOCKS_PER_EPOCH: u64 = 5;
 /// The most wins one election can give: 3 × blocks per epoch.
 pub const MAX_WIN_COUNT: i64 = 3 * BLOCKS_PER_EPOCH as i64;
 
-// Lotus's rational approximation of e^-x; integers are the coefficients × 2^128.
-const EXP_NUM: [&str; 8] = [
+/// The numerator of the rational approximation of e^-x that Lotus's
+/// `expneg` and builtin-actors' reward actor share (highest degree first;
+/// the coefficients × 2^128, as decimal strings).
+pub const EXP_NUM: [&str; 8] = [
     "-648770010757830093818553637600",
     "67469480939593786226847644286976",
     "-3197587544499098424029388939001856",
@@ -29,7 +31,8 @@ const EXP_NUM: [&str; 8] = [
     "-115682590513835356866803355398940131328",
     "340282366920938463463374607431768211456",
 ];
-const EXP_DENO: [&str; 14] = [
+/// The denominator of that approximation ([`EXP_NUM`]).
+pub const EXP_DENO: [&str; 14] = [
     "1225524182432722209606361",
     "114095592300906098243859450",
     "5665570424063336070530214243",

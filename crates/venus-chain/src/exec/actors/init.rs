@@ -10,7 +10,7 @@ use fvm_ipld_encoding::DAG_CBOR;
 use fvm_shared::address::Address;
 use fvm_shared::{MethodNum, METHOD_CONSTRUCTOR};
 
-use super::super::runtime::{params, ret, Abort, MethodResult, Rt};
+use super::super::runtime::{params, ret, MethodResult, Rt};
 use crate::state::ActorKind;
 
 /// `Exec`.
@@ -61,12 +61,7 @@ pub(super) fn exec<BS: Blockstore + Clone>(
         }),
         value,
     )
-    .map_err(|e| match e {
-        Abort::Actor(a) => {
-            ActorError::unchecked(a.exit_code(), format!("constructor failed: {}", a.msg())).into()
-        }
-        other => other,
-    })?;
+    .map_err(|e| e.wrap("constructor failed"))?;
     ret(&ExecReturn {
         id_address: Address::new_id(id),
         robust_address: robust,

@@ -35,7 +35,7 @@ use num_traits::Signed;
 
 use super::super::runtime::{no_params, params, ret, returned, Abort, MethodResult, Rt};
 use super::init::EXEC;
-use super::reward::{THIS_EPOCH_REWARD, UPDATE_NETWORK_KPI};
+use super::reward::{request_this_epoch_reward, UPDATE_NETWORK_KPI};
 use crate::state::ids::{CRON_ID, REWARD_ID};
 use crate::state::{ActorKind, INIT_ACTOR_ID};
 
@@ -172,18 +172,7 @@ pub(super) fn on_epoch_tick_end<BS: Blockstore + Clone>(
 ) -> MethodResult {
     no_params(&p)?;
     rt.validate_caller_is(&[CRON_ID])?;
-    let r = rt
-        .send(
-            &Address::new_id(REWARD_ID),
-            THIS_EPOCH_REWARD,
-            None,
-            TokenAmount::default(),
-        )
-        .map_err(|e| match e {
-            Abort::Actor(a) => Abort::Actor(a.wrap("failed to check epoch baseline power")),
-            other => other,
-        })?;
-    let reward: ThisEpochRewardReturn = returned(r)?;
+    let reward = request_this_epoch_reward(rt, "failed to check epoch baseline power")?;
     process_deferred_cron_events(rt, &reward)?;
 
     let mut st: State = rt.state()?;
@@ -205,10 +194,7 @@ pub(super) fn on_epoch_tick_end<BS: Blockstore + Clone>(
         IpldBlock::serialize_cbor(&BigIntSer(&realized)).map_err(ActorError::from)?,
         TokenAmount::default(),
     )
-    .map_err(|e| match e {
-        Abort::Actor(a) => Abort::Actor(a.wrap("failed to update network KPI with reward actor")),
-        other => other,
-    })?;
+    .map_err(|e| e.wrap("failed to update network KPI with reward actor"))?;
     Ok(None)
 }
 

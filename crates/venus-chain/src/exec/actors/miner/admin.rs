@@ -17,7 +17,7 @@ use fvm_shared::METHOD_SEND;
 
 use super::super::super::runtime::{no_params, params, ret, Abort, MethodResult, Rt};
 use super::constructor::resolve_worker_address;
-use super::{burn, check_invariants, miner_info, notify_pledge_changed};
+use super::{burn, check_invariants, miner_info, notify_pledge_changed, repay_debts_or_abort};
 
 /// `ChangeWorkerAddress`.
 pub const CHANGE_WORKER_ADDRESS: u64 = 3;
@@ -146,12 +146,7 @@ pub(in crate::exec::actors) fn withdraw_balance<BS: Blockstore + Clone>(
     let available = st.get_available_balance(&balance).map_err(|e| {
         ActorError::illegal_state(format!("failed to calculate available balance: {e}"))
     })?;
-    let fee_to_burn = st.repay_debts(&balance).map_err(|e| {
-        e.downcast_default(
-            ExitCode::USR_ILLEGAL_STATE,
-            "unlocked balance can not repay fee debt",
-        )
-    })?;
+    let fee_to_burn = repay_debts_or_abort(&mut st, &balance)?;
     let mut amount = std::cmp::min(&available, &p.amount_requested).clone();
     if amount.is_negative() {
         return Err(

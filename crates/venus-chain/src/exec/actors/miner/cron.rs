@@ -13,25 +13,22 @@ use fil_actor_miner_state::v17::{
     ApplyRewardParams, CronEventPayload, DeferredCronEventParams, PowerPair, Sectors, State,
     CRON_EVENT_PROCESS_EARLY_TERMINATIONS, CRON_EVENT_PROVING_DEADLINE,
 };
-use fil_actor_power_state::v17::EnrollCronEventParams;
 use fil_actors_shared::v17::builtin::reward::FilterEstimate;
 use fil_actors_shared::v17::{ActorDowncast, ActorError, EPOCHS_IN_DAY};
 use fvm_ipld_bitfield::BitField;
 use fvm_ipld_blockstore::Blockstore;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
-use fvm_ipld_encoding::RawBytes;
 use fvm_shared::address::Address;
-use fvm_shared::clock::ChainEpoch;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
 use num_traits::{Signed, Zero};
 
 use super::super::super::runtime::{params, Abort, MethodResult, Rt};
 use super::super::market::ON_MINER_SECTORS_TERMINATE;
-use super::super::power::ENROLL_CRON_EVENT;
 use super::admin::process_pending_worker;
-use super::wpost::request_update_power;
-use super::{burn, check_invariants, notify_pledge_changed};
+use super::{
+    burn, check_invariants, enroll_cron_event, notify_pledge_changed, request_update_power,
+};
 use crate::state::ids::{MARKET_ID, POWER_ID, REWARD_ID};
 
 /// `OnDeferredCronEvent`.
@@ -41,25 +38,6 @@ pub const APPLY_REWARDS: u64 = 14;
 
 fn illegal(what: &str, e: impl std::fmt::Display) -> Abort {
     ActorError::illegal_state(format!("{what}: {e}")).into()
-}
-
-fn enroll_cron_event<BS: Blockstore + Clone>(
-    rt: &mut Rt<'_, BS>,
-    epoch: ChainEpoch,
-    event_type: i64,
-) -> Result<(), Abort> {
-    let payload = RawBytes::serialize(CronEventPayload { event_type }).map_err(ActorError::from)?;
-    rt.send(
-        &Address::new_id(POWER_ID),
-        ENROLL_CRON_EVENT,
-        IpldBlock::serialize_cbor(&EnrollCronEventParams {
-            event_epoch: epoch,
-            payload,
-        })
-        .map_err(ActorError::from)?,
-        TokenAmount::zero(),
-    )?;
-    Ok(())
 }
 
 pub(in crate::exec::actors) fn apply_rewards<BS: Blockstore + Clone>(

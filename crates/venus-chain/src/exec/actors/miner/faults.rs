@@ -16,8 +16,9 @@ use fvm_shared::clock::ChainEpoch;
 use fvm_shared::error::ExitCode;
 
 use super::super::super::runtime::{params, Abort, MethodResult, Rt};
-use super::wpost::request_update_power;
-use super::{burn, check_invariants, controlling, miner_info};
+use super::{
+    burn, check_invariants, controlling, miner_info, repay_debts_or_abort, request_update_power,
+};
 
 /// `DeclareFaults`.
 pub const DECLARE_FAULTS: u64 = 10;
@@ -147,12 +148,7 @@ pub(in crate::exec::actors) fn declare_faults_recovered<BS: Blockstore + Clone>(
     )?;
     let mut st: State = rt.state()?;
     let balance = rt.balance()?;
-    let fee_to_burn = st.repay_debts(&balance).map_err(|e| {
-        e.downcast_default(
-            ExitCode::USR_ILLEGAL_STATE,
-            "unlocked balance can not repay fee debt",
-        )
-    })?;
+    let fee_to_burn = repay_debts_or_abort(&mut st, &balance)?;
     let info = miner_info(&st, rt.store())?;
     rt.validate_caller_is(&controlling(&info))?;
     let epoch = rt.epoch();

@@ -28,34 +28,33 @@ pub(super) use wpost::submit_windowed_post;
 pub use wpost::SUBMIT_WINDOWED_POST;
 
 use fil_actor_miner_state::v17::ext::power::CurrentTotalPowerReturn;
-use fil_actor_miner_state::v17::{MinerInfo, State, ERR_BALANCE_INVARIANTS_BROKEN};
+use fil_actor_miner_state::v17::{
+    CronEventPayload, MinerInfo, PowerPair, State, ERR_BALANCE_INVARIANTS_BROKEN,
+};
+use fil_actor_power_state::v17::{EnrollCronEventParams, UpdateClaimedPowerParams};
 use fil_actors_shared::v17::builtin::reward::ThisEpochRewardReturn;
 use fil_actors_shared::v17::{ActorDowncast, ActorError};
 use fvm_ipld_blockstore::Blockstore;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
+use fvm_ipld_encoding::RawBytes;
 use fvm_shared::address::Address;
+use fvm_shared::clock::ChainEpoch;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
 use fvm_shared::{ActorID, METHOD_SEND};
 
 use super::super::runtime::{returned, Abort, Rt};
-use super::power::{CURRENT_TOTAL_POWER, UPDATE_PLEDGE_TOTAL};
-use super::reward::THIS_EPOCH_REWARD;
-use crate::state::ids::{BURNT_FUNDS_ID, POWER_ID, REWARD_ID};
+use super::power::{
+    CURRENT_TOTAL_POWER, ENROLL_CRON_EVENT, UPDATE_CLAIMED_POWER, UPDATE_PLEDGE_TOTAL,
+};
+use super::reward::request_this_epoch_reward;
+use crate::state::ids::{BURNT_FUNDS_ID, POWER_ID};
 
 /// The reward actor's smoothed estimate and baseline (`ThisEpochReward`).
 fn request_current_epoch_block_reward<BS: Blockstore + Clone>(
     rt: &mut Rt<'_, BS>,
 ) -> Result<ThisEpochRewardReturn, Abort> {
-    let r = rt
-        .send(
-            &Address::new_id(REWARD_ID),
-            THIS_EPOCH_REWARD,
-            None,
-            TokenAmount::default(),
-        )
-        .map_err(|e| wrap(e, "failed to check epoch reward"))?;
-    returned(r)
+    request_this_epoch_reward(rt, "failed to check epoch reward")
 }
 
 /// The power actor's totals (`CurrentTotalPower`).
@@ -69,7 +68,7 @@ fn request_current_total_power<BS: Blockstore + Clone>(
             None,
             TokenAmount::default(),
         )
-        .map_err(|e| wrap(e, "failed to check current power"))?;
+        .map_err(|e| e.wrap("failed to check current power"))?;
     returned(r)
 }
 
@@ -127,9 +126,58 @@ fn notify_pledge_changed<BS: Blockstore + Clone>(
     Ok(())
 }
 
-fn wrap(e: Abort, msg: &str) -> Abort {
-    match e {
-        Abort::Actor(a) => Abort::Actor(a.wrap(msg)),
-        other => other,
+/// Queues a cron callback of `event_type` at `epoch` with power
+/// (`enroll_cron_event`).
+fn enroll_cron_event<BS: Blockstore + Clone>(
+    rt: &mut Rt<'_, BS>,
+    epoch: ChainEpoch,
+    event_type: i64,
+) -> Result<(), Abort> {
+    let payload = RawBytes::serialize(CronEventPayload { event_type }).map_err(ActorError::from)?;
+    rt.send(
+        &Address::new_id(POWER_ID),
+        ENROLL_CRON_EVENT,
+        IpldBlock::serialize_cbor(&EnrollCronEventParams {
+            event_epoch: epoch,
+            payload,
+        })
+        .map_err(ActorError::from)?,
+        TokenAmount::default(),
+    )?;
+    Ok(())
+}
+
+/// Tells the power actor of a change in the miner's power
+/// (`request_update_power`).
+fn request_update_power<BS: Blockstore + Clone>(
+    rt: &mut Rt<'_, BS>,
+    delta: PowerPair,
+) -> Result<(), Abort> {
+    if delta.is_zero() {
+        return Ok(());
     }
+    rt.send(
+        &Address::new_id(POWER_ID),
+        UPDATE_CLAIMED_POWER,
+        IpldBlock::serialize_cbor(&UpdateClaimedPowerParams {
+            raw_byte_delta: delta.raw,
+            quality_adjusted_delta: delta.qa,
+        })
+        .map_err(ActorError::from)?,
+        TokenAmount::default(),
+    )
+    .map_err(|e| e.wrap("failed to update power"))?;
+    Ok(())
+}
+
+/// Repays the fee debt from the unlocked balance; what to burn
+/// (`repay_debts_or_abort`).
+fn repay_debts_or_abort(st: &mut State, balance: &TokenAmount) -> Result<TokenAmount, Abort> {
+    st.repay_debts(balance).map_err(|e| {
+        e.downcast_default(
+            ExitCode::USR_ILLEGAL_STATE,
+            "unlocked balance can not repay fee debt",
+        )
+        .into()
+    })
 }

@@ -10,17 +10,15 @@ use fil_actor_market_state::v17::{
 use fil_actor_miner_state::v17::{
     can_pre_commit_seal_proof, is_sealed_sector, is_unsealed_sector, max_prove_commit_duration,
     pre_commit_deposit_for_power, qa_power_max, seal_proof_sector_maximum_lifetime,
-    sector_deals_max, CollisionPolicy, CronEventPayload, PreCommitSectorBatchParams2,
-    SectorPreCommitInfo, SectorPreCommitOnChainInfo, State, CRON_EVENT_PROVING_DEADLINE,
+    sector_deals_max, CollisionPolicy, PreCommitSectorBatchParams2, SectorPreCommitInfo,
+    SectorPreCommitOnChainInfo, State, CRON_EVENT_PROVING_DEADLINE,
 };
-use fil_actor_power_state::v17::EnrollCronEventParams;
 use fil_actors_shared::v17::runtime::policy_constants::MAX_SECTOR_NUMBER;
 use fil_actors_shared::v17::runtime::Policy;
 use fil_actors_shared::v17::{ActorDowncast, ActorError};
 use fvm_ipld_bitfield::BitField;
 use fvm_ipld_blockstore::Blockstore;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
-use fvm_ipld_encoding::RawBytes;
 use fvm_shared::address::Address;
 use fvm_shared::clock::ChainEpoch;
 use fvm_shared::econ::TokenAmount;
@@ -29,10 +27,11 @@ use fvm_shared::sector::RegisteredSealProof;
 
 use super::super::super::runtime::{params, returned, Abort, MethodResult, Rt};
 use super::super::market::VERIFY_DEALS_FOR_ACTIVATION;
-use super::super::power::ENROLL_CRON_EVENT;
-use super::{burn, check_invariants, controlling, miner_info};
+use super::{
+    burn, check_invariants, controlling, enroll_cron_event, miner_info, repay_debts_or_abort,
+};
 use super::{request_current_epoch_block_reward, request_current_total_power};
-use crate::state::ids::{MARKET_ID, POWER_ID};
+use crate::state::ids::MARKET_ID;
 
 /// `PreCommitSectorBatch2`.
 pub const PRE_COMMIT_SECTOR_BATCH2: u64 = 28;
@@ -94,12 +93,7 @@ pub(in crate::exec::actors) fn pre_commit_sector_batch2<BS: Blockstore + Clone>(
     let available = st.get_available_balance(&balance).map_err(|e| {
         ActorError::illegal_state(format!("failed to calculate available balance: {e}"))
     })?;
-    let fee_to_burn = st.repay_debts(&balance).map_err(|e| {
-        e.downcast_default(
-            ExitCode::USR_ILLEGAL_STATE,
-            "unlocked balance can not repay fee debt",
-        )
-    })?;
+    let fee_to_burn = repay_debts_or_abort(&mut st, &balance)?;
     let info = miner_info(&st, rt.store())?;
     rt.validate_caller_is(&controlling(&info))?;
     if epoch <= info.consensus_fault_elapsed {
@@ -200,19 +194,10 @@ pub(in crate::exec::actors) fn pre_commit_sector_batch2<BS: Blockstore + Clone>(
     burn(rt, fee_to_burn)?;
     check_invariants(rt)?;
     if needs_cron {
-        let payload = RawBytes::serialize(CronEventPayload {
-            event_type: CRON_EVENT_PROVING_DEADLINE,
-        })
-        .map_err(ActorError::from)?;
-        rt.send(
-            &Address::new_id(POWER_ID),
-            ENROLL_CRON_EVENT,
-            IpldBlock::serialize_cbor(&EnrollCronEventParams {
-                event_epoch: st.deadline_info(&policy, epoch).last(),
-                payload,
-            })
-            .map_err(ActorError::from)?,
-            TokenAmount::default(),
+        enroll_cron_event(
+            rt,
+            st.deadline_info(&policy, epoch).last(),
+            CRON_EVENT_PROVING_DEADLINE,
         )?;
     }
     Ok(None)

@@ -6,23 +6,19 @@
 //! a dispute (`DisputeWindowedPoSt`, not modeled).
 
 use fil_actor_miner_state::v17::{
-    load_partitions_sectors_max, PowerPair, Sectors, State, SubmitWindowedPoStParams,
+    load_partitions_sectors_max, Sectors, State, SubmitWindowedPoStParams,
 };
-use fil_actor_power_state::v17::UpdateClaimedPowerParams;
 use fil_actors_shared::v17::{ActorDowncast, ActorError};
 use fvm_ipld_blockstore::Blockstore;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_shared::address::Address;
-use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
 use fvm_shared::randomness::Randomness;
 use fvm_shared::sector::{SectorInfo, WindowPoStVerifyInfo};
 use venus_core::crypto::DomainSeparationTag;
 
 use super::super::super::runtime::{params, Abort, MethodResult, Rt};
-use super::super::power::UPDATE_CLAIMED_POWER;
-use super::{check_invariants, controlling, miner_info};
-use crate::state::ids::POWER_ID;
+use super::{check_invariants, controlling, miner_info, request_update_power};
 
 /// `SubmitWindowedPoSt`.
 pub const SUBMIT_WINDOWED_POST: u64 = 5;
@@ -223,30 +219,4 @@ pub(in crate::exec::actors) fn submit_windowed_post<BS: Blockstore + Clone>(
     request_update_power(rt, result.power_delta)?;
     check_invariants(rt)?;
     Ok(None)
-}
-
-/// Tells the power actor of a change in the miner's power
-/// (`request_update_power`).
-pub(super) fn request_update_power<BS: Blockstore + Clone>(
-    rt: &mut Rt<'_, BS>,
-    delta: PowerPair,
-) -> Result<(), Abort> {
-    if delta.is_zero() {
-        return Ok(());
-    }
-    rt.send(
-        &Address::new_id(POWER_ID),
-        UPDATE_CLAIMED_POWER,
-        IpldBlock::serialize_cbor(&UpdateClaimedPowerParams {
-            raw_byte_delta: delta.raw,
-            quality_adjusted_delta: delta.qa,
-        })
-        .map_err(ActorError::from)?,
-        TokenAmount::default(),
-    )
-    .map_err(|e| match e {
-        Abort::Actor(a) => Abort::Actor(a.wrap("failed to update power")),
-        other => other,
-    })?;
-    Ok(())
 }

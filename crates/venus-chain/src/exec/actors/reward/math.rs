@@ -18,6 +18,7 @@ use fvm_shared::bigint::{BigInt, Integer};
 use fvm_shared::clock::ChainEpoch;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::sector::StoragePower;
+use venus_core::crypto::{EXP_DENO, EXP_NUM};
 
 fn parse(s: &str) -> BigInt {
     BigInt::from_str(s).unwrap_or_default()
@@ -33,36 +34,13 @@ static EXP_LAM_SUB_ONE: LazyLock<BigInt> =
 static LAMBDA: LazyLock<BigInt> =
     LazyLock::new(|| BigInt::from(37_396_271_439_864_487_274_534_522_888_786u128));
 
-/// The rational approximation of e^-x (numerator and denominator
-/// polynomials, highest degree first), precise on [0, 1.725).
+/// The rational approximation of e^-x (venus-core's coefficients, which
+/// Lotus's WinCount uses too), precise on [0, 1.725).
 static EXPNEG: LazyLock<(Vec<BigInt>, Vec<BigInt>)> = LazyLock::new(|| {
-    let num = poly_parse(&[
-        "-648770010757830093818553637600",
-        "67469480939593786226847644286976",
-        "-3197587544499098424029388939001856",
-        "89244641121992890118377641805348864",
-        "-1579656163641440567800982336819953664",
-        "17685496037279256458459817590917169152",
-        "-115682590513835356866803355398940131328",
-        "340282366920938463463374607431768211456",
-    ]);
-    let den = poly_parse(&[
-        "1225524182432722209606361",
-        "114095592300906098243859450",
-        "5665570424063336070530214243",
-        "194450132448609991765137938448",
-        "5068267641632683791026134915072",
-        "104716890604972796896895427629056",
-        "1748338658439454459487681798864896",
-        "23704654329841312470660182937960448",
-        "259380097567996910282699886670381056",
-        "2250336698853390384720606936038375424",
-        "14978272436876548034486263159246028800",
-        "72144088983913131323343765784380833792",
-        "224599776407103106596571252037123047424",
-        "340282366920938463463374607431768211456",
-    ]);
-    (num.unwrap_or_default(), den.unwrap_or_default())
+    (
+        poly_parse(&EXP_NUM).unwrap_or_default(),
+        poly_parse(&EXP_DENO).unwrap_or_default(),
+    )
 });
 
 /// e^-x, x and the result in Q.128.

@@ -16,9 +16,9 @@ use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::{MethodNum, METHOD_SEND};
 
-use super::super::runtime::{no_params, params, ret, MethodResult, Rt};
+use super::super::runtime::{no_params, params, ret, returned, Abort, MethodResult, Rt};
 use super::miner::APPLY_REWARDS;
-use crate::state::ids::{BURNT_FUNDS_ID, POWER_ID, SYSTEM_ID};
+use crate::state::ids::{BURNT_FUNDS_ID, POWER_ID, REWARD_ID, SYSTEM_ID};
 
 /// `AwardBlockReward`.
 pub const AWARD_BLOCK_REWARD: MethodNum = 2;
@@ -37,6 +37,23 @@ pub(super) fn this_epoch_reward<BS: Blockstore + Clone>(
         this_epoch_baseline_power: st.this_epoch_baseline_power,
         this_epoch_reward_smoothed: st.this_epoch_reward_smoothed,
     })
+}
+
+/// Asks the reward actor for this epoch's estimates (`ThisEpochReward`),
+/// an error prefixed with `context`.
+pub(super) fn request_this_epoch_reward<BS: Blockstore + Clone>(
+    rt: &mut Rt<'_, BS>,
+    context: &str,
+) -> Result<ThisEpochRewardReturn, Abort> {
+    let r = rt
+        .send(
+            &Address::new_id(REWARD_ID),
+            THIS_EPOCH_REWARD,
+            None,
+            TokenAmount::default(),
+        )
+        .map_err(|e| e.wrap(context))?;
+    returned(r)
 }
 
 /// The reward of one block: the epoch's reward times its win count over
@@ -98,12 +115,12 @@ pub(super) fn award_block_reward<BS: Blockstore + Clone>(
     );
     if let Err(e) = to_miner {
         // The miner is responsible; its reward is burnt.
-        if !matches!(e, super::super::runtime::Abort::Actor(_)) {
+        if !matches!(e, Abort::Actor(_)) {
             return Err(e);
         }
         tracing::warn!(target: "venus::chain", miner, "ApplyRewards failed; the reward is burnt");
         if let Err(e) = rt.send(&Address::new_id(BURNT_FUNDS_ID), METHOD_SEND, None, total) {
-            if !matches!(e, super::super::runtime::Abort::Actor(_)) {
+            if !matches!(e, Abort::Actor(_)) {
                 return Err(e);
             }
         }
