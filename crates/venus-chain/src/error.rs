@@ -39,6 +39,19 @@ pub enum ChainError {
     /// Genesis cannot be built from this input.
     #[error("genesis: {0}")]
     Genesis(String),
+    /// The chain store cannot do what was asked: a tipset it does not
+    /// hold, a height above the anchor, a store of another network.
+    #[error("chain: {0}")]
+    Chain(String),
+    /// A block failed validation: which check, and why.
+    #[error("invalid block: {0}")]
+    InvalidBlock(Box<crate::consensus::BlockError>),
+}
+
+impl From<crate::consensus::BlockError> for ChainError {
+    fn from(e: crate::consensus::BlockError) -> Self {
+        ChainError::InvalidBlock(Box::new(e))
+    }
 }
 
 /// `Result` with [`ChainError`].

@@ -13,6 +13,10 @@
 //! - [`genesis`] builds the genesis state ([`GenesisBuilder`]).
 //! - [`store`] has the blockstores.
 //! - [`beacon`] has the devnet's drand-style beacon ([`beacon::LocalBeacon`]).
+//! - [`consensus`] executes tipsets on the chain, computes base fees and
+//!   lookbacks, and validates blocks as Lotus does ([`consensus::Consensus`]).
+//! - [`chain`] has the chain of tipsets ([`chain::ChainStore`]): headers,
+//!   messages, the head, fork choice by Lotus's weight, head changes.
 //!
 //! Gas arithmetic shared with block validation and the message pool
 //! (inclusion cost, [`GasOutputs`](venus_core::gas::GasOutputs), the next
@@ -57,6 +61,8 @@
 //! ```
 
 pub mod beacon;
+pub mod chain;
+pub mod consensus;
 mod error;
 pub mod exec;
 pub mod genesis;

@@ -86,4 +86,18 @@ impl ProofVerifier for PostVerifier {
             .verify_winning_post(miner, &sectors, randomness, proofs)
             .await?)
     }
+
+    async fn winning_post_challenge(
+        &self,
+        proof: venus_core::RegisteredPoStProof,
+        miner: &Address,
+        randomness: &[u8; 32],
+        eligible: u64,
+    ) -> venus_core::Result<Vec<u64>> {
+        let miner = actor_id(miner)?;
+        Ok(self
+            .prover
+            .winning_challenge(proof, miner, randomness, eligible)
+            .await?)
+    }
 }

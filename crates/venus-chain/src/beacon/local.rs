@@ -19,6 +19,8 @@ const DST_G2: &[u8] = b"BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_";
 pub struct LocalBeacon {
     key: SecretKey,
     network: DrandNetwork,
+    /// Rounds made so far; index `r` holds round `r` (0 is genesis's).
+    rounds: std::sync::Mutex<Vec<BeaconEntry>>,
 }
 
 impl std::fmt::Debug for LocalBeacon {
@@ -58,7 +60,11 @@ impl LocalBeacon {
             genesis_time,
             period,
         };
-        Ok(LocalBeacon { key, network })
+        Ok(LocalBeacon {
+            key,
+            network,
+            rounds: std::sync::Mutex::new(vec![Self::genesis_entry()]),
+        })
     }
 
     /// The key's 32 secret bytes, to keep for the next run.
@@ -94,5 +100,16 @@ impl LocalBeacon {
             round,
             data: self.key.sign(&msg, DST_G2, &[]).to_bytes().to_vec(),
         })
+    }
+
+    /// Round `round` of this beacon's chain (made, and kept, with every
+    /// round before it that was not made yet).
+    pub fn entry(&self, round: u64) -> Result<BeaconEntry> {
+        let mut rounds = self.rounds.lock().unwrap_or_else(|p| p.into_inner());
+        while (rounds.len() as u64) <= round {
+            let prev = rounds.last().cloned().unwrap_or_else(Self::genesis_entry);
+            rounds.push(self.next(&prev)?);
+        }
+        Ok(rounds[round as usize].clone())
     }
 }

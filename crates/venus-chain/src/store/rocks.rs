@@ -51,6 +51,24 @@ impl RocksBlockstore {
     }
 }
 
+/// Metadata keys live beside the blocks under this prefix, which no CID's
+/// bytes start with (a CIDv1 starts with 0x01, a CIDv0 with 0x12).
+const META_PREFIX: &[u8] = b"/meta/";
+
+impl super::MetaStore for RocksBlockstore {
+    fn get_meta(&self, key: &[u8]) -> anyhow::Result<Option<Vec<u8>>> {
+        Ok(self.db.get([META_PREFIX, key].concat())?)
+    }
+
+    /// Written with a synced write-ahead log: what returns survives a
+    /// power cut, with every block written before it.
+    fn put_meta(&self, key: &[u8], value: &[u8]) -> anyhow::Result<()> {
+        let mut opts = rocksdb::WriteOptions::default();
+        opts.set_sync(true);
+        Ok(self.db.put_opt([META_PREFIX, key].concat(), value, &opts)?)
+    }
+}
+
 impl Blockstore for RocksBlockstore {
     fn get(&self, k: &Cid) -> anyhow::Result<Option<Vec<u8>>> {
         Ok(self.db.get(k.to_bytes())?)
@@ -105,6 +123,12 @@ mod tests {
             .put_cbor(&"absent", Code::Blake2b256)
             .expect("cid");
         assert!(!bs.has(&absent).expect("has"));
+        use super::super::MetaStore;
+        bs.put_meta(b"head", b"h1").expect("meta");
+        drop(bs);
+        let bs = RocksBlockstore::open(dir.path()).expect("reopen again");
+        assert_eq!(bs.get_meta(b"head").expect("meta"), Some(b"h1".to_vec()));
+        assert_eq!(bs.get_meta(b"none").expect("meta"), None);
         assert_eq!(bs.get(&absent).expect("get"), None);
     }
 

@@ -43,6 +43,18 @@ pub trait ProofVerifier: Send + Sync {
         randomness: &[u8; 32],
         proofs: &[PoStProof],
     ) -> Result<bool>;
+
+    /// Which of a miner's `eligible` sectors (positions in ascending
+    /// sector-number order) a winning PoSt of type `proof` under
+    /// `randomness` must prove: Lotus's `GenerateWinningPoStSectorChallenge`,
+    /// which a node needs for `MinerGetBaseInfo` and block validation.
+    async fn winning_post_challenge(
+        &self,
+        proof: RegisteredPoStProof,
+        miner: &Address,
+        randomness: &[u8; 32],
+        eligible: u64,
+    ) -> Result<Vec<u64>>;
 }
 
 /// Verifies seal proofs and window PoSts for the chain's executor, which
@@ -134,5 +146,25 @@ impl ProofVerifier for DigestProver {
         let expected_type = Self::post_type(sectors)?;
         Ok(matches!(proofs, [p] if p.post_proof == expected_type
             && p.proof_bytes == Self::digest(miner, sectors, randomness)))
+    }
+
+    /// One position, drawn from the randomness and the miner as the real
+    /// challenge is (not the same position).
+    async fn winning_post_challenge(
+        &self,
+        _proof: RegisteredPoStProof,
+        miner: &Address,
+        randomness: &[u8; 32],
+        eligible: u64,
+    ) -> Result<Vec<u64>> {
+        if eligible == 0 {
+            return Err(Error::Crypto("winning PoSt over no sectors".into()));
+        }
+        let mut buf = miner.to_bytes();
+        buf.extend_from_slice(randomness);
+        let d = blake2b_256(&buf);
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&d[..8]);
+        Ok(vec![u64::from_le_bytes(first) % eligible])
     }
 }
