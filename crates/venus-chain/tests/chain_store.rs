@@ -249,6 +249,20 @@ fn tipsets_by_height_around_a_null_round_on_and_off_the_head_chain() {
         .tipset_by_height(1, Some(&fork), NullRound::Below)
         .expect("fork");
     assert_eq!(one.key(), t1.key());
+
+    // A fork that leaves the head's chain at t1 and skips epochs 2 and 3:
+    // height 2 on it is a null round, whatever the head's chain holds there.
+    let d4 = block(&chain, &f, &t1, 4, 1003, 7);
+    chain.put_header(&d4).expect("put");
+    let fork = ts(&[&d4]);
+    let below = chain
+        .tipset_by_height(2, Some(&fork), NullRound::Below)
+        .expect("fork");
+    assert_eq!(below.key(), t1.key());
+    let above = chain
+        .tipset_by_height(2, Some(&fork), NullRound::Above)
+        .expect("fork");
+    assert_eq!(above.key(), fork.key());
 }
 
 #[test]
@@ -265,8 +279,15 @@ fn two_blocks_by_one_miner_at_one_height_are_both_left_out() {
     // shrinks to B1's alone.
     let a1x = block(&chain, &f, &g, 1, 1000, 3);
     let changes = chain.add_block(&a1x).expect("add").expect("head moved");
-    assert_eq!(chain.head().key(), ts(&[&b1]).key());
-    assert_eq!(changes.last().expect("apply").change_type, Apply);
+    let tb1 = ts(&[&b1]);
+    assert_eq!(chain.head().key(), tb1.key());
+    assert_eq!(
+        kinds(&changes),
+        vec![
+            (Revert, ts(&[&a1, &b1]).key().cids().to_vec()),
+            (Apply, tb1.key().cids().to_vec())
+        ]
+    );
 }
 
 #[test]

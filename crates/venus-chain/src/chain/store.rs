@@ -22,7 +22,8 @@ use super::weight::{breaks_tie, weight};
 use crate::error::{store_err, ChainError, Result};
 use crate::store::MetaStore;
 
-/// How far back (in tipsets of the current chain) a reorg may reach:
+/// A reorg reverting this many tipsets of the current chain or more is
+/// ignored:
 /// Lotus's `ForkLengthThreshold`, the chain finality.
 pub const FORK_LENGTH_THRESHOLD: usize = 900;
 
@@ -282,6 +283,16 @@ impl<BS: Blockstore> ChainStore<BS> {
         let mut ts = anchor;
         let mut above = ts.clone();
         loop {
+            if ts.height() == height {
+                return Ok(ts);
+            }
+            if ts.height() < height {
+                return Ok(match null {
+                    NullRound::Below => ts,
+                    NullRound::Above => above,
+                });
+            }
+            // Above the height: on the head's chain the index answers.
             let indexed = {
                 let inner = self.lock();
                 if inner.by_height.get(&ts.height()) == Some(ts.key()) {
@@ -300,17 +311,8 @@ impl<BS: Blockstore> ChainStore<BS> {
                 })?;
                 return self.tipset(&key);
             }
-            if ts.height() == height {
-                return Ok(ts);
-            }
-            if ts.height() < height {
-                return Ok(match null {
-                    NullRound::Below => ts,
-                    NullRound::Above => above,
-                });
-            }
             above = ts.clone();
-            ts = self.tipset(&ts.parents())?;
+            ts = load_tipset(&self.bs, &ts.parents())?;
         }
     }
 
@@ -350,6 +352,12 @@ impl<BS: Blockstore> ChainStore<BS> {
     /// Two blocks by one miner at one height are an equivocation: neither
     /// goes into a tipset, as in Lotus's `FormHeaviestTipSetForHeight`.
     pub fn add_block(&self, header: &BlockHeader) -> Result<Option<Vec<HeadChange>>> {
+        if !self.bs.has(&header.messages).map_err(store_err)? {
+            return Err(ChainError::Chain(format!(
+                "block at {} by {}: its messages ({}) are not stored",
+                header.height, header.miner, header.messages
+            )));
+        }
         let cid = self.put_header(header)?;
         let mut inner = self.lock();
         let at = inner.tracker.entry(header.height).or_default();
@@ -463,7 +471,7 @@ impl<BS: Blockstore> ChainStore<BS> {
     /// ignored, as Lotus's `exceedsForkLength` ignores it.
     fn take_head(&self, inner: &mut Inner, ts: TipSet) -> Result<Option<Vec<HeadChange>>> {
         let (reverted, applied, ancestor) = self.reorg_ops(&inner.head, &ts)?;
-        if reverted.len() > FORK_LENGTH_THRESHOLD {
+        if reverted.len() >= FORK_LENGTH_THRESHOLD {
             tracing::warn!(
                 target: "venus_chain::chain",
                 fork = %ts.key(), reverted = reverted.len(),
@@ -513,10 +521,10 @@ impl<BS: Blockstore> ChainStore<BS> {
         let mut applied = Vec::new();
         while left.key() != right.key() {
             if left.height() > right.height() {
-                let parent = self.tipset(&left.parents())?;
+                let parent = load_tipset(&self.bs, &left.parents())?;
                 reverted.push(std::mem::replace(&mut left, parent));
             } else {
-                let parent = self.tipset(&right.parents())?;
+                let parent = load_tipset(&self.bs, &right.parents())?;
                 applied.push(std::mem::replace(&mut right, parent));
             }
         }

@@ -213,6 +213,14 @@ impl<BS: Blockstore + Send + Sync + 'static> Consensus<BS> {
         let lb = self.params.policy.chain_finality;
         let lbr = if round > lb { round - lb } else { 0 };
         if lbr >= base.height() {
+            // Lotus allows this only before network version 4; from a
+            // genesis base it is the genesis state.
+            if base.height() != 0 {
+                return Err(ChainError::Chain(format!(
+                    "the lookback for round {round} ({lbr}) is at or above its base {}",
+                    base.height()
+                )));
+            }
             let state = self.tipset_result(base)?.state_root;
             return Ok(Lookback {
                 tipset: base.clone(),

@@ -182,10 +182,16 @@ impl<BS: Blockstore + Send + Sync + 'static> Consensus<BS> {
     /// blocking thread.
     pub async fn validate_block(self: &Arc<Self>, block: FullBlock, now: u64) -> Result<()> {
         let this = self.clone();
+        let block_msgs = (block.bls_messages.clone(), block.secp_messages.clone());
         let post = tokio::task::spawn_blocking(move || this.check_block(&block, now))
             .await
             .map_err(|e| ChainError::Chain(format!("block validation stopped: {e}")))??;
-        self.verify_winning_post(post).await
+        self.verify_winning_post(post).await?;
+        // As Lotus's `checkBlockMessages`, a valid block's messages are
+        // kept in the chain's store.
+        self.chain
+            .put_messages(&block_msgs.0, &block_msgs.1)
+            .map(|_| ())
     }
 
     /// Every check but the winning PoSt's proof, in one pass; returns what
@@ -370,9 +376,7 @@ impl<BS: Blockstore + Send + Sync + 'static> Consensus<BS> {
                 .bls_aggregate
                 .as_ref()
                 .ok_or(BlockError::Header(ValidationError::Missing("BLSAggregate")))?;
-            if sig.sig_type != SignatureType::BLS {
-                return refuse(BlockError::BlsAggregate("not a BLS signature".into()));
-            }
+            // Lotus checks the bytes only, whatever type the signature names.
             let data: Vec<&[u8]> = cids.iter().map(Vec::as_slice).collect();
             venus_core::crypto::verify_bls_aggregate(&sig.bytes, &data, &signers)
                 .map_err(|e| BlockError::BlsAggregate(e.to_string()))?;
