@@ -5,14 +5,14 @@
 
 #![allow(missing_docs)]
 
+mod common;
+
 use std::sync::Arc;
 
 use cid::Cid;
 use fvm_ipld_blockstore::MemoryBlockstore;
-use fvm_shared::sector::RegisteredSealProof;
 use num_bigint::BigInt;
 use venus_chain::chain::{weight, ChainStore, NullRound, TipsetResult};
-use venus_chain::genesis::{GenesisMiner, GenesisSector};
 use venus_chain::store::{MemoryMeta, MetaStore};
 use venus_chain::GenesisBuilder;
 use venus_core::crypto::PrivateKey;
@@ -34,23 +34,10 @@ fn fixture() -> Fixture {
     let key = PrivateKey::generate(SignatureType::BLS)
         .address()
         .expect("address");
-    let comm_r = Cid::new_v1(
-        0xf102,
-        cid::multihash::Multihash::wrap(0xb401, &[1; 32]).expect("multihash"),
-    );
     let store = MemoryBlockstore::new();
     let g = GenesisBuilder::new("devnet")
         .account(key, TokenAmount::from_whole(1000))
-        .miner(GenesisMiner {
-            owner: key,
-            worker: key,
-            peer_id: vec![],
-            sectors: vec![GenesisSector {
-                number: 0,
-                proof: RegisteredSealProof::StackedDRG2KiBV1P1,
-                sealed_cid: comm_r,
-            }],
-        })
+        .miner(common::one_sector_miner(key))
         .build(&store)
         .expect("genesis");
     Fixture {

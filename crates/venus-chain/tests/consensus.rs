@@ -9,6 +9,8 @@
 
 #![allow(missing_docs)]
 
+mod common;
+
 use std::sync::Arc;
 
 use cid::Cid;
@@ -19,7 +21,7 @@ use venus_chain::beacon::LocalBeacon;
 use venus_chain::chain::ChainStore;
 use venus_chain::consensus::{BlockError, Consensus, Ineligible, NetworkParams};
 use venus_chain::exec::policy;
-use venus_chain::genesis::{genesis_block, GenesisMiner, GenesisSector, MINER_START};
+use venus_chain::genesis::{genesis_block, MINER_START};
 use venus_chain::state::NETWORK_VERSION;
 use venus_chain::store::{MemoryMeta, SyncMemoryBlockstore};
 use venus_chain::{ChainError, GenesisBuilder, Manifest, StateTree};
@@ -61,7 +63,7 @@ type Bs = Arc<SyncMemoryBlockstore>;
 struct Net {
     consensus: Arc<Consensus<Bs>>,
     chain: Arc<ChainStore<Bs>>,
-    beacon: LocalBeacon,
+    beacon: Arc<LocalBeacon>,
     worker: PrivateKey,
     miner: Address,
     secp: PrivateKey,
@@ -82,33 +84,20 @@ fn net_with(tweak: impl FnOnce(&mut StateTree<&Bs>)) -> Net {
     let secp = key(SignatureType::Secp256k1, 4);
     let bls = key(SignatureType::BLS, 5);
     let addr = |k: &PrivateKey| k.address().expect("address");
-    let comm_r = Cid::new_v1(
-        0xf102,
-        cid::multihash::Multihash::wrap(0xb401, &[1; 32]).expect("multihash"),
-    );
     let store: Bs = Arc::new(SyncMemoryBlockstore::new());
     let genesis = GenesisBuilder::new("devnet")
         .timestamp(GENESIS_TIME)
         .account(addr(&worker), TokenAmount::from_whole(1000))
         .account(addr(&secp), TokenAmount::from_whole(1000))
         .account(addr(&bls), TokenAmount::from_whole(1000))
-        .miner(GenesisMiner {
-            owner: addr(&worker),
-            worker: addr(&worker),
-            peer_id: vec![],
-            sectors: vec![GenesisSector {
-                number: 0,
-                proof: RegisteredSealProof::StackedDRG2KiBV1P1,
-                sealed_cid: comm_r,
-            }],
-        })
+        .miner(common::one_sector_miner(addr(&worker)))
         .build(&store)
         .expect("genesis");
     let mut tree = StateTree::load(&store, &genesis.state_root).expect("load");
     tweak(&mut tree);
     let root = tree.flush().expect("flush");
     let block = genesis_block(&store, root, "devnet", GENESIS_TIME).expect("genesis block");
-    let beacon = LocalBeacon::from_secret(&[7; 32], GENESIS_TIME, DELAY).expect("beacon");
+    let beacon = Arc::new(LocalBeacon::from_secret(&[7; 32], GENESIS_TIME, DELAY).expect("beacon"));
     let chain =
         Arc::new(ChainStore::open(store, Arc::new(MemoryMeta::default()), &block).expect("chain"));
     let params = NetworkParams {

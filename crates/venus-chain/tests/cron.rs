@@ -8,14 +8,13 @@
 
 mod common;
 
-use common::total;
+use common::{one_sector_miner, total};
 
 use fil_actor_miner_state::v17::State as MinerState;
 use fil_actor_power_state::v17::State as PowerState;
 use fvm_ipld_blockstore::MemoryBlockstore;
-use fvm_shared::sector::RegisteredSealProof;
 use venus_chain::exec::{apply_tipset, policy, BlockToApply, ExecEnv};
-use venus_chain::genesis::{GenesisMiner, GenesisSector, MINER_START, POWER_ID, REWARD_ID};
+use venus_chain::genesis::{MINER_START, POWER_ID, REWARD_ID};
 use venus_chain::{GenesisBuilder, Manifest, StateTree};
 use venus_core::crypto::PrivateKey;
 use venus_core::types::BlockMessages;
@@ -34,24 +33,11 @@ fn rewards_and_cron_over_epochs_and_a_missed_deadline_faults() {
     let key = PrivateKey::generate(SignatureType::BLS)
         .address()
         .expect("address");
-    let comm_r = cid::Cid::new_v1(
-        0xf102,
-        cid::multihash::Multihash::wrap(0xb401, &[1; 32]).expect("multihash"),
-    );
     let build = |store: &MemoryBlockstore| {
         GenesisBuilder::new("devnet")
             .policy(p.clone())
             .account(key, TokenAmount::from_whole(1000))
-            .miner(GenesisMiner {
-                owner: key,
-                worker: key,
-                peer_id: vec![],
-                sectors: vec![GenesisSector {
-                    number: 0,
-                    proof: RegisteredSealProof::StackedDRG2KiBV1P1,
-                    sealed_cid: comm_r,
-                }],
-            })
+            .miner(one_sector_miner(key))
             .build(store)
     };
     let store = MemoryBlockstore::new();

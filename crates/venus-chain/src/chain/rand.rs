@@ -50,16 +50,21 @@ impl<BS: Blockstore> ChainRand<BS> {
         }
     }
 
-    /// The digest Lotus's `getChainRandomness` returns: Blake2b-256 of the
-    /// smallest ticket of the tipset at `epoch` (below a null round), the
-    /// genesis for an epoch before it.
-    pub fn ticket_digest(&self, epoch: ChainEpoch) -> Result<[u8; 32]> {
+    fn not_in_the_future(&self, epoch: ChainEpoch) -> Result<()> {
         if epoch > self.tipset.height() {
             return Err(ChainError::Chain(format!(
                 "cannot draw randomness from the future: epoch {epoch} above {}",
                 self.tipset.height()
             )));
         }
+        Ok(())
+    }
+
+    /// The digest Lotus's `getChainRandomness` returns: Blake2b-256 of the
+    /// smallest ticket of the tipset at `epoch` (below a null round), the
+    /// genesis for an epoch before it.
+    pub fn ticket_digest(&self, epoch: ChainEpoch) -> Result<[u8; 32]> {
+        self.not_in_the_future(epoch)?;
         let ts = self
             .chain
             .tipset_by_height(epoch.max(0), Some(&self.tipset), NullRound::Below)?;
@@ -74,12 +79,7 @@ impl<BS: Blockstore> ChainRand<BS> {
     /// a null round) or up to 20 below it. An epoch before genesis reads the
     /// genesis entry.
     pub fn beacon_entry(&self, epoch: ChainEpoch) -> Result<BeaconEntry> {
-        if epoch > self.tipset.height() {
-            return Err(ChainError::Chain(format!(
-                "cannot draw randomness from the future: epoch {epoch} above {}",
-                self.tipset.height()
-            )));
-        }
+        self.not_in_the_future(epoch)?;
         if epoch < 0 {
             return latest_beacon_entry(&self.chain, self.chain.genesis());
         }

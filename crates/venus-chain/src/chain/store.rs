@@ -20,6 +20,7 @@ use venus_core::Message;
 
 use super::weight::{breaks_tie, weight};
 use crate::error::{store_err, ChainError, Result};
+use crate::state::tree::get;
 use crate::store::MetaStore;
 
 /// A reorg reverting this many tipsets of the current chain or more is
@@ -603,16 +604,6 @@ fn amt_cids<BS: Blockstore>(bs: &BS, root: &Cid) -> Result<Vec<Cid>> {
         Ok(())
     })?;
     Ok(out)
-}
-
-fn get<T: serde::de::DeserializeOwned>(
-    bs: &impl Blockstore,
-    cid: &Cid,
-    what: &'static str,
-) -> Result<T> {
-    let bytes = bs.get(cid).map_err(store_err)?;
-    let bytes = bytes.ok_or(ChainError::Missing(*cid))?;
-    from_cbor(&bytes).map_err(|e| decode(what, e))
 }
 
 fn decode(what: &'static str, e: impl std::fmt::Display) -> ChainError {

@@ -3,7 +3,6 @@
 //! winning PoSt draws from (Lotus's `chain/stmgr/actors.go` and
 //! `chain/stmgr/utils.go`).
 
-use cid::Cid;
 use fil_actor_miner_state::v17::{MinerInfo, SectorOnChainInfo, State as MinerState};
 use fil_actor_power_state::v17::{Claim, State as PowerState};
 use fvm_ipld_bitfield::BitField;
@@ -16,6 +15,7 @@ use crate::error::{ChainError, Result};
 use crate::state::ids::POWER_ID;
 use crate::state::{ActorKind, Manifest, StateTree};
 use fil_actors_shared::v17::runtime::Policy;
+use venus_core::types::ExtendedSectorInfo;
 
 /// The power actor's state in `tree`.
 pub fn power_state<BS: Blockstore>(tree: &StateTree<BS>) -> Result<PowerState> {
@@ -143,7 +143,7 @@ pub fn eligibility<BS: Blockstore>(
 pub fn active_sectors<BS: Blockstore>(
     tree: &StateTree<BS>,
     miner: ActorID,
-) -> Result<Vec<SectorOnChainInfo>> {
+) -> Result<Vec<ExtendedSectorInfo>> {
     let (st, _) = miner_state(tree, miner)?;
     let store = tree.store();
     let ipld = |e: anyhow::Error| ChainError::State(format!("miner {miner} deadlines: {e:#}"));
@@ -160,15 +160,14 @@ pub fn active_sectors<BS: Blockstore>(
         })
         .map_err(ipld)?;
     let all = BitField::union(parts.iter());
-    st.load_sector_infos(store, &all).map_err(ipld)
-}
-
-/// The state root a lookback reads, with its tipset: see
-/// [`Consensus::lookback`](super::Consensus::lookback).
-#[derive(Debug, Clone)]
-pub struct Lookback {
-    /// The lookback tipset.
-    pub tipset: venus_core::types::TipSet,
-    /// The state after it.
-    pub state: Cid,
+    let sectors = st.load_sector_infos(store, &all).map_err(ipld)?;
+    Ok(sectors
+        .into_iter()
+        .map(|s: SectorOnChainInfo| ExtendedSectorInfo {
+            seal_proof: s.seal_proof,
+            sector_number: s.sector_number,
+            sector_key: s.sector_key_cid,
+            sealed_cid: s.sealed_cid,
+        })
+        .collect())
 }

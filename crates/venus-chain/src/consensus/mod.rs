@@ -10,6 +10,7 @@
 //! [`Consensus::validate_block`] runs them on a blocking thread.
 
 mod miner;
+mod post;
 mod produce;
 mod validate;
 
@@ -28,8 +29,9 @@ use venus_core::validate::ChainClock;
 
 pub use miner::{
     active_sectors, claim, eligibility, key_address, miner_state, power_state, worker_key,
-    Ineligible, Lookback,
+    Ineligible,
 };
+pub use post::{challenged_sectors, winning_post_randomness};
 pub use validate::BlockError;
 
 use crate::chain::{ChainRand, ChainStore, NullRound, TipsetResult};
@@ -61,6 +63,16 @@ pub struct NetworkParams {
     pub drand: DrandNetwork,
     /// The genesis time and the block delay.
     pub clock: ChainClock,
+}
+
+/// The tipset a lookback lands on and the state after it: see
+/// [`Consensus::lookback`].
+#[derive(Debug, Clone)]
+pub struct Lookback {
+    /// The lookback tipset.
+    pub tipset: TipSet,
+    /// The state after it.
+    pub state: Cid,
 }
 
 /// Consensus over a chain: execution, the base fee, lookbacks and block

@@ -3,34 +3,87 @@
 //! (`chain/consensus/filcns/mine.go`), which leaves the header unsigned:
 //! the worker's key stays in its wallet.
 
+use std::sync::Arc;
+
 use fvm_ipld_blockstore::Blockstore;
 use fvm_shared::address::Address;
 use fvm_shared::clock::ChainEpoch;
 use fvm_shared::crypto::signature::SignatureType;
-use venus_core::crypto::{bls_aggregate, draw_randomness, DomainSeparationTag};
+use venus_core::crypto::bls_aggregate;
 use venus_core::types::{
     BlockHeader, BlockTemplate, ExtendedSectorInfo, FullBlock, MiningBaseInfo, TipSet,
 };
 
 use super::miner::{active_sectors, claim, eligibility, key_address, miner_state, power_state};
+use super::post::{challenged_sectors, winning_post_randomness};
 use super::Consensus;
 use crate::beacon::{entries_for_block, LocalBeacon};
 use crate::chain::latest_beacon_entry;
 use crate::error::{ChainError, Result};
 use crate::state::StateTree;
 
+/// What [`Consensus::mining_base_info`] reads from the chain before the
+/// challenge is drawn.
+enum BaseInputs {
+    /// The miner exists neither at the lookback nor at the base.
+    Absent,
+    /// It exists at the base only: no power yet.
+    NoPowerYet(MiningBaseInfo),
+    /// It has sectors at the lookback; `info.sectors` is still empty.
+    Ready {
+        info: MiningBaseInfo,
+        eligible: Vec<ExtendedSectorInfo>,
+        randomness: [u8; 32],
+    },
+}
+
 impl<BS: Blockstore + Send + Sync + 'static> Consensus<BS> {
     /// What `miner` needs to mine at `round` on `base`: `None` when it
     /// does not exist or has no active sectors at the lookback; with
     /// `eligible_for_mining` false when it exists without power.
     /// The sectors are the ones its winning PoSt must prove.
+    ///
+    /// The state reads (and the base's execution, if it has not run) go
+    /// on a blocking thread.
     pub async fn mining_base_info(
+        self: &Arc<Self>,
+        miner: &Address,
+        round: ChainEpoch,
+        base: &TipSet,
+        beacon: &Arc<LocalBeacon>,
+    ) -> Result<Option<MiningBaseInfo>> {
+        let (this, miner_c, base_c, beacon_c) =
+            (self.clone(), *miner, base.clone(), beacon.clone());
+        let inputs = tokio::task::spawn_blocking(move || {
+            this.base_inputs(&miner_c, round, &base_c, &beacon_c)
+        })
+        .await
+        .map_err(|e| ChainError::Chain(format!("base info stopped: {e}")))??;
+        match inputs {
+            BaseInputs::Absent => Ok(None),
+            BaseInputs::NoPowerYet(info) => Ok(Some(info)),
+            BaseInputs::Ready {
+                mut info,
+                eligible,
+                randomness,
+            } => {
+                info.sectors =
+                    challenged_sectors(self.post.as_ref(), miner, &eligible, &randomness)
+                        .await
+                        .map_err(|e| ChainError::Chain(format!("winning PoSt sectors: {e}")))?;
+                Ok(Some(info))
+            }
+        }
+    }
+
+    /// The synchronous part of [`Consensus::mining_base_info`].
+    fn base_inputs(
         &self,
         miner: &Address,
         round: ChainEpoch,
         base: &TipSet,
         beacon: &LocalBeacon,
-    ) -> Result<Option<MiningBaseInfo>> {
+    ) -> Result<BaseInputs> {
         let miner_id = miner
             .id()
             .map_err(|_| ChainError::Chain(format!("miner {miner} is not an ID address")))?;
@@ -43,9 +96,9 @@ impl<BS: Blockstore + Send + Sync + 'static> Consensus<BS> {
         if lb_state.get_actor(miner_id)?.is_none() {
             let at_base = StateTree::load(store, &self.tipset_result(base)?.state_root)?;
             if at_base.get_actor(miner_id)?.is_none() {
-                return Ok(None);
+                return Ok(BaseInputs::Absent);
             }
-            return Ok(Some(MiningBaseInfo {
+            return Ok(BaseInputs::NoPowerYet(MiningBaseInfo {
                 miner_power: Default::default(),
                 network_power: Default::default(),
                 sectors: Vec::new(),
@@ -56,41 +109,12 @@ impl<BS: Blockstore + Send + Sync + 'static> Consensus<BS> {
                 eligible_for_mining: false,
             }));
         }
-        let entropy = venus_core::encoding::to_cbor(miner)
-            .map_err(|e| ChainError::Chain(format!("encoding the miner: {e}")))?;
-        let randomness = draw_randomness(
-            &rbase.data,
-            DomainSeparationTag::WinningPoStChallengeSeed,
-            round,
-            &entropy,
-        );
-        let eligible: Vec<ExtendedSectorInfo> = active_sectors(&lb_state, miner_id)?
-            .into_iter()
-            .map(|s| ExtendedSectorInfo {
-                seal_proof: s.seal_proof,
-                sector_number: s.sector_number,
-                sector_key: s.sector_key_cid,
-                sealed_cid: s.sealed_cid,
-            })
-            .collect();
-        let Some(first) = eligible.first() else {
-            return Ok(None);
-        };
-        let post_type = venus_core::traits::winning_post_type(first.seal_proof)
-            .map_err(|e| ChainError::Chain(e.to_string()))?;
-        let positions = self
-            .post
-            .winning_post_challenge(post_type, miner, &randomness, eligible.len() as u64)
-            .await
-            .map_err(|e| ChainError::Chain(format!("winning PoSt challenge: {e}")))?;
-        let sectors = positions
-            .iter()
-            .map(|&i| {
-                eligible.get(i as usize).cloned().ok_or_else(|| {
-                    ChainError::Chain(format!("challenge position {i} out of range"))
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let randomness =
+            winning_post_randomness(&rbase, round, miner).map_err(ChainError::Chain)?;
+        let eligible = active_sectors(&lb_state, miner_id)?;
+        if eligible.is_empty() {
+            return Ok(BaseInputs::Absent);
+        }
         let miner_power = claim(&lb_state, miner_id)?
             .map(|c| c.quality_adj_power)
             .unwrap_or_default();
@@ -106,16 +130,20 @@ impl<BS: Blockstore + Send + Sync + 'static> Consensus<BS> {
             &self.params.policy,
             miner_id,
         )?;
-        Ok(Some(MiningBaseInfo {
-            miner_power,
-            network_power,
-            sectors,
-            worker_key,
-            sector_size: info.sector_size as u64,
-            prev_beacon_entry: prev,
-            beacon_entries: entries,
-            eligible_for_mining: ineligible.is_none(),
-        }))
+        Ok(BaseInputs::Ready {
+            info: MiningBaseInfo {
+                miner_power,
+                network_power,
+                sectors: Vec::new(),
+                worker_key,
+                sector_size: info.sector_size as u64,
+                prev_beacon_entry: prev,
+                beacon_entries: entries,
+                eligible_for_mining: ineligible.is_none(),
+            },
+            eligible,
+            randomness,
+        })
     }
 
     /// The block a template describes, its header unsigned (Lotus's

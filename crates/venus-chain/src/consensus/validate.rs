@@ -14,12 +14,12 @@ use fvm_shared::crypto::signature::SignatureType;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::sector::PoStProof;
 use num_bigint::BigInt;
-use venus_core::crypto::{draw_randomness, DomainSeparationTag};
 use venus_core::gas::{on_chain_message_gas, valid_for_block_inclusion, NotIncludable};
 use venus_core::types::{message_cid, ExtendedSectorInfo, FullBlock, TipSetKey};
 use venus_core::validate::{self, ValidationError};
 
 use super::miner::{active_sectors, claim, eligibility, key_address, power_state, worker_key};
+use super::post::{challenged_sectors, winning_post_randomness};
 use super::{Consensus, Ineligible, ALLOWABLE_CLOCK_DRIFT_SECS, BLOCK_MESSAGE_LIMIT};
 use crate::chain::latest_beacon_entry;
 use crate::error::{ChainError, Result};
@@ -321,24 +321,10 @@ impl<BS: Blockstore + Send + Sync + 'static> Consensus<BS> {
         self.check_messages(block, &result.state_root)?;
 
         // The winning PoSt's inputs; the proof is checked after.
-        let entropy = venus_core::encoding::to_cbor(&h.miner)
-            .map_err(|e| ChainError::Chain(format!("encoding the miner: {e}")))?;
         let rbase = validate::randomness_beacon(h, &prev_beacon);
-        let randomness = draw_randomness(
-            &rbase.data,
-            DomainSeparationTag::WinningPoStChallengeSeed,
-            h.height,
-            &entropy,
-        );
-        let eligible = active_sectors(&lb_state, miner)?
-            .into_iter()
-            .map(|s| ExtendedSectorInfo {
-                seal_proof: s.seal_proof,
-                sector_number: s.sector_number,
-                sector_key: s.sector_key_cid,
-                sealed_cid: s.sealed_cid,
-            })
-            .collect();
+        let randomness =
+            winning_post_randomness(rbase, h.height, &h.miner).map_err(ChainError::Chain)?;
+        let eligible = active_sectors(&lb_state, miner)?;
         Ok(PostCheck {
             miner: h.miner,
             eligible,
@@ -453,32 +439,14 @@ impl<BS: Blockstore + Send + Sync + 'static> Consensus<BS> {
     /// miner's active ones at the lookback, then the proof.
     async fn verify_winning_post(&self, check: PostCheck) -> Result<()> {
         let fail = |why: String| ChainError::from(BlockError::WinningPost(why));
-        let first = check
-            .eligible
-            .first()
-            .ok_or_else(|| fail("the miner has no active sectors".into()))?;
-        let post_type = venus_core::traits::winning_post_type(first.seal_proof)
-            .map_err(|e| fail(e.to_string()))?;
-        let positions = self
-            .post
-            .winning_post_challenge(
-                post_type,
-                &check.miner,
-                &check.randomness,
-                check.eligible.len() as u64,
-            )
-            .await
-            .map_err(|e| fail(format!("challenge: {e}")))?;
-        let challenged = positions
-            .iter()
-            .map(|&i| {
-                check
-                    .eligible
-                    .get(i as usize)
-                    .cloned()
-                    .ok_or_else(|| fail(format!("challenge position {i} out of range")))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let challenged = challenged_sectors(
+            self.post.as_ref(),
+            &check.miner,
+            &check.eligible,
+            &check.randomness,
+        )
+        .await
+        .map_err(fail)?;
         let ok = self
             .post
             .verify_winning_post(&check.miner, &challenged, &check.randomness, &check.proofs)

@@ -3,7 +3,7 @@
 
 pub mod ids;
 mod manifest;
-mod tree;
+pub(crate) mod tree;
 
 pub(crate) use manifest::unknown_code;
 pub use manifest::{ActorKind, Manifest, ACTORS_VERSION, DEVNET_V17_MANIFEST, NETWORK_VERSION};

@@ -62,7 +62,7 @@ impl<BS: Blockstore> std::fmt::Debug for StateTree<BS> {
 }
 
 /// The object at `cid`, which must be in `store` and decode as `T`.
-fn get<T: serde::de::DeserializeOwned>(
+pub(crate) fn get<T: serde::de::DeserializeOwned>(
     store: &impl Blockstore,
     cid: &Cid,
     what: &'static str,

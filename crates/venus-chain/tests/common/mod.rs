@@ -187,3 +187,22 @@ pub fn total(store: &MemoryBlockstore, root: &cid::Cid) -> TokenAmount {
     .expect("walk");
     sum
 }
+
+/// A miner for genesis owned and worked by `key`, with one 2 KiB sector
+/// whose CommR is made up (nothing here verifies its proof).
+pub fn one_sector_miner(key: Address) -> venus_chain::GenesisMiner {
+    let comm_r = cid::Cid::new_v1(
+        0xf102,
+        cid::multihash::Multihash::wrap(0xb401, &[1; 32]).expect("multihash"),
+    );
+    venus_chain::GenesisMiner {
+        owner: key,
+        worker: key,
+        peer_id: vec![],
+        sectors: vec![venus_chain::GenesisSector {
+            number: 0,
+            proof: fvm_shared::sector::RegisteredSealProof::StackedDRG2KiBV1P1,
+            sealed_cid: comm_r,
+        }],
+    }
+}
