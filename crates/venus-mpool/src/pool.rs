@@ -221,6 +221,31 @@ impl MessagePool {
         }
     }
 
+    /// The pool's settings.
+    pub fn config(&self) -> &MpoolConfig {
+        &self.config
+    }
+
+    /// The nonce `addr`'s next message must use (Lotus's `GetNonce`): the
+    /// sender's nonce after the head, moved past the pending messages
+    /// that follow it without a gap. A sender the chain does not know
+    /// starts at 0.
+    pub async fn next_nonce(&self, addr: &Address) -> Result<u64> {
+        let head = self.head.lock().await.clone();
+        let mut nonce = match self.provider.actor(addr, &head).await {
+            Ok((n, _)) => n,
+            Err(venus_core::Error::NotFound(_)) => 0,
+            Err(e) => return Err(e.into()),
+        };
+        let p = self.pending.lock().await;
+        if let Some(msgs) = p.by_sender.get(addr) {
+            while msgs.contains_key(&nonce) {
+                nonce += 1;
+            }
+        }
+        Ok(nonce)
+    }
+
     /// Pending messages in all.
     pub async fn len(&self) -> usize {
         self.pending.lock().await.len()

@@ -2,7 +2,10 @@
 //! `ChainApi` over them, and a server module exposing any `ChainApi` with them.
 
 mod client;
+mod node;
 mod server;
+
+pub use node::*;
 
 pub use client::{LotusClient, MESSAGE_CONFIDENCE};
 pub use server::chain_api_module;

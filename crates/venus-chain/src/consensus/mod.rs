@@ -124,6 +124,11 @@ impl<BS: Blockstore + Send + Sync + 'static> Consensus<BS> {
         &self.post
     }
 
+    /// The verifier of the proofs messages carry (seals, window PoSts).
+    pub fn seal_verifier(&self) -> &Arc<dyn SealVerifier> {
+        &self.seal
+    }
+
     /// Randomness for executing `ts`.
     pub fn rand(&self, ts: &TipSet) -> ChainRand<BS> {
         ChainRand::new(
