@@ -102,14 +102,17 @@ impl<BS: Blockstore + Send + Sync + 'static> StateRead for Node<BS> {
             if let Some(found) = self.search(cid, None).await.map_err(core)? {
                 return Ok(found);
             }
-            // A new head, or the poll interval, whichever comes first.
-            let wait = tokio::time::timeout(poll.max(Duration::from_millis(10)), heads.next());
             if tokio::time::Instant::now() >= deadline {
                 return Err(Error::NotFound(format!(
                     "message {cid} not executed within {timeout:?}"
                 )));
             }
-            let _ = wait.await;
+            // A new head, or the poll interval, whichever comes first; a
+            // stream the chain dropped is renewed.
+            let wait = tokio::time::timeout(poll.max(Duration::from_millis(10)), heads.next());
+            if let Ok(None) = wait.await {
+                heads = self.subscribe_head_changes().await?;
+            }
         }
     }
 }

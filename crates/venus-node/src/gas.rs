@@ -4,6 +4,8 @@
 use fvm_ipld_blockstore::Blockstore;
 use fvm_shared::error::ExitCode;
 use num_traits::Zero;
+use venus_chain::chain::ChainStore;
+use venus_chain::consensus::key_address;
 use venus_chain::exec::{ExecEnv, Externs, Vm};
 use venus_chain::store::Buffered;
 use venus_chain::StateTree;
@@ -41,7 +43,7 @@ pub(crate) async fn estimate_message_gas<BS: Blockstore + Send + Sync + 'static>
         msg.gas_limit = msg.gas_limit.min(BLOCK_GAS_LIMIT);
     }
     if msg.gas_premium.is_zero() {
-        msg.gas_premium = estimate_gas_premium(node, 10, key)?;
+        msg.gas_premium = estimate_gas_premium(node, 10, key).await?;
     }
     if msg.gas_fee_cap.is_zero() {
         msg.gas_fee_cap = estimate_fee_cap(node, &msg, 20, key)?;
@@ -90,22 +92,32 @@ pub fn estimate_fee_cap<BS: Blockstore + Send + Sync + 'static>(
 /// Lotus's `GasEstimateGasPremium` without its random noise: the premium
 /// at which the messages of the last `2 × blocks_incl` tipsets would fill
 /// half the blocks' gas target (plus 2.5%), at least the minimum premium.
-pub fn estimate_gas_premium<BS: Blockstore + Send + Sync + 'static>(
+/// The chain reads run on a blocking thread.
+pub async fn estimate_gas_premium<BS: Blockstore + Send + Sync + 'static>(
     node: &Node<BS>,
     blocks_incl: u64,
     key: &TipSetKey,
 ) -> Result<TokenAmount> {
+    let (chain, key) = (node.chain().clone(), key.clone());
+    tokio::task::spawn_blocking(move || premium_from(&chain, blocks_incl, &key)).await?
+}
+
+fn premium_from<BS: Blockstore>(
+    chain: &ChainStore<BS>,
+    blocks_incl: u64,
+    key: &TipSetKey,
+) -> Result<TokenAmount> {
     let blocks_incl = blocks_incl.clamp(1, 128);
-    let mut ts = node.tipset(key)?;
+    let mut ts = chain.tipset(key)?;
     let mut prices: Vec<(TokenAmount, u64)> = Vec::new();
     let mut blocks = 0u64;
     for _ in 0..blocks_incl * 2 {
         if ts.height() == 0 {
             break;
         }
-        let parent = node.tipset(&ts.parents())?;
+        let parent = chain.tipset(&ts.parents())?;
         blocks += parent.blocks().len() as u64;
-        let msgs = node.tipset_messages(&parent)?;
+        let msgs = crate::node::tipset_messages(chain, &parent)?;
         prices.extend(
             msgs.messages()
                 .map(|m| (m.gas_premium.clone(), m.gas_limit)),
@@ -168,15 +180,8 @@ pub(crate) async fn estimate_gas_limit_after<BS: Blockstore + Send + Sync + 'sta
 ) -> Result<u64> {
     let ts: TipSet = node.tipset(key)?;
     let state = node.state_after(&ts).await?;
-    let mut pending: Vec<_> = node
-        .mpool()
-        .pending()
-        .await
-        .into_iter()
-        .filter(|m| m.message.from == msg.from)
-        .collect();
-    pending.sort_by_key(|m| m.message.sequence);
-    pending.extend(batch.iter().cloned());
+    let all_pending = node.mpool().pending().await;
+    let batch = batch.to_vec();
     let mut msg = msg.clone();
     msg.gas_limit = BLOCK_GAS_LIMIT;
     msg.gas_fee_cap = TokenAmount::zero();
@@ -197,6 +202,23 @@ pub(crate) async fn estimate_gas_limit_after<BS: Blockstore + Send + Sync + 'sta
             randomness: std::sync::Arc::new(consensus.rand(&ts)),
             verifier: consensus.seal_verifier().clone(),
         };
+        let mut tree = tree;
+        // The pool keys senders by the address they signed with: an ID
+        // sender is looked up by its key address, as Lotus resolves it.
+        let key = key_address(&mut tree, &params.manifest, &msg.from).unwrap_or(msg.from);
+        let mut pending: Vec<SignedMessage> = all_pending
+            .into_iter()
+            .filter(|m| m.message.from == msg.from || m.message.from == key)
+            .collect();
+        pending.sort_by_key(|m| m.message.sequence);
+        // Lotus's prior messages: the pending ones before this nonce.
+        if let Some(at) = pending
+            .iter()
+            .position(|m| m.message.sequence == msg.sequence)
+        {
+            pending.truncate(at);
+        }
+        pending.extend(batch);
         let mut vm = Vm::new(tree, params.manifest.clone(), env).with_externs(externs);
         let from = msg.from;
         let nonce = |vm: &mut Vm<&Buffered<&BS>>| -> Result<Option<u64>> {
@@ -263,7 +285,7 @@ pub(crate) async fn batch_estimate<BS: Blockstore + Send + Sync + 'static>(
                     (((used as f64) * GAS_LIMIT_OVERESTIMATION) as u64).min(BLOCK_GAS_LIMIT);
             }
             if msg.gas_premium.is_zero() {
-                msg.gas_premium = estimate_gas_premium(node, 10, key)?;
+                msg.gas_premium = estimate_gas_premium(node, 10, key).await?;
             }
             if msg.gas_fee_cap.is_zero() {
                 msg.gas_fee_cap = estimate_fee_cap(node, &msg, 20, key)?;

@@ -37,10 +37,13 @@ mod chain_api;
 pub mod cli;
 mod error;
 pub mod gas;
+mod miner_api;
 mod node;
 pub mod params;
 pub mod rpc;
 mod search;
+#[cfg(feature = "test-utils")]
+pub mod testing;
 
 pub use error::{MissingMessage, NodeError, Result};
 pub use node::{system_clock, Clock, Node, NodeBuilder};

@@ -45,7 +45,7 @@ pub struct Node<BS> {
     pub(crate) network_name: String,
     clock: Clock,
     /// Serializes head moves with the pool's view of them.
-    head_move: tokio::sync::Mutex<()>,
+    head_move: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl<BS> std::fmt::Debug for Node<BS> {
@@ -99,7 +99,7 @@ impl<BS: Blockstore + Send + Sync + 'static> NodeBuilder<BS> {
             beacon: self.beacon,
             network_name: self.network_name,
             clock: self.clock,
-            head_move: tokio::sync::Mutex::new(()),
+            head_move: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
 }
@@ -155,7 +155,8 @@ impl<BS: Blockstore + Send + Sync + 'static> Node<BS> {
     /// Returns the head change, if the head moved. A block that fails a
     /// check changes nothing: [`NodeError::InvalidBlock`] names the check.
     pub async fn submit_block(&self, block: BlockMsg) -> Result<Option<Vec<HeadChange>>> {
-        let full = self.full_block(&block)?;
+        let chain = self.chain().clone();
+        let full = tokio::task::spawn_blocking(move || full_block(&chain, &block)).await??;
         self.submit_full_block(full).await
     }
 
@@ -164,64 +165,49 @@ impl<BS: Blockstore + Send + Sync + 'static> Node<BS> {
         let header = block.header.clone();
         let now = (self.clock)();
         self.consensus.validate_block(block, now).await?;
-        let _moving = self.head_move.lock().await;
-        let chain = self.chain().clone();
-        let changes = tokio::task::spawn_blocking(move || chain.add_block(&header)).await??;
-        if let Some(changes) = &changes {
-            let (reverted, applied) = split(changes);
-            self.mpool.head_change(&reverted, &applied).await?;
-            tracing::info!(
-                target: "venus_node",
-                head = %self.chain().head().key(),
-                height = self.chain().head().height(),
-                reverted = reverted.len(), applied = applied.len(),
-                "new head"
-            );
-        }
-        Ok(changes)
-    }
-
-    /// The block with its messages, from the store.
-    fn full_block(&self, block: &BlockMsg) -> Result<FullBlock> {
-        let bs = self.chain().blockstore();
-        let block_cid = block
-            .header
-            .cid()
-            .map_err(|e| NodeError::Invalid(e.to_string()))?;
-        let missing = |message: Cid| {
-            NodeError::MissingMessage(Box::new(crate::error::MissingMessage {
-                block: block_cid,
-                message,
-            }))
-        };
-        let mut bls_messages = Vec::with_capacity(block.bls_messages.len());
-        for c in &block.bls_messages {
-            let bytes = bs.get(c).ok().flatten().ok_or_else(|| missing(*c))?;
-            let m: Message = from_cbor(&bytes).map_err(|_| missing(*c))?;
-            bls_messages.push(m);
-        }
-        let mut secp_messages = Vec::with_capacity(block.secpk_messages.len());
-        for c in &block.secpk_messages {
-            let bytes = bs.get(c).ok().flatten().ok_or_else(|| missing(*c))?;
-            let m: SignedMessage = from_cbor(&bytes).map_err(|_| missing(*c))?;
-            secp_messages.push(m);
-        }
-        Ok(FullBlock {
-            header: block.header.clone(),
-            bls_messages,
-            secp_messages,
+        // Storing the block, moving the head and the pool's following it
+        // run as one task: a caller that goes away (a client disconnect
+        // drops its handler) cannot leave the pool behind the chain.
+        let (lock, chain, mpool) = (
+            self.head_move.clone(),
+            self.chain().clone(),
+            self.mpool.clone(),
+        );
+        tokio::spawn(async move {
+            let _moving = lock.lock_owned().await;
+            let store = chain.clone();
+            let changes = tokio::task::spawn_blocking(move || store.add_block(&header)).await??;
+            if let Some(changes) = &changes {
+                let (reverted, applied) = split(changes);
+                mpool.head_change(&reverted, &applied).await?;
+                let head = chain.head();
+                tracing::info!(
+                    target: "venus_node",
+                    head = %head.key(), height = head.height(),
+                    reverted = reverted.len(), applied = applied.len(),
+                    "new head"
+                );
+            }
+            Ok(changes)
         })
+        .await?
     }
 
     /// Lotus's `MpoolPush`: the pool checks the message under the local
     /// rules; once accepted it is stored (as Lotus's pool stores what it
     /// takes), so blocks that include it can be submitted by CID.
     pub async fn push(&self, m: SignedMessage, origin: venus_mpool::Origin) -> Result<Cid> {
-        let stored = m.clone();
-        let cid = self.mpool.add_from(m, origin).await?;
-        let chain = self.chain().clone();
-        tokio::task::spawn_blocking(move || store_message(chain.blockstore(), &stored)).await??;
-        Ok(cid)
+        // One task, so a caller that goes away cannot leave a pooled
+        // message unstored; a refused message is never stored.
+        let (mpool, chain) = (self.mpool.clone(), self.chain().clone());
+        tokio::spawn(async move {
+            let stored = m.clone();
+            let cid = mpool.add_from(m, origin).await?;
+            tokio::task::spawn_blocking(move || store_message(chain.blockstore(), &stored))
+                .await??;
+            Ok(cid)
+        })
+        .await?
     }
 
     /// The tipset with this key (the head for the empty key).
@@ -279,6 +265,38 @@ impl<BS: Blockstore + Send + Sync + 'static> Node<BS> {
     }
 }
 
+/// The block with its messages, from the store.
+fn full_block<BS: Blockstore>(chain: &ChainStore<BS>, block: &BlockMsg) -> Result<FullBlock> {
+    let bs = chain.blockstore();
+    let block_cid = block
+        .header
+        .cid()
+        .map_err(|e| NodeError::Invalid(e.to_string()))?;
+    let missing = |message: Cid| {
+        NodeError::MissingMessage(Box::new(crate::error::MissingMessage {
+            block: block_cid,
+            message,
+        }))
+    };
+    let mut bls_messages = Vec::with_capacity(block.bls_messages.len());
+    for c in &block.bls_messages {
+        let bytes = bs.get(c).ok().flatten().ok_or_else(|| missing(*c))?;
+        let m: Message = from_cbor(&bytes).map_err(|_| missing(*c))?;
+        bls_messages.push(m);
+    }
+    let mut secp_messages = Vec::with_capacity(block.secpk_messages.len());
+    for c in &block.secpk_messages {
+        let bytes = bs.get(c).ok().flatten().ok_or_else(|| missing(*c))?;
+        let m: SignedMessage = from_cbor(&bytes).map_err(|_| missing(*c))?;
+        secp_messages.push(m);
+    }
+    Ok(FullBlock {
+        header: block.header.clone(),
+        bls_messages,
+        secp_messages,
+    })
+}
+
 /// The reverted tipsets (from the old head down) and the applied ones (up
 /// to the new head) of one head change.
 fn split(changes: &[HeadChange]) -> (Vec<TipSet>, Vec<TipSet>) {
@@ -294,7 +312,10 @@ fn split(changes: &[HeadChange]) -> (Vec<TipSet>, Vec<TipSet>) {
     (reverted, applied)
 }
 
-fn tipset_messages<BS: Blockstore>(chain: &ChainStore<BS>, ts: &TipSet) -> Result<BlockMessages> {
+pub(crate) fn tipset_messages<BS: Blockstore>(
+    chain: &ChainStore<BS>,
+    ts: &TipSet,
+) -> Result<BlockMessages> {
     let mut seen = std::collections::HashSet::new();
     let mut out = BlockMessages {
         bls_messages: Vec::new(),

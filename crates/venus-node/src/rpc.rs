@@ -136,10 +136,12 @@ pub fn lotus_module<BS: Blockstore + Send + Sync + 'static>(node: Arc<Node<BS>>)
         if header.height == 0 {
             return Ok(Lotus(Vec::new()));
         }
-        Ok(Lotus(parent_receipts(
-            n.chain().blockstore(),
-            &header.parent_message_receipts,
-        )?))
+        let (chain, root) = (n.chain().clone(), header.parent_message_receipts);
+        let receipts =
+            tokio::task::spawn_blocking(move || parent_receipts(chain.blockstore(), &root))
+                .await
+                .map_err(NodeError::from)??;
+        Ok(Lotus(receipts))
     });
     m.register_with::<ChainGetBlock, _, _, _>(n, |n, _, (c,)| async move {
         Ok(Lotus(n.chain().header(&c.0).map_err(NodeError::from)?))
@@ -217,7 +219,9 @@ pub fn lotus_module<BS: Blockstore + Send + Sync + 'static>(node: Arc<Node<BS>>)
         Ok(i64::try_from(used).unwrap_or(i64::MAX))
     });
     m.register_with::<GasEstimateGasPremium, _, _, _>(n, |n, _, (blocks, _, _, k)| async move {
-        Ok(Lotus(crate::gas::estimate_gas_premium(&n, blocks, &k.0)?))
+        Ok(Lotus(
+            crate::gas::estimate_gas_premium(&n, blocks, &k.0).await?,
+        ))
     });
     m.register_with::<GasEstimateFeeCap, _, _, _>(n, |n, _, (msg, blocks, k)| async move {
         let blocks = i32::try_from(blocks.clamp(0, 1000)).unwrap_or(20);
@@ -247,8 +251,9 @@ pub fn lotus_module<BS: Blockstore + Send + Sync + 'static>(node: Arc<Node<BS>>)
         |n, _, (tag, epoch, entropy, k)| async move {
             let (tag, ts) = (dst(tag)?, n.tipset(&k.0)?);
             let rand = n.consensus.rand(&ts);
-            let digest = rand
-                .chain_randomness(epoch)
+            let digest = tokio::task::spawn_blocking(move || rand.chain_randomness(epoch))
+                .await
+                .map_err(NodeError::from)?
                 .map_err(|e| NodeError::Invalid(format!("ticket randomness at {epoch}: {e:#}")))?;
             Ok(Bytes(
                 draw_randomness_from_digest(&digest, tag, epoch, &entropy.0).to_vec(),
@@ -260,8 +265,9 @@ pub fn lotus_module<BS: Blockstore + Send + Sync + 'static>(node: Arc<Node<BS>>)
         |n, _, (tag, epoch, entropy, k)| async move {
             let (tag, ts) = (dst(tag)?, n.tipset(&k.0)?);
             let rand = n.consensus.rand(&ts);
-            let digest = rand
-                .beacon_randomness(epoch)
+            let digest = tokio::task::spawn_blocking(move || rand.beacon_randomness(epoch))
+                .await
+                .map_err(NodeError::from)?
                 .map_err(|e| NodeError::Invalid(format!("beacon randomness at {epoch}: {e:#}")))?;
             Ok(Bytes(
                 draw_randomness_from_digest(&digest, tag, epoch, &entropy.0).to_vec(),
@@ -282,6 +288,7 @@ pub fn lotus_module<BS: Blockstore + Send + Sync + 'static>(node: Arc<Node<BS>>)
             )))
         },
     );
+    crate::miner_api::register(&mut m, n);
     m
 }
 
@@ -314,8 +321,12 @@ async fn push_all<BS: Blockstore + Send + Sync + 'static>(
     Ok(out)
 }
 
+/// Lotus's `MaxMessageConfidence`: a chain finality.
+pub const MAX_MESSAGE_CONFIDENCE: u64 = 900;
+
 /// Lotus's `StateWaitMsg`: waits until the message has executed and
-/// `confidence` tipsets sit on top of the one that holds its receipt.
+/// `confidence` tipsets sit on top of the one that holds its receipt. The
+/// lookback limit counts from the head at the call, as in Lotus.
 async fn wait_msg<BS: Blockstore + Send + Sync + 'static>(
     n: &Arc<Node<BS>>,
     cid: Cid,
@@ -323,18 +334,34 @@ async fn wait_msg<BS: Blockstore + Send + Sync + 'static>(
     limit: i64,
     replaced: bool,
 ) -> Result<MsgLookup, NodeError> {
-    let mut heads = n
-        .subscribe_head_changes()
-        .await
-        .map_err(|e| NodeError::Invalid(e.to_string()))?;
+    if confidence > MAX_MESSAGE_CONFIDENCE {
+        return Err(NodeError::Invalid(format!(
+            "message confidence exceeds maximum: {confidence} > {MAX_MESSAGE_CONFIDENCE}"
+        )));
+    }
+    let subscribe = || async {
+        n.subscribe_head_changes()
+            .await
+            .map_err(|e| NodeError::Invalid(e.to_string()))
+    };
+    let mut heads = subscribe().await?;
+    let start = n.chain().head().height();
     loop {
         let head = n.chain().head();
+        let limit = if limit < 0 {
+            limit
+        } else {
+            limit.saturating_add(head.height() - start)
+        };
         if let Some(found) = n.search_with(&cid, Some(&head), limit, replaced).await? {
             if head.height() - found.height >= i64::try_from(confidence).unwrap_or(i64::MAX) {
                 return Ok(found);
             }
         }
-        // The next head change, or a second's poll.
-        let _ = tokio::time::timeout(Duration::from_secs(1), heads.next()).await;
+        // The next head change, or a second's poll; a stream the chain
+        // dropped (a subscriber that fell behind) is renewed.
+        if let Ok(None) = tokio::time::timeout(Duration::from_secs(1), heads.next()).await {
+            heads = subscribe().await?;
+        }
     }
 }

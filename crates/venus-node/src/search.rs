@@ -9,7 +9,7 @@ use venus_chain::chain::ChainStore;
 use venus_chain::exec::{select_messages, BlockToApply, Selected};
 use venus_chain::StateTree;
 use venus_core::types::{message_cid, MsgLookup, TipSet};
-use venus_core::{ChainEpoch, Message};
+use venus_core::{Address, ChainEpoch, Message};
 
 use crate::error::{NodeError, Result};
 use crate::node::Node;
@@ -20,17 +20,18 @@ impl<BS: Blockstore + Send + Sync + 'static> Node<BS> {
     /// answers `StateSearchMsg`. `None` while it has not executed (a
     /// message in the head has not: its receipt comes with the next
     /// tipset).
-    ///
-    /// The walk stops at the first tipset where the sender's nonce shows
-    /// the message cannot have run yet.
     pub async fn search(&self, cid: &Cid, from: Option<&TipSet>) -> Result<Option<MsgLookup>> {
         self.search_with(cid, from, -1, true).await
     }
 
     /// [`Node::search`] with Lotus's `lookbackLimit` (epochs back from the
     /// start; -1 for none) and `allowReplaced` (a message with the same
-    /// sender, nonce and call but other gas values counts, and the lookup
-    /// names it).
+    /// sender, nonce and call but another CID counts, and the lookup names
+    /// it). As Lotus's `searchBackForMsg`, it follows the sender's nonce
+    /// down the chain and looks only in the tipset where the nonce passed
+    /// the message's, so a search costs state reads, not message walks.
+    /// A message the node does not have is an error, as is a message with
+    /// the same sender and nonce that is not a replacement of this one.
     pub async fn search_with(
         &self,
         cid: &Cid,
@@ -43,82 +44,104 @@ impl<BS: Blockstore + Send + Sync + 'static> Node<BS> {
             Some(ts) => ts.clone(),
             None => chain.head(),
         };
-        let target = chain.message(cid).ok();
+        let target = chain
+            .message(cid)
+            .map_err(|e| NodeError::NotFound(format!("failed to load message {cid}: {e}")))?;
         let cid = *cid;
         tokio::task::spawn_blocking(move || {
             let bs = chain.blockstore();
-            let floor = if lookback_limit < 0 {
-                0
-            } else {
-                start.height().saturating_sub(lookback_limit)
-            };
-            let mut ts = start;
-            while ts.height() > 0 && ts.height() >= floor {
+            let no_limit = lookback_limit == -1;
+            let limit_height = start.height().saturating_sub(lookback_limit);
+            let nonce_at = |ts: &TipSet, who: &Address| -> Result<Option<u64>> {
                 let mut state = StateTree::load(bs, &ts.parent_state())?;
-                if let Some(m) = &target {
-                    // Not run before this state: nothing further back either.
-                    let nonce = match state.lookup_id(&m.from)? {
-                        Some(id) => state.get_actor(id)?.map(|a| a.sequence),
-                        None => None,
-                    };
-                    if nonce.is_none_or(|n| n <= m.sequence) {
-                        return Ok(None);
+                Ok(match state.lookup_id(who)? {
+                    Some(id) => state.get_actor(id)?.map(|a| a.sequence),
+                    None => None,
+                })
+            };
+            let from_id = {
+                let mut state = StateTree::load(bs, &start.parent_state())?;
+                match state.lookup_id(&target.from)? {
+                    Some(id) => Address::new_id(id),
+                    None => return Ok(None),
+                }
+            };
+            let mut cur = start;
+            let mut cur_nonce = nonce_at(&cur, &from_id)?;
+            loop {
+                if cur.height() == 0 || (!no_limit && cur.height() <= limit_height) {
+                    return Ok(None);
+                }
+                match cur_nonce {
+                    Some(n) if n > 0 && n >= target.sequence => {}
+                    _ => return Ok(None),
+                }
+                let parent = chain.tipset(&cur.parents())?;
+                let parent_nonce = nonce_at(&parent, &from_id)?;
+                let passed = match (cur_nonce, parent_nonce) {
+                    (_, None) => true,
+                    (Some(c), Some(p)) => c > target.sequence && p <= target.sequence,
+                    (None, Some(_)) => false,
+                };
+                if passed {
+                    if let Some((index, found)) =
+                        executed_in(&chain, &parent, &cid, &target, allow_replaced)?
+                    {
+                        let root = cur.blocks()[0].parent_message_receipts;
+                        let receipt =
+                            parent_receipts(bs, &root)?
+                                .get(index)
+                                .cloned()
+                                .ok_or_else(|| {
+                                    NodeError::Invalid(format!("no receipt {index} in {root}"))
+                                })?;
+                        return Ok(Some(MsgLookup {
+                            message: found,
+                            receipt,
+                            return_dec: None,
+                            tipset: cur.key().clone(),
+                            height: cur.height(),
+                        }));
                     }
                 }
-                let parent = chain.tipset(&ts.parents())?;
-                if let Some((index, found)) =
-                    executed_in(&chain, &parent, &cid, target.as_ref(), allow_replaced)?
-                {
-                    let root = ts.blocks()[0].parent_message_receipts;
-                    let receipts = Amt::<Receipt, _>::load(&root, bs)
-                        .map_err(|e| NodeError::Invalid(format!("receipts {root}: {e}")))?;
-                    let receipt = receipts
-                        .get(index as u64)
-                        .map_err(|e| NodeError::Invalid(format!("receipts {root}: {e}")))?
-                        .cloned()
-                        .ok_or_else(|| {
-                            NodeError::Invalid(format!("no receipt {index} in {root}"))
-                        })?;
-                    return Ok(Some(MsgLookup {
-                        message: found,
-                        receipt,
-                        return_dec: None,
-                        tipset: ts.key().clone(),
-                        height: ts.height(),
-                    }));
-                }
-                ts = parent;
+                cur = parent;
+                cur_nonce = parent_nonce;
             }
-            Ok(None)
         })
         .await?
     }
 }
 
-/// The index of the message among those `ts` ran, and its CID (another
-/// one when a replacement ran).
+/// Lotus's `tipsetExecutedMessage` over the messages `ts` ran, newest
+/// first: the index and CID of the one with the target's sender and nonce.
 fn executed_in<BS: Blockstore>(
     chain: &ChainStore<BS>,
     ts: &TipSet,
     cid: &Cid,
-    target: Option<&Message>,
+    target: &Message,
     allow_replaced: bool,
 ) -> Result<Option<(usize, Cid)>> {
-    for (i, (this, m)) in executed_messages(chain, ts)?.into_iter().enumerate() {
-        if this == *cid {
-            return Ok(Some((i, this)));
+    let ran = executed_messages(chain, ts)?;
+    for (i, (this, m)) in ran.iter().enumerate().rev() {
+        if m.from != target.from {
+            continue;
         }
-        if let Some(t) = target {
-            if allow_replaced
-                && m.from == t.from
-                && m.sequence == t.sequence
-                && m.to == t.to
-                && m.method_num == t.method_num
-                && m.value == t.value
-                && m.params == t.params
-            {
-                return Ok(Some((i, this)));
+        if m.sequence == target.sequence {
+            let equal_call = m.to == target.to
+                && m.method_num == target.method_num
+                && m.value == target.value
+                && m.params == target.params;
+            if !equal_call || (this != cid && !allow_replaced) {
+                return Err(NodeError::Invalid(format!(
+                    "message replaced: found message {this} with equal nonce {} as the one \
+                     we are looking for ({cid})",
+                    target.sequence
+                )));
             }
+            return Ok(Some((i, *this)));
+        }
+        if m.sequence < target.sequence {
+            return Ok(None);
         }
     }
     Ok(None)

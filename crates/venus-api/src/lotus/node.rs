@@ -355,3 +355,240 @@ rpc_method! {
     pub StateGetRandomnessFromBeacon = "Filecoin.StateGetRandomnessFromBeacon", read, idempotent,
         (i64, ChainEpoch, Bytes, Lotus<TipSetKey>) => Bytes
 }
+
+/// A bitfield as Lotus writes it: the lengths of its runs, starting with
+/// a run of unset bits (`[5, 1]` is sector 5 alone).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct BitFieldRuns(pub Vec<u64>);
+
+impl BitFieldRuns {
+    /// The runs of the set bits given as ranges, in order.
+    pub fn from_ranges(ranges: impl IntoIterator<Item = std::ops::Range<u64>>) -> Self {
+        let mut runs = Vec::new();
+        let mut at = 0;
+        for r in ranges {
+            if r.is_empty() {
+                continue;
+            }
+            runs.push(r.start - at);
+            runs.push(r.end - r.start);
+            at = r.end;
+        }
+        BitFieldRuns(runs)
+    }
+
+    /// The set bits' ranges.
+    pub fn ranges(&self) -> Vec<std::ops::Range<u64>> {
+        let mut out = Vec::new();
+        let mut at: u64 = 0;
+        for (i, len) in self.0.iter().enumerate() {
+            let end = at.saturating_add(*len);
+            if i % 2 == 1 && *len > 0 {
+                out.push(at..end);
+            }
+            at = end;
+        }
+        out
+    }
+}
+
+/// `StateMinerProvingDeadline`'s answer (`dline.Info`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeadlineInfo {
+    /// The epoch it was computed at.
+    pub current_epoch: ChainEpoch,
+    /// The proving period's first epoch.
+    pub period_start: ChainEpoch,
+    /// The deadline's index in the period.
+    pub index: u64,
+    /// Its first epoch.
+    pub open: ChainEpoch,
+    /// The first epoch after it.
+    pub close: ChainEpoch,
+    /// The epoch of its challenge randomness.
+    pub challenge: ChainEpoch,
+    /// The last epoch to declare faults for it.
+    pub fault_cutoff: ChainEpoch,
+    /// Deadlines per proving period.
+    #[serde(rename = "WPoStPeriodDeadlines")]
+    pub w_post_period_deadlines: u64,
+    /// Epochs per proving period.
+    #[serde(rename = "WPoStProvingPeriod")]
+    pub w_post_proving_period: ChainEpoch,
+    /// Epochs per deadline.
+    #[serde(rename = "WPoStChallengeWindow")]
+    pub w_post_challenge_window: ChainEpoch,
+    /// How far before a deadline its challenge is drawn.
+    #[serde(rename = "WPoStChallengeLookback")]
+    pub w_post_challenge_lookback: ChainEpoch,
+    /// How far before a deadline faults must be declared.
+    pub fault_declaration_cutoff: ChainEpoch,
+}
+
+/// A pre-committed sector's parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SectorPreCommitInfo {
+    /// The seal proof type.
+    pub seal_proof: i64,
+    /// The sector number.
+    pub sector_number: u64,
+    /// CommR.
+    #[serde(rename = "SealedCID", with = "lotus_json")]
+    pub sealed_cid: Cid,
+    /// The epoch of the sealing ticket.
+    pub seal_rand_epoch: ChainEpoch,
+    /// Deal ids.
+    #[serde(rename = "DealIDs")]
+    pub deal_ids: Vec<u64>,
+    /// When the sector expires.
+    pub expiration: ChainEpoch,
+    /// CommD, when the sector has data.
+    #[serde(with = "lotus_json")]
+    pub unsealed_cid: Option<Cid>,
+}
+
+/// `StateSectorPreCommitInfo`'s answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SectorPreCommitOnChainInfo {
+    /// What was pre-committed.
+    pub info: SectorPreCommitInfo,
+    /// The deposit held.
+    #[serde(with = "lotus_json")]
+    pub pre_commit_deposit: TokenAmount,
+    /// When.
+    pub pre_commit_epoch: ChainEpoch,
+}
+
+/// A proven sector (`StateSectorGetInfo`, `StateMinerSectors`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SectorOnChainInfo {
+    /// The sector number.
+    pub sector_number: u64,
+    /// The seal proof type.
+    pub seal_proof: i64,
+    /// CommR.
+    #[serde(rename = "SealedCID", with = "lotus_json")]
+    pub sealed_cid: Cid,
+    /// When it was activated.
+    pub activation: ChainEpoch,
+    /// When it expires.
+    pub expiration: ChainEpoch,
+    /// Deal weight.
+    #[serde(with = "lotus_json")]
+    pub deal_weight: venus_core::shared::bigint::BigInt,
+    /// Verified deal weight.
+    #[serde(with = "lotus_json")]
+    pub verified_deal_weight: venus_core::shared::bigint::BigInt,
+    /// The pledge held.
+    #[serde(with = "lotus_json")]
+    pub initial_pledge: TokenAmount,
+    /// Expected reward per day.
+    #[serde(with = "lotus_json")]
+    pub expected_day_reward: TokenAmount,
+    /// Expected pledge.
+    #[serde(with = "lotus_json")]
+    pub expected_storage_pledge: TokenAmount,
+    /// The epoch its power counts from.
+    pub power_base_epoch: ChainEpoch,
+    /// The day reward of a sector it replaced.
+    #[serde(with = "lotus_json")]
+    pub replaced_day_reward: TokenAmount,
+    /// CommR before a snap update.
+    #[serde(rename = "SectorKeyCID", with = "lotus_json")]
+    pub sector_key_cid: Option<Cid>,
+    /// Flags.
+    pub flags: u32,
+    /// The fee it pays per day.
+    #[serde(with = "lotus_json")]
+    pub daily_fee: TokenAmount,
+}
+
+/// One partition of a deadline (`StateMinerPartitions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Partition {
+    /// Every sector ever in it.
+    pub all_sectors: BitFieldRuns,
+    /// Faulty ones.
+    pub faulty_sectors: BitFieldRuns,
+    /// Faulty ones declared recovering.
+    pub recovering_sectors: BitFieldRuns,
+    /// Not terminated.
+    pub live_sectors: BitFieldRuns,
+    /// Live, proven and not faulty.
+    pub active_sectors: BitFieldRuns,
+}
+
+/// One deadline (`StateMinerDeadlines`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Deadline {
+    /// Partitions proven in the current period.
+    pub post_submissions: BitFieldRuns,
+    /// Proofs that can still be disputed.
+    pub disputable_proof_count: u64,
+    /// The deadline's daily fee.
+    #[serde(with = "lotus_json")]
+    pub daily_fee: TokenAmount,
+}
+
+/// Where a sector is proven (`StateSectorPartition`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SectorLocation {
+    /// The deadline.
+    pub deadline: u64,
+    /// The partition in it.
+    pub partition: u64,
+}
+
+rpc_method! {
+    /// A miner's current or next proving deadline.
+    pub StateMinerProvingDeadline = "Filecoin.StateMinerProvingDeadline", read, idempotent,
+        (Lotus<Address>, Lotus<TipSetKey>) => DeadlineInfo
+}
+rpc_method! {
+    /// Whether a sector number is allocated.
+    pub StateMinerSectorAllocated = "Filecoin.StateMinerSectorAllocated", read, idempotent,
+        (Lotus<Address>, u64, Lotus<TipSetKey>) => bool
+}
+rpc_method! {
+    /// The allocated sector numbers.
+    pub StateMinerAllocated = "Filecoin.StateMinerAllocated", read, idempotent,
+        (Lotus<Address>, Lotus<TipSetKey>) => BitFieldRuns
+}
+rpc_method! {
+    /// A pre-committed sector, or null.
+    pub StateSectorPreCommitInfo = "Filecoin.StateSectorPreCommitInfo", read, idempotent,
+        (Lotus<Address>, u64, Lotus<TipSetKey>) => Option<SectorPreCommitOnChainInfo>
+}
+rpc_method! {
+    /// A proven sector, or null.
+    pub StateSectorGetInfo = "Filecoin.StateSectorGetInfo", read, idempotent,
+        (Lotus<Address>, u64, Lotus<TipSetKey>) => Option<SectorOnChainInfo>
+}
+rpc_method! {
+    /// A miner's sectors (those in the bitfield, or all when null).
+    pub StateMinerSectors = "Filecoin.StateMinerSectors", read, idempotent,
+        (Lotus<Address>, Option<BitFieldRuns>, Lotus<TipSetKey>) => Vec<SectorOnChainInfo>
+}
+rpc_method! {
+    /// A deadline's partitions.
+    pub StateMinerPartitions = "Filecoin.StateMinerPartitions", read, idempotent,
+        (Lotus<Address>, u64, Lotus<TipSetKey>) => Vec<Partition>
+}
+rpc_method! {
+    /// A miner's deadlines.
+    pub StateMinerDeadlines = "Filecoin.StateMinerDeadlines", read, idempotent,
+        (Lotus<Address>, Lotus<TipSetKey>) => Vec<Deadline>
+}
+rpc_method! {
+    /// Where a sector is proven.
+    pub StateSectorPartition = "Filecoin.StateSectorPartition", read, idempotent,
+        (Lotus<Address>, u64, Lotus<TipSetKey>) => Option<SectorLocation>
+}
