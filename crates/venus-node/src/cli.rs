@@ -178,14 +178,17 @@ pub fn write_genesis(
     // As `lotus-seed genesis add-miner`: each pre-seal miner's owner (and
     // worker) gets an account with 50,000,000 FIL unless one is given,
     // since a genesis miner's owner must be a genesis account.
-    let mut have: std::collections::HashSet<String> = accts
+    // Compared as addresses: a manifest writes `t3…` where a flag gives `f3…`.
+    let parse = |v: &Value| v.as_str().and_then(|a| venus_core::address::parse(a).ok());
+    let mut have: std::collections::HashSet<venus_core::Address> = accts
         .iter()
-        .filter_map(|a| a["Meta"]["Owner"].as_str().map(String::from))
+        .filter_map(|a| parse(&a["Meta"]["Owner"]))
         .collect();
     for m in &miners {
         for role in ["Owner", "Worker"] {
             if let Some(addr) = m[role].as_str() {
-                if have.insert(addr.to_string()) {
+                let known = parse(&m[role]).is_some_and(|a| !have.insert(a));
+                if !known {
                     accts.push(json!({
                         "Type": "account",
                         "Balance": venus_core::TokenAmount::from_whole(50_000_000).atto().to_string(),

@@ -176,10 +176,20 @@ impl<BS: Blockstore + Send + Sync + 'static> Node<BS> {
         tokio::spawn(async move {
             let _moving = lock.lock_owned().await;
             let store = chain.clone();
-            let changes = tokio::task::spawn_blocking(move || store.add_block(&header)).await??;
+            let changes = tokio::task::spawn_blocking(move || store.add_block(&header))
+                .await?
+                .inspect_err(|e| {
+                    // Logged here: the caller may have gone.
+                    tracing::warn!(target: "venus_node", error = %e, "storing a valid block failed")
+                })?;
             if let Some(changes) = &changes {
                 let (reverted, applied) = split(changes);
-                mpool.head_change(&reverted, &applied).await?;
+                mpool
+                    .head_change(&reverted, &applied)
+                    .await
+                    .inspect_err(|e| {
+                        tracing::warn!(target: "venus_node", error = %e, "the pool did not follow the head")
+                    })?;
                 let head = chain.head();
                 tracing::info!(
                     target: "venus_node",

@@ -66,10 +66,14 @@ impl<BS: Blockstore + Send + Sync + 'static> Node<BS> {
                     None => return Ok(None),
                 }
             };
+            let start_key = start.key().clone();
             let mut cur = start;
             let mut cur_nonce = nonce_at(&cur, &from_id)?;
             loop {
-                if cur.height() == 0 || (!no_limit && cur.height() <= limit_height) {
+                // The start itself is always looked at, as Lotus checks the
+                // head before it searches back within the limit.
+                let beyond = !no_limit && cur.height() <= limit_height && *cur.key() != start_key;
+                if cur.height() == 0 || beyond {
                     return Ok(None);
                 }
                 match cur_nonce {

@@ -229,6 +229,33 @@ async fn every_method_answers_in_lotus_shape() {
         .expect("search");
     assert_eq!(found["Height"], json!(2));
     assert_eq!(found["Receipt"]["ExitCode"], json!(0));
+    // A lookback limit of 0 still looks at the head, whose parent receipts hold it.
+    let at_head = rpc
+        .call_raw("Filecoin.StateSearchMsg", json!([[], cid(c0), 0, true]))
+        .await
+        .expect("search");
+    assert_eq!(at_head["Height"], json!(2));
+    // Not found one tipset back, with a limit of 0 from there.
+    let from_t1 = rpc
+        .call_raw(
+            "Filecoin.StateSearchMsg",
+            json!([key(&t1), cid(c0), 0, true]),
+        )
+        .await
+        .expect("search");
+    assert_eq!(from_t1, json!(null));
+    // A message the node never saw is an error, not a wait.
+    let unknown = rpc
+        .call_raw(
+            "Filecoin.StateSearchMsg",
+            json!([[], cid(b1_cid), -1, true]),
+        )
+        .await
+        .expect_err("not a message");
+    assert!(
+        unknown.to_string().contains("failed to load message"),
+        "{unknown}"
+    );
     let estimated = rpc
         .call_raw(
             "Filecoin.GasEstimateMessageGas",
