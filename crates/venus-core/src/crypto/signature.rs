@@ -109,7 +109,22 @@ pub fn verify_bls_aggregate(sig: &[u8], data: &[&[u8]], signers: &[Address]) -> 
             ))
         };
     }
-    let keys = signers.iter().map(bls_key_of).collect::<Result<Vec<_>>>()?;
+    // A sender's key is parsed (a point decompression and subgroup check)
+    // once, however many of its messages the block carries.
+    let mut parsed: std::collections::HashMap<&Address, bls_signatures::PublicKey> =
+        std::collections::HashMap::new();
+    let mut keys = Vec::with_capacity(signers.len());
+    for a in signers {
+        let key = match parsed.get(a) {
+            Some(k) => *k,
+            None => {
+                let k = bls_key_of(a)?;
+                parsed.insert(a, k);
+                k
+            }
+        };
+        keys.push(key);
+    }
     if !bls_signatures::verify_messages(&bls_sig(sig)?, data, &keys) {
         return Err(Error::InvalidSignature(
             "BLS aggregate does not verify".into(),
