@@ -15,18 +15,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use venus_api::lotus::LotusClient;
-use venus_core::crypto::{
-    election_vrf_base, ticket_vrf_base, DomainSeparationTag, PrivateKey, WinCounter,
-};
-use venus_core::encoding::to_cbor;
-use venus_core::traits::{
-    BlockApi, ChainRead, ComputeProof, MemorySigner, MessageApi, RemoteSigner, StateRead,
-};
-use venus_core::types::{
-    message_cid, BlockTemplate, DrawRandomParams, ElectionProof, MsgMeta, MsgType, SignedMessage,
-    Ticket, TipSet,
-};
+use venus_core::crypto::PrivateKey;
+use venus_core::traits::{BlockApi, ChainRead, MemorySigner, MessageApi, StateRead};
+use venus_core::types::{message_cid, SignedMessage, TipSet};
 use venus_core::{Address, Message, RegisteredSealProof, SignatureType, TokenAmount};
+use venus_node::testing::Miner;
 use venus_sealer_lib::params::ParamCache;
 use venus_sealer_lib::{
     preseal, LocalSectorStore, PostProver, PreSealConfig, PreSealMiner, ProofPool, Prover,
@@ -77,115 +70,25 @@ struct Member {
 }
 
 /// Mines the first round after `base` that the member wins (the ones
-/// before it are null rounds).
+/// before it are null rounds), with the node's selection, through
+/// `venus_node::testing::Miner`: keys and proof asked of the member as
+/// sophon-miner asks them.
 async fn mine(node: &LotusClient, m: &Member, base: &TipSet) -> venus_core::types::BlockMsg {
+    let miner = Miner {
+        api: node,
+        miner: Address::new_id(MINER),
+        worker: m.worker,
+        signer: &m.signer,
+        prover: &m.prover,
+        block_delay: DELAY,
+    };
     for round in base.height() + 1..base.height() + 20 {
-        if let Some(b) = mine_at(node, m, base, round).await {
+        let messages = node.select_messages(base.key(), 0.9).await.expect("select");
+        if let Some(b) = miner.mine_at(base, round, messages).await {
             return b;
         }
     }
     panic!("no win in 20 rounds: the only miner wins 99% of them");
-}
-
-/// Mines a block at `round` on `base` through `node`, the keys and the
-/// proof asked of the member as sophon-miner asks them; `None` when the
-/// member does not win the round.
-async fn mine_at(
-    node: &LotusClient,
-    m: &Member,
-    base: &TipSet,
-    round: i64,
-) -> Option<venus_core::types::BlockMsg> {
-    let miner = Address::new_id(MINER);
-    let info = node
-        .mining_base_info(&miner, round, base.key())
-        .await
-        .expect("base info")
-        .expect("the miner has power");
-    assert!(info.eligible_for_mining);
-    let rbeacon = info
-        .beacon_entries
-        .last()
-        .unwrap_or(&info.prev_beacon_entry)
-        .clone();
-    let vrf = |digest: [u8; 32], pers: DomainSeparationTag, at: i64, entropy: Vec<u8>| {
-        let params = DrawRandomParams {
-            rbase: rbeacon.data.clone(),
-            pers: pers as i64,
-            round: at,
-            entropy,
-        };
-        let meta = MsgMeta {
-            msg_type: MsgType::DrawRandomParam,
-            extra: to_cbor(&params).expect("cbor"),
-        };
-        async move {
-            m.signer
-                .sign(&m.worker, &digest, &meta)
-                .await
-                .expect("vrf")
-                .bytes
-        }
-    };
-    let miner_cbor = to_cbor(&miner).expect("cbor");
-    let mut ticket_entropy = miner_cbor.clone();
-    if let Some(t) = base.min_ticket() {
-        ticket_entropy.extend_from_slice(&t.vrf_proof);
-    }
-    let ticket = vrf(
-        ticket_vrf_base(&rbeacon, round, &miner, base.min_ticket()).expect("t"),
-        DomainSeparationTag::TicketProduction,
-        round - 1, // Lotus's TicketRandomnessLookback
-        ticket_entropy,
-    )
-    .await;
-    let election = vrf(
-        election_vrf_base(&rbeacon, round, &miner).expect("e"),
-        DomainSeparationTag::ElectionProofProduction,
-        round,
-        miner_cbor.clone(),
-    )
-    .await;
-    let win_count = WinCounter::new(&info.miner_power, &info.network_power).win_count(&election);
-    if win_count < 1 {
-        return None;
-    }
-    let randomness = venus_core::crypto::draw_randomness(
-        &rbeacon.data,
-        DomainSeparationTag::WinningPoStChallengeSeed,
-        round,
-        &miner_cbor,
-    );
-    let proofs = m
-        .prover
-        .compute_winning_post(&miner, &info.sectors, &randomness)
-        .await
-        .expect("winning PoSt");
-    let messages = node.select_messages(base.key(), 0.9).await.expect("select");
-    let template = BlockTemplate {
-        miner,
-        parents: base.key().clone(),
-        ticket: Some(Ticket { vrf_proof: ticket }),
-        eproof: Some(ElectionProof {
-            win_count,
-            vrf_proof: election,
-        }),
-        beacon_values: info.beacon_entries,
-        messages,
-        epoch: round,
-        timestamp: base.min_timestamp() + DELAY * (round - base.height()) as u64,
-        winning_post_proof: proofs,
-    };
-    let mut block = node.create_block(template).await.expect("create");
-    let bytes = block.header.signing_bytes().expect("bytes");
-    let meta = MsgMeta::block(&block.header).expect("meta");
-    block.header.block_sig = Some(
-        m.signer
-            .sign(&m.worker, &bytes, &meta)
-            .await
-            .expect("sign block"),
-    );
-    Some(block)
 }
 
 fn send(key: &PrivateKey, to: Address, nonce: u64) -> SignedMessage {

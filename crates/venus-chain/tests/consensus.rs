@@ -20,11 +20,9 @@ use fvm_shared::sector::{RegisteredSealProof, SealVerifyInfo, WindowPoStVerifyIn
 use venus_chain::beacon::LocalBeacon;
 use venus_chain::chain::ChainStore;
 use venus_chain::consensus::{BlockError, Consensus, Ineligible, NetworkParams};
-use venus_chain::exec::policy;
 use venus_chain::genesis::{genesis_block, MINER_START};
-use venus_chain::state::NETWORK_VERSION;
 use venus_chain::store::{MemoryMeta, SyncMemoryBlockstore};
-use venus_chain::{ChainError, GenesisBuilder, Manifest, StateTree};
+use venus_chain::{ChainError, GenesisBuilder, StateTree};
 use venus_core::crypto::{
     draw_randomness, election_vrf_base, ticket_vrf_base, DomainSeparationTag, PrivateKey,
     WinCounter,
@@ -33,7 +31,7 @@ use venus_core::traits::{ComputeProof, DigestProver, SealVerifier};
 use venus_core::types::{
     message_cid, BlockTemplate, ElectionProof, FullBlock, SignedMessage, Ticket, TipSet,
 };
-use venus_core::validate::{ChainClock, ValidationError};
+use venus_core::validate::ValidationError;
 use venus_core::{Address, Message, SignatureType, TokenAmount};
 
 const GENESIS_TIME: u64 = 1_700_000_000;
@@ -100,16 +98,7 @@ fn net_with(tweak: impl FnOnce(&mut StateTree<&Bs>)) -> Net {
     let beacon = Arc::new(LocalBeacon::from_secret(&[7; 32], GENESIS_TIME, DELAY).expect("beacon"));
     let chain =
         Arc::new(ChainStore::open(store, Arc::new(MemoryMeta::default()), &block).expect("chain"));
-    let params = NetworkParams {
-        manifest: Manifest::devnet(),
-        policy: policy::devnet(),
-        network_version: NETWORK_VERSION,
-        drand: beacon.network().clone(),
-        clock: ChainClock {
-            genesis_time: GENESIS_TIME,
-            block_delay: DELAY,
-        },
-    };
+    let params = NetworkParams::devnet(beacon.network().clone(), GENESIS_TIME, DELAY);
     let consensus = Arc::new(Consensus::new(
         chain.clone(),
         params,

@@ -13,14 +13,11 @@ use serde_json::{json, Value};
 use venus_chain::beacon::LocalBeacon;
 use venus_chain::chain::ChainStore;
 use venus_chain::consensus::{Consensus, NetworkParams};
-use venus_chain::exec::policy;
 use venus_chain::genesis::genesis_block;
 use venus_chain::genesis::template::{read_preseal_manifest, Template};
-use venus_chain::state::NETWORK_VERSION;
 use venus_chain::store::RocksBlockstore;
-use venus_chain::{GenesisBuilder, Manifest};
+use venus_chain::GenesisBuilder;
 use venus_core::traits::{ProofVerifier, SealVerifier};
-use venus_core::validate::ChainClock;
 use venus_rpc::{Endpoint, Hs256Verifier, Permission, RpcServer, ServerConfig, TokenVerifier};
 
 use crate::error::{NodeError, Result};
@@ -282,16 +279,7 @@ pub fn open_node(
     let state = GenesisBuilder::from_template(&t)?.build(&store)?;
     let block = genesis_block(&store, state.state_root, &t.network_name, t.timestamp)?;
     let chain = Arc::new(ChainStore::open(store.clone(), store.clone(), &block)?);
-    let params = NetworkParams {
-        manifest: Manifest::devnet(),
-        policy: policy::devnet(),
-        network_version: NETWORK_VERSION,
-        drand: beacon.network().clone(),
-        clock: ChainClock {
-            genesis_time: g.timestamp,
-            block_delay: g.block_delay,
-        },
-    };
+    let params = NetworkParams::devnet(beacon.network().clone(), g.timestamp, g.block_delay);
     let consensus = Arc::new(Consensus::new(chain, params, seal, post));
     let node = Node::builder(consensus, beacon)
         .network_name(g.network_name)

@@ -223,10 +223,7 @@ pub(crate) async fn estimate_gas_limit_after<BS: Blockstore + Send + Sync + 'sta
         let from = msg.from;
         let nonce = |vm: &mut Vm<&Buffered<&BS>>| -> Result<Option<u64>> {
             let tree = vm.tree_mut();
-            Ok(match tree.lookup_id(&from)? {
-                Some(id) => tree.get_actor(id)?.map(|a| a.sequence),
-                None => None,
-            })
+            Ok(tree.find_actor(&from)?.map(|a| a.sequence))
         };
         for p in &pending {
             if Some(p.message.sequence) != nonce(&mut vm)? {

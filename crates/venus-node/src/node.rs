@@ -259,13 +259,8 @@ impl<BS: Blockstore + Send + Sync + 'static> Node<BS> {
         root: Cid,
         addr: Address,
     ) -> Result<Option<fvm_shared::state::ActorState>> {
-        self.with_state(root, move |tree| {
-            let Some(id) = tree.lookup_id(&addr)? else {
-                return Ok(None);
-            };
-            Ok(tree.get_actor(id)?)
-        })
-        .await
+        self.with_state(root, move |tree| Ok(tree.find_actor(&addr)?))
+            .await
     }
 
     /// The messages of `ts`'s blocks, a message in several blocks once,
@@ -370,10 +365,7 @@ impl<BS: Blockstore + Send + Sync + 'static> MpoolProvider for NodeProvider<BS> 
         let found = tokio::task::spawn_blocking(move || -> Result<_> {
             let root = consensus.tipset_result(&ts)?.state_root;
             let mut tree = StateTree::load(consensus.chain().blockstore(), &root)?;
-            match tree.lookup_id(&addr)? {
-                Some(id) => Ok(tree.get_actor(id)?),
-                None => Ok(None),
-            }
+            Ok(tree.find_actor(&addr)?)
         })
         .await
         .map_err(core)?

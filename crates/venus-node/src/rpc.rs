@@ -248,30 +248,14 @@ pub fn lotus_module<BS: Blockstore + Send + Sync + 'static>(node: Arc<Node<BS>>)
     );
     m.register_with::<StateGetRandomnessFromTickets, _, _, _>(
         n,
-        |n, _, (tag, epoch, entropy, k)| async move {
-            let (tag, ts) = (dst(tag)?, n.tipset(&k.0)?);
-            let rand = n.consensus.rand(&ts);
-            let digest = tokio::task::spawn_blocking(move || rand.chain_randomness(epoch))
-                .await
-                .map_err(NodeError::from)?
-                .map_err(|e| NodeError::Invalid(format!("ticket randomness at {epoch}: {e:#}")))?;
-            Ok(Bytes(
-                draw_randomness_from_digest(&digest, tag, epoch, &entropy.0).to_vec(),
-            ))
+        |n, _, (tag, epoch, e, k)| async move {
+            randomness(&n, Source::Tickets, tag, epoch, e, k.0).await
         },
     );
     m.register_with::<StateGetRandomnessFromBeacon, _, _, _>(
         n,
-        |n, _, (tag, epoch, entropy, k)| async move {
-            let (tag, ts) = (dst(tag)?, n.tipset(&k.0)?);
-            let rand = n.consensus.rand(&ts);
-            let digest = tokio::task::spawn_blocking(move || rand.beacon_randomness(epoch))
-                .await
-                .map_err(NodeError::from)?
-                .map_err(|e| NodeError::Invalid(format!("beacon randomness at {epoch}: {e:#}")))?;
-            Ok(Bytes(
-                draw_randomness_from_digest(&digest, tag, epoch, &entropy.0).to_vec(),
-            ))
+        |n, _, (tag, epoch, e, k)| async move {
+            randomness(&n, Source::Beacon, tag, epoch, e, k.0).await
         },
     );
     m.register_with::<StateSearchMsg, _, _, _>(n, |n, _, (k, cid, limit, replaced)| async move {
@@ -292,8 +276,37 @@ pub fn lotus_module<BS: Blockstore + Send + Sync + 'static>(node: Arc<Node<BS>>)
     m
 }
 
-fn dst(tag: i64) -> Result<DomainSeparationTag, RpcError> {
-    DomainSeparationTag::try_from(tag).map_err(|e| RpcError::invalid_params(e.to_string()))
+/// Where `StateGetRandomnessFrom*` draws from.
+#[derive(Clone, Copy)]
+enum Source {
+    Tickets,
+    Beacon,
+}
+
+/// Lotus's `StateGetRandomnessFromTickets` and `…FromBeacon`: the chain's
+/// digest at `epoch` as the tipset `key` sees it (read on a blocking
+/// thread: it may walk the chain), drawn with the tag and entropy.
+async fn randomness<BS: Blockstore + Send + Sync + 'static>(
+    n: &Arc<Node<BS>>,
+    source: Source,
+    tag: i64,
+    epoch: i64,
+    entropy: Bytes,
+    key: TipSetKey,
+) -> Result<Bytes, RpcError> {
+    let tag =
+        DomainSeparationTag::try_from(tag).map_err(|e| RpcError::invalid_params(e.to_string()))?;
+    let rand = n.consensus.rand(&n.tipset(&key)?);
+    let digest = tokio::task::spawn_blocking(move || match source {
+        Source::Tickets => rand.chain_randomness(epoch),
+        Source::Beacon => rand.beacon_randomness(epoch),
+    })
+    .await
+    .map_err(NodeError::from)?
+    .map_err(|e| NodeError::Invalid(format!("randomness at epoch {epoch}: {e:#}")))?;
+    Ok(Bytes(
+        draw_randomness_from_digest(&digest, tag, epoch, &entropy.0).to_vec(),
+    ))
 }
 
 async fn executed<BS: Blockstore + Send + Sync + 'static>(

@@ -54,10 +54,7 @@ impl<BS: Blockstore + Send + Sync + 'static> Node<BS> {
             let limit_height = start.height().saturating_sub(lookback_limit);
             let nonce_at = |ts: &TipSet, who: &Address| -> Result<Option<u64>> {
                 let mut state = StateTree::load(bs, &ts.parent_state())?;
-                Ok(match state.lookup_id(who)? {
-                    Some(id) => state.get_actor(id)?.map(|a| a.sequence),
-                    None => None,
-                })
+                Ok(state.find_actor(who)?.map(|a| a.sequence))
             };
             let from_id = {
                 let mut state = StateTree::load(bs, &start.parent_state())?;
@@ -166,16 +163,7 @@ pub fn executed_messages<BS: Blockstore>(
         .iter()
         .map(|b| chain.block_messages(b))
         .collect::<venus_chain::Result<Vec<_>>>()?;
-    let blocks: Vec<BlockToApply<'_>> = ts
-        .blocks()
-        .iter()
-        .zip(&messages)
-        .map(|(b, m)| BlockToApply {
-            miner: b.miner,
-            win_count: b.election_proof.as_ref().map_or(0, |e| e.win_count),
-            messages: m,
-        })
-        .collect();
+    let blocks = BlockToApply::of_tipset(ts, &messages);
     let mut parent = StateTree::load(chain.blockstore(), &ts.parent_state())?;
     let selected = select_messages(&mut parent, &blocks)?;
     selected

@@ -5,7 +5,6 @@
 //!
 //! Winning PoSts are `DigestProver`'s (they bind the same inputs as a real
 //! one); the `venus` daemon's end-to-end test runs the real proof.
-#![allow(missing_docs)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -17,25 +16,25 @@ use fvm_shared::sector::{RegisteredSealProof, SealVerifyInfo, WindowPoStVerifyIn
 use venus_chain::beacon::LocalBeacon;
 use venus_chain::chain::ChainStore;
 use venus_chain::consensus::{Consensus, NetworkParams};
-use venus_chain::exec::policy;
 use venus_chain::genesis::{genesis_block, MINER_START};
-use venus_chain::state::NETWORK_VERSION;
 use venus_chain::store::{MemoryMeta, SyncMemoryBlockstore};
-use venus_chain::{GenesisBuilder, GenesisMiner, GenesisSector, Manifest};
-use venus_core::crypto::{
-    draw_randomness, election_vrf_base, ticket_vrf_base, DomainSeparationTag, PrivateKey,
-    WinCounter,
+use venus_chain::{GenesisBuilder, GenesisMiner, GenesisSector};
+use venus_core::crypto::{draw_randomness, DomainSeparationTag, PrivateKey, WinCounter};
+use venus_core::traits::{
+    ChainApi, ComputeProof, DigestProver, MemorySigner, RemoteSigner, SealVerifier,
 };
-use venus_core::traits::{BlockApi, ComputeProof, DigestProver, SealVerifier, StateRead};
 use venus_core::types::{
-    message_cid, BlockMsg, BlockTemplate, ElectionProof, SignedMessage, Ticket, TipSet,
+    message_cid, BlockMsg, BlockTemplate, DrawRandomParams, ElectionProof, MsgMeta, MsgType,
+    SignedMessage, Ticket, TipSet,
 };
-use venus_core::validate::ChainClock;
 use venus_core::{Address, Message, SignatureType, TokenAmount};
 
+/// The devnet's genesis time.
 pub const GENESIS_TIME: u64 = 1_700_000_000;
+/// Seconds per epoch.
 pub const DELAY: u64 = 30;
 
+/// The node's blockstore.
 pub type Bs = Arc<SyncMemoryBlockstore>;
 
 /// No seal or window PoSt runs on this devnet.
@@ -57,19 +56,28 @@ impl SealVerifier for NoSeals {
     }
 }
 
+/// The one-miner devnet.
 pub struct Net {
+    /// The node.
     pub node: Arc<Node<Bs>>,
+    /// The node's clock (Unix seconds); [`mine`] moves it to each block.
     pub now: Arc<AtomicU64>,
+    /// The miner's owner and worker key (BLS), with 1,000 FIL.
     pub worker: PrivateKey,
+    /// The miner, f01000, with one 2 KiB sector.
     pub miner: Address,
+    /// A secp256k1 account with 1,000 FIL.
     pub secp: PrivateKey,
+    /// A BLS account with 1,000 FIL.
     pub bls: PrivateKey,
 }
 
+/// A fixed key of type `t` made from `seed`.
 pub fn key(t: SignatureType, seed: u8) -> PrivateKey {
     PrivateKey::from_bytes(t, &[seed; 32]).expect("key")
 }
 
+/// The devnet at genesis, its clock at the genesis time.
 pub fn net() -> Net {
     let worker = key(SignatureType::BLS, 3);
     let secp = key(SignatureType::Secp256k1, 4);
@@ -102,16 +110,7 @@ pub fn net() -> Net {
     let beacon = Arc::new(LocalBeacon::from_secret(&[7; 32], GENESIS_TIME, DELAY).expect("beacon"));
     let chain =
         Arc::new(ChainStore::open(store, Arc::new(MemoryMeta::default()), &block).expect("chain"));
-    let params = NetworkParams {
-        manifest: Manifest::devnet(),
-        policy: policy::devnet(),
-        network_version: NETWORK_VERSION,
-        drand: beacon.network().clone(),
-        clock: ChainClock {
-            genesis_time: GENESIS_TIME,
-            block_delay: DELAY,
-        },
-    };
+    let params = NetworkParams::devnet(beacon.network().clone(), GENESIS_TIME, DELAY);
     let consensus = Arc::new(Consensus::new(
         chain,
         params,
@@ -151,63 +150,154 @@ pub fn send(from: &PrivateKey, nonce: u64) -> SignedMessage {
     sign(from, message)
 }
 
+/// `message` signed by `from` over its CID.
 pub fn sign(from: &PrivateKey, message: Message) -> SignedMessage {
     let cid = message_cid(&message).expect("cid");
     let signature = from.sign(&cid.to_bytes()).expect("sign");
     SignedMessage { message, signature }
 }
 
-/// A block by the miner at `round` on `base` with `messages`, made through
-/// the node's `ChainApi` and signed by the worker; the clock moves to its
-/// timestamp.
+/// A pool member's miner as sophon-miner drives it, over any node: base
+/// info, the ticket and election VRFs and the block signature asked of
+/// its `signer` with the object signed (`drawrandomparam`, `block`), the
+/// winning PoSt of its `prover`, then `MinerCreateBlock`.
+pub struct Miner<'a> {
+    /// The node.
+    pub api: &'a dyn ChainApi,
+    /// The miner actor.
+    pub miner: Address,
+    /// Its worker key's address.
+    pub worker: Address,
+    /// Holds the worker key.
+    pub signer: &'a dyn RemoteSigner,
+    /// Proves the miner's sectors.
+    pub prover: &'a dyn ComputeProof,
+    /// Seconds per epoch (the block's timestamp).
+    pub block_delay: u64,
+}
+
+impl Miner<'_> {
+    /// The signed block at `round` on `base` with `messages`; `None` when
+    /// the miner does not win the round.
+    pub async fn mine_at(
+        &self,
+        base: &TipSet,
+        round: i64,
+        messages: Vec<SignedMessage>,
+    ) -> Option<BlockMsg> {
+        let miner = self.miner;
+        let info = self
+            .api
+            .mining_base_info(&miner, round, base.key())
+            .await
+            .expect("base info")
+            .expect("the miner has sectors");
+        assert!(info.eligible_for_mining);
+        let rbeacon = info
+            .beacon_entries
+            .last()
+            .unwrap_or(&info.prev_beacon_entry)
+            .clone();
+        let miner_cbor = venus_core::encoding::to_cbor(&miner).expect("cbor");
+        let vrf = |pers: DomainSeparationTag, at: i64, entropy: Vec<u8>| {
+            let params = DrawRandomParams {
+                rbase: rbeacon.data.clone(),
+                pers: pers as i64,
+                round: at,
+                entropy,
+            };
+            async move {
+                let digest = params.digest().expect("digest");
+                let meta = MsgMeta {
+                    msg_type: MsgType::DrawRandomParam,
+                    extra: venus_core::encoding::to_cbor(&params).expect("cbor"),
+                };
+                self.signer
+                    .sign(&self.worker, &digest, &meta)
+                    .await
+                    .expect("vrf")
+                    .bytes
+            }
+        };
+        let mut ticket_entropy = miner_cbor.clone();
+        if let Some(t) = base.min_ticket() {
+            ticket_entropy.extend_from_slice(&t.vrf_proof);
+        }
+        // Lotus's TicketRandomnessLookback: the ticket draws at round - 1.
+        let ticket = vrf(
+            DomainSeparationTag::TicketProduction,
+            round - 1,
+            ticket_entropy,
+        )
+        .await;
+        let election = vrf(
+            DomainSeparationTag::ElectionProofProduction,
+            round,
+            miner_cbor.clone(),
+        )
+        .await;
+        let win_count =
+            WinCounter::new(&info.miner_power, &info.network_power).win_count(&election);
+        if win_count < 1 {
+            return None;
+        }
+        let randomness = draw_randomness(
+            &rbeacon.data,
+            DomainSeparationTag::WinningPoStChallengeSeed,
+            round,
+            &miner_cbor,
+        );
+        let proofs = self
+            .prover
+            .compute_winning_post(&miner, &info.sectors, &randomness)
+            .await
+            .expect("winning PoSt");
+        let template = BlockTemplate {
+            miner,
+            parents: base.key().clone(),
+            ticket: Some(Ticket { vrf_proof: ticket }),
+            eproof: Some(ElectionProof {
+                win_count,
+                vrf_proof: election,
+            }),
+            beacon_values: info.beacon_entries,
+            messages,
+            epoch: round,
+            timestamp: base.min_timestamp() + self.block_delay * (round - base.height()) as u64,
+            winning_post_proof: proofs,
+        };
+        let mut block = self.api.create_block(template).await.expect("create");
+        assert!(block.header.block_sig.is_none(), "the node does not sign");
+        let bytes = block.header.signing_bytes().expect("bytes");
+        let meta = MsgMeta::block(&block.header).expect("meta");
+        block.header.block_sig = Some(
+            self.signer
+                .sign(&self.worker, &bytes, &meta)
+                .await
+                .expect("sign block"),
+        );
+        Some(block)
+    }
+}
+
+/// A block by the net's miner at `round` on `base` with `messages`, made
+/// through the node's `ChainApi` by a [`Miner`] with the worker's key in a
+/// `MemorySigner` and `DigestProver`; the clock moves to its timestamp.
 pub async fn mine(n: &Net, base: &TipSet, round: i64, messages: Vec<SignedMessage>) -> BlockMsg {
-    let info = n
-        .node
-        .mining_base_info(&n.miner, round, base.key())
-        .await
-        .expect("base info")
-        .expect("the miner has sectors");
-    assert!(info.eligible_for_mining);
-    let rbeacon = info
-        .beacon_entries
-        .last()
-        .unwrap_or(&info.prev_beacon_entry)
-        .clone();
-    let vrf = |b: [u8; 32]| n.worker.sign(&b).expect("vrf").bytes;
-    let ticket = vrf(ticket_vrf_base(&rbeacon, round, &n.miner, base.min_ticket()).expect("t"));
-    let election = vrf(election_vrf_base(&rbeacon, round, &n.miner).expect("e"));
-    let win_count = WinCounter::new(&info.miner_power, &info.network_power).win_count(&election);
-    assert!(win_count >= 1, "the fixed keys win at round {round}");
-    let entropy = venus_core::encoding::to_cbor(&n.miner).expect("cbor");
-    let randomness = draw_randomness(
-        &rbeacon.data,
-        DomainSeparationTag::WinningPoStChallengeSeed,
-        round,
-        &entropy,
-    );
-    let proofs = DigestProver
-        .compute_winning_post(&n.miner, &info.sectors, &randomness)
-        .await
-        .expect("proof");
-    let timestamp = base.min_timestamp() + DELAY * (round - base.height()) as u64;
-    let template = BlockTemplate {
+    let signer = MemorySigner::new();
+    let worker = signer.add(n.worker.clone()).expect("add");
+    let miner = Miner {
+        api: n.node.as_ref(),
         miner: n.miner,
-        parents: base.key().clone(),
-        ticket: Some(Ticket { vrf_proof: ticket }),
-        eproof: Some(ElectionProof {
-            win_count,
-            vrf_proof: election,
-        }),
-        beacon_values: info.beacon_entries,
-        messages,
-        epoch: round,
-        timestamp,
-        winning_post_proof: proofs,
+        worker,
+        signer: &signer,
+        prover: &DigestProver,
+        block_delay: DELAY,
     };
-    let mut block = n.node.create_block(template).await.expect("create");
-    assert!(block.header.block_sig.is_none(), "the node does not sign");
-    let bytes = block.header.signing_bytes().expect("bytes");
-    block.header.block_sig = Some(n.worker.sign(&bytes).expect("sign"));
-    n.now.store(timestamp, Ordering::SeqCst);
+    let block = miner
+        .mine_at(base, round, messages)
+        .await
+        .unwrap_or_else(|| panic!("the fixed keys win at round {round}"));
+    n.now.store(block.header.timestamp, Ordering::SeqCst);
     block
 }

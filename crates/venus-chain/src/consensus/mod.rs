@@ -65,6 +65,24 @@ pub struct NetworkParams {
     pub clock: ChainClock,
 }
 
+impl NetworkParams {
+    /// A devnet's: the devnet manifest and policy, the network version
+    /// the state is written at, and epochs of `block_delay` seconds from
+    /// `genesis_time`, with `drand` the beacon's chain info.
+    pub fn devnet(drand: DrandNetwork, genesis_time: u64, block_delay: u64) -> Self {
+        NetworkParams {
+            manifest: Manifest::devnet(),
+            policy: crate::exec::policy::devnet(),
+            network_version: crate::state::NETWORK_VERSION,
+            drand,
+            clock: ChainClock {
+                genesis_time,
+                block_delay,
+            },
+        }
+    }
+}
+
 /// The tipset a lookback lands on and the state after it: see
 /// [`Consensus::lookback`].
 #[derive(Debug, Clone)]
@@ -160,16 +178,7 @@ impl<BS: Blockstore + Send + Sync + 'static> Consensus<BS> {
             .iter()
             .map(|b| self.chain.block_messages(b))
             .collect::<Result<Vec<BlockMessages>>>()?;
-        let blocks: Vec<BlockToApply<'_>> = ts
-            .blocks()
-            .iter()
-            .zip(&messages)
-            .map(|(b, m)| BlockToApply {
-                miner: b.miner,
-                win_count: b.election_proof.as_ref().map_or(0, |e| e.win_count),
-                messages: m,
-            })
-            .collect();
+        let blocks = BlockToApply::of_tipset(ts, &messages);
         let env = ExecEnv {
             epoch: ts.height(),
             base_fee: ts.blocks()[0].parent_base_fee.clone(),

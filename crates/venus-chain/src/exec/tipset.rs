@@ -29,7 +29,7 @@ use fvm_shared::clock::ChainEpoch;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::receipt::Receipt;
 use venus_core::encoding::cid_of;
-use venus_core::types::{BlockMessages, SignedMessage};
+use venus_core::types::{BlockMessages, SignedMessage, TipSet};
 use venus_core::Message;
 
 use super::actors::{AWARD_BLOCK_REWARD, EPOCH_TICK};
@@ -49,6 +49,22 @@ pub struct BlockToApply<'a> {
     pub win_count: i64,
     /// Its messages.
     pub messages: &'a BlockMessages,
+}
+
+impl<'a> BlockToApply<'a> {
+    /// The blocks of `ts`, each with its messages (`messages[i]` are
+    /// block `i`'s, as [`ChainStore::block_messages`](crate::chain::ChainStore::block_messages) reads them).
+    pub fn of_tipset(ts: &'a TipSet, messages: &'a [BlockMessages]) -> Vec<BlockToApply<'a>> {
+        ts.blocks()
+            .iter()
+            .zip(messages)
+            .map(|(b, m)| BlockToApply {
+                miner: b.miner,
+                win_count: b.election_proof.as_ref().map_or(0, |e| e.win_count),
+                messages: m,
+            })
+            .collect()
+    }
 }
 
 /// A message chosen to run, with what it occupies on chain.

@@ -205,6 +205,14 @@ impl<BS: Blockstore> StateTree<BS> {
         Ok(Some(id))
     }
 
+    /// The actor at `addr` (any address kind), if there is one.
+    pub fn find_actor(&mut self, addr: &Address) -> Result<Option<ActorState>> {
+        match self.lookup_id(addr)? {
+            Some(id) => self.get_actor(id),
+            None => Ok(None),
+        }
+    }
+
     /// Gives `addr` (a key or actor address) the init actor's next ID, as
     /// a send to a new address does before creating its account.
     pub fn register_new_address(&mut self, addr: &Address) -> Result<ActorID> {
