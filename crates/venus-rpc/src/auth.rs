@@ -132,3 +132,35 @@ impl TokenVerifier for Hs256Verifier {
         })
     }
 }
+
+/// A local verifier, then a second one for what the first refuses: a
+/// daemon whose tokens come from `venus-auth` still accepts the admin
+/// token of its own repo (the `token` file it writes), as sophon-messager
+/// keeps a local and a remote JWT client side by side
+/// (`api/jwt/jwt.go`).
+///
+/// A token the local verifier finds invalid (another signer's, say) goes
+/// to the second; a local [`AuthError::Refused`] or
+/// [`AuthError::Unavailable`] stands.
+pub struct LocalThen<L, R> {
+    local: L,
+    then: R,
+}
+
+impl<L, R> LocalThen<L, R> {
+    /// `local` first, `then` for the rest.
+    pub fn new(local: L, then: R) -> Self {
+        LocalThen { local, then }
+    }
+}
+
+#[async_trait]
+impl<L: TokenVerifier, R: TokenVerifier> TokenVerifier for LocalThen<L, R> {
+    async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        match self.local.verify(token).await {
+            Ok(c) => Ok(c),
+            Err(AuthError::Invalid(_)) => self.then.verify(token).await,
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -61,7 +61,7 @@ mod secret;
 mod server;
 mod wire;
 
-pub use auth::{AuthError, Hs256Verifier, JwtPayload, TokenVerifier};
+pub use auth::{AuthError, Hs256Verifier, JwtPayload, LocalThen, TokenVerifier};
 pub use client::{ClientConfig, Endpoint, RpcClient, Subscription};
 pub use error::{codes, Error, Result, RpcError};
 pub use method::{ChannelMethod, NoParams, RpcMethod};

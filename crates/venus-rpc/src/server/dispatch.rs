@@ -218,7 +218,7 @@ pub(crate) async fn dispatch_one(
             )),
         ));
     };
-    let Some(entry) = state.module.get(method) else {
+    let Some(entry) = state.method(caller, method) else {
         tracing::debug!(target: "venus::rpc", %method, "unknown method");
         return reply(Err(RpcError::new(
             codes::METHOD_NOT_FOUND,

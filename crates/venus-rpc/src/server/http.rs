@@ -32,7 +32,8 @@ pub(crate) async fn handle(
     body: Body,
 ) -> Response {
     let token = ServerState::token(&headers, &uri);
-    let caller = match s.authenticate(token.as_deref(), peer).await {
+    let v0 = uri.path().ends_with("/v0");
+    let caller = match s.authenticate(token.as_deref(), peer, v0).await {
         Ok(c) => c,
         Err(e) => return (refusal_status(&e), e.to_string()).into_response(),
     };

@@ -122,6 +122,8 @@ enum AuthMode {
 
 pub(crate) struct ServerState {
     pub module: RpcModule,
+    /// Methods whose `/rpc/v0` shape differs: served there instead.
+    v0: RpcModule,
     pub limiter: Option<Arc<dyn RateLimiter>>,
     pub config: ServerConfig,
     auth: AuthMode,
@@ -138,6 +140,8 @@ pub(crate) struct Caller {
     pub claims: Claims,
     pub anonymous: bool,
     pub peer: Option<IpAddr>,
+    /// The call came on `/rpc/v0`.
+    pub v0: bool,
 }
 
 impl ServerState {
@@ -151,6 +155,7 @@ impl ServerState {
         &self,
         token: Option<&str>,
         peer: Option<IpAddr>,
+        v0: bool,
     ) -> Result<Caller, AuthError> {
         let claims = match (&self.auth, token) {
             (AuthMode::AllowAll, _) => Claims {
@@ -171,7 +176,18 @@ impl ServerState {
             claims,
             anonymous,
             peer,
+            v0,
         })
+    }
+
+    /// The method `name` as `caller`'s path serves it: on `/rpc/v0`, the
+    /// v0 module's where it has one.
+    pub(crate) fn method(&self, caller: &Caller, name: &str) -> Option<Arc<module::Entry>> {
+        caller
+            .v0
+            .then(|| self.v0.get(name))
+            .flatten()
+            .or_else(|| self.module.get(name))
     }
 
     /// Whether `caller` may call `method`, which needs `perm`.
@@ -218,6 +234,7 @@ fn query_token(uri: &Uri) -> Option<String> {
 /// Builds an [`RpcServer`].
 pub struct RpcServerBuilder {
     module: RpcModule,
+    v0: RpcModule,
     limiter: Option<Arc<dyn RateLimiter>>,
     config: ServerConfig,
     auth: AuthMode,
@@ -251,6 +268,15 @@ impl RpcServerBuilder {
         self
     }
 
+    /// Methods served on `/rpc/v0` in place of the main module's, for an
+    /// API whose version 0 differs in a few shapes (Lotus's v0 full-node
+    /// API: `StateWaitMsg` without a limit, say). Every other method is
+    /// the same on both paths.
+    pub fn v0(mut self, module: RpcModule) -> Self {
+        self.v0 = module;
+        self
+    }
+
     /// Replaces the limits.
     pub fn config(mut self, config: ServerConfig) -> Self {
         self.config = config;
@@ -267,6 +293,7 @@ impl RpcServerBuilder {
         RpcServer {
             state: Arc::new(ServerState {
                 module: self.module,
+                v0: self.v0,
                 limiter,
                 config: self.config,
                 auth: self.auth,
@@ -289,6 +316,7 @@ impl RpcServer {
     pub fn builder(module: RpcModule) -> RpcServerBuilder {
         RpcServerBuilder {
             module,
+            v0: RpcModule::new(),
             limiter: None,
             config: ServerConfig::default(),
             auth: AuthMode::ReadOnly,

@@ -34,13 +34,14 @@ pub(crate) async fn upgrade(
     ws: WebSocketUpgrade,
 ) -> Response {
     let token = ServerState::token(&headers, &uri);
-    if let Err(e) = s.authenticate(token.as_deref(), peer).await {
+    let v0 = uri.path().ends_with("/v0");
+    if let Err(e) = s.authenticate(token.as_deref(), peer, v0).await {
         return (super::http::refusal_status(&e), e.to_string()).into_response();
     }
     // Frames above the limit get an error reply; ones over a further 1 MiB close the connection.
     let max = s.config.max_request_bytes.saturating_add(1 << 20);
     ws.max_message_size(max)
-        .on_upgrade(move |socket| Connection::run(socket, s, token, peer))
+        .on_upgrade(move |socket| Connection::run(socket, s, token, peer, v0))
 }
 
 struct Connection {
@@ -49,6 +50,8 @@ struct Connection {
     /// `ws_reverify_interval`: revoking it closes the connection.
     token: Option<String>,
     peer: Option<IpAddr>,
+    /// The connection came on `/rpc/v0`.
+    v0: bool,
     /// Channels open on this connection.
     channels: Arc<AtomicUsize>,
     out: mpsc::Sender<Message>,
@@ -64,6 +67,7 @@ impl Connection {
         state: Arc<ServerState>,
         token: Option<String>,
         peer: Option<IpAddr>,
+        v0: bool,
     ) {
         let (mut sink, mut incoming) = socket.split();
         let (out, mut out_rx) = mpsc::channel::<Message>(state.config.ws_send_queue.max(1));
@@ -80,6 +84,7 @@ impl Connection {
             state,
             token,
             peer,
+            v0,
             channels: Arc::default(),
             out,
             handling: Mutex::default(),
@@ -179,7 +184,7 @@ impl Connection {
     /// expiry take effect on the next call (within the verifier's cache bound).
     async fn caller(&self) -> Result<Caller, AuthError> {
         self.state
-            .authenticate(self.token.as_deref(), self.peer)
+            .authenticate(self.token.as_deref(), self.peer, self.v0)
             .await
     }
 

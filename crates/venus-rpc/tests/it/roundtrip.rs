@@ -25,6 +25,39 @@ async fn http_and_ws_round_trips() {
     server.stop().await;
 }
 
+rpc_method! { pub AddV0 = "Test.Add", read, idempotent, (i64,) => i64 }
+rpc_method! { pub OnlyV0 = "Test.OnlyV0", read, idempotent, NoParams => String }
+
+/// A v0 module overrides its methods on `/rpc/v0`, over HTTP and
+/// WebSocket; `/rpc/v1` keeps the main module's, and other methods are
+/// shared.
+#[tokio::test]
+async fn v0_module_overrides_its_methods_on_rpc_v0_only() {
+    let mut v0 = RpcModule::new();
+    v0.register::<AddV0, _, _>(|_, (a,)| async move { Ok(a + 1000) });
+    v0.register::<OnlyV0, _, _>(|_, _| async move { Ok("v0".to_string()) });
+    let server = RpcServer::builder(test_module())
+        .v0(v0)
+        .insecure_allow_all()
+        .build()
+        .start("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("server starts");
+    for url in [server.http_url(), server.ws_url()] {
+        let v1 = client(&url, None).await;
+        assert_eq!(v1.call::<Add>((2, 40)).await.expect("v1"), 42);
+        v1.call::<OnlyV0>([]).await.expect_err("v0 only");
+        let v0 = client(&url.replace("/rpc/v1", "/rpc/v0"), None).await;
+        assert_eq!(v0.call::<AddV0>((2,)).await.expect("v0"), 1002);
+        assert_eq!(v0.call::<OnlyV0>([]).await.expect("v0"), "v0");
+        assert_eq!(
+            v0.call::<Echo>((json!(7),)).await.expect("shared"),
+            json!(7)
+        );
+    }
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn http_batch_keeps_order_and_reports_each_error() {
     let server = start(ServerConfig::default()).await;
