@@ -49,6 +49,10 @@ pub struct TipsetResult {
     pub receipts_root: Cid,
 }
 
+/// What a head switch does: the tipsets reverted (from the old head down),
+/// those applied (up to the new head) and the common ancestor's height.
+pub type ReorgOps = (Vec<TipSet>, Vec<TipSet>, ChainEpoch);
+
 /// Where [`ChainStore::tipset_by_height`] lands when the height asked for
 /// is a null round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -471,15 +475,16 @@ impl<BS: Blockstore> ChainStore<BS> {
     /// the new head). A fork deeper than [`FORK_LENGTH_THRESHOLD`] is
     /// ignored, as Lotus's `exceedsForkLength` ignores it.
     fn take_head(&self, inner: &mut Inner, ts: TipSet) -> Result<Option<Vec<HeadChange>>> {
-        let (reverted, applied, ancestor) = self.reorg_ops(&inner.head, &ts)?;
-        if reverted.len() >= FORK_LENGTH_THRESHOLD {
+        let Some((reverted, applied, ancestor)) =
+            self.reorg_ops_within(&inner.head, &ts, FORK_LENGTH_THRESHOLD - 1)?
+        else {
             tracing::warn!(
                 target: "venus_chain::chain",
-                fork = %ts.key(), reverted = reverted.len(),
+                fork = %ts.key(),
                 "ignoring a heavier fork deeper than the fork length threshold"
             );
             return Ok(None);
-        }
+        };
         self.meta
             .put_meta(KEY_HEAD, &ts.key().to_bytes())
             .map_err(store_err)?;
@@ -511,17 +516,29 @@ impl<BS: Blockstore> ChainStore<BS> {
     /// Lotus's `ReorgOps`: the tipsets from `from` down to the common
     /// ancestor (exclusive), those from the ancestor up to `to` (in
     /// ascending order), and the ancestor's height.
-    pub fn reorg_ops(
+    pub fn reorg_ops(&self, from: &TipSet, to: &TipSet) -> Result<ReorgOps> {
+        Ok(self
+            .reorg_ops_within(from, to, usize::MAX)?
+            .expect("no bound"))
+    }
+
+    /// [`ChainStore::reorg_ops`], or `None` as soon as more than
+    /// `max_reverted` tipsets would be reverted: the walk stops there.
+    fn reorg_ops_within(
         &self,
         from: &TipSet,
         to: &TipSet,
-    ) -> Result<(Vec<TipSet>, Vec<TipSet>, ChainEpoch)> {
+        max_reverted: usize,
+    ) -> Result<Option<ReorgOps>> {
         let mut left = from.clone();
         let mut right = to.clone();
         let mut reverted = Vec::new();
         let mut applied = Vec::new();
         while left.key() != right.key() {
             if left.height() > right.height() {
+                if reverted.len() >= max_reverted {
+                    return Ok(None);
+                }
                 let parent = load_tipset(&self.bs, &left.parents())?;
                 reverted.push(std::mem::replace(&mut left, parent));
             } else {
@@ -530,7 +547,7 @@ impl<BS: Blockstore> ChainStore<BS> {
             }
         }
         applied.reverse();
-        Ok((reverted, applied, left.height()))
+        Ok(Some((reverted, applied, left.height())))
     }
 
     /// Head changes from now on: first `[Current(head)]`, then each move of

@@ -14,7 +14,7 @@ mod post;
 mod produce;
 mod validate;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use cid::Cid;
@@ -24,7 +24,7 @@ use fvm_shared::econ::TokenAmount;
 use venus_core::crypto::DrandNetwork;
 use venus_core::gas::NetworkVersion;
 use venus_core::traits::{ProofVerifier, SealVerifier};
-use venus_core::types::{BlockMessages, TipSet};
+use venus_core::types::{BlockMessages, TipSet, TipSetKey};
 use venus_core::validate::ChainClock;
 
 pub use miner::{
@@ -100,6 +100,10 @@ pub struct Consensus<BS> {
     params: NetworkParams,
     seal: Arc<dyn SealVerifier>,
     post: Arc<dyn ProofVerifier>,
+    /// Tipsets being executed, so that callers asking for one at once
+    /// (the blocks of a tipset validated together) wait for one execution
+    /// instead of each running it (Lotus's `compWait` in `TipSetState`).
+    executing: std::sync::Mutex<HashMap<TipSetKey, Arc<std::sync::Mutex<()>>>>,
 }
 
 impl<BS> std::fmt::Debug for Consensus<BS> {
@@ -124,6 +128,7 @@ impl<BS: Blockstore + Send + Sync + 'static> Consensus<BS> {
             params,
             seal,
             post,
+            executing: Default::default(),
         }
     }
 
@@ -172,6 +177,37 @@ impl<BS: Blockstore + Send + Sync + 'static> Consensus<BS> {
         if let Some(r) = self.chain.tipset_result(ts.key())? {
             return Ok(r);
         }
+        // One execution per tipset at a time; who waited finds the result.
+        let slot = self
+            .executing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(ts.key().clone())
+            .or_default()
+            .clone();
+        let result = {
+            let _running = slot.lock().unwrap_or_else(|e| e.into_inner());
+            match self.chain.tipset_result(ts.key()) {
+                Ok(Some(r)) => Ok(r),
+                Ok(None) => self.execute(ts),
+                Err(e) => Err(e),
+            }
+        };
+        // References are taken and dropped under the map's lock only, so
+        // the last one out sees the map's own as the only one left.
+        let mut executing = self.executing.lock().unwrap_or_else(|e| e.into_inner());
+        drop(slot);
+        if executing
+            .get(ts.key())
+            .is_some_and(|s| Arc::strong_count(s) == 1)
+        {
+            executing.remove(ts.key());
+        }
+        result
+    }
+
+    /// Executes `ts` on its parent state and records the result.
+    fn execute(&self, ts: &TipSet) -> Result<TipsetResult> {
         let parent = self.chain.tipset(&ts.parents())?;
         let messages = ts
             .blocks()

@@ -1,12 +1,14 @@
 //! Execution: one message ([`Vm::apply_message`]) and a tipset's messages
 //! in Lotus's order ([`apply_messages`]), the builtin actors' methods run
 //! natively ([`actors`]), with gas charged as [`gas`] documents and the
-//! actors' constants from [`policy`].
+//! actors' constants from [`policy`]; [`pledge`] prices new power from a
+//! state as the miner actor does.
 
 pub mod actors;
 mod externs;
 pub mod gas;
 mod message;
+pub mod pledge;
 pub mod policy;
 mod runtime;
 mod tipset;
