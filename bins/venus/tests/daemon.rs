@@ -36,10 +36,16 @@ fn venus() -> Command {
 
 /// A daemon on `repo`, and the API info it printed.
 fn start(repo: &Path, genesis: Option<&Path>) -> (Daemon, String) {
+    start_with(repo, genesis, &[])
+}
+
+/// [`start`] with more daemon flags.
+fn start_with(repo: &Path, genesis: Option<&Path>, flags: &[&str]) -> (Daemon, String) {
     let mut cmd = venus();
     cmd.arg("--repo")
         .arg(repo)
-        .args(["daemon", "--listen", "127.0.0.1:0"]);
+        .args(["daemon", "--listen", "127.0.0.1:0"])
+        .args(flags);
     if let Some(g) = genesis {
         cmd.arg("--genesis").arg(g);
     }
@@ -280,4 +286,86 @@ async fn lotus_client_mines_pushes_and_survives_sigkill() {
         assert_eq!(node.head().await.expect("head").height(), next_height);
     }
     daemon.kill9();
+}
+
+/// `--auth-url`: tokens that `venus-auth` issued are verified by it, with
+/// their permission; the repo's own admin token (the `token` file, which
+/// the printed API info carries) still works; anyone else's is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_url_verifies_tokens_with_venus_auth() {
+    use venus_auth_lib::{rpc::auth_server, AuthService, CacheConfig, SqlStore};
+    use venus_rpc::{Hs256Verifier, LocalRateLimiter, Permission, RpcClient, ServerConfig};
+
+    let store = SqlStore::connect("sqlite::memory:").await.expect("store");
+    let auth = Arc::new(AuthService::new(
+        Arc::new(store),
+        b"the pool's auth secret",
+        CacheConfig::default(),
+    ));
+    let auth_daemon = auth_server(
+        auth.clone(),
+        Arc::new(LocalRateLimiter::new()),
+        ServerConfig::daemon(),
+    )
+    .start("127.0.0.1:0".parse().expect("addr"))
+    .await
+    .expect("auth daemon");
+    auth.create_user("pool", "").await.expect("user");
+    let read = auth
+        .create_token("pool", Permission::Read)
+        .await
+        .expect("token");
+
+    // A genesis without miners: nothing is mined here.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let genesis = dir.path().join("genesis.json");
+    let out = venus()
+        .args(["genesis", "--out"])
+        .arg(&genesis)
+        .output()
+        .expect("venus genesis");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let repo = dir.path().join("node");
+    let (_daemon, info) = start_with(
+        &repo,
+        Some(&genesis),
+        &["--auth-url", &auth_daemon.http_url()],
+    );
+    let url = info.parse::<venus_rpc::Endpoint>().expect("api info").url;
+    let call = |token: Option<String>, method: &'static str| {
+        let endpoint = venus_rpc::Endpoint::new(url.clone(), token);
+        async move {
+            let c = RpcClient::connect_with(endpoint, Default::default()).await?;
+            c.call_raw(method, serde_json::json!([])).await
+        }
+    };
+
+    // venus-auth's read token reads, and may not write.
+    call(Some(read.clone()), "Filecoin.ChainHead")
+        .await
+        .expect("a venus-auth token reads");
+    let err = call(Some(read), "Filecoin.MpoolPush")
+        .await
+        .expect_err("read may not push");
+    assert!(err.to_string().contains("need 'write'"), "{err}");
+    // The repo's own admin token.
+    let own = std::fs::read_to_string(repo.join("token")).expect("token file");
+    call(Some(own), "Filecoin.ChainHead")
+        .await
+        .expect("the repo's token");
+    // Another secret's token, and garbage.
+    let stranger = Hs256Verifier::new(b"someone else")
+        .sign(Permission::Admin.and_below(), None, None)
+        .expect("sign");
+    for bad in [stranger, "not a token".to_string()] {
+        let err = call(Some(bad), "Filecoin.ChainHead")
+            .await
+            .expect_err("refused");
+        assert!(err.to_string().contains("unauthorized"), "{err}");
+    }
+    auth_daemon.stop().await;
 }

@@ -30,8 +30,9 @@ use crate::Node;
 pub struct NodeConfig {
     /// Where the API listens.
     pub listen: SocketAddr,
-    /// A `venus-auth` endpoint to verify tokens with; empty: the repo's
-    /// own secret.
+    /// A `venus-auth` endpoint to verify tokens with, besides the repo's
+    /// own secret (whose admin token the `token` file holds); empty: the
+    /// repo's secret only.
     pub auth_url: String,
 }
 
@@ -316,6 +317,7 @@ impl venus_daemon::Service for NodeService {
             reason: e,
         };
         let server = RpcServer::builder(crate::rpc::lotus_module(self.node.clone()))
+            .v0(crate::rpc::lotus_v0_module(self.node.clone()))
             .verifier(self.verifier.clone())
             .config(ServerConfig::daemon())
             .build()
@@ -409,9 +411,10 @@ pub async fn run(
                 let rpc = venus_rpc::RpcClient::connect(&config.auth_url)
                     .await
                     .map_err(|e| NodeError::Invalid(format!("venus-auth: {e}")))?;
-                Arc::new(venus_api::auth::RemoteVerifier::new(
-                    rpc,
-                    Default::default(),
+                // The repo's own admin token (the `token` file) still works.
+                Arc::new(venus_rpc::LocalThen::new(
+                    Hs256Verifier::new(&secret(&repo)?),
+                    venus_api::auth::RemoteVerifier::new(rpc, Default::default()),
                 ))
             };
             let service = NodeService {

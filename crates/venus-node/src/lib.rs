@@ -4,8 +4,8 @@
 //! (`venus_chain::chain::ChainStore`), its consensus
 //! (`venus_chain::consensus::Consensus`) and the message pool
 //! (`venus_mpool::MessagePool`) in step, implements
-//! `venus_core::traits::ChainApi`, and [`rpc::lotus_module`] serves it as
-//! Lotus's full-node API, so sophon-miner, sophon-messager, Lotus's CLI
+//! `venus_core::traits::ChainApi`, and [`rpc::lotus_module`] (with
+//! [`rpc::lotus_v0_module`] on `/rpc/v0`) serves it as Lotus's full-node API, so sophon-miner, sophon-messager, Lotus's CLI
 //! and our own `LotusClient` talk to it as to Lotus.
 //!
 //! - Blocks come in through [`Node::submit_block`] (`SyncSubmitBlock`):
@@ -27,9 +27,12 @@
 //! #     consensus: Arc<Consensus<BS>>, beacon: Arc<LocalBeacon>) -> venus_core::Result<()> {
 //! let node = Node::builder(consensus, beacon).network_name("devnet").build();
 //! println!("head at {}", node.head().await?.height());
-//! // Serve it as the Lotus API on /rpc/v1 and /rpc/v0:
-//! let module = venus_node::rpc::lotus_module(node.clone());
-//! # let _ = module; Ok(()) }
+//! // Serve it as the Lotus API: v1 on /rpc/v1, and on /rpc/v0 the same
+//! // with the few methods whose v0 shape differs.
+//! let server = venus_rpc::RpcServer::builder(venus_node::rpc::lotus_module(node.clone()))
+//!     .v0(venus_node::rpc::lotus_v0_module(node.clone()))
+//!     .build();
+//! # let _ = server; Ok(()) }
 //! ```
 
 mod chain_api;

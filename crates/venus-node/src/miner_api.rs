@@ -10,12 +10,14 @@ use fil_actor_miner_state::v17::{
 };
 use fvm_ipld_bitfield::BitField;
 use fvm_ipld_blockstore::Blockstore;
-use fvm_shared::sector::SectorNumber;
+use fvm_shared::sector::{RegisteredSealProof, SectorNumber, SectorSize};
 use venus_api::lotus::*;
 use venus_chain::consensus::miner_state;
+use venus_chain::exec::pledge::PledgeInputs;
 use venus_chain::StateTree;
+use venus_core::json::Lotus;
 use venus_core::types::TipSetKey;
-use venus_core::Address;
+use venus_core::{Address, TokenAmount};
 use venus_rpc::RpcModule;
 
 use crate::error::{NodeError, Result};
@@ -82,11 +84,102 @@ impl<BS: Blockstore + Send + Sync + 'static> Node<BS> {
     }
 }
 
+/// Lotus quotes deposits and pledges 10% above the price in the state, so
+/// that a message sent with the quote still covers it a few epochs later.
+fn with_margin(t: TokenAmount) -> TokenAmount {
+    TokenAmount::from_atto(t.atto() * 110 / 100)
+}
+
+impl<BS: Blockstore + Send + Sync + 'static> Node<BS> {
+    /// A pre-committed sector in `key`'s parent state.
+    pub(crate) async fn pre_commit_info(
+        &self,
+        miner: Address,
+        num: SectorNumber,
+        key: &TipSetKey,
+    ) -> Result<Option<SectorPreCommitOnChainInfo>> {
+        self.with_miner(miner, key, move |st, tree, _| {
+            let pc = st
+                .get_precommitted_sector(tree.store(), num)
+                .map_err(|e| state_err("pre-committed sectors", e))?;
+            Ok(pc.map(|pc| SectorPreCommitOnChainInfo {
+                info: SectorPreCommitInfo {
+                    seal_proof: i64::from(pc.info.seal_proof),
+                    sector_number: pc.info.sector_number,
+                    sealed_cid: pc.info.sealed_cid,
+                    seal_rand_epoch: pc.info.seal_rand_epoch,
+                    deal_ids: pc.info.deal_ids.clone(),
+                    expiration: pc.info.expiration,
+                    unsealed_cid: pc.info.unsealed_cid.0,
+                },
+                pre_commit_deposit: pc.pre_commit_deposit,
+                pre_commit_epoch: pc.pre_commit_epoch,
+            }))
+        })
+        .await
+    }
+
+    /// The pledge inputs of `key`'s parent state.
+    async fn pledge_inputs(&self, key: &TipSetKey) -> Result<PledgeInputs> {
+        let ts = self.tipset(key)?;
+        let height = ts.height();
+        self.with_state(ts.parent_state(), move |tree| {
+            Ok(PledgeInputs::read(tree, height)?)
+        })
+        .await
+    }
+}
+
 /// Registers the miner-state methods on `m`.
 pub(crate) fn register<BS: Blockstore + Send + Sync + 'static>(
     m: &mut RpcModule,
     n: &Arc<Node<BS>>,
 ) {
+    // Lotus prices the deposit at the sector size's most power, whatever
+    // the miner; the miner is not looked up.
+    m.register_with::<StateMinerPreCommitDepositForPower, _, _, _>(
+        n,
+        |n, _, (_, pci, k)| async move {
+            let size = RegisteredSealProof::from(pci.seal_proof)
+                .sector_size()
+                .map_err(|e| {
+                    NodeError::Invalid(format!("failed to resolve sector size for seal proof: {e}"))
+                })?;
+            let inputs = n.pledge_inputs(&k.0).await?;
+            Ok(Lotus(with_margin(inputs.pre_commit_deposit(size))))
+        },
+    );
+    m.register_with::<StateMinerInitialPledgeForSector, _, _, _>(
+        n,
+        |n, _, (duration, size, verified, k)| async move {
+            // Lotus's checks and texts.
+            if duration <= 0 {
+                return Err(
+                    NodeError::Invalid("sector duration must greater than 0".into()).into(),
+                );
+            }
+            if size == 0 {
+                return Err(NodeError::Invalid("sector size must be non-zero".into()).into());
+            }
+            if verified > size {
+                return Err(NodeError::Invalid(
+                    "verified size must be less than or equal to sector size".into(),
+                )
+                .into());
+            }
+            // Lotus takes any number; the actors' power formula takes the
+            // sector sizes there are.
+            let Some(sector) = <SectorSize as num_traits::FromPrimitive>::from_u64(size) else {
+                return Err(
+                    NodeError::Invalid(format!("{size} bytes is not a sector size")).into(),
+                );
+            };
+            let inputs = n.pledge_inputs(&k.0).await?;
+            Ok(Lotus(with_margin(
+                inputs.sector_initial_pledge(sector, duration, verified),
+            )))
+        },
+    );
     m.register_with::<StateMinerProvingDeadline, _, _, _>(n, |n, _, (a, k)| async move {
         let policy = n.consensus().params().policy.clone();
         Ok(n.with_miner(a.0, &k.0, move |st, _, height| {
@@ -123,25 +216,7 @@ pub(crate) fn register<BS: Blockstore + Send + Sync + 'static>(
         .await?)
     });
     m.register_with::<StateSectorPreCommitInfo, _, _, _>(n, |n, _, (a, num, k)| async move {
-        Ok(n.with_miner(a.0, &k.0, move |st, tree, _| {
-            let pc = st
-                .get_precommitted_sector(tree.store(), num)
-                .map_err(|e| state_err("pre-committed sectors", e))?;
-            Ok(pc.map(|pc| SectorPreCommitOnChainInfo {
-                info: SectorPreCommitInfo {
-                    seal_proof: i64::from(pc.info.seal_proof),
-                    sector_number: pc.info.sector_number,
-                    sealed_cid: pc.info.sealed_cid,
-                    seal_rand_epoch: pc.info.seal_rand_epoch,
-                    deal_ids: pc.info.deal_ids.clone(),
-                    expiration: pc.info.expiration,
-                    unsealed_cid: pc.info.unsealed_cid.0,
-                },
-                pre_commit_deposit: pc.pre_commit_deposit,
-                pre_commit_epoch: pc.pre_commit_epoch,
-            }))
-        })
-        .await?)
+        Ok(n.pre_commit_info(a.0, num, &k.0).await?)
     });
     m.register_with::<StateSectorGetInfo, _, _, _>(n, |n, _, (a, num, k)| async move {
         Ok(n.with_miner(a.0, &k.0, move |st, tree, _| {

@@ -42,13 +42,10 @@ pub fn lotus_module<BS: Blockstore + Send + Sync + 'static>(node: Arc<Node<BS>>)
     let mut m = chain_api_module(node.clone() as Arc<dyn ChainApi>);
     let n = &node;
 
-    m.register_with::<Version, _, _, _>(n, |n, _, _| async move {
-        Ok(ApiVersion {
-            version: format!("1.34.0+venus-rs-{}", env!("CARGO_PKG_VERSION")),
-            api_version: FULL_API_VERSION,
-            block_delay: n.consensus.params().clock.block_delay,
-        })
-    });
+    m.register_with::<Version, _, _, _>(
+        n,
+        |n, _, _| async move { Ok(version(&n, FULL_API_VERSION)) },
+    );
     m.register_with::<StateNetworkName, _, _, _>(
         n,
         |n, _, _| async move { Ok(n.network_name.clone()) },
@@ -274,6 +271,76 @@ pub fn lotus_module<BS: Blockstore + Send + Sync + 'static>(node: Arc<Node<BS>>)
     );
     crate::miner_api::register(&mut m, n);
     m
+}
+
+/// The methods whose Lotus v0 shape differs from v1's, for
+/// [`RpcServerBuilder::v0`](venus_rpc::RpcServerBuilder::v0): Lotus's
+/// `v1_wrapper.go` answers them by calling v1 with no lookback limit and
+/// replacements allowed.
+pub fn lotus_v0_module<BS: Blockstore + Send + Sync + 'static>(node: Arc<Node<BS>>) -> RpcModule {
+    use venus_api::lotus::v0;
+    let mut m = RpcModule::new();
+    let n = &node;
+    m.register_with::<v0::Version, _, _, _>(n, |n, _, _| async move {
+        Ok(version(&n, v0::FULL_API_VERSION_V0))
+    });
+    m.register_with::<v0::StateSearchMsg, _, _, _>(n, |n, _, (cid,)| async move {
+        Ok(Lotus(
+            n.search_with(&cid.0, None, LOOKBACK_NO_LIMIT, true).await?,
+        ))
+    });
+    m.register_with::<v0::StateSearchMsgLimited, _, _, _>(n, |n, _, (cid, limit)| async move {
+        Ok(Lotus(n.search_with(&cid.0, None, limit, true).await?))
+    });
+    m.register_with::<v0::StateWaitMsg, _, _, _>(n, |n, _, (cid, confidence)| async move {
+        Ok(Lotus(Some(
+            wait_msg(&n, cid.0, confidence, LOOKBACK_NO_LIMIT, true).await?,
+        )))
+    });
+    m.register_with::<v0::StateWaitMsgLimited, _, _, _>(
+        n,
+        |n, _, (cid, confidence, limit)| async move {
+            Ok(Lotus(Some(
+                wait_msg(&n, cid.0, confidence, limit, true).await?,
+            )))
+        },
+    );
+    m.register_with::<v0::StateGetReceipt, _, _, _>(n, |n, _, (cid, k)| async move {
+        let from = n.tipset(&k.0)?;
+        let found = n
+            .search_with(&cid.0, Some(&from), LOOKBACK_NO_LIMIT, true)
+            .await?;
+        Ok(Lotus(found.map(|l| l.receipt)))
+    });
+    m.register_with::<v0::StateSectorPreCommitInfo, _, _, _>(n, |n, _, (a, num, k)| async move {
+        n.pre_commit_info(a.0, num, &k.0)
+            .await?
+            .ok_or_else(|| NodeError::NotFound("precommit info does not exist".into()).into())
+    });
+    m.register_with::<v0::ChainGetRandomnessFromTickets, _, _, _>(
+        n,
+        |n, _, (k, tag, epoch, e)| async move {
+            randomness(&n, Source::Tickets, tag, epoch, e, k.0).await
+        },
+    );
+    m.register_with::<v0::ChainGetRandomnessFromBeacon, _, _, _>(
+        n,
+        |n, _, (k, tag, epoch, e)| async move {
+            randomness(&n, Source::Beacon, tag, epoch, e, k.0).await
+        },
+    );
+    m.register_with::<v0::BeaconGetEntry, _, _, _>(n, |n, _, (epoch,)| async move {
+        Ok(Lotus(crate::params::beacon_entry(&n, epoch).await?))
+    });
+    m
+}
+
+fn version<BS: Blockstore + Send + Sync + 'static>(n: &Node<BS>, api_version: u32) -> ApiVersion {
+    ApiVersion {
+        version: format!("1.34.0+venus-rs-{}", env!("CARGO_PKG_VERSION")),
+        api_version,
+        block_delay: n.consensus.params().clock.block_delay,
+    }
 }
 
 /// Where `StateGetRandomnessFrom*` draws from.

@@ -56,20 +56,32 @@ impl SealVerifier for NoSeals {
     }
 }
 
-/// The one-miner devnet.
+/// The devnet: one miner unless [`NetBuilder::miners`] asks for more.
 pub struct Net {
     /// The node.
     pub node: Arc<Node<Bs>>,
     /// The node's clock (Unix seconds); [`mine`] moves it to each block.
     pub now: Arc<AtomicU64>,
-    /// The miner's owner and worker key (BLS), with 1,000 FIL.
+    /// The first miner's owner and worker key (BLS), with 1,000 FIL.
     pub worker: PrivateKey,
-    /// The miner, f01000, with one 2 KiB sector.
+    /// The first miner, f01000, with one 2 KiB sector.
     pub miner: Address,
+    /// Every miner (the first is `miner`), each with one 2 KiB sector and
+    /// its own worker key, in order of their ids from f01000.
+    pub members: Vec<Member>,
     /// A secp256k1 account with 1,000 FIL.
     pub secp: PrivateKey,
     /// A BLS account with 1,000 FIL.
     pub bls: PrivateKey,
+}
+
+/// A miner of the devnet.
+#[derive(Clone)]
+pub struct Member {
+    /// The miner actor.
+    pub miner: Address,
+    /// Its owner and worker key (BLS).
+    pub worker: PrivateKey,
 }
 
 /// A fixed key of type `t` made from `seed`.
@@ -77,34 +89,88 @@ pub fn key(t: SignatureType, seed: u8) -> PrivateKey {
     PrivateKey::from_bytes(t, &[seed; 32]).expect("key")
 }
 
-/// The devnet at genesis, its clock at the genesis time.
+/// The one-miner devnet at genesis, its clock at the genesis time.
 pub fn net() -> Net {
+    NetBuilder::default().build()
+}
+
+/// Builds a [`Net`]. The same settings give the same genesis, so two
+/// nodes built alike share their chain.
+#[derive(Default)]
+pub struct NetBuilder {
+    miners: usize,
+    accounts: Vec<PrivateKey>,
+}
+
+impl NetBuilder {
+    /// `count` miners of equal power (at least one).
+    pub fn miners(mut self, count: usize) -> Self {
+        self.miners = count;
+        self
+    }
+
+    /// One more account with 1,000 FIL.
+    pub fn account(mut self, key: PrivateKey) -> Self {
+        self.accounts.push(key);
+        self
+    }
+
+    /// The devnet at genesis, its clock at the genesis time.
+    pub fn build(self) -> Net {
+        build_net(self.miners.max(1), &self.accounts)
+    }
+}
+
+fn build_net(miners: usize, accounts: &[PrivateKey]) -> Net {
+    assert!(
+        miners <= 90,
+        "at most 90 miners (their BLS keys are seeded 20..110: a key of 32 equal bytes is a BLS scalar below 0x73)"
+    );
     let worker = key(SignatureType::BLS, 3);
     let secp = key(SignatureType::Secp256k1, 4);
     let bls = key(SignatureType::BLS, 5);
     let addr = |k: &PrivateKey| k.address().expect("address");
-    let comm_r = Cid::new_v1(
-        0xf102,
-        cid::multihash::Multihash::wrap(0xb401, &[1; 32]).expect("multihash"),
-    );
+    // The first miner's worker is key 3, as it always was; the others
+    // are seeded from 20 up.
+    let members: Vec<Member> = (0..miners)
+        .map(|i| Member {
+            miner: Address::new_id(MINER_START + i as u64),
+            worker: if i == 0 {
+                worker.clone()
+            } else {
+                key(SignatureType::BLS, 20 + i as u8)
+            },
+        })
+        .collect();
     let store: Bs = Arc::new(SyncMemoryBlockstore::new());
-    let genesis = GenesisBuilder::new("devnet")
+    let mut genesis = GenesisBuilder::new("devnet")
         .timestamp(GENESIS_TIME)
         .account(addr(&worker), TokenAmount::from_whole(1000))
         .account(addr(&secp), TokenAmount::from_whole(1000))
-        .account(addr(&bls), TokenAmount::from_whole(1000))
-        .miner(GenesisMiner {
-            owner: addr(&worker),
-            worker: addr(&worker),
+        .account(addr(&bls), TokenAmount::from_whole(1000));
+    for k in accounts {
+        genesis = genesis.account(addr(k), TokenAmount::from_whole(1000));
+    }
+    for (i, m) in members.iter().enumerate() {
+        if i > 0 {
+            genesis = genesis.account(addr(&m.worker), TokenAmount::from_whole(1000));
+        }
+        let comm_r = Cid::new_v1(
+            0xf102,
+            cid::multihash::Multihash::wrap(0xb401, &[i as u8 + 1; 32]).expect("multihash"),
+        );
+        genesis = genesis.miner(GenesisMiner {
+            owner: addr(&m.worker),
+            worker: addr(&m.worker),
             peer_id: vec![],
             sectors: vec![GenesisSector {
                 number: 0,
                 proof: RegisteredSealProof::StackedDRG2KiBV1P1,
                 sealed_cid: comm_r,
             }],
-        })
-        .build(&store)
-        .expect("genesis");
+        });
+    }
+    let genesis = genesis.build(&store).expect("genesis");
     let block =
         genesis_block(&store, genesis.state_root, "devnet", GENESIS_TIME).expect("genesis block");
     let beacon = Arc::new(LocalBeacon::from_secret(&[7; 32], GENESIS_TIME, DELAY).expect("beacon"));
@@ -127,6 +193,7 @@ pub fn net() -> Net {
         now,
         worker,
         miner: Address::new_id(MINER_START),
+        members,
         secp,
         bls,
     }
@@ -280,24 +347,39 @@ impl Miner<'_> {
     }
 }
 
-/// A block by the net's miner at `round` on `base` with `messages`, made
-/// through the node's `ChainApi` by a [`Miner`] with the worker's key in a
-/// `MemorySigner` and `DigestProver`; the clock moves to its timestamp.
+/// A block by the net's first miner at `round` on `base` with
+/// `messages` ([`Net::try_mine`]); panics if it does not win.
 pub async fn mine(n: &Net, base: &TipSet, round: i64, messages: Vec<SignedMessage>) -> BlockMsg {
-    let signer = MemorySigner::new();
-    let worker = signer.add(n.worker.clone()).expect("add");
-    let miner = Miner {
-        api: n.node.as_ref(),
-        miner: n.miner,
-        worker,
-        signer: &signer,
-        prover: &DigestProver,
-        block_delay: DELAY,
-    };
-    let block = miner
-        .mine_at(base, round, messages)
+    n.try_mine(0, base, round, messages)
         .await
-        .unwrap_or_else(|| panic!("the fixed keys win at round {round}"));
-    n.now.store(block.header.timestamp, Ordering::SeqCst);
-    block
+        .unwrap_or_else(|| panic!("the fixed keys win at round {round}"))
+}
+
+impl Net {
+    /// A block by `members[member]` at `round` on `base` with `messages`,
+    /// made through the node's `ChainApi` by a [`Miner`] with the worker's
+    /// key in a `MemorySigner` and `DigestProver`, or `None` when it does
+    /// not win the round. The clock moves to the block's timestamp.
+    pub async fn try_mine(
+        &self,
+        member: usize,
+        base: &TipSet,
+        round: i64,
+        messages: Vec<SignedMessage>,
+    ) -> Option<BlockMsg> {
+        let m = &self.members[member];
+        let signer = MemorySigner::new();
+        let worker = signer.add(m.worker.clone()).expect("add");
+        let miner = Miner {
+            api: self.node.as_ref(),
+            miner: m.miner,
+            worker,
+            signer: &signer,
+            prover: &DigestProver,
+            block_delay: DELAY,
+        };
+        let block = miner.mine_at(base, round, messages).await?;
+        self.now.fetch_max(block.header.timestamp, Ordering::SeqCst);
+        Some(block)
+    }
 }

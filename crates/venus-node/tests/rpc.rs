@@ -197,6 +197,16 @@ async fn every_method_answers_in_lotus_shape() {
             "Filecoin.StateSectorPartition",
             json!(["f01000", 0, key(&t2)]),
         ),
+        (
+            "Filecoin.StateMinerPreCommitDepositForPower",
+            json!(["f01000", {"SealProof": 5, "SectorNumber": 9,
+                "SealedCID": cid(b1_cid), "SealRandEpoch": 1, "DealIDs": [],
+                "Expiration": 700_000, "UnsealedCid": null}, key(&t2)]),
+        ),
+        (
+            "Filecoin.StateMinerInitialPledgeForSector",
+            json!([600_000, 2048, 0, key(&t2)]),
+        ),
     ];
     let examples = Some(examples().expect(
         "Lotus's OpenRPC examples: set VENUS_VECTORS to shared/vectors (lotus-openrpc/full.json)",
@@ -353,5 +363,308 @@ async fn every_method_answers_in_lotus_shape() {
         .expect("search")
         .expect("found");
     assert_eq!(lookup.tipset, *t2.key());
+    server.stop().await;
+}
+
+async fn serve(n: &Net) -> (venus_rpc::ServerHandle, RpcClient, RpcClient) {
+    let server = RpcServer::builder(venus_node::rpc::lotus_module(n.node.clone()))
+        .v0(venus_node::rpc::lotus_v0_module(n.node.clone()))
+        .insecure_allow_all()
+        .build()
+        .start("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("serve");
+    let v1 = RpcClient::connect(&server.http_url())
+        .await
+        .expect("client");
+    let v0 = RpcClient::connect(&server.http_url().replace("/rpc/v1", "/rpc/v0"))
+        .await
+        .expect("client");
+    (server, v1, v0)
+}
+
+fn atto(v: &Value) -> fvm_shared::bigint::BigInt {
+    v.as_str().expect("a FIL amount").parse().expect("atto")
+}
+
+/// `StateMinerPreCommitDepositForPower` quotes, with Lotus's 10% margin,
+/// exactly what the miner actor locks for the pre-commit in the same
+/// state; `StateMinerInitialPledgeForSector` weighs verified data and
+/// refuses Lotus's bad arguments with Lotus's texts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pledge_quotes_match_what_the_miner_actor_charges() {
+    use fil_actor_miner_state::v17::{
+        max_prove_commit_duration, CompactCommD, PreCommitSectorBatchParams2, SectorPreCommitInfo,
+    };
+    use fvm_shared::sector::RegisteredSealProof;
+
+    let n = net();
+    let (server, rpc, _) = serve(&n).await;
+    let key =
+        |t: &venus_core::types::TipSet| serde_json::to_value(Lotus(t.key().clone())).expect("k");
+    let g = n.node.head().await.expect("head");
+    let b1 = mine(&n, &g, 1, vec![]).await;
+    n.node.submit_block(b1).await.expect("b1");
+    let t1 = n.node.head().await.expect("head");
+
+    let policy = venus_chain::exec::policy::devnet();
+    let sealed = cid::Cid::new_v1(
+        0xf102,
+        cid::multihash::Multihash::<64>::wrap(0xb401, &[7; 32]).expect("mh"),
+    );
+    let pci = SectorPreCommitInfo {
+        seal_proof: RegisteredSealProof::StackedDRG2KiBV1P1,
+        sector_number: 1,
+        sealed_cid: sealed,
+        seal_rand_epoch: 0,
+        deal_ids: vec![],
+        // Past the latest activation plus the shortest life.
+        expiration: 2
+            + max_prove_commit_duration(&policy, RegisteredSealProof::StackedDRG2KiBV1P1)
+                .expect("duration")
+            + policy.min_sector_expiration
+            + 100,
+        unsealed_cid: CompactCommD::empty(),
+    };
+    let pci_json = json!({
+        "SealProof": 5, "SectorNumber": 1, "SealedCID": {"/": sealed.to_string()},
+        "SealRandEpoch": 0, "DealIDs": [], "Expiration": pci.expiration, "UnsealedCid": null,
+    });
+    let quote = |k: Value| {
+        let (rpc, pci_json) = (&rpc, pci_json.clone());
+        async move {
+            rpc.call_raw(
+                "Filecoin.StateMinerPreCommitDepositForPower",
+                json!(["f01000", pci_json, k]),
+            )
+            .await
+            .expect("quote")
+        }
+    };
+    let value = atto(&quote(key(&t1)).await);
+    assert!(value > 0.into(), "a deposit is due");
+
+    let worker = n.worker.address().expect("worker");
+    let nonce = n.node.mpool().next_nonce(&worker).await.expect("nonce");
+    let pre = sign(
+        &n.worker,
+        venus_core::Message {
+            version: 0,
+            from: worker,
+            to: n.miner,
+            sequence: nonce,
+            value: venus_core::TokenAmount::from_atto(value),
+            method_num: venus_chain::exec::actors::PRE_COMMIT_SECTOR_BATCH2,
+            params: fvm_ipld_encoding::RawBytes::serialize(PreCommitSectorBatchParams2 {
+                sectors: vec![pci],
+            })
+            .expect("params"),
+            gas_limit: 200_000_000,
+            gas_fee_cap: venus_core::TokenAmount::from_atto(1_000_000_000),
+            gas_premium: venus_core::TokenAmount::from_atto(100_000),
+        },
+    );
+    let c = n.node.push(pre.clone(), Origin::Local).await.expect("push");
+    let b2 = mine(&n, &t1, 2, vec![pre]).await;
+    n.node.submit_block(b2).await.expect("b2");
+    let t2 = n.node.head().await.expect("head");
+    let b3 = mine(&n, &t2, 3, vec![]).await;
+    n.node.submit_block(b3).await.expect("b3");
+    let found = n
+        .node
+        .search(&c, None)
+        .await
+        .expect("search")
+        .expect("executed");
+    assert_eq!(found.receipt.exit_code.value(), 0, "{:?}", found.receipt);
+
+    let on_chain = rpc
+        .call_raw(
+            "Filecoin.StateSectorPreCommitInfo",
+            json!(["f01000", 1, []]),
+        )
+        .await
+        .expect("pre-commit");
+    let locked = atto(&on_chain["PreCommitDeposit"]);
+    // The message ran on t2's parent state, which the quote at t2 reads.
+    let at_t2 = atto(&quote(key(&t2)).await);
+    assert_eq!(at_t2, locked.clone() * 110 / 100, "locked {locked}");
+
+    // A fully verified sector has ten times the power, so ten times the
+    // pledge of an unverified one (the network is far below its baseline).
+    let pledge = |verified: u64| {
+        let rpc = &rpc;
+        async move {
+            rpc.call_raw(
+                "Filecoin.StateMinerInitialPledgeForSector",
+                json!([600_000, 2048, verified, []]),
+            )
+            .await
+        }
+    };
+    let plain = atto(&pledge(0).await.expect("pledge"));
+    let verified = atto(&pledge(2048).await.expect("pledge"));
+    assert!(plain > 0.into());
+    let ratio: fvm_shared::bigint::BigInt = verified.clone() * 1000 / plain.clone();
+    assert!(
+        (9_990..=10_010).contains(&ratio.to_string().parse::<i64>().expect("n")),
+        "{verified} vs {plain}"
+    );
+    for (args, text) in [
+        (
+            json!([0, 2048, 0, []]),
+            "sector duration must greater than 0",
+        ),
+        (json!([10, 0, 0, []]), "sector size must be non-zero"),
+        (
+            json!([10, 2048, 4096, []]),
+            "verified size must be less than or equal to sector size",
+        ),
+    ] {
+        let err = rpc
+            .call_raw("Filecoin.StateMinerInitialPledgeForSector", args)
+            .await
+            .expect_err(text);
+        assert!(err.to_string().contains(text), "{err}");
+    }
+    server.stop().await;
+}
+
+/// `/rpc/v0` answers Lotus's v0 shapes where they differ from v1 (and the
+/// v0-only methods), and v1's everywhere else; `/rpc/v1` is untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v0_path_answers_lotus_v0_shapes() {
+    let n = net();
+    let m0 = send(&n.secp, 0);
+    let c0 = n.node.push(m0.clone(), Origin::Local).await.expect("push");
+    let g = n.node.head().await.expect("head");
+    let b1 = mine(&n, &g, 1, vec![m0]).await;
+    n.node.submit_block(b1).await.expect("b1");
+    let t1 = n.node.head().await.expect("head");
+    let b2 = mine(&n, &t1, 2, vec![]).await;
+    n.node.submit_block(b2).await.expect("b2");
+    let (server, v1, v0) = serve(&n).await;
+    let cid = json!({"/": c0.to_string()});
+
+    let version = v0
+        .call_raw("Filecoin.Version", json!([]))
+        .await
+        .expect("v0");
+    assert_eq!(
+        version["APIVersion"],
+        json!(venus_api::lotus::v0::FULL_API_VERSION_V0)
+    );
+    let version = v1
+        .call_raw("Filecoin.Version", json!([]))
+        .await
+        .expect("v1");
+    assert_eq!(version["APIVersion"], json!(FULL_API_VERSION));
+
+    // v0's one-argument search and two-argument wait; v1 refuses those params.
+    let found = v0
+        .call_raw("Filecoin.StateSearchMsg", json!([cid]))
+        .await
+        .expect("v0 search");
+    assert_eq!(found["Height"], json!(2));
+    assert_eq!(found["Message"], cid);
+    v1.call_raw("Filecoin.StateSearchMsg", json!([cid]))
+        .await
+        .expect_err("v1 takes four params");
+    let waited = v0
+        .call_raw("Filecoin.StateWaitMsg", json!([cid, 0]))
+        .await
+        .expect("v0 wait");
+    assert_eq!(waited, found);
+    let limited = v0
+        .call_raw("Filecoin.StateWaitMsgLimited", json!([cid, 0, 5]))
+        .await
+        .expect("v0 wait limited");
+    assert_eq!(limited, found);
+    assert_eq!(
+        v0.call_raw("Filecoin.StateSearchMsgLimited", json!([cid, 5]))
+            .await
+            .expect("limited"),
+        found
+    );
+    let receipt = v0
+        .call_raw("Filecoin.StateGetReceipt", json!([cid, []]))
+        .await
+        .expect("receipt");
+    assert_eq!(receipt, found["Receipt"]);
+
+    // v0 errors where v1 answers null.
+    let err = v0
+        .call_raw(
+            "Filecoin.StateSectorPreCommitInfo",
+            json!(["f01000", 0, []]),
+        )
+        .await
+        .expect_err("no pre-commit");
+    assert!(
+        err.to_string().contains("precommit info does not exist"),
+        "{err}"
+    );
+    assert_eq!(
+        v1.call_raw(
+            "Filecoin.StateSectorPreCommitInfo",
+            json!(["f01000", 0, []])
+        )
+        .await
+        .expect("v1"),
+        json!(null)
+    );
+
+    // The v0-only spellings give v1's answers.
+    let tsk = serde_json::to_value(Lotus(t1.key().clone())).expect("k");
+    let v1_rand = v1
+        .call_raw(
+            "Filecoin.StateGetRandomnessFromTickets",
+            json!([2, 1, "AQID", tsk]),
+        )
+        .await
+        .expect("v1 rand");
+    let v0_rand = v0
+        .call_raw(
+            "Filecoin.ChainGetRandomnessFromTickets",
+            json!([tsk, 2, 1, "AQID"]),
+        )
+        .await
+        .expect("v0 rand");
+    assert_eq!(v0_rand, v1_rand);
+    let v1_rand = v1
+        .call_raw(
+            "Filecoin.StateGetRandomnessFromBeacon",
+            json!([5, 1, "AQID", tsk]),
+        )
+        .await
+        .expect("v1 rand");
+    let v0_rand = v0
+        .call_raw(
+            "Filecoin.ChainGetRandomnessFromBeacon",
+            json!([tsk, 5, 1, "AQID"]),
+        )
+        .await
+        .expect("v0 rand");
+    assert_eq!(v0_rand, v1_rand);
+    assert_eq!(
+        v0.call_raw("Filecoin.BeaconGetEntry", json!([2]))
+            .await
+            .expect("v0 beacon"),
+        v1.call_raw("Filecoin.StateGetBeaconEntry", json!([2]))
+            .await
+            .expect("v1 beacon")
+    );
+    v1.call_raw("Filecoin.BeaconGetEntry", json!([2]))
+        .await
+        .expect_err("v0 only");
+    // Everything else is the same on both paths.
+    assert_eq!(
+        v0.call_raw("Filecoin.ChainHead", json!([]))
+            .await
+            .expect("head"),
+        v1.call_raw("Filecoin.ChainHead", json!([]))
+            .await
+            .expect("head")
+    );
     server.stop().await;
 }

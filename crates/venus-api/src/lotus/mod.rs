@@ -4,6 +4,7 @@
 mod client;
 mod node;
 mod server;
+pub mod v0;
 
 pub use node::*;
 

@@ -592,3 +592,15 @@ rpc_method! {
     pub StateSectorPartition = "Filecoin.StateSectorPartition", read, idempotent,
         (Lotus<Address>, u64, Lotus<TipSetKey>) => Option<SectorLocation>
 }
+rpc_method! {
+    /// The deposit a pre-commit of this sector locks, with Lotus's 10%
+    /// margin for the network moving before it lands.
+    pub StateMinerPreCommitDepositForPower = "Filecoin.StateMinerPreCommitDepositForPower", read, idempotent,
+        (Lotus<Address>, SectorPreCommitInfo, Lotus<TipSetKey>) => Lotus<TokenAmount>
+}
+rpc_method! {
+    /// The initial pledge of a sector (duration in epochs, size in bytes,
+    /// verified bytes), with Lotus's 10% margin.
+    pub StateMinerInitialPledgeForSector = "Filecoin.StateMinerInitialPledgeForSector", read, idempotent,
+        (ChainEpoch, u64, u64, Lotus<TipSetKey>) => Lotus<TokenAmount>
+}
