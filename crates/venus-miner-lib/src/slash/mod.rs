@@ -1,0 +1,240 @@
+//! The slash filter: the pool never signs two blocks that would get a
+//! member miner slashed for a consensus fault, whatever crashes, restarts
+//! or second instance of the miner happen.
+//!
+//! Lotus's miner checks its blocks after signing them
+//! (`chain/gen/slashfilter/slashfilter.go`), and sophon-miner writes the
+//! row that would catch a second block only after broadcasting the first
+//! (`node/modules/slashfilter/slashfilter.go`): a crash between the two
+//! forgets it. Here a block is **claimed before its signature is asked
+//! for**, and the claim is a row that the storage's unique keys make
+//! exclusive:
+//!
+//! - **double-fork** (two blocks at one epoch): one row per (miner, epoch);
+//! - **time-offset** (two blocks on the same parents): one row per (miner,
+//!   parents);
+//! - **parent-grinding** (a block whose parents leave out our own signed
+//!   block at the parents' height): checked against the block recorded
+//!   there, as Lotus's `MinedBlock` checks it at `base.TipSet.Height()`
+//!   (`miner/miner.go`).
+//!
+//! The same rows are how two miner instances on one database share the
+//! pool: whichever claims (miner, epoch) first mines it; the other gets
+//! [`Refusal::TakenBy`] and moves on (as Curio claims its `mining_tasks`).
+//!
+//! A claim names the block by the CID of its *unsigned* header, so the
+//! same block claimed again (a restart that rebuilt it exactly) is
+//! [`Claim::Again`] and may be signed again: BLS signatures are
+//! deterministic, so that is the same block. Anything else at that epoch
+//! is refused.
+
+mod memory;
+mod sql;
+
+pub use memory::MemorySlashFilter;
+pub use sql::SqlSlashFilter;
+
+use async_trait::async_trait;
+use cid::Cid;
+use serde::{Deserialize, Serialize};
+use venus_core::types::TipSetKey;
+use venus_core::{Address, ChainEpoch};
+
+use crate::Result;
+
+/// A block a miner is about to ask its worker key to sign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockClaim {
+    /// The miner.
+    pub miner: Address,
+    /// The block's epoch.
+    pub epoch: ChainEpoch,
+    /// The height of its parents (below `epoch - 1` after null rounds):
+    /// where the parent-grinding check looks for our own block.
+    pub parent_epoch: ChainEpoch,
+    /// Its parents.
+    pub parents: TipSetKey,
+    /// The CID of its header without the signature.
+    pub unsigned: Cid,
+    /// Which miner instance claims it.
+    pub instance: String,
+}
+
+impl BlockClaim {
+    /// The parents as one fixed-length key (hex of their key's BLAKE2b-256),
+    /// which the storage keeps unique per miner.
+    pub fn parent_hash(&self) -> String {
+        hex::encode(venus_core::encoding::blake2b_256(&self.parents.to_bytes()))
+    }
+}
+
+/// What [`SlashFilter::claim`] answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The block is ours to sign.
+    Granted,
+    /// This very block was claimed before (by this instance, before a
+    /// restart): signing it again gives the same block.
+    Again,
+    /// Signing it could get the miner slashed, or another instance mines
+    /// this epoch: do not sign.
+    Refused(Refusal),
+}
+
+/// Why a block may not be signed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// This instance already claimed another block at this epoch.
+    #[error("double-fork: block {other} (unsigned) was already claimed at this epoch")]
+    DoubleFork {
+        /// The unsigned CID of the block claimed first.
+        other: Cid,
+    },
+    /// Another instance claimed this (miner, epoch) first: it mines it.
+    #[error("instance {instance} claimed this epoch first")]
+    TakenBy {
+        /// The instance that holds the claim.
+        instance: String,
+    },
+    /// A block on the same parents was claimed at another epoch.
+    #[error(
+        "time-offset: block {other} (unsigned) on the same parents was claimed at epoch {epoch}"
+    )]
+    TimeOffset {
+        /// The unsigned CID of that block.
+        other: Cid,
+        /// Its epoch.
+        epoch: ChainEpoch,
+    },
+    /// The miner signed a block at the parents' height, and these parents
+    /// leave it out.
+    #[error("parent-grinding: our block {ours} at the parents' height is not among the parents")]
+    ParentGrinding {
+        /// The CID of our signed block of the epoch before.
+        ours: Cid,
+    },
+}
+
+/// Where a claimed block got to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BlockState {
+    /// Claimed; its signature has not come back.
+    Claimed,
+    /// Signed (its CID is recorded); not yet accepted by a node.
+    Signed,
+    /// Accepted by a node.
+    Submitted,
+    /// Given up on after the claim (the reason is recorded).
+    Failed,
+}
+
+impl BlockState {
+    /// The stored code.
+    pub fn code(self) -> i64 {
+        match self {
+            BlockState::Claimed => 0,
+            BlockState::Signed => 1,
+            BlockState::Submitted => 2,
+            BlockState::Failed => 3,
+        }
+    }
+
+    /// The state stored as `code`.
+    pub fn from_code(code: i64) -> Option<Self> {
+        Some(match code {
+            0 => BlockState::Claimed,
+            1 => BlockState::Signed,
+            2 => BlockState::Submitted,
+            3 => BlockState::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// A claimed block as the filter records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MinedBlock {
+    /// The miner.
+    pub miner: Address,
+    /// The block's epoch.
+    pub epoch: ChainEpoch,
+    /// Its parents' height.
+    pub parent_epoch: ChainEpoch,
+    /// Its parents.
+    pub parents: TipSetKey,
+    /// The unsigned header's CID.
+    pub unsigned: Cid,
+    /// The signed block's CID, once signed.
+    pub cid: Option<Cid>,
+    /// The instance that claimed it.
+    pub instance: String,
+    /// Where it got to.
+    pub state: BlockState,
+    /// Why it failed, if it did.
+    pub reason: String,
+    /// When it was claimed (Unix milliseconds).
+    pub claimed_at_ms: i64,
+}
+
+/// Which recorded blocks [`SlashFilter::list`] returns, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlocksQuery {
+    /// Only these miners (all when empty).
+    pub miners: Vec<Address>,
+    /// At most this many (all when 0).
+    pub limit: usize,
+    /// Skipping this many.
+    pub offset: usize,
+}
+
+/// The answer to `block` where its (miner, epoch) is already held by the
+/// block `held` (unsigned CID) of `instance`.
+fn decide(block: &BlockClaim, held: &Cid, instance: &str) -> Claim {
+    if *held == block.unsigned {
+        Claim::Again
+    } else if instance == block.instance {
+        Claim::Refused(Refusal::DoubleFork { other: *held })
+    } else {
+        Claim::Refused(Refusal::TakenBy {
+            instance: instance.to_string(),
+        })
+    }
+}
+
+/// Where the pool records the blocks it claims, so that it never signs two
+/// that get a miner slashed. Implementations must make [`claim`] atomic
+/// against every other caller that shares the storage (other instances
+/// included), and durable before it returns.
+///
+/// [`claim`]: SlashFilter::claim
+#[async_trait]
+pub trait SlashFilter: Send + Sync {
+    /// Claims `block` before its signature is asked for. Only
+    /// [`Claim::Granted`] and [`Claim::Again`] allow signing.
+    async fn claim(&self, block: &BlockClaim) -> Result<Claim>;
+
+    /// Records the signed block's CID: from now on the parent-grinding
+    /// check holds the next epoch's blocks to it. Call it before the block
+    /// leaves the miner.
+    async fn signed(&self, miner: &Address, epoch: ChainEpoch, cid: &Cid) -> Result<()>;
+
+    /// Gives up the claim of `unsigned` at (`miner`, `epoch`) when its
+    /// signature never came (the wallet refused): the epoch and the
+    /// parents are free again. A claim with a signed block, or of another
+    /// block, stays. Whether the claim was released.
+    async fn release(&self, miner: &Address, epoch: ChainEpoch, unsigned: &Cid) -> Result<bool>;
+
+    /// Records the outcome of a claimed block: [`BlockState::Submitted`],
+    /// or [`BlockState::Failed`] with `reason`. The claim stays: a failed
+    /// block still holds its epoch.
+    async fn finish(
+        &self,
+        miner: &Address,
+        epoch: ChainEpoch,
+        state: BlockState,
+        reason: &str,
+    ) -> Result<()>;
+
+    /// The recorded blocks, newest epoch first.
+    async fn list(&self, query: &BlocksQuery) -> Result<Vec<MinedBlock>>;
+}

@@ -1,0 +1,244 @@
+//! [`SqlSlashFilter`]: the slash filter in SQL (venus-sql: a SQLite file
+//! for one miner, MySQL for instances that share the pool). The table's
+//! primary key (miner, epoch) and unique (miner, parent hash) make a claim
+//! exclusive across every instance on the database: the insert is the
+//! claim, and a duplicate is read back to say who holds it.
+
+use async_trait::async_trait;
+use cid::Cid;
+use venus_core::types::TipSetKey;
+use venus_core::{Address, ChainEpoch};
+use venus_sql::sqlx::{self, any::AnyRow};
+use venus_sql::{row, Db, SqlError};
+
+use super::memory::not_claimed;
+use super::{decide, BlockClaim, BlockState, BlocksQuery, Claim, MinedBlock, Refusal, SlashFilter};
+use crate::{now_ms, MinerError, Result};
+
+const COLUMNS: &str = "miner, epoch, parent_epoch, parent_key, unsigned_cid, cid, instance, \
+                       state, reason, claimed_at_ms";
+
+/// The slash filter on a database migrated with [`crate::MIGRATIONS`].
+/// Cheap to clone; every clone, and every instance on the same database,
+/// shares the claims.
+#[derive(Debug, Clone)]
+pub struct SqlSlashFilter {
+    db: Db,
+}
+
+impl SqlSlashFilter {
+    /// The filter on `db`.
+    pub fn new(db: Db) -> Self {
+        SqlSlashFilter { db }
+    }
+
+    async fn at(&self, miner: &str, epoch: ChainEpoch) -> Result<Option<MinedBlock>> {
+        let sql = format!("SELECT {COLUMNS} FROM miner_blocks WHERE miner = ? AND epoch = ?");
+        let r = sqlx::query(&sql)
+            .bind(miner)
+            .bind(epoch)
+            .fetch_optional(self.db.pool())
+            .await
+            .map_err(SqlError::from)?;
+        r.map(|r| mined(&r)).transpose()
+    }
+
+    async fn on_parents(&self, miner: &str, hash: &str) -> Result<Option<MinedBlock>> {
+        let sql = format!("SELECT {COLUMNS} FROM miner_blocks WHERE miner = ? AND parent_hash = ?");
+        let r = sqlx::query(&sql)
+            .bind(miner)
+            .bind(hash)
+            .fetch_optional(self.db.pool())
+            .await
+            .map_err(SqlError::from)?;
+        r.map(|r| mined(&r)).transpose()
+    }
+
+    /// Why `block` may not be claimed, if another row says so.
+    async fn refusal(&self, block: &BlockClaim, miner: &str) -> Result<Option<Claim>> {
+        if let Some(held) = self.at(miner, block.epoch).await? {
+            return Ok(Some(decide(block, &held.unsigned, &held.instance)));
+        }
+        if let Some(other) = self.on_parents(miner, &block.parent_hash()).await? {
+            return Ok(Some(Claim::Refused(Refusal::TimeOffset {
+                other: other.unsigned,
+                epoch: other.epoch,
+            })));
+        }
+        Ok(None)
+    }
+
+    async fn update(
+        &self,
+        miner: &Address,
+        epoch: ChainEpoch,
+        set: &str,
+        bind: (&str, i64),
+    ) -> Result<()> {
+        let sql = format!(
+            "UPDATE miner_blocks SET {set}, state = ?, updated_at_ms = ? WHERE miner = ? AND epoch = ?"
+        );
+        let done = sqlx::query(&sql)
+            .bind(bind.0)
+            .bind(bind.1)
+            .bind(now_ms())
+            .bind(miner.to_string())
+            .bind(epoch)
+            .execute(self.db.pool())
+            .await
+            .map_err(SqlError::from)?;
+        if done.rows_affected() == 0 {
+            return Err(not_claimed(miner, epoch));
+        }
+        Ok(())
+    }
+}
+
+fn cid_of(what: &str, s: &str) -> Result<Cid> {
+    Cid::try_from(s).map_err(|e| MinerError::Corrupt(format!("{what} {s:?}: {e}")))
+}
+
+fn parents_text(key: &TipSetKey) -> String {
+    key.cids()
+        .iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn mined(r: &AnyRow) -> Result<MinedBlock> {
+    let miner = row::text(r, 0)?;
+    let parents = row::text(r, 3)?;
+    let parents = if parents.is_empty() {
+        TipSetKey::default()
+    } else {
+        TipSetKey::new(
+            parents
+                .split(',')
+                .map(|c| cid_of("parent", c))
+                .collect::<Result<_>>()?,
+        )
+    };
+    let cid = row::text(r, 5)?;
+    let state = row::int(r, 7)?;
+    Ok(MinedBlock {
+        miner: miner
+            .parse()
+            .map_err(|e| MinerError::Corrupt(format!("miner {miner:?}: {e}")))?,
+        epoch: row::int(r, 1)?,
+        parent_epoch: row::int(r, 2)?,
+        parents,
+        unsigned: cid_of("unsigned cid", &row::text(r, 4)?)?,
+        cid: (!cid.is_empty()).then(|| cid_of("cid", &cid)).transpose()?,
+        instance: row::text(r, 6)?,
+        state: BlockState::from_code(state)
+            .ok_or_else(|| MinerError::Corrupt(format!("block state {state}")))?,
+        reason: row::text(r, 8)?,
+        claimed_at_ms: row::int(r, 9)?,
+    })
+}
+
+#[async_trait]
+impl SlashFilter for SqlSlashFilter {
+    async fn claim(&self, block: &BlockClaim) -> Result<Claim> {
+        let miner = block.miner.to_string();
+        if let Some(refused) = self.refusal(block, &miner).await? {
+            return Ok(refused);
+        }
+        if let Some(prev) = self.at(&miner, block.parent_epoch).await? {
+            if let Some(ours) = prev.cid {
+                if !block.parents.cids().contains(&ours) {
+                    return Ok(Claim::Refused(Refusal::ParentGrinding { ours }));
+                }
+            }
+        }
+        let now = now_ms();
+        let inserted = sqlx::query(
+            "INSERT INTO miner_blocks (miner, epoch, parent_epoch, parent_key, parent_hash, \
+             unsigned_cid, cid, instance, state, reason, claimed_at_ms, updated_at_ms) \
+             VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, '', ?, ?)",
+        )
+        .bind(&miner)
+        .bind(block.epoch)
+        .bind(block.parent_epoch)
+        .bind(parents_text(&block.parents))
+        .bind(block.parent_hash())
+        .bind(block.unsigned.to_string())
+        .bind(&block.instance)
+        .bind(BlockState::Claimed.code())
+        .bind(now)
+        .bind(now)
+        .execute(self.db.pool())
+        .await
+        .map_err(SqlError::from);
+        match inserted {
+            Ok(_) => Ok(Claim::Granted),
+            // Someone claimed between the read and the insert: say who.
+            Err(SqlError::Duplicate(what)) => match self.refusal(block, &miner).await? {
+                Some(refused) => Ok(refused),
+                None => Err(MinerError::Corrupt(format!(
+                    "claim of {miner} at {} refused as a duplicate ({what}), but no row holds it",
+                    block.epoch
+                ))),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn signed(&self, miner: &Address, epoch: ChainEpoch, cid: &Cid) -> Result<()> {
+        self.update(
+            miner,
+            epoch,
+            "cid = ?",
+            (&cid.to_string(), BlockState::Signed.code()),
+        )
+        .await
+    }
+
+    async fn release(&self, miner: &Address, epoch: ChainEpoch, unsigned: &Cid) -> Result<bool> {
+        let done = sqlx::query(
+            "DELETE FROM miner_blocks WHERE miner = ? AND epoch = ? AND unsigned_cid = ? AND cid = ''",
+        )
+        .bind(miner.to_string())
+        .bind(epoch)
+        .bind(unsigned.to_string())
+        .execute(self.db.pool())
+        .await
+        .map_err(SqlError::from)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn finish(
+        &self,
+        miner: &Address,
+        epoch: ChainEpoch,
+        state: BlockState,
+        reason: &str,
+    ) -> Result<()> {
+        self.update(miner, epoch, "reason = ?", (reason, state.code()))
+            .await
+    }
+
+    async fn list(&self, query: &BlocksQuery) -> Result<Vec<MinedBlock>> {
+        let mut sql = format!("SELECT {COLUMNS} FROM miner_blocks");
+        if !query.miners.is_empty() {
+            let marks = vec!["?"; query.miners.len()].join(", ");
+            sql.push_str(&format!(" WHERE miner IN ({marks})"));
+        }
+        sql.push_str(" ORDER BY epoch DESC, miner");
+        let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
+        sql.push_str(" LIMIT ? OFFSET ?");
+        let mut q = sqlx::query(&sql);
+        for m in &query.miners {
+            q = q.bind(m.to_string());
+        }
+        let rows = q
+            .bind(if limit == 0 { i64::MAX } else { limit })
+            .bind(offset)
+            .fetch_all(self.db.pool())
+            .await
+            .map_err(SqlError::from)?;
+        rows.iter().map(mined).collect()
+    }
+}

@@ -1,0 +1,370 @@
+//! Rounds on the devnet node of `venus_node::testing`, with three member
+//! miners whose worker keys sit in a `MemorySigner` (asked with the object
+//! signed) and whose winning PoSts come from `DigestProver`.
+
+#![allow(missing_docs)]
+
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use venus_core::crypto::{DomainSeparationTag, WinCounter};
+use venus_core::traits::{
+    ChainApi, ChainRead, ComputeProof, DigestProver, MemorySigner, RemoteSigner, StateRead,
+};
+use venus_core::types::{DrawRandomParams, ExtendedSectorInfo, MsgMeta, TipSet};
+use venus_core::PoStProof;
+use venus_core::{Address, Signature};
+use venus_miner_lib::records::{MemoryRecords, MiningRecords, Outcome, RecordQuery};
+use venus_miner_lib::round::{OneProver, OneSigner, Provers, Round, RoundConfig};
+use venus_miner_lib::slash::{MemorySlashFilter, SlashFilter};
+use venus_mpool::Origin;
+use venus_node::testing::{send, Net, NetBuilder, DELAY};
+
+const MINERS: usize = 3;
+
+fn devnet() -> Net {
+    NetBuilder::default().miners(MINERS).build()
+}
+
+fn signer(n: &Net) -> Arc<MemorySigner> {
+    let s = MemorySigner::new();
+    for m in &n.members {
+        s.add(m.worker.clone()).expect("key");
+    }
+    Arc::new(s)
+}
+
+fn round(
+    n: &Net,
+    signer: Arc<dyn RemoteSigner>,
+    provers: Arc<dyn Provers>,
+    records: Arc<dyn MiningRecords>,
+    timeout: Duration,
+) -> Round {
+    Round {
+        chain: n.node.clone() as Arc<dyn ChainApi>,
+        signers: Arc::new(OneSigner(signer)),
+        provers,
+        slash: Arc::new(MemorySlashFilter::new()) as Arc<dyn SlashFilter>,
+        records,
+        config: RoundConfig {
+            instance: "test".into(),
+            miner_timeout: timeout,
+            concurrency: 8,
+            block_delay: DELAY,
+        },
+    }
+}
+
+fn miners(n: &Net) -> Vec<Address> {
+    n.members.iter().map(|m| m.miner).collect()
+}
+
+/// Whether `miner` wins at `round` on `base`, computed from the chain and
+/// the worker's key directly (not through the wallet or the round).
+async fn wins(n: &Net, member: usize, base: &TipSet, round: i64) -> bool {
+    let m = &n.members[member];
+    let Some(info) = n
+        .node
+        .mining_base_info(&m.miner, round, base.key())
+        .await
+        .expect("base info")
+    else {
+        return false;
+    };
+    let rbase = info
+        .beacon_entries
+        .last()
+        .unwrap_or(&info.prev_beacon_entry);
+    let params = DrawRandomParams {
+        rbase: rbase.data.clone(),
+        pers: DomainSeparationTag::ElectionProofProduction as i64,
+        round,
+        entropy: venus_core::encoding::to_cbor(&m.miner).expect("cbor"),
+    };
+    let vrf = m
+        .worker
+        .sign(&params.digest().expect("digest"))
+        .expect("sign");
+    WinCounter::new(&info.miner_power, &info.network_power).win_count(&vrf.bytes) > 0
+}
+
+/// Pushes `count` transfers from each of the net's two accounts.
+async fn fill_pool(n: &Net, nonce: &mut u64, count: u64) {
+    for _ in 0..count {
+        for k in [&n.secp, &n.bls] {
+            n.node
+                .push(send(k, *nonce), Origin::Local)
+                .await
+                .expect("push");
+        }
+        *nonce += 1;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_miners_mine_thirty_epochs() {
+    let n = devnet();
+    let records = Arc::new(MemoryRecords::new());
+    let r = round(
+        &n,
+        signer(&n),
+        Arc::new(OneProver(Arc::new(DigestProver))),
+        records.clone(),
+        Duration::from_secs(30),
+    );
+    let mut nonce = 0;
+    let mut nulls = 0;
+    let mut mined_epochs = 0;
+    for _ in 0..30 {
+        fill_pool(&n, &mut nonce, 3).await;
+        let base = n.node.head().await.expect("head");
+        let epoch = base.height() + nulls + 1;
+        n.now.store(
+            base.min_timestamp() + DELAY * (nulls as u64 + 1),
+            Ordering::SeqCst,
+        );
+        let results = r.run(&miners(&n), &base, nulls).await;
+        assert_eq!(results.len(), MINERS);
+        let mut seen = HashSet::new();
+        let mut winners = 0;
+        for (i, m) in n.members.iter().enumerate() {
+            let res = results
+                .iter()
+                .find(|x| x.miner == m.miner)
+                .expect("a result");
+            let expected = wins(&n, i, &base, epoch).await;
+            match res.outcome {
+                Outcome::Mined => {
+                    assert!(expected, "{} mined at {epoch} without winning", m.miner);
+                    winners += 1;
+                    let b = res.block.as_ref().expect("block");
+                    assert_eq!(b.header.height, epoch);
+                    for c in b.bls_messages.iter().chain(&b.secpk_messages) {
+                        assert!(seen.insert(*c), "message {c} in two blocks at {epoch}");
+                    }
+                }
+                Outcome::NotWinner => assert!(!expected, "{} lost a round it won", m.miner),
+                other => panic!("{} at {epoch}: {other:?} {}", m.miner, res.reason),
+            }
+        }
+        let head = n.node.head().await.expect("head");
+        if winners == 0 {
+            nulls += 1;
+            assert_eq!(head.key(), base.key(), "a null round changes nothing");
+        } else {
+            nulls = 0;
+            mined_epochs += 1;
+            assert_eq!(head.height(), epoch, "the winners' blocks are the head");
+            assert_eq!(head.blocks().len(), winners);
+        }
+    }
+    assert!(
+        mined_epochs >= 20,
+        "three equal miners win most epochs: {mined_epochs}"
+    );
+    // Every round of every miner is recorded, with its stage times.
+    let rec = records
+        .query(&RecordQuery {
+            miner: n.members[0].miner,
+            from: 0,
+            limit: 100,
+        })
+        .await
+        .expect("records");
+    assert_eq!(rec.len(), 30);
+    assert!(rec.iter().all(|x| !x.stages.is_empty()));
+}
+
+/// A wallet that stalls for one worker key.
+struct Stalling {
+    inner: Arc<MemorySigner>,
+    stalled: Address,
+}
+
+#[async_trait]
+impl RemoteSigner for Stalling {
+    async fn sign(
+        &self,
+        addr: &Address,
+        data: &[u8],
+        meta: &MsgMeta,
+    ) -> venus_core::Result<Signature> {
+        if *addr == self.stalled {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+        self.inner.sign(addr, data, meta).await
+    }
+    async fn has(&self, addr: &Address) -> venus_core::Result<bool> {
+        self.inner.has(addr).await
+    }
+    async fn list(&self) -> venus_core::Result<Vec<Address>> {
+        self.inner.list().await
+    }
+}
+
+/// A prover that fails for one miner.
+struct Failing {
+    miner: Address,
+}
+
+#[async_trait]
+impl ComputeProof for Failing {
+    async fn compute_winning_post(
+        &self,
+        miner: &Address,
+        sectors: &[ExtendedSectorInfo],
+        randomness: &[u8; 32],
+    ) -> venus_core::Result<Vec<PoStProof>> {
+        if *miner == self.miner {
+            return Err(venus_core::Error::Crypto("sector 0 is unreadable".into()));
+        }
+        DigestProver
+            .compute_winning_post(miner, sectors, randomness)
+            .await
+    }
+}
+
+/// One member's wallet stalls and another's prover fails: each costs only
+/// its own miner, recorded as a timeout and as an error with the reason;
+/// the third still mines the epochs it wins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_wallet_and_a_failed_prover_cost_only_their_miner() {
+    let n = devnet();
+    let stalled = n.members[1].worker.address().expect("address");
+    let records = Arc::new(MemoryRecords::new());
+    let r = round(
+        &n,
+        Arc::new(Stalling {
+            inner: signer(&n),
+            stalled,
+        }),
+        Arc::new(OneProver(Arc::new(Failing {
+            miner: n.members[2].miner,
+        }))),
+        records.clone(),
+        Duration::from_secs(3),
+    );
+    let mut mined = 0;
+    let mut failed_proof = false;
+    let mut nulls = 0;
+    for _ in 0..6 {
+        let base = n.node.head().await.expect("head");
+        let epoch = base.height() + nulls + 1;
+        n.now.store(
+            base.min_timestamp() + DELAY * (nulls as u64 + 1),
+            Ordering::SeqCst,
+        );
+        let results = r.run(&miners(&n), &base, nulls).await;
+        let of = |i: usize| {
+            results
+                .iter()
+                .find(|x| x.miner == n.members[i].miner)
+                .expect("result")
+        };
+        assert_eq!(of(1).outcome, Outcome::Timeout, "{}", of(1).reason);
+        match of(2).outcome {
+            Outcome::Error => {
+                assert!(
+                    of(2).reason.contains("sector 0 is unreadable"),
+                    "{}",
+                    of(2).reason
+                );
+                failed_proof = true;
+            }
+            Outcome::NotWinner => assert!(!wins(&n, 2, &base, epoch).await),
+            other => panic!("the failing prover's miner: {other:?}"),
+        }
+        if of(0).outcome == Outcome::Mined {
+            mined += 1;
+            nulls = 0;
+        } else {
+            assert_eq!(of(0).outcome, Outcome::NotWinner);
+            nulls += 1;
+        }
+    }
+    assert!(mined > 0, "the healthy miner mined");
+    assert!(failed_proof, "the failing prover's miner won at least once");
+    let rec = records
+        .query(&RecordQuery {
+            miner: n.members[1].miner,
+            from: 0,
+            limit: 10,
+        })
+        .await
+        .expect("records");
+    assert_eq!(rec.len(), 6, "one record per round");
+    assert!(rec.iter().all(|x| x.outcome == Outcome::Timeout));
+}
+
+/// `Miner::run` mines epoch after epoch on the node's head, over null
+/// rounds, until stopped; every block it reports is on the chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_miner_runs_epoch_after_epoch() {
+    use venus_miner_lib::{Miner, MinerConfig};
+    let n = devnet();
+    // Blocks of the 2023 devnet are all due: no waiting, none from the future.
+    n.now.store(
+        venus_node::testing::GENESIS_TIME + 1_000_000,
+        Ordering::SeqCst,
+    );
+    let miner = Miner::builder(MinerConfig {
+        round: RoundConfig {
+            instance: "test".into(),
+            miner_timeout: Duration::from_secs(30),
+            concurrency: 8,
+            block_delay: DELAY,
+        },
+        propagation_delay: Duration::ZERO,
+        keep_records: Duration::from_secs(3600),
+    })
+    .chain(n.node.clone() as Arc<dyn ChainApi>)
+    .signers(Arc::new(OneSigner(signer(&n))))
+    .provers(Arc::new(OneProver(Arc::new(DigestProver))))
+    .slash_filter(Arc::new(MemorySlashFilter::new()))
+    .members(Arc::new(miners(&n)))
+    .build()
+    .expect("miner");
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let mut rounds: Vec<(i64, usize)> = Vec::new();
+    let stopped = stop.clone();
+    miner
+        .run(async move { stopped.notified().await }, |epoch, results| {
+            assert!(results
+                .iter()
+                .all(|r| matches!(r.outcome, Outcome::Mined | Outcome::NotWinner)));
+            rounds.push((
+                epoch,
+                results
+                    .iter()
+                    .filter(|r| r.outcome == Outcome::Mined)
+                    .count(),
+            ));
+            if rounds.len() == 12 {
+                stop.notify_one();
+            }
+        })
+        .await;
+    let epochs: Vec<i64> = rounds.iter().map(|r| r.0).collect();
+    assert_eq!(
+        epochs,
+        (1..=12).collect::<Vec<_>>(),
+        "one round per epoch, in order"
+    );
+    let head = n.node.head().await.expect("head");
+    for (epoch, mined) in rounds {
+        let ts = n
+            .node
+            .tipset_by_height(epoch, head.key())
+            .await
+            .expect("tipset");
+        if mined > 0 {
+            assert_eq!((ts.height(), ts.blocks().len()), (epoch, mined));
+        } else {
+            assert!(ts.height() < epoch, "epoch {epoch} is a null round");
+        }
+    }
+}

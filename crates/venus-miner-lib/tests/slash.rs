@@ -1,0 +1,258 @@
+//! One SlashFilter suite, run on the in-memory filter, SQLite and MySQL;
+//! and two instances racing for the same epochs on one database.
+
+#![allow(missing_docs)]
+
+use std::sync::Arc;
+
+use cid::Cid;
+use venus_core::types::TipSetKey;
+use venus_core::Address;
+use venus_miner_lib::slash::{
+    BlockClaim, BlockState, BlocksQuery, Claim, MemorySlashFilter, Refusal, SlashFilter,
+    SqlSlashFilter,
+};
+use venus_miner_lib::MIGRATIONS;
+
+fn cid(n: u32) -> Cid {
+    let mut d = [0u8; 32];
+    d[..4].copy_from_slice(&n.to_be_bytes());
+    Cid::new_v1(
+        0x71,
+        cid::multihash::Multihash::wrap(0xb220, &d).expect("multihash"),
+    )
+}
+
+fn miner(id: u64) -> Address {
+    Address::new_id(id)
+}
+
+/// A block of `m` at `epoch` on `parents` (their CIDs), numbered `n`.
+fn block(m: u64, epoch: i64, parents: &[u32], n: u32, instance: &str) -> BlockClaim {
+    BlockClaim {
+        miner: miner(m),
+        epoch,
+        parent_epoch: epoch - 1,
+        parents: TipSetKey::new(parents.iter().map(|p| cid(*p)).collect()),
+        unsigned: cid(n),
+        instance: instance.into(),
+    }
+}
+
+async fn suite(f: Arc<dyn SlashFilter>) {
+    // A first claim, and the same block again (a restart that rebuilt it).
+    let b10 = block(1000, 10, &[900], 1, "a");
+    assert_eq!(f.claim(&b10).await.expect("claim"), Claim::Granted);
+    assert_eq!(f.claim(&b10).await.expect("again"), Claim::Again);
+    // Another block at the same epoch: double-fork from this instance,
+    // taken from another.
+    let other = block(1000, 10, &[901], 2, "a");
+    assert_eq!(
+        f.claim(&other).await.expect("claim"),
+        Claim::Refused(Refusal::DoubleFork { other: cid(1) })
+    );
+    let elsewhere = block(1000, 10, &[902], 3, "b");
+    assert_eq!(
+        f.claim(&elsewhere).await.expect("claim"),
+        Claim::Refused(Refusal::TakenBy {
+            instance: "a".into()
+        })
+    );
+    // The same parents at another epoch: time-offset.
+    let offset = block(1000, 12, &[900], 4, "a");
+    assert_eq!(
+        f.claim(&offset).await.expect("claim"),
+        Claim::Refused(Refusal::TimeOffset {
+            other: cid(1),
+            epoch: 10
+        })
+    );
+    // Another miner is not held by any of it.
+    assert_eq!(
+        f.claim(&block(1001, 10, &[900], 5, "a"))
+            .await
+            .expect("claim"),
+        Claim::Granted
+    );
+
+    // Parent-grinding: once our block of epoch 10 is signed, a block at 11
+    // must build on it...
+    f.signed(&miner(1000), 10, &cid(100)).await.expect("signed");
+    let grinding = block(1000, 11, &[901, 902], 6, "a");
+    assert_eq!(
+        f.claim(&grinding).await.expect("claim"),
+        Claim::Refused(Refusal::ParentGrinding { ours: cid(100) })
+    );
+    // After a null round the check is at the parents' height, not the
+    // epoch before.
+    let mut after_null = block(1000, 13, &[901], 40, "a");
+    after_null.parent_epoch = 10;
+    assert_eq!(
+        f.claim(&after_null).await.expect("claim"),
+        Claim::Refused(Refusal::ParentGrinding { ours: cid(100) })
+    );
+    assert_eq!(
+        f.claim(&block(1000, 11, &[100, 901], 7, "a"))
+            .await
+            .expect("claim"),
+        Claim::Granted
+    );
+    // ...but a claim that never got its signature binds nothing.
+    assert_eq!(
+        f.claim(&block(1001, 11, &[903], 8, "a"))
+            .await
+            .expect("claim"),
+        Claim::Granted
+    );
+
+    // Outcomes, kept with the claim; a failed block still holds its epoch.
+    f.finish(
+        &miner(1000),
+        11,
+        BlockState::Failed,
+        "node refused it: 'x'; --",
+    )
+    .await
+    .expect("finish");
+    f.finish(&miner(1000), 10, BlockState::Submitted, "")
+        .await
+        .expect("finish");
+    assert_eq!(
+        f.claim(&block(1000, 11, &[100], 9, "a"))
+            .await
+            .expect("claim"),
+        Claim::Refused(Refusal::DoubleFork { other: cid(7) })
+    );
+    assert!(f
+        .finish(&miner(1000), 99, BlockState::Failed, "")
+        .await
+        .is_err());
+    assert!(f.signed(&miner(1000), 99, &cid(1)).await.is_err());
+
+    // Newest first, filtered and paged.
+    let all = f.list(&BlocksQuery::default()).await.expect("list");
+    let got: Vec<(String, i64)> = all.iter().map(|b| (b.miner.to_string(), b.epoch)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("f01000".to_string(), 11),
+            ("f01001".to_string(), 11),
+            ("f01000".to_string(), 10),
+            ("f01001".to_string(), 10),
+        ]
+    );
+    let first = &all[2];
+    assert_eq!(first.unsigned, cid(1));
+    assert_eq!(first.cid, Some(cid(100)));
+    assert_eq!(first.state, BlockState::Submitted);
+    assert_eq!(first.parents, TipSetKey::new(vec![cid(900)]));
+    assert_eq!(first.parent_epoch, 9);
+    assert_eq!(first.instance, "a");
+    assert_eq!(all[0].state, BlockState::Failed);
+    assert_eq!(all[0].reason, "node refused it: 'x'; --");
+    let page = f
+        .list(&BlocksQuery {
+            miners: vec![miner(1000)],
+            limit: 1,
+            offset: 1,
+        })
+        .await
+        .expect("page");
+    assert_eq!(page.len(), 1);
+    assert_eq!((page[0].miner, page[0].epoch), (miner(1000), 10));
+
+    // A claim whose signature never came can be given up, freeing its
+    // epoch and its parents; another block's claim or a signed one cannot.
+    let refused = block(1002, 20, &[950], 30, "a");
+    assert_eq!(f.claim(&refused).await.expect("claim"), Claim::Granted);
+    assert!(!f
+        .release(&miner(1002), 20, &cid(31))
+        .await
+        .expect("release"));
+    assert!(f
+        .release(&miner(1002), 20, &cid(30))
+        .await
+        .expect("release"));
+    assert!(!f.release(&miner(1002), 20, &cid(30)).await.expect("again"));
+    assert_eq!(
+        f.claim(&block(1002, 21, &[950], 32, "a"))
+            .await
+            .expect("same parents, no longer held"),
+        Claim::Granted
+    );
+    assert_eq!(
+        f.claim(&block(1002, 20, &[951], 33, "a"))
+            .await
+            .expect("the epoch, free again"),
+        Claim::Granted
+    );
+    f.signed(&miner(1002), 20, &cid(200)).await.expect("signed");
+    assert!(!f
+        .release(&miner(1002), 20, &cid(33))
+        .await
+        .expect("signed: kept"));
+}
+
+#[tokio::test]
+async fn memory_filter_conforms() {
+    suite(Arc::new(MemorySlashFilter::new())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sql_filter_conforms_on_each_backend() {
+    venus_sql::harness::on_each_backend(&MIGRATIONS, |db| async move {
+        suite(Arc::new(SqlSlashFilter::new(db))).await
+    })
+    .await;
+}
+
+/// Two instances, each with its own connection pool on one database,
+/// claim the same 20 epochs for three miners at once, each with a block of
+/// its own: every (miner, epoch) is granted to exactly one of them, and
+/// the other is told who holds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_never_both_get_an_epoch() {
+    for backend in [venus_sql::SqlBackend::Sqlite, venus_sql::SqlBackend::MySql] {
+        let Some(t) = venus_sql::harness::fresh(backend, &MIGRATIONS).await else {
+            continue;
+        };
+        let a: Arc<dyn SlashFilter> = Arc::new(SqlSlashFilter::new(t.db.clone()));
+        let other = venus_sql::connect(&t.url, &MIGRATIONS)
+            .await
+            .expect("second pool");
+        let b: Arc<dyn SlashFilter> = Arc::new(SqlSlashFilter::new(other));
+        let mut tasks = Vec::new();
+        for epoch in 1..=20i64 {
+            for m in 1000..1003u64 {
+                for (i, (f, name)) in [(a.clone(), "a"), (b.clone(), "b")].into_iter().enumerate() {
+                    let n = (epoch as u32) * 100 + (m as u32 - 1000) * 10 + i as u32;
+                    let claim = block(m, epoch, &[epoch as u32 * 7 + i as u32], n, name);
+                    tasks.push(tokio::spawn(async move {
+                        (m, epoch, name, f.claim(&claim).await.expect("claim"))
+                    }));
+                }
+            }
+        }
+        let mut granted = std::collections::HashMap::new();
+        for t in tasks {
+            let (m, epoch, name, claim) = t.await.expect("task");
+            match claim {
+                Claim::Granted => {
+                    assert!(
+                        granted.insert((m, epoch), name).is_none(),
+                        "{m} at {epoch} granted twice"
+                    );
+                }
+                Claim::Refused(Refusal::TakenBy { instance }) => {
+                    assert_ne!(instance, name, "refused in favour of another instance")
+                }
+                other => panic!("{m} at {epoch} for {name}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            granted.len(),
+            60,
+            "{backend:?}: every (miner, epoch) granted once"
+        );
+    }
+}
