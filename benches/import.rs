@@ -36,9 +36,21 @@ fn senders() -> Vec<PrivateKey> {
 }
 
 fn devnet() -> Net {
+    // Deadlines of 3,000 epochs: no sector's first window PoSt falls due
+    // within the chain (no one proves here; a missed proof would fault
+    // the sectors and end their miners' power).
+    let policy = venus_chain::exec::policy::with_proving_period(
+        venus_chain::exec::policy::devnet(),
+        3,
+        3_000,
+    )
+    .expect("policy");
     senders()
         .into_iter()
-        .fold(NetBuilder::default().miners(MINERS), |b, k| b.account(k))
+        .fold(
+            NetBuilder::default().miners(MINERS).policy(policy),
+            |b, k| b.account(k),
+        )
         .build()
 }
 

@@ -100,6 +100,7 @@ pub fn net() -> Net {
 pub struct NetBuilder {
     miners: usize,
     accounts: Vec<PrivateKey>,
+    policy: Option<fil_actors_shared::v17::runtime::Policy>,
 }
 
 impl NetBuilder {
@@ -115,13 +116,30 @@ impl NetBuilder {
         self
     }
 
+    /// The actors' policy, at genesis and after (default: the devnet's).
+    /// A chain longer than the first proving deadlines needs a longer
+    /// proving period (`venus_chain::exec::policy::with_proving_period`):
+    /// no one submits window PoSts here, so the miners' sectors would
+    /// fault and their power go.
+    pub fn policy(mut self, policy: fil_actors_shared::v17::runtime::Policy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
     /// The devnet at genesis, its clock at the genesis time.
     pub fn build(self) -> Net {
-        build_net(self.miners.max(1), &self.accounts)
+        let policy = self
+            .policy
+            .unwrap_or_else(venus_chain::exec::policy::devnet);
+        build_net(self.miners.max(1), &self.accounts, policy)
     }
 }
 
-fn build_net(miners: usize, accounts: &[PrivateKey]) -> Net {
+fn build_net(
+    miners: usize,
+    accounts: &[PrivateKey],
+    policy: fil_actors_shared::v17::runtime::Policy,
+) -> Net {
     assert!(
         miners <= 90,
         "at most 90 miners (their BLS keys are seeded 20..110: a key of 32 equal bytes is a BLS scalar below 0x73)"
@@ -145,6 +163,7 @@ fn build_net(miners: usize, accounts: &[PrivateKey]) -> Net {
     let store: Bs = Arc::new(SyncMemoryBlockstore::new());
     let mut genesis = GenesisBuilder::new("devnet")
         .timestamp(GENESIS_TIME)
+        .policy(policy.clone())
         .account(addr(&worker), TokenAmount::from_whole(1000))
         .account(addr(&secp), TokenAmount::from_whole(1000))
         .account(addr(&bls), TokenAmount::from_whole(1000));
@@ -176,7 +195,8 @@ fn build_net(miners: usize, accounts: &[PrivateKey]) -> Net {
     let beacon = Arc::new(LocalBeacon::from_secret(&[7; 32], GENESIS_TIME, DELAY).expect("beacon"));
     let chain =
         Arc::new(ChainStore::open(store, Arc::new(MemoryMeta::default()), &block).expect("chain"));
-    let params = NetworkParams::devnet(beacon.network().clone(), GENESIS_TIME, DELAY);
+    let mut params = NetworkParams::devnet(beacon.network().clone(), GENESIS_TIME, DELAY);
+    params.policy = policy;
     let consensus = Arc::new(Consensus::new(
         chain,
         params,
