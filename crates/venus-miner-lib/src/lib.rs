@@ -9,7 +9,8 @@
 //! between them instead of both mining them. [`records`] keeps what came
 //! of each miner's round at each epoch, with the time of each stage;
 //! [`round::Round`] runs one epoch for every member miner, and [`Miner`]
-//! runs rounds epoch after epoch on the node's head.
+//! runs rounds epoch after epoch on the node's head, for the
+//! [`members`] switched on (a switch survives restarts).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> venus_miner_lib::Result<()> {
@@ -42,6 +43,7 @@
 
 mod builder;
 mod error;
+pub mod members;
 pub mod records;
 pub mod round;
 pub mod slash;
