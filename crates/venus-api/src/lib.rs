@@ -11,6 +11,7 @@
 //! - [`wallet`]: Lotus's remote-wallet API with the venus wallet's extras
 //!   (locks, sign records, policies), and [`wallet::WalletClient`], a
 //!   `RemoteSigner` over it.
+//! - [`miner`]: the block producer's API, as sophon-miner serves it.
 //! - [`auth`]: the auth daemon's registry and tokens, [`auth::AuthClient`],
 //!   and [`auth::RemoteVerifier`], a `TokenVerifier` for any daemon.
 //!
@@ -50,6 +51,7 @@ mod error;
 
 pub mod auth;
 pub mod lotus;
+pub mod miner;
 pub mod wallet;
 
 pub use error::{Error, Result};

@@ -10,7 +10,8 @@
 //! of each miner's round at each epoch, with the time of each stage;
 //! [`round::Round`] runs one epoch for every member miner, and [`Miner`]
 //! runs rounds epoch after epoch on the node's head, for the
-//! [`members`] switched on (a switch survives restarts).
+//! [`members`] switched on (a switch survives restarts); [`rpc`] serves
+//! sophon-miner's API over them.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> venus_miner_lib::Result<()> {
@@ -46,6 +47,7 @@ mod error;
 pub mod members;
 pub mod records;
 pub mod round;
+pub mod rpc;
 pub mod slash;
 
 pub use builder::{Members, Miner, MinerBuilder, MinerConfig};

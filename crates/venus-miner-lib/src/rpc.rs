@@ -1,0 +1,222 @@
+//! The miner's API (`venus_api::miner`, sophon-miner's methods and JSON)
+//! over the miner's members, switches, slash filter and records.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use venus_api::miner::*;
+use venus_core::json::Lotus;
+use venus_core::Address;
+use venus_rpc::{RpcError, RpcModule};
+
+use crate::members::MemberStore;
+use crate::records::{MiningRecords, Outcome, RecordQuery};
+use crate::round::MinerResult;
+use crate::slash::{BlockState, BlocksQuery, SlashFilter};
+use crate::{Members, MinerError};
+
+/// Errors kept per miner for `StatesForMining`, as sophon-miner keeps them.
+const KEPT_ERRORS: usize = 20;
+
+/// What the miner's API reads and switches.
+pub struct MinerService {
+    /// Every member, switched on or not.
+    pub members: Arc<dyn Members>,
+    /// The switches.
+    pub switches: Arc<dyn MemberStore>,
+    /// The claimed blocks.
+    pub slash: Arc<dyn SlashFilter>,
+    /// The round records.
+    pub records: Arc<dyn MiningRecords>,
+    errors: Mutex<HashMap<Address, VecDeque<String>>>,
+}
+
+impl MinerService {
+    /// The service over these parts.
+    pub fn new(
+        members: Arc<dyn Members>,
+        switches: Arc<dyn MemberStore>,
+        slash: Arc<dyn SlashFilter>,
+        records: Arc<dyn MiningRecords>,
+    ) -> Self {
+        MinerService {
+            members,
+            switches,
+            slash,
+            records,
+            errors: Mutex::default(),
+        }
+    }
+
+    /// Keeps the errors of a round's results (pass it `Miner::run`'s
+    /// results).
+    pub fn observe(&self, results: &[MinerResult]) {
+        let mut errors = self.errors.lock().unwrap_or_else(|e| e.into_inner());
+        for r in results {
+            if matches!(r.outcome, Outcome::Error | Outcome::Timeout) {
+                let kept = errors.entry(r.miner).or_default();
+                kept.push_back(format!("{:?}: {}", r.outcome, r.reason));
+                while kept.len() > KEPT_ERRORS {
+                    kept.pop_front();
+                }
+            }
+        }
+    }
+
+    async fn infos(&self) -> Result<Vec<MinerInfo>, MinerError> {
+        let off: HashMap<Address, bool> = self.switches.switches().await?.into_iter().collect();
+        Ok(self
+            .members
+            .miners()
+            .await?
+            .into_iter()
+            .map(|addr| MinerInfo {
+                addr,
+                id: String::new(),
+                name: String::new(),
+                open_mining: off.get(&addr).copied().unwrap_or(true),
+            })
+            .collect())
+    }
+}
+
+impl From<MinerError> for RpcError {
+    fn from(e: MinerError) -> Self {
+        match e {
+            MinerError::NotFound(m) => RpcError::from(venus_core::Error::NotFound(m)),
+            other => RpcError::from(venus_core::Error::Backend(other.to_string())),
+        }
+    }
+}
+
+fn state_code(state: BlockState) -> i64 {
+    match state {
+        BlockState::Claimed | BlockState::Signed => 0,
+        BlockState::Submitted => 1,
+        BlockState::Failed => 4,
+    }
+}
+
+/// The miner's API on `service`.
+pub fn miner_module(service: Arc<MinerService>) -> RpcModule {
+    let mut m = RpcModule::new();
+    let s = &service;
+    m.register_with::<ListAddress, _, _, _>(s, |s, _, _| async move { Ok(s.infos().await?) });
+    m.register_with::<StatesForMining, _, _, _>(s, |s, _, (asked,)| async move {
+        let infos = s.infos().await?;
+        let asked: Vec<Address> = asked.into_iter().map(|a| a.0).collect();
+        let errors = s.errors.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        Ok(infos
+            .into_iter()
+            .filter(|i| asked.is_empty() || asked.contains(&i.addr))
+            .map(|i| MinerState {
+                addr: i.addr,
+                is_mining: i.open_mining,
+                err: errors.get(&i.addr).map(|e| e.iter().cloned().collect()),
+            })
+            .collect())
+    });
+    m.register_with::<Start, _, _, _>(s, |s, _, (miners,)| switch(s, miners, true));
+    m.register_with::<Stop, _, _, _>(s, |s, _, (miners,)| switch(s, miners, false));
+    m.register_with::<ListBlocks, _, _, _>(s, |s, _, (q,)| async move {
+        let blocks = s
+            .slash
+            .list(&BlocksQuery {
+                miners: q
+                    .miners
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|a| a.0)
+                    .collect(),
+                limit: usize::try_from(q.limit).unwrap_or(usize::MAX),
+                offset: usize::try_from(q.offset).unwrap_or(usize::MAX),
+            })
+            .await?;
+        Ok(blocks
+            .into_iter()
+            .map(|b| MinedBlock {
+                parent_epoch: b.parent_epoch,
+                parent_key: b.parents.to_string(),
+                epoch: b.epoch,
+                miner: b.miner.to_string(),
+                cid: b.cid.map(|c| c.to_string()).unwrap_or_default(),
+                winning_at: rfc3339(b.claimed_at_ms),
+                mine_state: state_code(b.state),
+                consuming: 0,
+            })
+            .collect())
+    });
+    m.register_with::<QueryRecord, _, _, _>(s, |s, _, (q,)| async move {
+        let records = s
+            .records
+            .query(&RecordQuery {
+                miner: q.miner,
+                from: q.epoch,
+                limit: usize::try_from(q.limit.max(1)).unwrap_or(usize::MAX),
+            })
+            .await?;
+        Ok(records
+            .into_iter()
+            .map(|r| {
+                let mut out = BTreeMap::new();
+                out.insert("miner".to_string(), r.miner.to_string());
+                out.insert("epoch".to_string(), r.epoch.to_string());
+                out.insert("instance".to_string(), r.instance);
+                out.insert("outcome".to_string(), format!("{:?}", r.outcome));
+                if !r.reason.is_empty() {
+                    out.insert("error".to_string(), r.reason);
+                }
+                for (stage, took) in r.stages {
+                    out.insert(format!("{stage:?}"), format!("{took:?}"));
+                }
+                out
+            })
+            .collect())
+    });
+    m
+}
+
+/// `Start` and `Stop`: the switches, kept in storage.
+async fn switch(
+    s: Arc<MinerService>,
+    miners: Vec<Lotus<Address>>,
+    on: bool,
+) -> Result<(), RpcError> {
+    for a in miners {
+        s.switches.set_enabled(&a.0, on).await?;
+    }
+    Ok(())
+}
+
+/// Unix milliseconds as RFC 3339 (UTC).
+fn rfc3339(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rfc3339_dates() {
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::rfc3339(1_700_000_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(super::rfc3339(951_782_400_000), "2000-02-29T00:00:00Z");
+    }
+}
