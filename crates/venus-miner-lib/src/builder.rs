@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use venus_core::traits::ChainApi;
 use venus_core::{Address, ChainEpoch};
 
-use crate::records::{MemoryRecords, MiningRecords};
+use crate::records::{MemoryRecords, MiningRecords, Outcome};
 use crate::round::{MinerResult, Provers, Round, RoundConfig, Signers};
 use crate::slash::SlashFilter;
 use crate::{now_ms, MinerError, Result};
@@ -181,7 +181,13 @@ impl Miner {
                 r = self.round.run(&miners, &base, nulls) => r,
             };
             on_round(epoch, &results);
-            next = epoch + 1;
+            // A round abandoned for a moved head is planned again on the
+            // new head (the epoch itself, unless the chain is past it).
+            next = if results.iter().any(|r| r.outcome == Outcome::ChainForked) {
+                epoch
+            } else {
+                epoch + 1
+            };
             if now_ms() - last_prune > 600_000 {
                 last_prune = now_ms();
                 let before = now_ms()

@@ -122,6 +122,8 @@ struct Winner {
     eproof: ElectionProof,
     proofs: Vec<PoStProof>,
     stages: Stages,
+    /// The block's claim, once granted.
+    claim: Option<BlockClaim>,
 }
 
 /// What came of one miner's round.
@@ -360,12 +362,20 @@ impl Round {
             let messages = selected.next().unwrap_or_default();
             async move {
                 let miner = w.miner;
-                // The block's own time, then the miner's timeout: a hung
-                // wallet or node holds only this winner.
-                let limit = self.config.miner_timeout
-                    + Duration::from_secs(
-                        self.config.block_delay * u64::try_from(null_rounds + 1).unwrap_or(1),
-                    );
+                // Until a third of an epoch past the block's time (a later
+                // block is worth little, and the next round starts soon
+                // after); the miner's timeout when that time is past.
+                let ts = base.min_timestamp()
+                    + self.config.block_delay * u64::try_from(null_rounds + 1).unwrap_or(1);
+                let due = Duration::from_secs(ts + self.config.block_delay / 3);
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default();
+                let limit = if due > now {
+                    due - now
+                } else {
+                    self.config.miner_timeout
+                };
                 let r = match tokio::time::timeout(
                     limit,
                     self.produce(&mut w, base, round, null_rounds, messages),
@@ -375,10 +385,12 @@ impl Round {
                     Ok(r) => r,
                     Err(_) => {
                         // The claim stays: the wallet may still have signed.
-                        let _ = self
-                            .slash
-                            .finish(&miner, round, BlockState::Failed, "timed out")
-                            .await;
+                        if let Some(claim) = &w.claim {
+                            let _ = self
+                                .slash
+                                .finish(claim, BlockState::Failed, "timed out")
+                                .await;
+                        }
                         Err(MinerError::Timeout)
                     }
                 };
@@ -431,7 +443,9 @@ impl Round {
             .head()
             .await
             .map_err(|e| format!("reading the head: {e}"))?;
-        if head.key() == base.key() {
+        // The head is the base, or a tipset at this round on it (other
+        // winners' blocks, which ours join).
+        if head.key() == base.key() || (head.height() == round && head.parents() == *base.key()) {
             return Ok(base.clone());
         }
         let fuller = head.height() == base.height()
@@ -500,6 +514,7 @@ impl Round {
             eproof,
             proofs,
             stages: std::mem::take(stages),
+            claim: None,
         }))
     }
 
@@ -547,14 +562,15 @@ impl Round {
             Claim::Granted | Claim::Again => {}
             Claim::Refused(why) => return Err(MinerError::Refused(why)),
         }
-        let outcome = self.sign_and_submit(w, &mut block, unsigned).await;
+        w.claim = Some(claim.clone());
+        let outcome = self.sign_and_submit(w, &mut block, &claim).await;
         let (state, reason) = match &outcome {
             Ok(()) => (BlockState::Submitted, String::new()),
             // The claim was released: there is no row to finish.
             Err(MinerError::Wallet(_)) => return outcome.map(|()| block),
             Err(e) => (BlockState::Failed, e.to_string()),
         };
-        if let Err(e) = self.slash.finish(&w.miner, round, state, &reason).await {
+        if let Err(e) = self.slash.finish(&claim, state, &reason).await {
             tracing::warn!(target: "venus_miner", miner = %w.miner, round, error = %e, "recording the block's outcome failed");
         }
         outcome.map(|()| block)
@@ -564,7 +580,7 @@ impl Round {
         &self,
         w: &mut Winner,
         block: &mut BlockMsg,
-        unsigned: cid::Cid,
+        claim: &BlockClaim,
     ) -> Result<()> {
         let bytes = block
             .header
@@ -581,11 +597,7 @@ impl Round {
             Err(e) => {
                 // The wallet answered without a signature: nothing exists
                 // that could be slashed, so the epoch is free again.
-                if let Err(e) = self
-                    .slash
-                    .release(&w.miner, block.header.height, &unsigned)
-                    .await
-                {
+                if let Err(e) = self.slash.release(claim).await {
                     tracing::warn!(target: "venus_miner", miner = %w.miner, error = %e, "releasing the claim failed");
                 }
                 return Err(MinerError::Wallet(format!("block signature: {e}")));
@@ -598,9 +610,7 @@ impl Round {
             .map_err(|e| MinerError::Node(format!("block CID: {e}")))?;
         // Recorded before the block leaves: the next epoch's claim is
         // held to building on it.
-        self.slash
-            .signed(&w.miner, block.header.height, &cid)
-            .await?;
+        self.slash.signed(claim, &cid).await?;
         wait_until(block.header.timestamp).await;
         w.stages
             .time(Stage::Submit, self.chain.submit_block(block.clone()))

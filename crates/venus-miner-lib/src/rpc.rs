@@ -104,7 +104,7 @@ pub fn miner_module(service: Arc<MinerService>) -> RpcModule {
     m.register_with::<ListAddress, _, _, _>(s, |s, _, _| async move { Ok(s.infos().await?) });
     m.register_with::<StatesForMining, _, _, _>(s, |s, _, (asked,)| async move {
         let infos = s.infos().await?;
-        let asked: Vec<Address> = asked.into_iter().map(|a| a.0).collect();
+        let asked: Vec<Address> = asked.unwrap_or_default().into_iter().map(|a| a.0).collect();
         let errors = s.errors.lock().unwrap_or_else(|e| e.into_inner()).clone();
         Ok(infos
             .into_iter()
@@ -136,7 +136,16 @@ pub fn miner_module(service: Arc<MinerService>) -> RpcModule {
             .into_iter()
             .map(|b| MinedBlock {
                 parent_epoch: b.parent_epoch,
-                parent_key: b.parents.to_string(),
+                // venus's TipSetKey.String(): `{ cid cid }`.
+                parent_key: format!(
+                    "{{ {} }}",
+                    b.parents
+                        .cids()
+                        .iter()
+                        .map(|c| c.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
                 epoch: b.epoch,
                 miner: b.miner.to_string(),
                 cid: b.cid.map(|c| c.to_string()).unwrap_or_default(),
@@ -147,6 +156,11 @@ pub fn miner_module(service: Arc<MinerService>) -> RpcModule {
             .collect())
     });
     m.register_with::<QueryRecord, _, _, _>(s, |s, _, (q,)| async move {
+        if q.limit > MAX_RECORD_EPOCHS {
+            return Err(RpcError::invalid_params(format!(
+                "query exceed MaxRecordPerQuery({MAX_RECORD_EPOCHS})"
+            )));
+        }
         let records = s
             .records
             .query(&RecordQuery {
@@ -179,10 +193,10 @@ pub fn miner_module(service: Arc<MinerService>) -> RpcModule {
 /// `Start` and `Stop`: the switches, kept in storage.
 async fn switch(
     s: Arc<MinerService>,
-    miners: Vec<Lotus<Address>>,
+    miners: Option<Vec<Lotus<Address>>>,
     on: bool,
 ) -> Result<(), RpcError> {
-    for a in miners {
+    for a in miners.unwrap_or_default() {
         s.switches.set_enabled(&a.0, on).await?;
     }
     Ok(())

@@ -30,21 +30,16 @@ async fn the_api_answers_in_sophon_miners_json() {
     let switches = Arc::new(MemoryMemberStore::new());
     let slash = Arc::new(MemorySlashFilter::new());
     let records = Arc::new(MemoryRecords::new());
-    slash
-        .claim(&BlockClaim {
-            miner: Address::new_id(1000),
-            epoch: 7,
-            parent_epoch: 6,
-            parents: TipSetKey::new(vec![cid(1)]),
-            unsigned: cid(2),
-            instance: "a".into(),
-        })
-        .await
-        .expect("claim");
-    slash
-        .signed(&Address::new_id(1000), 7, &cid(3))
-        .await
-        .expect("signed");
+    let claim = BlockClaim {
+        miner: Address::new_id(1000),
+        epoch: 7,
+        parent_epoch: 6,
+        parents: TipSetKey::new(vec![cid(1)]),
+        unsigned: cid(2),
+        instance: "a".into(),
+    };
+    slash.claim(&claim).await.expect("claim");
+    slash.signed(&claim, &cid(3)).await.expect("signed");
     records
         .record(&Record {
             miner: Address::new_id(1000),
@@ -105,6 +100,15 @@ async fn the_api_answers_in_sophon_miners_json() {
         .expect("members");
     assert_eq!(mined_for, vec![Address::new_id(1000)]);
     call("Filecoin.Start", json!([["f01001"]])).await;
+    // sophon-miner's CLI sends a nil slice as null: all miners.
+    assert_eq!(
+        call("Filecoin.StatesForMining", json!([null]))
+            .await
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    call("Filecoin.Stop", json!([null])).await;
     assert_eq!(
         call("Filecoin.StatesForMining", json!([["f01001"]])).await[0]["IsMining"],
         json!(true)
@@ -147,6 +151,18 @@ async fn the_api_answers_in_sophon_miners_json() {
     assert_eq!(rec[0]["epoch"], json!("7"));
     assert_eq!(rec[0]["outcome"], json!("Mined"));
     assert_eq!(rec[0]["BaseInfo"], json!("3ms"));
+    let err = rpc
+        .call_raw(
+            "Filecoin.QueryRecord",
+            json!([{"Miner": "f01000", "Epoch": 0, "Limit": 289}]),
+        )
+        .await
+        .expect_err("too many");
+    assert!(err.to_string().contains("MaxRecordPerQuery(288)"), "{err}");
+    assert!(
+        b["ParentKey"].as_str().expect("key").starts_with("{ "),
+        "{b}"
+    );
 
     // Not served yet: go-jsonrpc's "method not found", never a wrong shape.
     let err = rpc

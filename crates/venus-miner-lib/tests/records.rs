@@ -66,6 +66,8 @@ async fn suite(r: Arc<dyn MiningRecords>) {
     );
     assert_eq!(got[2], err, "stored exactly");
     assert_eq!(r.query(&q(1, 2)).await.expect("limit").len(), 2);
+    // Epochs, not rows: epoch 3 has two instances' records.
+    assert_eq!(r.query(&q(3, 1)).await.expect("one epoch").len(), 2);
     assert_eq!(r.query(&q(1, 0)).await.expect("at least one").len(), 1);
     assert!(r.query(&q(6, 10)).await.expect("none").is_empty());
 

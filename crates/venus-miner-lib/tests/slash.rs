@@ -45,7 +45,7 @@ async fn suite(f: Arc<dyn SlashFilter>) {
     assert_eq!(f.claim(&b10).await.expect("claim"), Claim::Granted);
     assert_eq!(f.claim(&b10).await.expect("again"), Claim::Again);
     // Another block at the same epoch: double-fork from this instance,
-    // taken from another.
+    // taken from another (even the very same block: its holder signs it).
     let other = block(1000, 10, &[901], 2, "a");
     assert_eq!(
         f.claim(&other).await.expect("claim"),
@@ -57,6 +57,27 @@ async fn suite(f: Arc<dyn SlashFilter>) {
         Claim::Refused(Refusal::TakenBy {
             instance: "a".into()
         })
+    );
+    let same_elsewhere = BlockClaim {
+        instance: "b".into(),
+        ..b10.clone()
+    };
+    assert_eq!(
+        f.claim(&same_elsewhere).await.expect("claim"),
+        Claim::Refused(Refusal::TakenBy {
+            instance: "a".into()
+        })
+    );
+    // Nobody but the holder touches a claim.
+    assert!(f.signed(&same_elsewhere, &cid(99)).await.is_err());
+    assert!(f
+        .finish(&same_elsewhere, BlockState::Failed, "")
+        .await
+        .is_err());
+    assert!(!f.release(&same_elsewhere).await.expect("release"));
+    assert!(
+        f.signed(&other, &cid(99)).await.is_err(),
+        "another block's claim"
     );
     // The same parents at another epoch: time-offset.
     let offset = block(1000, 12, &[900], 4, "a");
@@ -77,7 +98,7 @@ async fn suite(f: Arc<dyn SlashFilter>) {
 
     // Parent-grinding: once our block of epoch 10 is signed, a block at 11
     // must build on it...
-    f.signed(&miner(1000), 10, &cid(100)).await.expect("signed");
+    f.signed(&b10, &cid(100)).await.expect("signed");
     let grinding = block(1000, 11, &[901, 902], 6, "a");
     assert_eq!(
         f.claim(&grinding).await.expect("claim"),
@@ -91,12 +112,8 @@ async fn suite(f: Arc<dyn SlashFilter>) {
         f.claim(&after_null).await.expect("claim"),
         Claim::Refused(Refusal::ParentGrinding { ours: cid(100) })
     );
-    assert_eq!(
-        f.claim(&block(1000, 11, &[100, 901], 7, "a"))
-            .await
-            .expect("claim"),
-        Claim::Granted
-    );
+    let b11 = block(1000, 11, &[100, 901], 7, "a");
+    assert_eq!(f.claim(&b11).await.expect("claim"), Claim::Granted);
     // ...but a claim that never got its signature binds nothing.
     assert_eq!(
         f.claim(&block(1001, 11, &[903], 8, "a"))
@@ -106,15 +123,10 @@ async fn suite(f: Arc<dyn SlashFilter>) {
     );
 
     // Outcomes, kept with the claim; a failed block still holds its epoch.
-    f.finish(
-        &miner(1000),
-        11,
-        BlockState::Failed,
-        "node refused it: 'x'; --",
-    )
-    .await
-    .expect("finish");
-    f.finish(&miner(1000), 10, BlockState::Submitted, "")
+    f.finish(&b11, BlockState::Failed, "node refused it: 'x'; --")
+        .await
+        .expect("finish");
+    f.finish(&b10, BlockState::Submitted, "")
         .await
         .expect("finish");
     assert_eq!(
@@ -123,11 +135,9 @@ async fn suite(f: Arc<dyn SlashFilter>) {
             .expect("claim"),
         Claim::Refused(Refusal::DoubleFork { other: cid(7) })
     );
-    assert!(f
-        .finish(&miner(1000), 99, BlockState::Failed, "")
-        .await
-        .is_err());
-    assert!(f.signed(&miner(1000), 99, &cid(1)).await.is_err());
+    let unclaimed = block(1000, 99, &[1], 1, "a");
+    assert!(f.finish(&unclaimed, BlockState::Failed, "").await.is_err());
+    assert!(f.signed(&unclaimed, &cid(1)).await.is_err());
 
     // Newest first, filtered and paged.
     let all = f.list(&BlocksQuery::default()).await.expect("list");
@@ -166,31 +176,44 @@ async fn suite(f: Arc<dyn SlashFilter>) {
     let refused = block(1002, 20, &[950], 30, "a");
     assert_eq!(f.claim(&refused).await.expect("claim"), Claim::Granted);
     assert!(!f
-        .release(&miner(1002), 20, &cid(31))
+        .release(&block(1002, 20, &[950], 31, "a"))
         .await
         .expect("release"));
-    assert!(f
-        .release(&miner(1002), 20, &cid(30))
-        .await
-        .expect("release"));
-    assert!(!f.release(&miner(1002), 20, &cid(30)).await.expect("again"));
+    assert!(f.release(&refused).await.expect("release"));
+    assert!(!f.release(&refused).await.expect("again"));
     assert_eq!(
         f.claim(&block(1002, 21, &[950], 32, "a"))
             .await
             .expect("same parents, no longer held"),
         Claim::Granted
     );
+    let b20 = block(1002, 20, &[951], 33, "a");
     assert_eq!(
-        f.claim(&block(1002, 20, &[951], 33, "a"))
-            .await
-            .expect("the epoch, free again"),
+        f.claim(&b20).await.expect("the epoch, free again"),
         Claim::Granted
     );
-    f.signed(&miner(1002), 20, &cid(200)).await.expect("signed");
-    assert!(!f
-        .release(&miner(1002), 20, &cid(33))
-        .await
-        .expect("signed: kept"));
+    f.signed(&b20, &cid(200)).await.expect("signed");
+    assert!(!f.release(&b20).await.expect("signed: kept"));
+
+    // Another instance still signing the miner's block at the parents'
+    // height holds the next epoch back; this instance's own unsigned claim
+    // (never sent) does not.
+    let pending = block(1003, 30, &[960], 50, "b");
+    assert_eq!(f.claim(&pending).await.expect("claim"), Claim::Granted);
+    assert_eq!(
+        f.claim(&block(1003, 31, &[961], 51, "a"))
+            .await
+            .expect("claim"),
+        Claim::Refused(Refusal::ParentUnsettled {
+            instance: "b".into()
+        })
+    );
+    assert_eq!(
+        f.claim(&block(1003, 31, &[962], 52, "b"))
+            .await
+            .expect("claim"),
+        Claim::Granted
+    );
 }
 
 #[tokio::test]

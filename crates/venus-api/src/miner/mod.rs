@@ -1,6 +1,7 @@
 //! The block producer's API as sophon-miner serves it (`api/api_miner.go`):
 //! the same method names (namespace `Filecoin.`), permissions and JSON, so
 //! its CLI and the pool's tools talk to `venus-miner` as to sophon-miner.
+//! Address lists are `Option`s: Go sends a nil slice as `null`.
 
 use std::collections::BTreeMap;
 
@@ -112,10 +113,15 @@ pub struct QueryRecordParams {
     pub miner: Address,
     /// The first epoch.
     pub epoch: ChainEpoch,
-    /// At most this many epochs (1 when 0).
+    /// At most this many epochs (1 when 0; at most
+    /// [`MAX_RECORD_EPOCHS`]).
     #[serde(default)]
     pub limit: u64,
 }
+
+/// The most epochs one `QueryRecord` covers (sophon-miner's
+/// `MaxRecordPerQuery` default).
+pub const MAX_RECORD_EPOCHS: u64 = 288;
 
 rpc_method! {
     /// The member miners.
@@ -127,12 +133,12 @@ rpc_method! {
 }
 rpc_method! {
     /// Whether each miner is mined for, and its latest errors (all when empty).
-    pub StatesForMining = "Filecoin.StatesForMining", read, (Vec<Lotus<Address>>,) => Vec<MinerState>
+    pub StatesForMining = "Filecoin.StatesForMining", read, (Option<Vec<Lotus<Address>>>,) => Vec<MinerState>
 }
 rpc_method! {
     /// Which miners won in [start, end], by election only (no proofs).
     pub CountWinnersMethod = "Filecoin.CountWinners", read,
-        (Vec<Lotus<Address>>, ChainEpoch, ChainEpoch) => Vec<CountWinners>
+        (Option<Vec<Lotus<Address>>>, ChainEpoch, ChainEpoch) => Vec<CountWinners>
 }
 rpc_method! {
     /// The blocks the pool claimed, newest first.
@@ -140,11 +146,11 @@ rpc_method! {
 }
 rpc_method! {
     /// Switches miners on (kept across restarts).
-    pub Start = "Filecoin.Start", admin, (Vec<Lotus<Address>>,) => ()
+    pub Start = "Filecoin.Start", admin, (Option<Vec<Lotus<Address>>>,) => ()
 }
 rpc_method! {
     /// Switches miners off (kept across restarts).
-    pub Stop = "Filecoin.Stop", admin, (Vec<Lotus<Address>>,) => ()
+    pub Stop = "Filecoin.Stop", admin, (Option<Vec<Lotus<Address>>>,) => ()
 }
 rpc_method! {
     /// A miner's round records from an epoch on, as string maps.

@@ -41,12 +41,14 @@ impl MiningRecords for MemoryRecords {
 
     async fn query(&self, query: &RecordQuery) -> Result<Vec<Record>> {
         let miner = query.miner.to_string();
+        let end = query
+            .from
+            .saturating_add(i64::try_from(query.limit.max(1)).unwrap_or(i64::MAX));
         Ok(self
             .lock()
             .range((miner.clone(), query.from, String::new())..)
-            .take_while(|((m, _, _), _)| *m == miner)
+            .take_while(|((m, e, _), _)| *m == miner && *e < end)
             .map(|(_, r)| r.clone())
-            .take(query.limit.max(1))
             .collect())
     }
 

@@ -105,15 +105,15 @@ pub struct Record {
     pub at_ms: i64,
 }
 
-/// Which records [`MiningRecords::query`] returns: a miner's, from an
-/// epoch up, oldest first.
+/// Which records [`MiningRecords::query`] returns: a miner's in the
+/// epochs `[from, from + limit)`, oldest first (every instance's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordQuery {
     /// The miner.
     pub miner: Address,
     /// The first epoch.
     pub from: ChainEpoch,
-    /// At most this many (at least 1).
+    /// How many epochs (at least 1).
     pub limit: usize,
 }
 
@@ -124,7 +124,7 @@ pub trait MiningRecords: Send + Sync {
     /// instance) replaces the first.
     async fn record(&self, record: &Record) -> Result<()>;
 
-    /// A miner's records from `query.from` up, oldest first.
+    /// A miner's records in `query`'s epochs, oldest first.
     async fn query(&self, query: &RecordQuery) -> Result<Vec<Record>>;
 
     /// Forgets the records made before `at_ms`; how many went.

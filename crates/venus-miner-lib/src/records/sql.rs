@@ -89,11 +89,14 @@ impl MiningRecords for SqlRecords {
     async fn query(&self, q: &RecordQuery) -> Result<Vec<Record>> {
         let rows = sqlx::query(
             "SELECT miner, epoch, instance, outcome, reason, stages, at_ms FROM mining_records \
-             WHERE miner = ? AND epoch >= ? ORDER BY epoch, instance LIMIT ?",
+             WHERE miner = ? AND epoch >= ? AND epoch < ? ORDER BY epoch, instance",
         )
         .bind(q.miner.to_string())
         .bind(q.from)
-        .bind(i64::try_from(q.limit.max(1)).unwrap_or(i64::MAX))
+        .bind(
+            q.from
+                .saturating_add(i64::try_from(q.limit.max(1)).unwrap_or(i64::MAX)),
+        )
         .fetch_all(self.db.pool())
         .await
         .map_err(SqlError::from)?;

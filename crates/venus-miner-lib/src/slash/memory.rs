@@ -6,9 +6,12 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use cid::Cid;
-use venus_core::{Address, ChainEpoch};
+use venus_core::ChainEpoch;
 
-use super::{decide, BlockClaim, BlockState, BlocksQuery, Claim, MinedBlock, Refusal, SlashFilter};
+use super::{
+    decide, parent_check, BlockClaim, BlockState, BlocksQuery, Claim, MinedBlock, Refusal,
+    SlashFilter,
+};
 use crate::{now_ms, MinerError, Result};
 
 #[derive(Default)]
@@ -56,13 +59,9 @@ impl SlashFilter for MemorySlashFilter {
                 epoch: *epoch,
             }));
         }
-        if let Some(ours) = inner
-            .blocks
-            .get(&(miner.clone(), block.parent_epoch))
-            .and_then(|b| b.cid)
-        {
-            if !block.parents.cids().contains(&ours) {
-                return Ok(Claim::Refused(Refusal::ParentGrinding { ours }));
+        if let Some(prev) = inner.blocks.get(&(miner.clone(), block.parent_epoch)) {
+            if let Some(refused) = parent_check(block, prev) {
+                return Ok(refused);
             }
         }
         inner.by_parents.insert((miner.clone(), hash), block.epoch);
@@ -84,52 +83,30 @@ impl SlashFilter for MemorySlashFilter {
         Ok(Claim::Granted)
     }
 
-    async fn signed(&self, miner: &Address, epoch: ChainEpoch, cid: &Cid) -> Result<()> {
+    async fn signed(&self, claim: &BlockClaim, cid: &Cid) -> Result<()> {
         let mut inner = self.lock();
-        let b = inner
-            .blocks
-            .get_mut(&(miner.to_string(), epoch))
-            .ok_or_else(|| not_claimed(miner, epoch))?;
+        let b = held(&mut inner, claim)?;
         b.cid = Some(*cid);
         b.state = BlockState::Signed;
         Ok(())
     }
 
-    async fn release(&self, miner: &Address, epoch: ChainEpoch, unsigned: &Cid) -> Result<bool> {
+    async fn release(&self, claim: &BlockClaim) -> Result<bool> {
         let mut inner = self.lock();
-        let key = (miner.to_string(), epoch);
-        let Some(b) = inner.blocks.get(&key) else {
-            return Ok(false);
-        };
-        if b.cid.is_some() || b.unsigned != *unsigned {
-            return Ok(false);
+        match held(&mut inner, claim) {
+            Ok(b) if b.cid.is_none() => {}
+            _ => return Ok(false),
         }
-        let parents = BlockClaim {
-            miner: *miner,
-            epoch,
-            parent_epoch: b.parent_epoch,
-            parents: b.parents.clone(),
-            unsigned: *unsigned,
-            instance: String::new(),
-        }
-        .parent_hash();
-        inner.blocks.remove(&key);
-        inner.by_parents.remove(&(key.0, parents));
+        inner.blocks.remove(&(claim.miner.to_string(), claim.epoch));
+        inner
+            .by_parents
+            .remove(&(claim.miner.to_string(), claim.parent_hash()));
         Ok(true)
     }
 
-    async fn finish(
-        &self,
-        miner: &Address,
-        epoch: ChainEpoch,
-        state: BlockState,
-        reason: &str,
-    ) -> Result<()> {
+    async fn finish(&self, claim: &BlockClaim, state: BlockState, reason: &str) -> Result<()> {
         let mut inner = self.lock();
-        let b = inner
-            .blocks
-            .get_mut(&(miner.to_string(), epoch))
-            .ok_or_else(|| not_claimed(miner, epoch))?;
+        let b = held(&mut inner, claim)?;
         b.state = state;
         b.reason = reason.to_string();
         Ok(())
@@ -158,6 +135,18 @@ impl SlashFilter for MemorySlashFilter {
     }
 }
 
-pub(super) fn not_claimed(miner: &Address, epoch: ChainEpoch) -> MinerError {
-    MinerError::NotFound(format!("no block of {miner} claimed at epoch {epoch}"))
+/// The row holding `claim` itself (same block, same instance).
+fn held<'a>(inner: &'a mut Inner, claim: &BlockClaim) -> Result<&'a mut MinedBlock> {
+    inner
+        .blocks
+        .get_mut(&(claim.miner.to_string(), claim.epoch))
+        .filter(|b| b.unsigned == claim.unsigned && b.instance == claim.instance)
+        .ok_or_else(|| not_claimed(claim))
+}
+
+pub(super) fn not_claimed(claim: &BlockClaim) -> MinerError {
+    MinerError::NotFound(format!(
+        "{} holds no claim of block {} of {} at epoch {}",
+        claim.instance, claim.unsigned, claim.miner, claim.epoch
+    ))
 }

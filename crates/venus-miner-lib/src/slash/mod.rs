@@ -113,6 +113,13 @@ pub enum Refusal {
         /// The CID of our signed block of the epoch before.
         ours: Cid,
     },
+    /// Another instance is still signing the miner's block at the
+    /// parents' height: whether these parents hold it cannot be known yet.
+    #[error("instance {instance} has not settled the miner's block at the parents' height")]
+    ParentUnsettled {
+        /// The instance holding that claim.
+        instance: String,
+    },
 }
 
 /// Where a claimed block got to.
@@ -190,14 +197,34 @@ pub struct BlocksQuery {
 /// The answer to `block` where its (miner, epoch) is already held by the
 /// block `held` (unsigned CID) of `instance`.
 fn decide(block: &BlockClaim, held: &Cid, instance: &str) -> Claim {
-    if *held == block.unsigned {
-        Claim::Again
-    } else if instance == block.instance {
-        Claim::Refused(Refusal::DoubleFork { other: *held })
-    } else {
+    if instance != block.instance {
+        // Even the same block: the holder signs and submits it.
         Claim::Refused(Refusal::TakenBy {
             instance: instance.to_string(),
         })
+    } else if *held == block.unsigned {
+        Claim::Again
+    } else {
+        Claim::Refused(Refusal::DoubleFork { other: *held })
+    }
+}
+
+/// The parent-grinding check against `prev`, the miner's block at the
+/// parents' height: signed and left out of the parents, or still being
+/// signed by another instance (it may be published any moment). An
+/// unsigned claim of this instance was never sent (a block leaves only
+/// after its signature is recorded): it binds nothing.
+fn parent_check(block: &BlockClaim, prev: &MinedBlock) -> Option<Claim> {
+    match prev.cid {
+        Some(ours) if !block.parents.cids().contains(&ours) => {
+            Some(Claim::Refused(Refusal::ParentGrinding { ours }))
+        }
+        None if prev.state == BlockState::Claimed && prev.instance != block.instance => {
+            Some(Claim::Refused(Refusal::ParentUnsettled {
+                instance: prev.instance.clone(),
+            }))
+        }
+        _ => None,
     }
 }
 
@@ -213,27 +240,25 @@ pub trait SlashFilter: Send + Sync {
     /// [`Claim::Granted`] and [`Claim::Again`] allow signing.
     async fn claim(&self, block: &BlockClaim) -> Result<Claim>;
 
+    /// These three act on `claim`'s row only when it holds that very claim
+    /// (same block, same instance); otherwise they fail with `NotFound`
+    /// (or answer `false`), so no instance can touch another's claim.
+    ///
     /// Records the signed block's CID: from now on the parent-grinding
     /// check holds the next epoch's blocks to it. Call it before the block
     /// leaves the miner.
-    async fn signed(&self, miner: &Address, epoch: ChainEpoch, cid: &Cid) -> Result<()>;
+    async fn signed(&self, claim: &BlockClaim, cid: &Cid) -> Result<()>;
 
-    /// Gives up the claim of `unsigned` at (`miner`, `epoch`) when its
+    /// Gives up `claim` when its
     /// signature never came (the wallet refused): the epoch and the
     /// parents are free again. A claim with a signed block, or of another
     /// block, stays. Whether the claim was released.
-    async fn release(&self, miner: &Address, epoch: ChainEpoch, unsigned: &Cid) -> Result<bool>;
+    async fn release(&self, claim: &BlockClaim) -> Result<bool>;
 
     /// Records the outcome of a claimed block: [`BlockState::Submitted`],
     /// or [`BlockState::Failed`] with `reason`. The claim stays: a failed
     /// block still holds its epoch.
-    async fn finish(
-        &self,
-        miner: &Address,
-        epoch: ChainEpoch,
-        state: BlockState,
-        reason: &str,
-    ) -> Result<()>;
+    async fn finish(&self, claim: &BlockClaim, state: BlockState, reason: &str) -> Result<()>;
 
     /// The recorded blocks, newest epoch first.
     async fn list(&self, query: &BlocksQuery) -> Result<Vec<MinedBlock>>;

@@ -7,12 +7,15 @@
 use async_trait::async_trait;
 use cid::Cid;
 use venus_core::types::TipSetKey;
-use venus_core::{Address, ChainEpoch};
+use venus_core::ChainEpoch;
 use venus_sql::sqlx::{self, any::AnyRow};
 use venus_sql::{row, Db, SqlError};
 
 use super::memory::not_claimed;
-use super::{decide, BlockClaim, BlockState, BlocksQuery, Claim, MinedBlock, Refusal, SlashFilter};
+use super::{
+    decide, parent_check, BlockClaim, BlockState, BlocksQuery, Claim, MinedBlock, Refusal,
+    SlashFilter,
+};
 use crate::{now_ms, MinerError, Result};
 
 const COLUMNS: &str = "miner, epoch, parent_epoch, parent_key, unsigned_cid, cid, instance, \
@@ -68,27 +71,24 @@ impl SqlSlashFilter {
         Ok(None)
     }
 
-    async fn update(
-        &self,
-        miner: &Address,
-        epoch: ChainEpoch,
-        set: &str,
-        bind: (&str, i64),
-    ) -> Result<()> {
+    async fn update(&self, claim: &BlockClaim, set: &str, bind: (&str, i64)) -> Result<()> {
         let sql = format!(
-            "UPDATE miner_blocks SET {set}, state = ?, updated_at_ms = ? WHERE miner = ? AND epoch = ?"
+            "UPDATE miner_blocks SET {set}, state = ?, updated_at_ms = ? \
+             WHERE miner = ? AND epoch = ? AND unsigned_cid = ? AND instance = ?"
         );
         let done = sqlx::query(&sql)
             .bind(bind.0)
             .bind(bind.1)
             .bind(now_ms())
-            .bind(miner.to_string())
-            .bind(epoch)
+            .bind(claim.miner.to_string())
+            .bind(claim.epoch)
+            .bind(claim.unsigned.to_string())
+            .bind(&claim.instance)
             .execute(self.db.pool())
             .await
             .map_err(SqlError::from)?;
         if done.rows_affected() == 0 {
-            return Err(not_claimed(miner, epoch));
+            return Err(not_claimed(claim));
         }
         Ok(())
     }
@@ -146,10 +146,8 @@ impl SlashFilter for SqlSlashFilter {
             return Ok(refused);
         }
         if let Some(prev) = self.at(&miner, block.parent_epoch).await? {
-            if let Some(ours) = prev.cid {
-                if !block.parents.cids().contains(&ours) {
-                    return Ok(Claim::Refused(Refusal::ParentGrinding { ours }));
-                }
+            if let Some(refused) = parent_check(block, &prev) {
+                return Ok(refused);
             }
         }
         let now = now_ms();
@@ -185,37 +183,32 @@ impl SlashFilter for SqlSlashFilter {
         }
     }
 
-    async fn signed(&self, miner: &Address, epoch: ChainEpoch, cid: &Cid) -> Result<()> {
+    async fn signed(&self, claim: &BlockClaim, cid: &Cid) -> Result<()> {
         self.update(
-            miner,
-            epoch,
+            claim,
             "cid = ?",
             (&cid.to_string(), BlockState::Signed.code()),
         )
         .await
     }
 
-    async fn release(&self, miner: &Address, epoch: ChainEpoch, unsigned: &Cid) -> Result<bool> {
+    async fn release(&self, claim: &BlockClaim) -> Result<bool> {
         let done = sqlx::query(
-            "DELETE FROM miner_blocks WHERE miner = ? AND epoch = ? AND unsigned_cid = ? AND cid = ''",
+            "DELETE FROM miner_blocks WHERE miner = ? AND epoch = ? AND unsigned_cid = ? \
+             AND instance = ? AND cid = ''",
         )
-        .bind(miner.to_string())
-        .bind(epoch)
-        .bind(unsigned.to_string())
+        .bind(claim.miner.to_string())
+        .bind(claim.epoch)
+        .bind(claim.unsigned.to_string())
+        .bind(&claim.instance)
         .execute(self.db.pool())
         .await
         .map_err(SqlError::from)?;
         Ok(done.rows_affected() > 0)
     }
 
-    async fn finish(
-        &self,
-        miner: &Address,
-        epoch: ChainEpoch,
-        state: BlockState,
-        reason: &str,
-    ) -> Result<()> {
-        self.update(miner, epoch, "reason = ?", (reason, state.code()))
+    async fn finish(&self, claim: &BlockClaim, state: BlockState, reason: &str) -> Result<()> {
+        self.update(claim, "reason = ?", (reason, state.code()))
             .await
     }
 
