@@ -249,7 +249,9 @@ async fn two_instances_never_both_get_an_epoch() {
             for m in 1000..1003u64 {
                 for (i, (f, name)) in [(a.clone(), "a"), (b.clone(), "b")].into_iter().enumerate() {
                     let n = (epoch as u32) * 100 + (m as u32 - 1000) * 10 + i as u32;
-                    let claim = block(m, epoch, &[epoch as u32 * 7 + i as u32], n, name);
+                    let mut claim = block(m, epoch, &[epoch as u32 * 7 + i as u32], n, name);
+                    // All epochs at once here: no parents' claim to wait for.
+                    claim.parent_epoch = 0;
                     tasks.push(tokio::spawn(async move {
                         (m, epoch, name, f.claim(&claim).await.expect("claim"))
                     }));
