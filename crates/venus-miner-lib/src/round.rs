@@ -31,6 +31,9 @@ use crate::records::{MiningRecords, Outcome, Record, Stage};
 use crate::slash::{BlockClaim, BlockState, Claim, Refusal, SlashFilter};
 use crate::{now_ms, MinerError, Result};
 
+/// The reason a claimed block's row gets when its step timed out.
+pub const TIMED_OUT: &str = "timed out";
+
 /// Finds the wallet that holds a worker key.
 pub trait Signers: Send + Sync {
     /// The signer for `worker`, if the pool knows one.
@@ -388,7 +391,7 @@ impl Round {
                         if let Some(claim) = &w.claim {
                             let _ = self
                                 .slash
-                                .finish(claim, BlockState::Failed, "timed out")
+                                .finish(claim, BlockState::Failed, TIMED_OUT)
                                 .await;
                         }
                         Err(MinerError::Timeout)

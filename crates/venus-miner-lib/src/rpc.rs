@@ -89,10 +89,13 @@ impl From<MinerError> for RpcError {
     }
 }
 
-fn state_code(state: BlockState) -> i64 {
+/// sophon-miner's `MineState` of a claimed block: 0 mining, 1 success,
+/// 2 timeout, 4 error.
+fn state_code(state: BlockState, reason: &str) -> i64 {
     match state {
         BlockState::Claimed | BlockState::Signed => 0,
         BlockState::Submitted => 1,
+        BlockState::Failed if reason == crate::round::TIMED_OUT => 2,
         BlockState::Failed => 4,
     }
 }
@@ -102,17 +105,43 @@ pub fn miner_module(service: Arc<MinerService>) -> RpcModule {
     let mut m = RpcModule::new();
     let s = &service;
     m.register_with::<ListAddress, _, _, _>(s, |s, _, _| async move { Ok(s.infos().await?) });
+    // The members are read afresh on every call; this answers the ones
+    // mined for, paged as sophon-miner pages them (a limit of 0: all).
+    m.register_with::<UpdateAddress, _, _, _>(s, |s, _, (skip, limit)| async move {
+        let limit = if limit <= 0 {
+            usize::MAX
+        } else {
+            usize::try_from(limit).unwrap_or(usize::MAX)
+        };
+        Ok(s.infos()
+            .await?
+            .into_iter()
+            .filter(|i| i.open_mining)
+            .skip(usize::try_from(skip).unwrap_or(0))
+            .take(limit)
+            .collect::<Vec<_>>())
+    });
     m.register_with::<StatesForMining, _, _, _>(s, |s, _, (asked,)| async move {
         let infos = s.infos().await?;
         let asked: Vec<Address> = asked.unwrap_or_default().into_iter().map(|a| a.0).collect();
         let errors = s.errors.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        Ok(infos
+        let state = |addr: Address, is_mining: bool| MinerState {
+            addr,
+            is_mining,
+            err: errors.get(&addr).map(|e| e.iter().cloned().collect()),
+        };
+        if asked.is_empty() {
+            return Ok(infos
+                .into_iter()
+                .map(|i| state(i.addr, i.open_mining))
+                .collect());
+        }
+        // As sophon-miner: an asked miner that is not a member is not mining.
+        Ok(asked
             .into_iter()
-            .filter(|i| asked.is_empty() || asked.contains(&i.addr))
-            .map(|i| MinerState {
-                addr: i.addr,
-                is_mining: i.open_mining,
-                err: errors.get(&i.addr).map(|e| e.iter().cloned().collect()),
+            .map(|a| {
+                let on = infos.iter().any(|i| i.addr == a && i.open_mining);
+                state(a, on)
             })
             .collect())
     });
@@ -150,7 +179,7 @@ pub fn miner_module(service: Arc<MinerService>) -> RpcModule {
                 miner: b.miner.to_string(),
                 cid: b.cid.map(|c| c.to_string()).unwrap_or_default(),
                 winning_at: rfc3339(b.claimed_at_ms),
-                mine_state: state_code(b.state),
+                mine_state: state_code(b.state, &b.reason),
                 consuming: 0,
             })
             .collect())

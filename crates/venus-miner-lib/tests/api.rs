@@ -100,6 +100,19 @@ async fn the_api_answers_in_sophon_miners_json() {
         .expect("members");
     assert_eq!(mined_for, vec![Address::new_id(1000)]);
     call("Filecoin.Start", json!([["f01001"]])).await;
+    // An asked miner that is not a member is not mining.
+    assert_eq!(
+        call("Filecoin.StatesForMining", json!([["f01001", "f09999"]])).await,
+        json!([
+            {"Addr": "f01001", "IsMining": true, "Err": ["Error: prover: sector 3 is missing"]},
+            {"Addr": "f09999", "IsMining": false, "Err": null},
+        ])
+    );
+    // UpdateAddress answers the members mined for, paged.
+    assert_eq!(
+        call("Filecoin.UpdateAddress", json!([1, 0])).await,
+        json!([{"Addr": "f01001", "Id": "", "Name": "", "OpenMining": true}])
+    );
     // sophon-miner's CLI sends a nil slice as null: all miners.
     assert_eq!(
         call("Filecoin.StatesForMining", json!([null]))
