@@ -34,6 +34,16 @@ fn venus() -> Command {
     cmd
 }
 
+/// Runs a `venus` command to completion; fails the test with its stderr.
+fn run_ok(cmd: &mut Command) {
+    let out = cmd.output().expect("run venus");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A daemon on `repo`, and the API info it printed.
 fn start(repo: &Path, genesis: Option<&Path>) -> (Daemon, String) {
     start_with(repo, genesis, &[])
@@ -164,20 +174,15 @@ async fn lotus_client_mines_pushes_and_survives_sigkill() {
         .expect("time")
         .as_secs();
     let genesis = root.join("genesis.json");
-    let out = venus()
-        .args(["genesis", "--out"])
-        .arg(&genesis)
-        .arg("--preseal")
-        .arg(&manifest)
-        .args(["--account", &format!("{}=1000", user.address().expect("a"))])
-        .args(["--block-delay", &DELAY.to_string()])
-        .args(["--timestamp", &(now - 300 * DELAY).to_string()])
-        .output()
-        .expect("venus genesis");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        venus()
+            .args(["genesis", "--out"])
+            .arg(&genesis)
+            .arg("--preseal")
+            .arg(&manifest)
+            .args(["--account", &format!("{}=1000", user.address().expect("a"))])
+            .args(["--block-delay", &DELAY.to_string()])
+            .args(["--timestamp", &(now - 300 * DELAY).to_string()]),
     );
 
     let repo: PathBuf = root.join("node");
@@ -319,16 +324,7 @@ async fn auth_url_verifies_tokens_with_venus_auth() {
     // A genesis without miners: nothing is mined here.
     let dir = tempfile::tempdir().expect("tempdir");
     let genesis = dir.path().join("genesis.json");
-    let out = venus()
-        .args(["genesis", "--out"])
-        .arg(&genesis)
-        .output()
-        .expect("venus genesis");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(venus().args(["genesis", "--out"]).arg(&genesis));
     let repo = dir.path().join("node");
     let (_daemon, info) = start_with(
         &repo,

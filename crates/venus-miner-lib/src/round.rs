@@ -177,12 +177,7 @@ async fn elect_timed(
     let signer = signers
         .signer(&info.worker_key)
         .ok_or(MinerError::NoSigner(info.worker_key))?;
-    let rbase = info
-        .beacon_entries
-        .last()
-        .unwrap_or(&info.prev_beacon_entry)
-        .data
-        .clone();
+    let rbase = beacon_base(&info).to_vec();
     let miner_cbor = venus_core::encoding::to_cbor(miner)
         .map_err(|e| MinerError::Node(format!("miner address: {e}")))?;
     let mut ticket_entropy = miner_cbor.clone();
@@ -229,6 +224,16 @@ async fn elect_timed(
         },
         signer,
     )))
+}
+
+/// The beacon data a round draws on: the round's last entry, or the one
+/// before it when the round has none (Lotus's `rbase`).
+fn beacon_base(info: &MiningBaseInfo) -> &[u8] {
+    &info
+        .beacon_entries
+        .last()
+        .unwrap_or(&info.prev_beacon_entry)
+        .data
 }
 
 /// A VRF from the worker's wallet: a BLS signature over the
@@ -488,11 +493,7 @@ impl Round {
             .provers
             .prover(miner)
             .ok_or(MinerError::NoProver(*miner))?;
-        let rbase = &info
-            .beacon_entries
-            .last()
-            .unwrap_or(&info.prev_beacon_entry)
-            .data;
+        let rbase = beacon_base(&info);
         let miner_cbor = venus_core::encoding::to_cbor(miner)
             .map_err(|e| MinerError::Node(format!("miner address: {e}")))?;
         let randomness = draw_randomness(

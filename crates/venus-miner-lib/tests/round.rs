@@ -17,7 +17,7 @@ use venus_core::traits::{
 use venus_core::types::{DrawRandomParams, ExtendedSectorInfo, MsgMeta, TipSet};
 use venus_core::PoStProof;
 use venus_core::{Address, Signature};
-use venus_miner_lib::records::{MemoryRecords, MiningRecords, Outcome, RecordQuery};
+use venus_miner_lib::records::{MemoryRecords, MiningRecords, Outcome, Record, RecordQuery};
 use venus_miner_lib::round::{OneProver, OneSigner, Provers, Round, RoundConfig};
 use venus_miner_lib::slash::{MemorySlashFilter, SlashFilter};
 use venus_mpool::Origin;
@@ -90,6 +90,18 @@ async fn wins(n: &Net, member: usize, base: &TipSet, round: i64) -> bool {
         .sign(&params.digest().expect("digest"))
         .expect("sign");
     WinCounter::new(&info.miner_power, &info.network_power).win_count(&vrf.bytes) > 0
+}
+
+/// Every record of `miner`.
+async fn records_of(records: &dyn MiningRecords, miner: Address) -> Vec<Record> {
+    records
+        .query(&RecordQuery {
+            miner,
+            from: 0,
+            limit: 1_000,
+        })
+        .await
+        .expect("records")
 }
 
 /// Pushes `count` transfers from each of the net's two accounts.
@@ -167,14 +179,7 @@ async fn three_miners_mine_thirty_epochs() {
         "three equal miners win most epochs: {mined_epochs}"
     );
     // Every round of every miner is recorded, with its stage times.
-    let rec = records
-        .query(&RecordQuery {
-            miner: n.members[0].miner,
-            from: 0,
-            limit: 100,
-        })
-        .await
-        .expect("records");
+    let rec = records_of(&*records, n.members[0].miner).await;
     assert_eq!(rec.len(), 30);
     assert!(rec.iter().all(|x| !x.stages.is_empty()));
 }
@@ -288,14 +293,7 @@ async fn a_stalled_wallet_and_a_failed_prover_cost_only_their_miner() {
     }
     assert!(mined > 0, "the healthy miner mined");
     assert!(failed_proof, "the failing prover's miner won at least once");
-    let rec = records
-        .query(&RecordQuery {
-            miner: n.members[1].miner,
-            from: 0,
-            limit: 10,
-        })
-        .await
-        .expect("records");
+    let rec = records_of(&*records, n.members[1].miner).await;
     assert_eq!(rec.len(), 6, "one record per round");
     assert!(rec.iter().all(|x| x.outcome == Outcome::Timeout));
 }

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use venus_core::Address;
 use venus_sql::sqlx;
-use venus_sql::{row, Db, SqlBackend, SqlError};
+use venus_sql::{row, Db, SqlBackend};
 
 use super::MemberStore;
 use crate::{now_ms, MinerError, Result};
@@ -42,16 +42,14 @@ impl MemberStore for SqlMemberStore {
             .bind(i64::from(enabled))
             .bind(now_ms())
             .execute(self.db.pool())
-            .await
-            .map_err(SqlError::from)?;
+            .await?;
         Ok(())
     }
 
     async fn switches(&self) -> Result<Vec<(Address, bool)>> {
         let rows = sqlx::query("SELECT miner, enabled FROM miner_switches ORDER BY miner")
             .fetch_all(self.db.pool())
-            .await
-            .map_err(SqlError::from)?;
+            .await?;
         rows.iter()
             .map(|r| {
                 let m = row::text(r, 0)?;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use venus_sql::sqlx::{self, any::AnyRow};
-use venus_sql::{row, Db, SqlBackend, SqlError};
+use venus_sql::{row, Db, SqlBackend};
 
 use super::{MiningRecords, Outcome, Record, RecordQuery, Stage};
 use crate::{MinerError, Result};
@@ -81,8 +81,7 @@ impl MiningRecords for SqlRecords {
             .bind(stages_json(&rec.stages)?)
             .bind(rec.at_ms)
             .execute(self.db.pool())
-            .await
-            .map_err(SqlError::from)?;
+            .await?;
         Ok(())
     }
 
@@ -98,8 +97,7 @@ impl MiningRecords for SqlRecords {
                 .saturating_add(i64::try_from(q.limit.max(1)).unwrap_or(i64::MAX)),
         )
         .fetch_all(self.db.pool())
-        .await
-        .map_err(SqlError::from)?;
+        .await?;
         rows.iter().map(record).collect()
     }
 
@@ -107,8 +105,7 @@ impl MiningRecords for SqlRecords {
         let done = sqlx::query("DELETE FROM mining_records WHERE at_ms < ?")
             .bind(before_ms)
             .execute(self.db.pool())
-            .await
-            .map_err(SqlError::from)?;
+            .await?;
         Ok(done.rows_affected())
     }
 }

@@ -36,24 +36,24 @@ impl SqlSlashFilter {
     }
 
     async fn at(&self, miner: &str, epoch: ChainEpoch) -> Result<Option<MinedBlock>> {
-        let sql = format!("SELECT {COLUMNS} FROM miner_blocks WHERE miner = ? AND epoch = ?");
-        let r = sqlx::query(&sql)
-            .bind(miner)
-            .bind(epoch)
-            .fetch_optional(self.db.pool())
-            .await
-            .map_err(SqlError::from)?;
-        r.map(|r| mined(&r)).transpose()
+        self.find("epoch", miner, epoch).await
     }
 
     async fn on_parents(&self, miner: &str, hash: &str) -> Result<Option<MinedBlock>> {
-        let sql = format!("SELECT {COLUMNS} FROM miner_blocks WHERE miner = ? AND parent_hash = ?");
+        self.find("parent_hash", miner, hash.to_string()).await
+    }
+
+    /// The miner's row whose `column` is `value`.
+    async fn find<T>(&self, column: &str, miner: &str, value: T) -> Result<Option<MinedBlock>>
+    where
+        T: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
+    {
+        let sql = format!("SELECT {COLUMNS} FROM miner_blocks WHERE miner = ? AND {column} = ?");
         let r = sqlx::query(&sql)
             .bind(miner)
-            .bind(hash)
+            .bind(value)
             .fetch_optional(self.db.pool())
-            .await
-            .map_err(SqlError::from)?;
+            .await?;
         r.map(|r| mined(&r)).transpose()
     }
 
@@ -85,8 +85,7 @@ impl SqlSlashFilter {
             .bind(claim.unsigned.to_string())
             .bind(&claim.instance)
             .execute(self.db.pool())
-            .await
-            .map_err(SqlError::from)?;
+            .await?;
         if done.rows_affected() == 0 {
             return Err(not_claimed(claim));
         }
@@ -202,8 +201,7 @@ impl SlashFilter for SqlSlashFilter {
         .bind(claim.unsigned.to_string())
         .bind(&claim.instance)
         .execute(self.db.pool())
-        .await
-        .map_err(SqlError::from)?;
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -230,8 +228,7 @@ impl SlashFilter for SqlSlashFilter {
             .bind(if limit == 0 { i64::MAX } else { limit })
             .bind(offset)
             .fetch_all(self.db.pool())
-            .await
-            .map_err(SqlError::from)?;
+            .await?;
         rows.iter().map(mined).collect()
     }
 }
