@@ -10,6 +10,8 @@
 //!   environment → flags;
 //! - [`Service`] and [`run_services`]: start several services, serve until
 //!   Ctrl-C or SIGTERM (or until one ends), stop them all gracefully;
+//! - [`RpcService`]: an API server as a service, leaving `api` and `token`
+//!   files in the repo ([`repo_api_info`] reads them back for a CLI);
 //! - [`exit`]: print a command's result, or the error and exit non-zero.
 //!
 //! ```no_run
@@ -34,11 +36,13 @@
 pub mod config;
 mod error;
 mod repo;
+mod rpc;
 mod service;
 
 pub use config::Flags;
 pub use error::{DaemonError, Result};
 pub use repo::Repo;
+pub use rpc::{repo_api_info, RpcService};
 pub use service::{run_services, Service, ServiceHandle};
 /// The cancellation token services stop on.
 pub use tokio_util::sync::CancellationToken;

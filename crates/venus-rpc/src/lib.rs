@@ -68,4 +68,6 @@ pub use method::{ChannelMethod, NoParams, RpcMethod};
 pub use perm::{Claims, Permission, RateLimit};
 pub use ratelimit::{window_of, LocalRateLimiter, RateLimitError, RateLimiter};
 pub use secret::{load_or_create_secret, MIN_SECRET_BYTES};
-pub use server::{Anonymous, RpcModule, RpcServer, RpcServerBuilder, ServerConfig, ServerHandle};
+pub use server::{
+    Anonymous, MetricsFn, RpcModule, RpcServer, RpcServerBuilder, ServerConfig, ServerHandle,
+};

@@ -131,6 +131,24 @@ pub(crate) struct ServerState {
     pub shutdown: CancellationToken,
     /// Channels open on the server, against `config.max_channels`.
     pub channels: AtomicUsize,
+    /// What `GET /metrics` answers, if anything.
+    metrics: Option<MetricsFn>,
+}
+
+/// Renders a daemon's metrics in Prometheus's text format.
+pub type MetricsFn = Arc<dyn Fn() -> String + Send + Sync>;
+
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<Arc<ServerState>>,
+) -> impl axum::response::IntoResponse {
+    let body = state.metrics.as_ref().map(|f| f()).unwrap_or_default();
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
 }
 
 /// Who sent a request: the claims its token gave (checked again for every
@@ -239,9 +257,17 @@ pub struct RpcServerBuilder {
     config: ServerConfig,
     auth: AuthMode,
     anonymous: Anonymous,
+    metrics: Option<MetricsFn>,
 }
 
 impl RpcServerBuilder {
+    /// Serves `GET /metrics` (Prometheus's text format, rendered by
+    /// `render` at each scrape; no token needed, as scrapers send none).
+    pub fn metrics(mut self, render: MetricsFn) -> Self {
+        self.metrics = Some(render);
+        self
+    }
+
     /// Verifies bearer tokens with `verifier`.
     pub fn verifier(mut self, verifier: Arc<dyn TokenVerifier>) -> Self {
         self.auth = AuthMode::Verify(verifier);
@@ -300,6 +326,7 @@ impl RpcServerBuilder {
                 anonymous: self.anonymous,
                 shutdown: CancellationToken::new(),
                 channels: AtomicUsize::new(0),
+                metrics: self.metrics,
             }),
         }
     }
@@ -321,6 +348,7 @@ impl RpcServer {
             config: ServerConfig::default(),
             auth: AuthMode::ReadOnly,
             anonymous: Anonymous::Read,
+            metrics: None,
         }
     }
 
@@ -330,9 +358,13 @@ impl RpcServer {
     /// info they are not limited.
     pub fn router(&self) -> Router {
         let path = get(ws::upgrade).post(http::handle);
-        Router::new()
+        let mut router = Router::new()
             .route("/rpc/v0", path.clone())
-            .route("/rpc/v1", path)
+            .route("/rpc/v1", path);
+        if self.state.metrics.is_some() {
+            router = router.route("/metrics", get(metrics));
+        }
+        router
             .layer(axum::extract::DefaultBodyLimit::disable())
             .with_state(self.state.clone())
     }
