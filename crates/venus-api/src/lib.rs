@@ -12,6 +12,7 @@
 //!   (locks, sign records, policies), and [`wallet::WalletClient`], a
 //!   `RemoteSigner` over it.
 //! - [`miner`]: the block producer's API, as sophon-miner serves it.
+//! - [`sealer`]: a member's winning PoSt over RPC ([`sealer::ProverClient`]).
 //! - [`auth`]: the auth daemon's registry and tokens, [`auth::AuthClient`],
 //!   and [`auth::RemoteVerifier`], a `TokenVerifier` for any daemon.
 //!
@@ -52,6 +53,7 @@ mod error;
 pub mod auth;
 pub mod lotus;
 pub mod miner;
+pub mod sealer;
 pub mod wallet;
 
 pub use error::{Error, Result};

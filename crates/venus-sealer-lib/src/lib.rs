@@ -46,6 +46,8 @@ pub mod params;
 mod preseal;
 #[cfg(feature = "proofs")]
 mod prover;
+#[cfg(feature = "server")]
+pub mod rpc;
 
 pub use error::{Result, SealerError};
 pub use pool::ProofPool;

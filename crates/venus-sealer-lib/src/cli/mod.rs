@@ -70,6 +70,24 @@ pub enum Command {
         #[arg(long, default_value = crate::LOTUS_SEED_TICKET_PREIMAGE)]
         ticket_preimage: String,
     },
+    /// Serve the pool's miner: winning PoSts for the miner's sectors in
+    /// a store (the pre-seal directory on a devnet), until Ctrl-C or SIGTERM.
+    /// Prints SEALER_API_INFO; the repo keeps the token secret and the
+    /// `api` and `token` files.
+    Run {
+        /// The sector store root (sealed/, cache/).
+        #[arg(long)]
+        sectors: PathBuf,
+        /// The miner whose sectors these are (repeat for several).
+        #[arg(long, required = true)]
+        miner: Vec<String>,
+        /// Listen address.
+        #[arg(long, default_value = "127.0.0.1:2345")]
+        listen: std::net::SocketAddr,
+        /// Repo directory (default $VENUS_SEALER_PATH or ~/.venus-sealer).
+        #[arg(long)]
+        home: Option<PathBuf>,
+    },
     /// Seal one sector and prove and verify it: seal proof, winning and window PoSt.
     Check {
         /// Where to seal the test sector (a fresh directory is fine).
@@ -187,6 +205,37 @@ pub async fn run(cli: Cli, prover: Prover) -> Result<()> {
             let entry = PreSealMiner::new(miner, &key, config.proof, sealed)?;
             let path = entry.write(&repo, miner)?;
             println!("{}", path.display());
+        }
+        Command::Run {
+            sectors,
+            miner,
+            listen,
+            home,
+        } => {
+            let miners = miner
+                .iter()
+                .map(|m| venus_core::address::parse(m))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            let repo = venus_daemon::Repo::open("sealer", home)?;
+            let secret = venus_rpc::load_or_create_secret(&repo.path("token-secret"))
+                .context("reading the token secret")?;
+            let verifier = venus_rpc::Hs256Verifier::new(&secret);
+            let token = verifier.sign(venus_rpc::Permission::Admin.and_below(), None, None)?;
+            let store = Arc::new(LocalSectorStore::new(&sectors));
+            let post = Arc::new(crate::PostProver::new(prover, store));
+            let server = venus_rpc::RpcServer::builder(crate::rpc::prover_module(post, miners))
+                .verifier(Arc::new(verifier))
+                .config(venus_rpc::ServerConfig::daemon())
+                .build();
+            let service = venus_daemon::RpcService::new(
+                "sealer",
+                server,
+                listen,
+                repo,
+                token,
+                "SEALER_API_INFO",
+            );
+            venus_daemon::run_services(vec![Box::new(service)]).await?;
         }
         Command::Check {
             repo,
