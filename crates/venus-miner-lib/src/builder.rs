@@ -20,6 +20,11 @@ use crate::{now_ms, MinerError, Result};
 pub trait Members: Send + Sync {
     /// The miners to mine for now (read before every round).
     async fn miners(&self) -> Result<Vec<Address>>;
+
+    /// Each miner's owner (a venus-auth user), where known.
+    async fn owners(&self) -> Result<std::collections::HashMap<Address, String>> {
+        Ok(Default::default())
+    }
 }
 
 /// A fixed list of miners.

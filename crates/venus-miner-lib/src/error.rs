@@ -30,6 +30,9 @@ pub enum MinerError {
     /// The miner's time in the round ran out.
     #[error("timed out")]
     Timeout,
+    /// The member list could not be read.
+    #[error("members: {0}")]
+    Members(String),
     /// The miner was put together wrong.
     #[error("configuration: {0}")]
     Config(String),

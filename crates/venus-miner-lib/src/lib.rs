@@ -41,10 +41,14 @@
 //!
 //! ## Feature flags
 //! - `mysql`: the storage on MySQL/MariaDB too (SQLite is always there).
+//! - `cli`: the `venus-miner` command line and daemon ([`cli`]).
 
 mod builder;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod error;
 pub mod members;
+pub mod metrics;
 pub mod records;
 pub mod round;
 pub mod rpc;

@@ -34,10 +34,10 @@ use crate::{now_ms, MinerError, Result};
 /// The reason a claimed block's row gets when its step timed out.
 pub const TIMED_OUT: &str = "timed out";
 
-/// Finds the wallet that holds a worker key.
+/// Finds the wallet that holds a miner's worker key.
 pub trait Signers: Send + Sync {
-    /// The signer for `worker`, if the pool knows one.
-    fn signer(&self, worker: &Address) -> Option<Arc<dyn RemoteSigner>>;
+    /// The signer of `miner`'s worker key `worker`, if the pool knows one.
+    fn signer(&self, miner: &Address, worker: &Address) -> Option<Arc<dyn RemoteSigner>>;
 }
 
 /// Finds the prover that holds a miner's sectors.
@@ -46,8 +46,9 @@ pub trait Provers: Send + Sync {
     fn prover(&self, miner: &Address) -> Option<Arc<dyn ComputeProof>>;
 }
 
+/// Signers by worker key.
 impl Signers for HashMap<Address, Arc<dyn RemoteSigner>> {
-    fn signer(&self, worker: &Address) -> Option<Arc<dyn RemoteSigner>> {
+    fn signer(&self, _: &Address, worker: &Address) -> Option<Arc<dyn RemoteSigner>> {
         self.get(worker).cloned()
     }
 }
@@ -63,7 +64,7 @@ impl Provers for HashMap<Address, Arc<dyn ComputeProof>> {
 pub struct OneSigner(pub Arc<dyn RemoteSigner>);
 
 impl Signers for OneSigner {
-    fn signer(&self, _: &Address) -> Option<Arc<dyn RemoteSigner>> {
+    fn signer(&self, _: &Address, _: &Address) -> Option<Arc<dyn RemoteSigner>> {
         Some(self.0.clone())
     }
 }
@@ -74,6 +75,54 @@ pub struct OneProver(pub Arc<dyn ComputeProof>);
 impl Provers for OneProver {
     fn prover(&self, _: &Address) -> Option<Arc<dyn ComputeProof>> {
         Some(self.0.clone())
+    }
+}
+
+/// Each member miner's own wallet and prover (a member runs both; the
+/// pool's configuration says where), for the `signers` and `provers`
+/// slots at once.
+#[derive(Default, Clone)]
+pub struct PerMiner {
+    members: HashMap<Address, MemberEndpoints>,
+}
+
+/// A member's wallet and prover.
+type MemberEndpoints = (Arc<dyn RemoteSigner>, Arc<dyn ComputeProof>);
+
+impl PerMiner {
+    /// No members yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `miner`'s wallet (holding its worker key) and prover.
+    pub fn insert(
+        &mut self,
+        miner: Address,
+        signer: Arc<dyn RemoteSigner>,
+        prover: Arc<dyn ComputeProof>,
+    ) -> &mut Self {
+        self.members.insert(miner, (signer, prover));
+        self
+    }
+
+    /// The miners it knows.
+    pub fn miners(&self) -> Vec<Address> {
+        let mut list: Vec<Address> = self.members.keys().copied().collect();
+        list.sort_by_key(|a| a.to_bytes());
+        list
+    }
+}
+
+impl Signers for PerMiner {
+    fn signer(&self, miner: &Address, _: &Address) -> Option<Arc<dyn RemoteSigner>> {
+        self.members.get(miner).map(|(s, _)| s.clone())
+    }
+}
+
+impl Provers for PerMiner {
+    fn prover(&self, miner: &Address) -> Option<Arc<dyn ComputeProof>> {
+        self.members.get(miner).map(|(_, p)| p.clone())
     }
 }
 
@@ -175,7 +224,7 @@ async fn elect_timed(
         return Ok(None);
     };
     let signer = signers
-        .signer(&info.worker_key)
+        .signer(miner, &info.worker_key)
         .ok_or(MinerError::NoSigner(info.worker_key))?;
     let rbase = beacon_base(&info).to_vec();
     let miner_cbor = venus_core::encoding::to_cbor(miner)
@@ -319,10 +368,10 @@ impl Round {
                         .await,
                 ),
                 Err(e) => {
-                    let outcome = if matches!(e, MinerError::Timeout) {
-                        Outcome::Timeout
-                    } else {
-                        Outcome::Error
+                    let outcome = match e {
+                        MinerError::Timeout => Outcome::Timeout,
+                        MinerError::Refused(Refusal::TakenBy { .. }) => Outcome::Elsewhere,
+                        _ => Outcome::Error,
                     };
                     results.push(
                         self.done(miner, round, outcome, &e.to_string(), stages, None)
@@ -489,6 +538,15 @@ impl Round {
         else {
             return Ok(None);
         };
+        // Taken before the proof: another instance of the pool that won
+        // the same election proves and mines it; this one moves on.
+        if let Some(instance) = self
+            .slash
+            .lease(miner, round, &self.config.instance)
+            .await?
+        {
+            return Err(MinerError::Refused(Refusal::TakenBy { instance }));
+        }
         let prover = self
             .provers
             .prover(miner)
@@ -644,12 +702,14 @@ impl Round {
             tracing::warn!(target: "venus_miner", %miner, epoch, error = %e, "recording the round failed");
         }
         match outcome {
-            Outcome::Mined => tracing::info!(target: "venus_miner", %miner, epoch, "mined a block"),
+            Outcome::Mined => {
+                tracing::info!(target: "venus_miner", %miner, epoch, stages = ?record.stages, "mined a block")
+            }
             Outcome::NotWinner => {
-                tracing::debug!(target: "venus_miner", %miner, epoch, "not a winner")
+                tracing::debug!(target: "venus_miner", %miner, epoch, stages = ?record.stages, "not a winner")
             }
             _ => {
-                tracing::warn!(target: "venus_miner", %miner, epoch, ?outcome, reason, "round failed")
+                tracing::warn!(target: "venus_miner", %miner, epoch, ?outcome, reason, stages = ?record.stages, "round failed")
             }
         }
         MinerResult {

@@ -4,19 +4,28 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
+use futures::stream::{self, StreamExt};
 use venus_api::miner::*;
 use venus_core::json::Lotus;
-use venus_core::Address;
+use venus_core::traits::ChainApi;
+use venus_core::{Address, ChainEpoch};
 use venus_rpc::{RpcError, RpcModule};
 
 use crate::members::MemberStore;
 use crate::records::{MiningRecords, Outcome, RecordQuery};
-use crate::round::MinerResult;
+use crate::round::{elect, MinerResult, Signers};
 use crate::slash::{BlockState, BlocksQuery, SlashFilter};
 use crate::{Members, MinerError};
 
 /// Errors kept per miner for `StatesForMining`, as sophon-miner keeps them.
 const KEPT_ERRORS: usize = 20;
+
+/// The most epochs one `CountWinners` covers (a day of epochs): each is an
+/// election per miner, with two wallet signatures.
+pub const MAX_COUNT_EPOCHS: i64 = 2880;
+
+/// Elections `CountWinners` runs at once (sophon-miner's 100).
+const COUNT_CONCURRENCY: usize = 64;
 
 /// What the miner's API reads and switches.
 pub struct MinerService {
@@ -28,6 +37,8 @@ pub struct MinerService {
     pub slash: Arc<dyn SlashFilter>,
     /// The round records.
     pub records: Arc<dyn MiningRecords>,
+    /// The node and wallets `CountWinners` runs elections with.
+    election: Option<(Arc<dyn ChainApi>, Arc<dyn Signers>)>,
     errors: Mutex<HashMap<Address, VecDeque<String>>>,
 }
 
@@ -44,8 +55,117 @@ impl MinerService {
             switches,
             slash,
             records,
+            election: None,
             errors: Mutex::default(),
         }
+    }
+
+    /// Serves `CountWinners` with elections on `chain` through `signers`
+    /// (without, it answers that it cannot).
+    pub fn with_election(mut self, chain: Arc<dyn ChainApi>, signers: Arc<dyn Signers>) -> Self {
+        self.election = Some((chain, signers));
+        self
+    }
+
+    /// `CountWinners`: each miner's wins at the rounds after `start..=end`
+    /// (sophon-miner's epochs: the election of round `e + 1` on the tipset
+    /// at `e`), by election only.
+    pub async fn count_winners(
+        &self,
+        asked: Vec<Address>,
+        start: ChainEpoch,
+        end: ChainEpoch,
+    ) -> Result<Vec<CountWinners>, MinerError> {
+        let Some((chain, signers)) = &self.election else {
+            return Err(MinerError::Config(
+                "this miner service has no node and wallets to count winners with".into(),
+            ));
+        };
+        let head = chain
+            .head()
+            .await
+            .map_err(|e| MinerError::Node(format!("head: {e}")))?;
+        if start > head.height() || end > head.height() {
+            return Err(MinerError::Config(format!(
+                "start or end greater than cur tipset height: {}",
+                head.height()
+            )));
+        }
+        if start < 0 || end < start || end - start >= MAX_COUNT_EPOCHS {
+            return Err(MinerError::Config(format!(
+                "the range must be 0 <= start <= end, at most {MAX_COUNT_EPOCHS} epochs"
+            )));
+        }
+        let members = self.members.miners().await?;
+        let mut out = Vec::new();
+        let miners: Vec<Address> = if asked.is_empty() {
+            members
+        } else {
+            let (known, unknown): (Vec<_>, Vec<_>) =
+                asked.into_iter().partition(|a| members.contains(a));
+            out.extend(unknown.into_iter().map(|miner| CountWinners {
+                miner,
+                total_win_count: 0,
+                msg: "miner not exist".into(),
+                win_epoch_list: None,
+            }));
+            known
+        };
+        // The bases once, shared by every miner's elections.
+        let mut bases = Vec::new();
+        for epoch in start..=end {
+            let base = chain
+                .tipset_by_height(epoch, head.key())
+                .await
+                .map_err(|e| MinerError::Node(format!("tipset at {epoch}: {e}")))?;
+            bases.push((epoch, Arc::new(base)));
+        }
+        let mut jobs = Vec::with_capacity(miners.len() * bases.len());
+        for m in &miners {
+            for (e, b) in &bases {
+                jobs.push((*m, *e, b.clone()));
+            }
+        }
+        let results: Vec<(Address, Option<WinInfo>)> = stream::iter(jobs)
+            .map(|(miner, epoch, base)| async move {
+                let round = epoch + 1;
+                let won = elect(&**chain, &**signers, &miner, &base, round).await;
+                let info = match won {
+                    Ok(Some((_, _, eproof, _))) => Some(WinInfo {
+                        epoch: round,
+                        win_count: eproof.win_count,
+                        msg: String::new(),
+                    }),
+                    Ok(None) => None,
+                    Err(e) => Some(WinInfo {
+                        epoch: round,
+                        win_count: 0,
+                        msg: e.to_string(),
+                    }),
+                };
+                (miner, info)
+            })
+            .buffer_unordered(COUNT_CONCURRENCY)
+            .collect()
+            .await;
+        let mut wins: HashMap<Address, Vec<WinInfo>> =
+            miners.iter().map(|m| (*m, Vec::new())).collect();
+        for (miner, info) in results {
+            if let Some(info) = info {
+                wins.entry(miner).or_default().push(info);
+            }
+        }
+        for miner in miners {
+            let mut list = wins.remove(&miner).unwrap_or_default();
+            list.sort_by_key(|w| w.epoch);
+            out.push(CountWinners {
+                miner,
+                total_win_count: list.iter().map(|w| w.win_count).sum(),
+                msg: String::new(),
+                win_epoch_list: Some(list),
+            });
+        }
+        Ok(out)
     }
 
     /// Keeps the errors of a round's results (pass it `Miner::run`'s
@@ -65,6 +185,7 @@ impl MinerService {
 
     async fn infos(&self) -> Result<Vec<MinerInfo>, MinerError> {
         let off: HashMap<Address, bool> = self.switches.switches().await?.into_iter().collect();
+        let owners = self.members.owners().await?;
         Ok(self
             .members
             .miners()
@@ -73,7 +194,7 @@ impl MinerService {
             .map(|addr| MinerInfo {
                 addr,
                 id: String::new(),
-                name: String::new(),
+                name: owners.get(&addr).cloned().unwrap_or_default(),
                 open_mining: off.get(&addr).copied().unwrap_or(true),
             })
             .collect())
@@ -144,6 +265,19 @@ pub fn miner_module(service: Arc<MinerService>) -> RpcModule {
                 state(a, on)
             })
             .collect())
+    });
+    m.register_with::<CountWinnersMethod, _, _, _>(s, |s, _, (miners, start, end)| async move {
+        let miners = miners
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| a.0)
+            .collect();
+        s.count_winners(miners, start, end)
+            .await
+            .map_err(|e| match e {
+                MinerError::Config(m) => RpcError::invalid_params(m),
+                other => other.into(),
+            })
     });
     m.register_with::<Start, _, _, _>(s, |s, _, (miners,)| switch(s, miners, true));
     m.register_with::<Stop, _, _, _>(s, |s, _, (miners,)| switch(s, miners, false));

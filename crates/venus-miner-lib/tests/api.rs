@@ -177,11 +177,11 @@ async fn the_api_answers_in_sophon_miners_json() {
         "{b}"
     );
 
-    // Not served yet: go-jsonrpc's "method not found", never a wrong shape.
+    // A service without a node and wallets cannot run elections, and says so.
     let err = rpc
         .call_raw("Filecoin.CountWinners", json!([[], 0, 1]))
         .await
-        .expect_err("not served");
-    assert!(err.to_string().contains("not found"), "{err}");
+        .expect_err("no elections here");
+    assert!(err.to_string().contains("no node and wallets"), "{err}");
     server.stop().await;
 }

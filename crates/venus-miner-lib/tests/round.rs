@@ -366,3 +366,104 @@ async fn the_miner_runs_epoch_after_epoch() {
         }
     }
 }
+
+/// Moves the chain two blocks past the head (members 1 and 2 mining, over
+/// null rounds if they must); the new head.
+async fn advance_past(n: &Net, times: usize) -> TipSet {
+    for _ in 0..times {
+        let base = n.node.head().await.expect("head");
+        'found: for round in base.height() + 1..base.height() + 20 {
+            for member in [1, 2] {
+                if let Some(b) = n.try_mine(member, &base, round, Vec::new()).await {
+                    n.node.submit_block(b).await.expect("submit");
+                    break 'found;
+                }
+            }
+        }
+    }
+    n.node.head().await.expect("head")
+}
+
+/// A prover during whose proof the chain moves on without the round's
+/// base: two blocks by the other members (once).
+struct Reorging {
+    net: Arc<Net>,
+    fired: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait]
+impl ComputeProof for Reorging {
+    async fn compute_winning_post(
+        &self,
+        miner: &Address,
+        sectors: &[ExtendedSectorInfo],
+        randomness: &[u8; 32],
+    ) -> venus_core::Result<Vec<PoStProof>> {
+        if !self.fired.swap(true, Ordering::SeqCst) {
+            advance_past(&self.net, 2).await;
+        }
+        DigestProver
+            .compute_winning_post(miner, sectors, randomness)
+            .await
+    }
+}
+
+/// The head moves past the round while its winner proves: the round is
+/// abandoned as chain-forked, nothing is claimed and no block is
+/// submitted on the old base.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reorg_during_the_round_submits_nothing_on_the_old_base() {
+    use venus_miner_lib::slash::BlocksQuery;
+    let n = Arc::new(devnet());
+    let prover = Arc::new(Reorging {
+        net: n.clone(),
+        fired: Default::default(),
+    });
+    let slash = Arc::new(MemorySlashFilter::new());
+    let mut r = round(
+        &n,
+        signer(&n),
+        Arc::new(OneProver(prover.clone())),
+        Arc::new(MemoryRecords::new()),
+        Duration::from_secs(10),
+    );
+    r.slash = slash.clone();
+    let miner = n.members[0].miner;
+    for _ in 0..10 {
+        let base = n.node.head().await.expect("head");
+        n.now.store(base.min_timestamp() + DELAY, Ordering::SeqCst);
+        let results = r.run(&[miner], &base, 0).await;
+        if !prover.fired.load(Ordering::SeqCst) {
+            // Member 0 did not win on this base: move on and try again.
+            assert_eq!(results[0].outcome, Outcome::NotWinner);
+            advance_past(&n, 1).await;
+            continue;
+        }
+        assert_eq!(
+            results[0].outcome,
+            Outcome::ChainForked,
+            "{}",
+            results[0].reason
+        );
+        assert!(results[0].block.is_none());
+        let claimed = slash.list(&BlocksQuery::default()).await.expect("list");
+        assert!(
+            claimed.is_empty(),
+            "claimed on an abandoned base: {claimed:?}"
+        );
+        let head = n.node.head().await.expect("head");
+        assert!(head.height() > base.height() + 1);
+        let mut ts = head;
+        while ts.height() > base.height() {
+            assert!(
+                ts.blocks().iter().all(|b| b.miner != miner),
+                "a block of the abandoned round reached the chain"
+            );
+            ts = ChainRead::tipset(&*n.node, &ts.parents())
+                .await
+                .expect("parent");
+        }
+        return;
+    }
+    panic!("member 0 never won in 10 rounds");
+}

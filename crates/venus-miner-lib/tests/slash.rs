@@ -214,6 +214,17 @@ async fn suite(f: Arc<dyn SlashFilter>) {
             .expect("claim"),
         Claim::Granted
     );
+
+    // Leases: the first instance to take a won round keeps it (also
+    // after a restart); the other is told who has it; other epochs and
+    // miners are free.
+    let m = venus_core::Address::new_id(1004);
+    assert_eq!(f.lease(&m, 40, "a").await.expect("lease"), None);
+    assert_eq!(f.lease(&m, 40, "a").await.expect("again"), None);
+    assert_eq!(f.lease(&m, 40, "b").await.expect("taken"), Some("a".into()));
+    assert_eq!(f.lease(&m, 41, "b").await.expect("next epoch"), None);
+    let other = venus_core::Address::new_id(1005);
+    assert_eq!(f.lease(&other, 40, "b").await.expect("other miner"), None);
 }
 
 #[tokio::test]

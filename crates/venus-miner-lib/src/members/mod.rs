@@ -6,9 +6,11 @@
 //! (sophon-miner keeps it only in memory and re-reads `open_mining`:
 //! venus#5415, a restart re-enabled every miner).
 
+mod auth;
 mod memory;
 mod sql;
 
+pub use auth::AuthMembers;
 pub use memory::MemoryMemberStore;
 pub use sql::SqlMemberStore;
 

@@ -20,6 +20,8 @@ struct Inner {
     blocks: BTreeMap<(String, ChainEpoch), MinedBlock>,
     /// (miner, parent hash) → epoch.
     by_parents: HashMap<(String, String), ChainEpoch>,
+    /// (miner, epoch) → the instance that took the round.
+    leases: HashMap<(String, ChainEpoch), String>,
 }
 
 /// The slash filter in memory.
@@ -41,6 +43,20 @@ impl MemorySlashFilter {
 
 #[async_trait]
 impl SlashFilter for MemorySlashFilter {
+    async fn lease(
+        &self,
+        miner: &venus_core::Address,
+        epoch: ChainEpoch,
+        instance: &str,
+    ) -> Result<Option<String>> {
+        let mut inner = self.lock();
+        let holder = inner
+            .leases
+            .entry((miner.to_string(), epoch))
+            .or_insert_with(|| instance.to_string());
+        Ok((holder != instance).then(|| holder.clone()))
+    }
+
     async fn claim(&self, block: &BlockClaim) -> Result<Claim> {
         let mut inner = self.lock();
         let miner = block.miner.to_string();

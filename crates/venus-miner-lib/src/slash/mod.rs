@@ -262,4 +262,17 @@ pub trait SlashFilter: Send + Sync {
 
     /// The recorded blocks, newest epoch first.
     async fn list(&self, query: &BlocksQuery) -> Result<Vec<MinedBlock>>;
+
+    /// Takes the round of a won (`miner`, `epoch`) for `instance` before
+    /// its winning PoSt is computed, so that instances sharing the pool
+    /// prove each win once (a member's sealer is asked once): `None` when
+    /// it is this instance's (also again, after a restart), else the
+    /// instance that took it. A lease is no claim: the block is still
+    /// claimed before it is signed.
+    async fn lease(
+        &self,
+        miner: &venus_core::Address,
+        epoch: ChainEpoch,
+        instance: &str,
+    ) -> Result<Option<String>>;
 }

@@ -191,6 +191,39 @@ impl SlashFilter for SqlSlashFilter {
         .await
     }
 
+    async fn lease(
+        &self,
+        miner: &venus_core::Address,
+        epoch: ChainEpoch,
+        instance: &str,
+    ) -> Result<Option<String>> {
+        let miner = miner.to_string();
+        let inserted = sqlx::query(
+            "INSERT INTO miner_leases (miner, epoch, instance, at_ms) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&miner)
+        .bind(epoch)
+        .bind(instance)
+        .bind(now_ms())
+        .execute(self.db.pool())
+        .await
+        .map_err(SqlError::from);
+        match inserted {
+            Ok(_) => Ok(None),
+            Err(SqlError::Duplicate(_)) => {
+                let r =
+                    sqlx::query("SELECT instance FROM miner_leases WHERE miner = ? AND epoch = ?")
+                        .bind(&miner)
+                        .bind(epoch)
+                        .fetch_one(self.db.pool())
+                        .await?;
+                let holder = row::text(&r, 0)?;
+                Ok((holder != instance).then_some(holder))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     async fn release(&self, claim: &BlockClaim) -> Result<bool> {
         let done = sqlx::query(
             "DELETE FROM miner_blocks WHERE miner = ? AND epoch = ? AND unsigned_cid = ? \

@@ -1,0 +1,500 @@
+//! The `venus-miner` command line (feature `cli`), kept here so the binary
+//! stays thin: `run` mines for the pool and serves sophon-miner's API; the
+//! other commands are clients of a running daemon (its repo's `api` and
+//! `token` files, or `--api`).
+#![allow(missing_docs)] // clap doc comments document the commands.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use venus_api::auth::{AuthClient, RemoteVerifier};
+use venus_api::lotus::LotusClient;
+use venus_api::miner::*;
+use venus_api::sealer::ProverClient;
+use venus_api::wallet::WalletClient;
+use venus_core::json::Lotus;
+use venus_core::traits::ChainApi;
+use venus_core::{Address, ChainEpoch};
+use venus_daemon::{CancellationToken, DaemonError, Repo, Service, ServiceHandle};
+use venus_rpc::{Hs256Verifier, Permission, RpcClient, RpcServer, ServerConfig, TokenVerifier};
+
+use crate::members::{AuthMembers, SqlMemberStore, SwitchedMembers};
+use crate::metrics::{Metered, MinerMetrics};
+use crate::records::SqlRecords;
+use crate::round::{PerMiner, RoundConfig};
+use crate::rpc::{miner_module, MinerService};
+use crate::slash::SqlSlashFilter;
+use crate::{Members, Miner, MinerConfig, MinerError, Result};
+
+/// The daemon's config (`config.toml` in the repo; `VENUS_MINER_<FIELD>`
+/// overrides it, a flag overrides both).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DaemonConfig {
+    /// Where the API listens (sophon-miner's port).
+    pub listen: SocketAddr,
+    /// The node: Lotus API info (`TOKEN:MULTIADDR`) or a URL.
+    pub node: String,
+    /// venus-auth (API info or URL, with an admin token): the members are
+    /// its miners with `open_mining`, and its tokens are accepted. Empty:
+    /// the members are `[[members]]`, and only this repo's tokens work.
+    pub auth_url: String,
+    /// The slash filter, records and switches: `sqlite://FILE?mode=rwc` or
+    /// `mysql://user@host/db` (several instances of one pool share one
+    /// MySQL). Empty: `miner.db` in the repo.
+    pub db: String,
+    /// This instance's name in claims and records (empty: one made at the
+    /// first start and kept in the repo's `instance` file). A restarted
+    /// instance must keep its name to take up its own claims again.
+    pub instance: String,
+    /// Seconds per epoch.
+    pub block_delay_secs: u64,
+    /// How long after a base's time its round starts (ms).
+    pub propagation_delay_ms: u64,
+    /// How long one miner's election and proof may take (ms).
+    pub miner_timeout_ms: u64,
+    /// Miners worked on at once.
+    pub concurrency: usize,
+    /// How long records are kept (hours).
+    pub keep_records_hours: u64,
+    /// How often the members are re-read from venus-auth (s).
+    pub members_refresh_secs: u64,
+    /// Where each member's wallet and sealer are.
+    pub members: Vec<MemberConfig>,
+}
+
+/// One member miner's own services.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MemberConfig {
+    /// The miner (an ID address).
+    pub miner: String,
+    /// Its wallet, holding the worker key (API info; `sign` permission).
+    pub wallet: String,
+    /// Its sealer, proving its sectors (API info; `write` permission).
+    pub sealer: String,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        DaemonConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 12308)),
+            node: String::new(),
+            auth_url: String::new(),
+            db: String::new(),
+            instance: String::new(),
+            block_delay_secs: 30,
+            propagation_delay_ms: 12_000,
+            miner_timeout_ms: 15_000,
+            concurrency: 64,
+            keep_records_hours: 7 * 24,
+            members_refresh_secs: 60,
+            members: Vec::new(),
+        }
+    }
+}
+
+#[derive(Parser)]
+#[command(
+    name = "venus-miner",
+    version,
+    about = "The pool's block producer: one round per epoch for every member miner"
+)]
+pub struct Cli {
+    /// Repo directory (default $VENUS_MINER_PATH or ~/.venus-miner):
+    /// config.toml, the token secret, the instance name, the `api` and
+    /// `token` files, and the SQLite database unless `db` is set.
+    #[arg(long, global = true)]
+    pub repo: Option<PathBuf>,
+    /// A running daemon's API info (default: the repo's `api` and `token`).
+    #[arg(long, global = true, env = "MINER_API_INFO")]
+    pub api: Option<String>,
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Mine for the pool and serve the API (and Prometheus metrics on
+    /// `/metrics`) until Ctrl-C or SIGTERM.
+    Run {
+        /// Listen address.
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// The node's API info.
+        #[arg(long)]
+        node: Option<String>,
+        /// venus-auth's API info.
+        #[arg(long)]
+        auth_url: Option<String>,
+        /// Database URL.
+        #[arg(long)]
+        db: Option<String>,
+        /// This instance's name.
+        #[arg(long)]
+        instance: Option<String>,
+    },
+    /// Print the config in effect (defaults, config.toml, environment).
+    Config,
+    /// Print a token for this miner's API (signed with the repo's secret).
+    Token {
+        #[arg(long, default_value = "admin")]
+        perm: Permission,
+    },
+    /// The member miners and whether each is mined for.
+    List,
+    /// Whether miners are mined for now, with their latest errors.
+    State { miners: Vec<String> },
+    /// Switch miners on (kept across restarts).
+    Start {
+        #[arg(required = true)]
+        miners: Vec<String>,
+    },
+    /// Switch miners off (kept across restarts).
+    Stop {
+        #[arg(required = true)]
+        miners: Vec<String>,
+    },
+    /// Which miners would have won the rounds after START..=END (election only).
+    Winners {
+        #[arg(long)]
+        start: ChainEpoch,
+        #[arg(long)]
+        end: ChainEpoch,
+        miners: Vec<String>,
+    },
+    /// The blocks the pool claimed, newest first.
+    Blocks {
+        #[arg(long)]
+        miner: Vec<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u64,
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+    },
+    /// A miner's round records from an epoch on.
+    Records {
+        miner: String,
+        #[arg(long)]
+        epoch: ChainEpoch,
+        #[arg(long, default_value_t = 1)]
+        limit: u64,
+    },
+}
+
+fn daemon(e: DaemonError) -> MinerError {
+    MinerError::Config(e.to_string())
+}
+
+fn addresses(list: &[String]) -> Result<Vec<Lotus<Address>>> {
+    list.iter()
+        .map(|s| {
+            venus_core::address::parse(s)
+                .map(Lotus)
+                .map_err(|e| MinerError::Config(format!("{s:?} is not an address: {e}")))
+        })
+        .collect()
+}
+
+fn secret(repo: &Repo) -> Result<Vec<u8>> {
+    let path = repo.path("token-secret");
+    venus_rpc::load_or_create_secret(&path)
+        .map_err(|e| MinerError::Config(format!("reading {}: {e}", path.display())))
+}
+
+/// This instance's name: the config's, else the repo's `instance` file
+/// (made at the first start).
+fn instance(repo: &Repo, configured: &str) -> Result<String> {
+    if !configured.is_empty() {
+        return Ok(configured.to_string());
+    }
+    let path = repo.path("instance");
+    match std::fs::read_to_string(&path) {
+        Ok(name) if !name.trim().is_empty() => return Ok(name.trim().to_string()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(MinerError::Config(format!(
+                "reading {}: {e}",
+                path.display()
+            )))
+        }
+    }
+    let name = format!("venus-miner-{}", hex::encode(rand_bytes()));
+    repo.write_file("instance", name.as_bytes())
+        .map_err(daemon)?;
+    Ok(name)
+}
+
+fn rand_bytes() -> [u8; 6] {
+    // The clock and the process id are enough to tell instances apart.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let mix = now.as_nanos() ^ (u128::from(std::process::id()) << 64);
+    let b = mix.to_le_bytes();
+    [b[0], b[1], b[2], b[3], b[8], b[9]]
+}
+
+/// The mining loop as a [`Service`].
+struct MiningService {
+    miner: Arc<Miner>,
+    api: Arc<MinerService>,
+}
+
+#[async_trait::async_trait]
+impl Service for MiningService {
+    fn name(&self) -> &str {
+        "mining"
+    }
+
+    async fn start(
+        self: Box<Self>,
+        cancel: CancellationToken,
+    ) -> venus_daemon::Result<ServiceHandle> {
+        let stop = cancel.clone();
+        let task = tokio::spawn(async move {
+            let api = self.api.clone();
+            self.miner
+                .run(stop.cancelled(), move |_, results| api.observe(results))
+                .await;
+        });
+        let done = async move {
+            task.await.map_err(|e| DaemonError::Service {
+                name: "mining".into(),
+                reason: format!("the mining loop failed: {e}"),
+            })
+        };
+        Ok(ServiceHandle::new("mining", cancel, done))
+    }
+}
+
+/// The daemon: the miner and its API, from `config`.
+async fn serve(repo: Repo, config: DaemonConfig) -> Result<()> {
+    if config.node.is_empty() {
+        return Err(MinerError::Config(
+            "no node: set `node` (a Lotus API info) in config.toml, VENUS_MINER_NODE or --node"
+                .into(),
+        ));
+    }
+    let db_url = if config.db.is_empty() {
+        venus_sql::sqlite_url(&repo.path("miner.db"))?
+    } else {
+        config.db.clone()
+    };
+    let db = venus_sql::connect(&db_url, &crate::MIGRATIONS).await?;
+    let chain: Arc<dyn ChainApi> = Arc::new(
+        LotusClient::connect(&config.node)
+            .await
+            .map_err(|e| MinerError::Node(format!("connecting to {}: {e}", config.node)))?,
+    );
+    let mut endpoints = PerMiner::new();
+    for m in &config.members {
+        let miner = venus_core::address::parse(&m.miner)
+            .map_err(|e| MinerError::Config(format!("member {:?}: {e}", m.miner)))?;
+        let wallet = RpcClient::connect(&m.wallet)
+            .await
+            .map_err(|e| MinerError::Config(format!("member {miner}'s wallet: {e}")))?;
+        let sealer = ProverClient::connect(&m.sealer)
+            .await
+            .map_err(|e| MinerError::Config(format!("member {miner}'s sealer: {e}")))?;
+        endpoints.insert(miner, Arc::new(WalletClient::new(wallet)), Arc::new(sealer));
+    }
+    let endpoints = Arc::new(endpoints);
+    let local = Hs256Verifier::new(&secret(&repo)?);
+    let admin = local
+        .sign(Permission::Admin.and_below(), None, None)
+        .map_err(|e| MinerError::Config(e.to_string()))?;
+    let (list, verifier): (Arc<dyn Members>, Arc<dyn TokenVerifier>) = if config.auth_url.is_empty()
+    {
+        (Arc::new(endpoints.miners()), Arc::new(local))
+    } else {
+        let connect = || async {
+            RpcClient::connect(&config.auth_url)
+                .await
+                .map_err(|e| MinerError::Members(format!("venus-auth: {e}")))
+        };
+        let rpc = connect().await?;
+        let refresh = Duration::from_secs(config.members_refresh_secs.max(1));
+        (
+            Arc::new(AuthMembers::new(AuthClient::new(connect().await?), refresh)),
+            Arc::new(venus_rpc::LocalThen::new(
+                local,
+                RemoteVerifier::new(rpc, Default::default()),
+            )),
+        )
+    };
+    let switches = Arc::new(SqlMemberStore::new(db.clone()));
+    let slash = Arc::new(SqlSlashFilter::new(db.clone()));
+    let metrics = Arc::new(MinerMetrics::new());
+    let records = Arc::new(Metered::new(Arc::new(SqlRecords::new(db)), metrics.clone()));
+    let instance = instance(&repo, &config.instance)?;
+    let miner_config = MinerConfig {
+        round: RoundConfig {
+            instance: instance.clone(),
+            miner_timeout: Duration::from_millis(config.miner_timeout_ms),
+            concurrency: config.concurrency.max(1),
+            block_delay: config.block_delay_secs.max(1),
+        },
+        propagation_delay: Duration::from_millis(config.propagation_delay_ms),
+        keep_records: Duration::from_secs(config.keep_records_hours.saturating_mul(3600)),
+    };
+    let miner = Miner::builder(miner_config)
+        .chain(chain.clone())
+        .signers(endpoints.clone())
+        .provers(endpoints.clone())
+        .slash_filter(slash.clone())
+        .records(records.clone())
+        .members(Arc::new(SwitchedMembers::new(
+            list.clone(),
+            switches.clone(),
+        )))
+        .build()?;
+    let api =
+        Arc::new(MinerService::new(list, switches, slash, records).with_election(chain, endpoints));
+    let server = RpcServer::builder(miner_module(api.clone()))
+        .verifier(verifier)
+        .config(ServerConfig::daemon())
+        .metrics(Arc::new(move || metrics.render()))
+        .build();
+    tracing::info!(target: "venus_miner", %instance, members = config.members.len(), "starting");
+    let rpc = venus_daemon::RpcService::new(
+        "miner-api",
+        server,
+        config.listen,
+        repo,
+        admin,
+        "MINER_API_INFO",
+    );
+    let mining = MiningService {
+        miner: Arc::new(miner),
+        api,
+    };
+    venus_daemon::run_services(vec![Box::new(rpc), Box::new(mining)])
+        .await
+        .map_err(daemon)
+}
+
+async fn client(repo: &Repo, api: Option<String>) -> Result<RpcClient> {
+    let info = match api {
+        Some(info) => info,
+        None => venus_daemon::repo_api_info(repo).map_err(daemon)?,
+    };
+    RpcClient::connect(&info)
+        .await
+        .map_err(|e| MinerError::Config(format!("the miner's API: {e}")))
+}
+
+fn rpc_error(e: venus_rpc::Error) -> MinerError {
+    MinerError::Node(format!("the miner's API: {e}"))
+}
+
+fn to_json<T: Serialize>(v: T) -> Result<Value> {
+    serde_json::to_value(v).map_err(|e| MinerError::Corrupt(e.to_string()))
+}
+
+/// Runs a command; `run` serves until Ctrl-C or SIGTERM. Returns what to print.
+pub async fn run(cli: Cli) -> Result<Value> {
+    let repo = Repo::open("miner", cli.repo).map_err(daemon)?;
+    let load = |flags| venus_daemon::config::load::<DaemonConfig>(&repo, flags).map_err(daemon);
+    match cli.cmd {
+        Cmd::Run {
+            listen,
+            node,
+            auth_url,
+            db,
+            instance,
+        } => {
+            let config = load(
+                venus_daemon::Flags::new()
+                    .set("listen", listen)
+                    .set("node", node)
+                    .set("auth_url", auth_url)
+                    .set("db", db)
+                    .set("instance", instance),
+            )?;
+            serve(repo, config).await?;
+            Ok(Value::Null)
+        }
+        Cmd::Config => {
+            let config = load(venus_daemon::Flags::new())?;
+            print!(
+                "{}",
+                venus_daemon::config::to_toml(&config).map_err(daemon)?
+            );
+            Ok(Value::Null)
+        }
+        Cmd::Token { perm } => {
+            let token = Hs256Verifier::new(&secret(&repo)?)
+                .sign(perm.and_below(), None, None)
+                .map_err(|e| MinerError::Config(e.to_string()))?;
+            Ok(json!(token))
+        }
+        cmd => {
+            let c = client(&repo, cli.api).await?;
+            let list = |miners: &[String]| -> Result<Option<Vec<Lotus<Address>>>> {
+                Ok(Some(addresses(miners)?))
+            };
+            match cmd {
+                Cmd::List => to_json(c.call::<ListAddress>([]).await.map_err(rpc_error)?),
+                Cmd::State { miners } => to_json(
+                    c.call::<StatesForMining>((list(&miners)?,))
+                        .await
+                        .map_err(rpc_error)?,
+                ),
+                Cmd::Start { miners } => to_json(
+                    c.call::<Start>((list(&miners)?,))
+                        .await
+                        .map_err(rpc_error)?,
+                ),
+                Cmd::Stop { miners } => to_json(
+                    c.call::<venus_api::miner::Stop>((list(&miners)?,))
+                        .await
+                        .map_err(rpc_error)?,
+                ),
+                Cmd::Winners { start, end, miners } => to_json(
+                    c.call::<CountWinnersMethod>((list(&miners)?, start, end))
+                        .await
+                        .map_err(rpc_error)?,
+                ),
+                Cmd::Blocks {
+                    miner,
+                    limit,
+                    offset,
+                } => to_json(
+                    c.call::<ListBlocks>((BlocksQueryParams {
+                        miners: list(&miner)?,
+                        limit,
+                        offset,
+                    },))
+                        .await
+                        .map_err(rpc_error)?,
+                ),
+                Cmd::Records {
+                    miner,
+                    epoch,
+                    limit,
+                } => {
+                    let miner = addresses(&[miner])?
+                        .pop()
+                        .ok_or_else(|| MinerError::Config("no miner".into()))?;
+                    to_json(
+                        c.call::<QueryRecord>((QueryRecordParams {
+                            miner: miner.0,
+                            epoch,
+                            limit,
+                        },))
+                            .await
+                            .map_err(rpc_error)?,
+                    )
+                }
+                Cmd::Run { .. } | Cmd::Config | Cmd::Token { .. } => Ok(Value::Null),
+            }
+        }
+    }
+}
