@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use common::{pool, MinerProcess, Pool};
 use venus_miner_lib::MIGRATIONS;
 
-const LIMIT: Duration = Duration::from_secs(180);
+const LIMIT: Duration = Duration::from_secs(300);
 
 async fn crash_after_signing(pool: &Pool, db: &str, name: &str) {
     let repo = pool.miner_repo(name, db);
@@ -23,9 +23,10 @@ async fn crash_after_signing(pool: &Pool, db: &str, name: &str) {
 
     // The next block signed: the wallet holds its answer, and the miner
     // dies meanwhile (its claim is in the database, the signature exists).
+    // The hold first: the block the channel reports is held.
+    pool.observed.hold_ms.store(1_000, Ordering::SeqCst);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     *pool.observed.tx.lock().expect("lock") = Some(tx);
-    pool.observed.hold_ms.store(1_000, Ordering::SeqCst);
     let killed = tokio::time::timeout(LIMIT, rx.recv())
         .await
         .expect("a block signed")

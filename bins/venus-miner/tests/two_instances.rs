@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use common::{pool, MinerProcess, MINERS};
 use venus_miner_lib::MIGRATIONS;
 
-const LIMIT: Duration = Duration::from_secs(180);
+const LIMIT: Duration = Duration::from_secs(300);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_share_the_epochs_and_cover_for_each_other() {
@@ -23,13 +23,13 @@ async fn two_instances_share_the_epochs_and_cover_for_each_other() {
     let b_repo = pool.miner_repo("miner-b", &db.url);
     let mut a = MinerProcess::start(&a_repo);
     let b = MinerProcess::start(&b_repo);
-    pool.wait_signed(0, 8, LIMIT).await;
+    pool.wait_signed(0, 6, LIMIT).await;
     pool.observed.assert_no_double_sign();
     // Both ran every round; for a block one claimed, the other's record
     // says it was mined elsewhere.
     let blocks = b.cli(&["blocks", "--limit", "100"]);
     assert!(
-        blocks.as_array().is_some_and(|l| l.len() >= 8),
+        blocks.as_array().is_some_and(|l| l.len() >= 6),
         "the shared database lists the pool's blocks: {blocks}"
     );
     let mut instances = HashSet::new();
@@ -60,16 +60,21 @@ async fn two_instances_share_the_epochs_and_cover_for_each_other() {
 
     a.kill9();
     let killed_at = Instant::now();
-    let from = pool.observed.blocks().len();
-    pool.wait_signed(from, 8, LIMIT).await;
+    // Every member gets a block signed by the survivor.
+    let after = loop {
+        let after: HashSet<_> = pool
+            .observed
+            .blocks()
+            .into_iter()
+            .filter(|b| b.at > killed_at)
+            .map(|b| b.miner)
+            .collect();
+        if after.len() as u64 == MINERS || killed_at.elapsed() > LIMIT {
+            break after;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
     pool.observed.assert_no_double_sign();
-    let after: HashSet<_> = pool
-        .observed
-        .blocks()
-        .into_iter()
-        .filter(|b| b.at > killed_at)
-        .map(|b| b.miner)
-        .collect();
     assert_eq!(
         after.len() as u64,
         MINERS,

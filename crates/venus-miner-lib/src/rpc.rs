@@ -96,6 +96,9 @@ impl MinerService {
                 "the range must be 0 <= start <= end, at most {MAX_COUNT_EPOCHS} epochs"
             )));
         }
+        let mut asked = asked;
+        asked.sort_by_key(|a| a.to_bytes());
+        asked.dedup();
         let members = self.members.miners().await?;
         let mut out = Vec::new();
         let miners: Vec<Address> = if asked.is_empty() {

@@ -57,7 +57,9 @@ impl AuthMembers {
                 Some((at, list)) => {
                     tracing::warn!(target: "venus_miner", error = %e, "re-reading the members from venus-auth failed; keeping the last list");
                     // Try again in a tenth of the period, not at every call.
-                    *at = Instant::now() - self.refresh + self.refresh / 10;
+                    *at = Instant::now()
+                        .checked_sub(self.refresh - self.refresh / 10)
+                        .unwrap_or_else(Instant::now);
                     Ok(list.clone())
                 }
                 None => Err(MinerError::Members(format!("venus-auth: {e}"))),
