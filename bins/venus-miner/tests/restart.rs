@@ -3,7 +3,8 @@
 //! its member's wallet signed a block, before it hears the signature, it
 //! restarts and never has a second, different block signed for that epoch
 //! (on SQLite, then on MySQL); a miner switched off through the CLI stays
-//! off after another SIGKILL and restart.
+//! off after another SIGKILL and restart; a stalled wallet and a failing
+//! sealer cost only their own member.
 
 mod common;
 
@@ -11,6 +12,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use common::{pool, MinerProcess, Pool};
+use venus_core::traits::ChainRead;
 use venus_miner_lib::MIGRATIONS;
 
 const LIMIT: Duration = Duration::from_secs(300);
@@ -70,6 +72,98 @@ async fn crash_after_signing(pool: &Pool, db: &str, name: &str) {
         "{metrics}"
     );
     drop(miner);
+}
+
+/// Member 1's wallet stalls and member 2's sealer fails its proofs: member
+/// 0 goes on landing blocks, at the pace of the epochs; member 1's rounds
+/// are timeouts; member 2's rounds are errors with the sealer's reason
+/// exactly at the epochs it wins by an election computed here from the
+/// chain, and not-a-winner at the others.
+async fn faults_cost_only_their_member(pool: &Pool, miner: &MinerProcess, off: &str) {
+    miner.cli(&["start", off]);
+    pool.observed
+        .stalled
+        .lock()
+        .expect("lock")
+        .insert(pool.workers[1]);
+    pool.failing[2].store(true, Ordering::SeqCst);
+    // Rounds from here on began after the faults.
+    let from = pool.node.head().await.expect("head").height() + 2;
+    let faulted_at = Instant::now();
+    let healthy = pool.miners[0];
+    loop {
+        let landed = pool
+            .observed
+            .blocks()
+            .iter()
+            .filter(|b| b.miner == healthy && b.epoch >= from)
+            .count();
+        if landed >= 3 {
+            break;
+        }
+        assert!(
+            faulted_at.elapsed() < LIMIT,
+            "member 0 signed {landed} blocks in {LIMIT:?} beside a stalled wallet"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let head = pool.node.head().await.expect("head").height();
+    let chain = pool.chain_blocks().await;
+    for i in [1, 2] {
+        assert!(
+            chain
+                .get(&pool.miners[i])
+                .is_none_or(|epochs| epochs.iter().all(|e| *e < from)),
+            "member {i} mined despite its fault"
+        );
+    }
+    let records = |i: usize| {
+        let list = miner.cli(&[
+            "records",
+            &pool.miners[i].to_string(),
+            "--epoch",
+            &from.to_string(),
+            "--limit",
+            "100",
+        ]);
+        list.as_array()
+            .expect("records")
+            .iter()
+            .map(|r| {
+                (
+                    r["epoch"]
+                        .as_str()
+                        .and_then(|e| e.parse::<i64>().ok())
+                        .expect("epoch"),
+                    r["outcome"].as_str().unwrap_or_default().to_string(),
+                    r["error"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .filter(|(e, _, _)| *e < head)
+            .collect::<Vec<_>>()
+    };
+    let stalled = records(1);
+    assert!(stalled.len() >= 2, "member 1's rounds: {stalled:?}");
+    assert!(
+        stalled.iter().all(|(_, outcome, _)| outcome == "Timeout"),
+        "member 1's rounds: {stalled:?}"
+    );
+    let failing = records(2);
+    assert!(failing.len() >= 2, "member 2's rounds: {failing:?}");
+    let mut errors = 0;
+    for (epoch, outcome, error) in &failing {
+        let won = pool.wins(2, *epoch).await;
+        if won {
+            assert_eq!(outcome, "Error", "member 2 won {epoch}: {failing:?}");
+            assert!(error.contains(common::SEALER_FAILURE), "{error}");
+            errors += 1;
+        } else {
+            assert_eq!(outcome, "NotWinner", "member 2 lost {epoch}: {failing:?}");
+        }
+    }
+    assert!(errors > 0, "member 2 never won: {failing:?}");
+    pool.observed.stalled.lock().expect("lock").clear();
+    pool.failing[2].store(false, Ordering::SeqCst);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,6 +226,8 @@ async fn sigkill_after_signing_never_signs_twice() {
     }
     let listed = miner.cli(&["list"]);
     assert_eq!(listed.as_array().map(Vec::len), Some(3), "{listed}");
+
+    faults_cost_only_their_member(&pool, &miner, &off).await;
     drop(miner);
 
     // The same crash with the claims on MySQL.

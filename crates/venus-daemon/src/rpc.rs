@@ -62,7 +62,8 @@ impl Service for RpcService {
             .await
             .map_err(|e| failed(format!("listening on {}: {e}", self.listen)))?;
         let addr = server.local_addr();
-        let maddr = format!("/ip4/{}/tcp/{}/http", addr.ip(), addr.port());
+        let family = if addr.is_ipv6() { "ip6" } else { "ip4" };
+        let maddr = format!("/{family}/{}/tcp/{}/http", addr.ip(), addr.port());
         self.repo.write_private("api", maddr.as_bytes())?;
         self.repo.write_private("token", self.token.as_bytes())?;
         let info = Endpoint::new(format!("http://{addr}/rpc/v1"), Some(self.token.clone()))

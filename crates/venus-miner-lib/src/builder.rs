@@ -2,18 +2,47 @@
 //! head of the node, with null rounds mined over, each slot of it a trait
 //! an integrator can replace.
 
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use venus_core::traits::ChainApi;
+use venus_core::traits::{BlockApi, ChainApi};
 use venus_core::{Address, ChainEpoch};
 
 use crate::records::{MemoryRecords, MiningRecords, Outcome};
 use crate::round::{MinerResult, Provers, Round, RoundConfig, Signers};
 use crate::slash::SlashFilter;
 use crate::{now_ms, MinerError, Result};
+
+/// Reports the results of a finished round that were not reported when
+/// its blocks went out (its late miners).
+fn report_rest<F>(
+    done: std::result::Result<(u64, ChainEpoch, Vec<MinerResult>), tokio::task::JoinError>,
+    reported: &mut HashMap<u64, HashSet<Address>>,
+    on_round: &mut F,
+) where
+    F: FnMut(ChainEpoch, &[MinerResult]),
+{
+    match done {
+        Ok((id, epoch, all)) => {
+            let early = reported.remove(&id).unwrap_or_default();
+            let rest: Vec<MinerResult> = all
+                .into_iter()
+                .filter(|r| !early.contains(&r.miner))
+                .collect();
+            if !rest.is_empty() {
+                on_round(epoch, &rest);
+            }
+        }
+        Err(e) => tracing::error!(target: "venus_miner", error = %e, "a round failed"),
+    }
+}
+
+/// How many epochs back won rounds' leases are kept (they matter only
+/// during their round; a day of 30 s epochs is plenty to look back on).
+const KEEP_LEASES: ChainEpoch = 2880;
 
 /// The miners the pool mines for.
 #[async_trait]
@@ -68,9 +97,17 @@ pub struct MinerBuilder {
     slash: Option<Arc<dyn SlashFilter>>,
     records: Option<Arc<dyn MiningRecords>>,
     members: Option<Arc<dyn Members>>,
+    submit_to: Vec<Arc<dyn BlockApi>>,
 }
 
 impl MinerBuilder {
+    /// Another node each block is sent to after the main one (repeat for
+    /// more).
+    pub fn submit_to(mut self, node: Arc<dyn BlockApi>) -> Self {
+        self.submit_to.push(node);
+        self
+    }
+
     /// The node the miner mines on.
     pub fn chain(mut self, chain: Arc<dyn ChainApi>) -> Self {
         self.chain = Some(chain);
@@ -111,7 +148,7 @@ impl MinerBuilder {
     pub fn build(self) -> Result<Miner> {
         let missing = |what: &str| MinerError::Config(format!("the miner needs {what}"));
         Ok(Miner {
-            round: Round {
+            round: Arc::new(Round {
                 chain: self.chain.ok_or_else(|| missing("a node (chain)"))?,
                 signers: self.signers.ok_or_else(|| missing("signers"))?,
                 provers: self.provers.ok_or_else(|| missing("provers"))?,
@@ -119,8 +156,9 @@ impl MinerBuilder {
                 records: self
                     .records
                     .unwrap_or_else(|| Arc::new(MemoryRecords::new())),
+                submit_to: self.submit_to,
                 config: self.config.round.clone(),
-            },
+            }),
             members: self.members.ok_or_else(|| missing("members"))?,
             config: self.config,
         })
@@ -129,7 +167,7 @@ impl MinerBuilder {
 
 /// The pool's block producer.
 pub struct Miner {
-    round: Round,
+    round: Arc<Round>,
     members: Arc<dyn Members>,
     config: MinerConfig,
 }
@@ -145,6 +183,7 @@ impl Miner {
             slash: None,
             records: None,
             members: None,
+            submit_to: Vec::new(),
         }
     }
 
@@ -156,7 +195,12 @@ impl Miner {
     /// Mines until `stop` completes: the epoch after the head (or after
     /// the last epoch mined, over null rounds), its round started the
     /// propagation delay after its base's time (re-planned if the head
-    /// moves meanwhile); `on_round` sees each round's results.
+    /// moves meanwhile); `on_round` sees each round's results once its
+    /// blocks are out, and the results of its late miners (a stalled
+    /// wallet or prover, up to the miner timeout) in a second call when
+    /// they come: the next round does not wait for them. Rounds in flight
+    /// when `stop` completes are finished first (their deadlines bound
+    /// them), so a won block is not dropped on the way.
     pub async fn run<S, F>(&self, stop: S, mut on_round: F)
     where
         S: Future<Output = ()>,
@@ -165,9 +209,18 @@ impl Miner {
         tokio::pin!(stop);
         let mut next: ChainEpoch = 0;
         let mut last_prune = 0i64;
+        // Rounds whose late miners are still at work, by a round number:
+        // the miners already reported.
+        let mut rounds = tokio::task::JoinSet::new();
+        let mut reported: HashMap<u64, HashSet<Address>> = HashMap::new();
+        let mut number = 0u64;
         loop {
             let planned = tokio::select! {
-                _ = &mut stop => return,
+                _ = &mut stop => break,
+                Some(done) = rounds.join_next(), if !rounds.is_empty() => {
+                    report_rest(done, &mut reported, &mut on_round);
+                    continue;
+                }
                 p = self.plan(next) => p,
             };
             let Some((base, epoch)) = planned else {
@@ -181,14 +234,26 @@ impl Miner {
                 }
             };
             let nulls = epoch - base.height() - 1;
-            let results = tokio::select! {
-                _ = &mut stop => return,
-                r = self.round.run(&miners, &base, nulls) => r,
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let round = self.round.clone();
+            number += 1;
+            let id = number;
+            rounds.spawn(async move {
+                let all = round.run_reporting(&miners, &base, nulls, Some(tx)).await;
+                (id, epoch, all)
+            });
+            // The next round is planned once this one's blocks are out
+            // (its slow miners finish meanwhile). A round in flight when
+            // `stop` completes ends by its own deadlines, below.
+            let early = tokio::select! {
+                _ = &mut stop => break,
+                early = rx => early.unwrap_or_default(),
             };
-            on_round(epoch, &results);
+            on_round(epoch, &early);
+            reported.insert(id, early.iter().map(|r| r.miner).collect());
             // A round abandoned for a moved head is planned again on the
             // new head (the epoch itself, unless the chain is past it).
-            next = if results.iter().any(|r| r.outcome == Outcome::ChainForked) {
+            next = if early.iter().any(|r| r.outcome == Outcome::ChainForked) {
                 epoch
             } else {
                 epoch + 1
@@ -200,7 +265,16 @@ impl Miner {
                 if let Err(e) = self.round.records.prune(before).await {
                     tracing::warn!(target: "venus_miner", error = %e, "pruning the records failed");
                 }
+                if let Err(e) = self.round.slash.prune_leases(epoch - KEEP_LEASES).await {
+                    tracing::warn!(target: "venus_miner", error = %e, "pruning the leases failed");
+                }
             }
+        }
+        if !rounds.is_empty() {
+            tracing::info!(target: "venus_miner", rounds = rounds.len(), "stopping after the rounds in flight");
+        }
+        while let Some(done) = rounds.join_next().await {
+            report_rest(done, &mut reported, &mut on_round);
         }
     }
 

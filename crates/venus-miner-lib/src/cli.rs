@@ -23,6 +23,7 @@ use venus_core::{Address, ChainEpoch};
 use venus_daemon::{CancellationToken, DaemonError, Repo, Service, ServiceHandle};
 use venus_rpc::{Hs256Verifier, Permission, RpcClient, RpcServer, ServerConfig, TokenVerifier};
 
+use crate::instance::InstanceLock;
 use crate::members::{AuthMembers, SqlMemberStore, SwitchedMembers};
 use crate::metrics::{Metered, MinerMetrics};
 use crate::records::SqlRecords;
@@ -52,18 +53,26 @@ pub struct DaemonConfig {
     /// first start and kept in the repo's `instance` file). A restarted
     /// instance must keep its name to take up its own claims again.
     pub instance: String,
-    /// Seconds per epoch.
+    /// Seconds per epoch (0: the node's, from `StateGetNetworkParams`;
+    /// set, it must agree with the node's).
     pub block_delay_secs: u64,
     /// How long after a base's time its round starts (ms).
     pub propagation_delay_ms: u64,
     /// How long one miner's election and proof may take (ms).
     pub miner_timeout_ms: u64,
+    /// How long a won round's lease lasts unless its holder renews it
+    /// while proving (ms): when an instance dies mid-proof, another of
+    /// the pool takes the round over after this.
+    pub lease_ttl_ms: u64,
     /// Miners worked on at once.
     pub concurrency: usize,
     /// How long records are kept (hours).
     pub keep_records_hours: u64,
     /// How often the members are re-read from venus-auth (s).
     pub members_refresh_secs: u64,
+    /// More nodes each block is sent to after `node` (API infos), for a
+    /// block to reach the network even when one node's peers lag.
+    pub submit_nodes: Vec<String>,
     /// Where each member's wallet and sealer are.
     pub members: Vec<MemberConfig>,
 }
@@ -88,12 +97,14 @@ impl Default for DaemonConfig {
             auth_url: String::new(),
             db: String::new(),
             instance: String::new(),
-            block_delay_secs: 30,
+            block_delay_secs: 0,
             propagation_delay_ms: 12_000,
             miner_timeout_ms: 15_000,
+            lease_ttl_ms: 5_000,
             concurrency: 64,
             keep_records_hours: 7 * 24,
             members_refresh_secs: 60,
+            submit_nodes: Vec::new(),
             members: Vec::new(),
         }
     }
@@ -225,26 +236,20 @@ fn instance(repo: &Repo, configured: &str) -> Result<String> {
             )))
         }
     }
-    let name = format!("venus-miner-{}", hex::encode(rand_bytes()));
+    let name = format!("venus-miner-{}", hex::encode(rand::random::<[u8; 6]>()));
     repo.write_file("instance", name.as_bytes())
         .map_err(daemon)?;
     Ok(name)
 }
 
-fn rand_bytes() -> [u8; 6] {
-    // The clock and the process id are enough to tell instances apart.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let mix = now.as_nanos() ^ (u128::from(std::process::id()) << 64);
-    let b = mix.to_le_bytes();
-    [b[0], b[1], b[2], b[3], b[8], b[9]]
-}
+/// How long an instance's heartbeat stays fresh (it beats every third).
+const INSTANCE_TTL: Duration = Duration::from_secs(15);
 
-/// The mining loop as a [`Service`].
+/// The mining loop as a [`Service`], under its instance name's lock.
 struct MiningService {
     miner: Arc<Miner>,
     api: Arc<MinerService>,
+    lock: InstanceLock,
 }
 
 #[async_trait::async_trait]
@@ -260,17 +265,79 @@ impl Service for MiningService {
         let stop = cancel.clone();
         let task = tokio::spawn(async move {
             let api = self.api.clone();
-            self.miner
-                .run(stop.cancelled(), move |_, results| api.observe(results))
-                .await;
+            let mining = self
+                .miner
+                .run(stop.cancelled(), move |_, results| api.observe(results));
+            tokio::select! {
+                _ = mining => {
+                    if let Err(e) = self.lock.release().await {
+                        tracing::warn!(target: "venus_miner", error = %e, "releasing the instance name failed");
+                    }
+                    Ok(())
+                }
+                // Another process took the name over: mining on would
+                // make two processes one instance.
+                e = self.lock.keep() => Err(e),
+            }
         });
         let done = async move {
-            task.await.map_err(|e| DaemonError::Service {
+            let failed = |reason: String| DaemonError::Service {
                 name: "mining".into(),
-                reason: format!("the mining loop failed: {e}"),
-            })
+                reason,
+            };
+            match task.await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(failed(format!("mining stopped: {e}"))),
+                Err(e) => Err(failed(format!("the mining loop failed: {e}"))),
+            }
         };
         Ok(ServiceHandle::new("mining", cancel, done))
+    }
+}
+
+/// The node's seconds per epoch (`StateGetNetworkParams`); `configured`,
+/// when not 0, must agree with it (blocks timed to another delay would
+/// be refused).
+async fn block_delay(node: &LotusClient, configured: u64) -> Result<u64> {
+    let asked = node
+        .rpc()
+        .call::<venus_api::lotus::StateGetNetworkParams>([])
+        .await;
+    match asked {
+        Ok(p) if configured == 0 || configured == p.block_delay_secs => {
+            Ok(p.block_delay_secs.max(1))
+        }
+        Ok(p) => Err(MinerError::Config(format!(
+            "block_delay_secs is {configured} but the node's network ({}) has {} s epochs; \
+             leave it 0 to take the node's",
+            p.network_name, p.block_delay_secs
+        ))),
+        // A node without the method: the configured delay, if any.
+        Err(_) if configured > 0 => Ok(configured),
+        Err(e) => Err(MinerError::Node(format!(
+            "reading the network's block delay (StateGetNetworkParams): {e}; \
+             set block_delay_secs to go on without it"
+        ))),
+    }
+}
+
+/// Warns of members that cannot mine: venus-auth opens them, but the
+/// config gives no wallet and sealer for them (every round of theirs
+/// would fail with `no signer`).
+async fn check_endpoints(members: &dyn Members, endpoints: &PerMiner) {
+    let known = endpoints.miners();
+    match members.miners().await {
+        Ok(list) => {
+            for miner in list.iter().filter(|m| !known.contains(m)) {
+                tracing::warn!(target: "venus_miner", %miner, "a member without a wallet and sealer in config.toml ([[members]]): it cannot mine until one is added");
+            }
+            if list.is_empty() {
+                tracing::warn!(target: "venus_miner", "no member miners: nothing to mine for");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(target: "venus_miner", error = %e, "reading the members failed; mining starts once they can be read")
+        }
     }
 }
 
@@ -288,11 +355,13 @@ async fn serve(repo: Repo, config: DaemonConfig) -> Result<()> {
         config.db.clone()
     };
     let db = venus_sql::connect(&db_url, &crate::MIGRATIONS).await?;
-    let chain: Arc<dyn ChainApi> = Arc::new(
-        LotusClient::connect(&config.node)
-            .await
-            .map_err(|e| MinerError::Node(format!("connecting to {}: {e}", config.node)))?,
-    );
+    let instance = instance(&repo, &config.instance)?;
+    let lock = InstanceLock::acquire(db.clone(), &instance, INSTANCE_TTL).await?;
+    let lotus = LotusClient::connect(&config.node)
+        .await
+        .map_err(|e| MinerError::Node(format!("connecting to {}: {e}", config.node)))?;
+    let block_delay = block_delay(&lotus, config.block_delay_secs).await?;
+    let chain: Arc<dyn ChainApi> = Arc::new(lotus);
     let mut endpoints = PerMiner::new();
     for m in &config.members {
         let miner = venus_core::address::parse(&m.miner)
@@ -329,22 +398,30 @@ async fn serve(repo: Repo, config: DaemonConfig) -> Result<()> {
             )),
         )
     };
+    check_endpoints(&*list, &endpoints).await;
     let switches = Arc::new(SqlMemberStore::new(db.clone()));
     let slash = Arc::new(SqlSlashFilter::new(db.clone()));
     let metrics = Arc::new(MinerMetrics::new());
     let records = Arc::new(Metered::new(Arc::new(SqlRecords::new(db)), metrics.clone()));
-    let instance = instance(&repo, &config.instance)?;
     let miner_config = MinerConfig {
         round: RoundConfig {
             instance: instance.clone(),
             miner_timeout: Duration::from_millis(config.miner_timeout_ms),
             concurrency: config.concurrency.max(1),
-            block_delay: config.block_delay_secs.max(1),
+            block_delay,
+            lease_ttl: Duration::from_millis(config.lease_ttl_ms.max(100)),
         },
         propagation_delay: Duration::from_millis(config.propagation_delay_ms),
         keep_records: Duration::from_secs(config.keep_records_hours.saturating_mul(3600)),
     };
-    let miner = Miner::builder(miner_config)
+    let mut builder = Miner::builder(miner_config);
+    for node in &config.submit_nodes {
+        let client = LotusClient::connect(node)
+            .await
+            .map_err(|e| MinerError::Config(format!("submit node {node}: {e}")))?;
+        builder = builder.submit_to(Arc::new(client));
+    }
+    let miner = builder
         .chain(chain.clone())
         .signers(endpoints.clone())
         .provers(endpoints.clone())
@@ -374,6 +451,7 @@ async fn serve(repo: Repo, config: DaemonConfig) -> Result<()> {
     let mining = MiningService {
         miner: Arc::new(miner),
         api,
+        lock,
     };
     venus_daemon::run_services(vec![Box::new(rpc), Box::new(mining)])
         .await

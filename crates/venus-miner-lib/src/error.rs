@@ -33,9 +33,25 @@ pub enum MinerError {
     /// The member list could not be read.
     #[error("members: {0}")]
     Members(String),
+    /// The work asked for is already running; ask again later.
+    #[error("busy: {0}")]
+    Busy(String),
     /// The miner was put together wrong.
     #[error("configuration: {0}")]
     Config(String),
+    /// Another live process runs under this instance name.
+    #[error(
+        "instance name {instance:?} is held by another live process ({holder}, heartbeat {age_ms} ms ago): \
+         give each miner instance its own name (`instance` in config.toml, or its own repo)"
+    )]
+    InstanceInUse {
+        /// The name.
+        instance: String,
+        /// The process holding it (`HOST/PID/RANDOM`).
+        holder: String,
+        /// How old its heartbeat was.
+        age_ms: i64,
+    },
     /// The slash filter refused the block.
     #[error("slash filter: {0}")]
     Refused(crate::slash::Refusal),

@@ -11,7 +11,10 @@
 //! [`round::Round`] runs one epoch for every member miner, and [`Miner`]
 //! runs rounds epoch after epoch on the node's head, for the
 //! [`members`] switched on (a switch survives restarts); [`rpc`] serves
-//! sophon-miner's API over them.
+//! sophon-miner's API over them. Instances sharing a database lease each
+//! won round before proving it (a lease lapses when its holder dies
+//! mid-proof, and another instance takes the round over), and
+//! [`instance::InstanceLock`] keeps one live process per instance name.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> venus_miner_lib::Result<()> {
@@ -47,6 +50,7 @@ mod builder;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod error;
+pub mod instance;
 pub mod members;
 pub mod metrics;
 pub mod records;

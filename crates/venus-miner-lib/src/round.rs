@@ -3,9 +3,13 @@
 //! 1. For each miner, concurrently (at most `concurrency` at once, each
 //!    within `miner_timeout`): `MinerGetBaseInfo`, the ticket and the
 //!    election VRF from the member's wallet (`drawrandomparam`, with the
-//!    object signed), WinCount; a winner's winning PoSt from its prover.
+//!    object signed), WinCount; for a winner, the lease on its round (one
+//!    instance of the pool proves it) and its winning PoSt from its
+//!    prover.
 //! 2. One `MpoolSelects` for all winners, by ticket quality, so that their
-//!    blocks never share a message.
+//!    blocks never share a message. Winners still proving at the cut-off
+//!    (a fifth of an epoch before the blocks' time) do not hold the others
+//!    back: they make their blocks later, from messages left over.
 //! 3. For each winner, concurrently: `MinerCreateBlock` (unsigned), the
 //!    slash filter's claim, the block signature from the member's wallet
 //!    (`block`), the signed CID recorded, a wait until the block's
@@ -14,13 +18,14 @@
 //! A slow or failing wallet or prover costs only its own miner its round;
 //! every miner's outcome and stage times go to the records.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use cid::Cid;
 use futures::stream::{self, StreamExt};
 use venus_core::crypto::{draw_randomness, DomainSeparationTag, WinCounter};
-use venus_core::traits::{ChainApi, ComputeProof, RemoteSigner};
+use venus_core::traits::{BlockApi, ChainApi, ComputeProof, RemoteSigner};
 use venus_core::types::{
     BlockMsg, BlockTemplate, DrawRandomParams, ElectionProof, MiningBaseInfo, MsgMeta, MsgType,
     SignedMessage, Ticket, TipSet,
@@ -33,6 +38,9 @@ use crate::{now_ms, MinerError, Result};
 
 /// The reason a claimed block's row gets when its step timed out.
 pub const TIMED_OUT: &str = "timed out";
+
+/// How often an instance waiting on another's lease looks again.
+const LEASE_POLL: Duration = Duration::from_millis(250);
 
 /// Finds the wallet that holds a miner's worker key.
 pub trait Signers: Send + Sync {
@@ -137,6 +145,10 @@ pub struct RoundConfig {
     pub concurrency: usize,
     /// Seconds per epoch (the blocks' timestamps).
     pub block_delay: u64,
+    /// How long a won round's lease lasts unless renewed: its holder
+    /// renews it every third of this while it proves, and another
+    /// instance takes the round over once it lapses (the holder died).
+    pub lease_ttl: Duration,
 }
 
 impl Default for RoundConfig {
@@ -146,6 +158,7 @@ impl Default for RoundConfig {
             miner_timeout: Duration::from_secs(15),
             concurrency: 64,
             block_delay: 30,
+            lease_ttl: Duration::from_secs(5),
         }
     }
 }
@@ -328,6 +341,9 @@ pub struct Round {
     pub slash: Arc<dyn SlashFilter>,
     /// Where outcomes go.
     pub records: Arc<dyn MiningRecords>,
+    /// More nodes each block goes to once the node took it (best effort:
+    /// a node that fails is logged, and costs the others nothing).
+    pub submit_to: Vec<Arc<dyn BlockApi>>,
     /// Settings.
     pub config: RoundConfig,
 }
@@ -335,53 +351,152 @@ pub struct Round {
 impl Round {
     /// Mines `miners` at `base.height() + null_rounds + 1` on `base`, each
     /// winner's block submitted; one result per miner, also recorded.
+    ///
+    /// The winners ready at the cut-off (a fifth of an epoch before the
+    /// blocks' time) make their blocks together, from one message
+    /// selection, without waiting for slower miners; a winner whose wallet
+    /// or prover answers later makes its block after them, from messages
+    /// none of theirs carries. A slow member delays only itself. (A round
+    /// that starts past its cut-off, catching up, waits for every miner.)
     pub async fn run(
         &self,
         miners: &[Address],
         base: &TipSet,
         null_rounds: ChainEpoch,
     ) -> Vec<MinerResult> {
+        self.run_reporting(miners, base, null_rounds, None).await
+    }
+
+    /// [`run`](Self::run), sending to `early` the results known once the
+    /// cut-off's blocks are out (every miner but the late ones), so that
+    /// the caller can go on to the next round; all results at the end.
+    pub async fn run_reporting(
+        &self,
+        miners: &[Address],
+        base: &TipSet,
+        null_rounds: ChainEpoch,
+        early: Option<tokio::sync::oneshot::Sender<Vec<MinerResult>>>,
+    ) -> Vec<MinerResult> {
         let round = base.height() + null_rounds + 1;
-        let elected: Vec<(Address, Result<Option<Winner>>, Stages)> =
-            stream::iter(miners.iter().copied())
-                .map(|miner| async move {
-                    let mut stages = Stages::default();
-                    let r = tokio::time::timeout(
-                        self.config.miner_timeout,
-                        self.win(&miner, base, round, &mut stages),
-                    )
-                    .await
-                    .unwrap_or(Err(MinerError::Timeout));
-                    (miner, r, stages)
-                })
-                .buffer_unordered(self.config.concurrency.max(1))
-                .collect()
-                .await;
+        let ts = block_time(base, self.config.block_delay, null_rounds);
+        let cutoff = Duration::from_secs(ts)
+            .saturating_sub(Duration::from_millis(self.config.block_delay * 200));
+        // A round that starts past its cut-off (the miner catching up)
+        // waits for every miner.
+        let cutoff = if cutoff > unix_now() {
+            cutoff
+        } else {
+            unix_now() + self.config.miner_timeout
+        };
+        let mut pending = std::pin::pin!(stream::iter(miners.iter().copied())
+            .map(|miner| async move {
+                let mut stages = Stages::default();
+                let r = tokio::time::timeout(
+                    self.config.miner_timeout,
+                    self.win(&miner, base, round, &mut stages),
+                )
+                .await
+                .unwrap_or(Err(MinerError::Timeout));
+                (miner, r, stages)
+            })
+            .buffer_unordered(self.config.concurrency.max(1)));
 
         let mut results = Vec::new();
         let mut winners = Vec::new();
-        for (miner, r, stages) in elected {
-            match r {
-                Ok(Some(w)) => winners.push(w),
-                Ok(None) => results.push(
-                    self.done(miner, round, Outcome::NotWinner, "", stages, None)
-                        .await,
-                ),
-                Err(e) => {
-                    let outcome = match e {
-                        MinerError::Timeout => Outcome::Timeout,
-                        MinerError::Refused(Refusal::TakenBy { .. }) => Outcome::Elsewhere,
-                        _ => Outcome::Error,
-                    };
-                    results.push(
-                        self.done(miner, round, outcome, &e.to_string(), stages, None)
-                            .await,
-                    );
-                }
+        // Every miner's election, or the cut-off: the slower ones go on
+        // below, and the caller hears of the round without them.
+        loop {
+            let next = match tokio::time::timeout(cutoff.saturating_sub(unix_now()), pending.next())
+                .await
+            {
+                Ok(next) => next,
+                Err(_) => break,
+            };
+            let Some((miner, r, stages)) = next else {
+                break;
+            };
+            if let Some(w) = self.elected(miner, round, r, stages, &mut results).await {
+                winners.push(w);
             }
         }
+        // The ready winners' blocks, while the slower miners finish.
+        let late = async {
+            let mut late = Vec::new();
+            let mut late_results = Vec::new();
+            while let Some((miner, r, stages)) = pending.next().await {
+                if let Some(w) = self
+                    .elected(miner, round, r, stages, &mut late_results)
+                    .await
+                {
+                    late.push(w);
+                }
+            }
+            (late, late_results)
+        };
+        let first = async {
+            let (mined, used) = self
+                .blocks(winners, base, round, null_rounds, HashSet::new())
+                .await;
+            results.extend(mined);
+            if let Some(early) = early {
+                let _ = early.send(results.clone());
+            }
+            used
+        };
+        let (used, (late, late_results)) = tokio::join!(first, late);
+        results.extend(late_results);
+        if !late.is_empty() {
+            tracing::info!(target: "venus_miner", round, late = late.len(), "winners after the cut-off make their blocks now");
+            let (mined, _) = self.blocks(late, base, round, null_rounds, used).await;
+            results.extend(mined);
+        }
+        results
+    }
+
+    /// Records a miner's election (or its failure) and returns the winner.
+    async fn elected(
+        &self,
+        miner: Address,
+        round: ChainEpoch,
+        r: Result<Option<Winner>>,
+        stages: Stages,
+        results: &mut Vec<MinerResult>,
+    ) -> Option<Winner> {
+        let (outcome, reason) = match r {
+            Ok(Some(w)) => return Some(w),
+            Ok(None) => (Outcome::NotWinner, String::new()),
+            Err(e) => {
+                let outcome = match e {
+                    MinerError::Timeout => Outcome::Timeout,
+                    MinerError::Refused(Refusal::TakenBy { .. }) => Outcome::Elsewhere,
+                    _ => Outcome::Error,
+                };
+                (outcome, e.to_string())
+            }
+        };
+        results.push(
+            self.done(miner, round, outcome, &reason, stages, None)
+                .await,
+        );
+        None
+    }
+
+    /// The blocks of `winners`: the base checked again, one message
+    /// selection for all of them (leaving out the messages in `used`, the
+    /// pool's blocks already made at this round), then each block made,
+    /// claimed, signed and submitted. The results, and `used` with the
+    /// messages of these blocks.
+    async fn blocks(
+        &self,
+        winners: Vec<Winner>,
+        base: &TipSet,
+        round: ChainEpoch,
+        null_rounds: ChainEpoch,
+        mut used: HashSet<Cid>,
+    ) -> (Vec<MinerResult>, HashSet<Cid>) {
+        let mut results = Vec::new();
         if winners.is_empty() {
-            return results;
+            return (results, used);
         }
         // The head may have moved while the winners proved.
         let base = match self.rebase(base, round).await {
@@ -393,7 +508,7 @@ impl Round {
                             .await,
                     );
                 }
-                return results;
+                return (results, used);
             }
         };
         let base = &base;
@@ -413,7 +528,9 @@ impl Round {
             }
         };
         let select_time = t.elapsed();
-        let mut selected = disjoint(selected).into_iter();
+        let selected = disjoint(selected, &mut used);
+        let mut selected = selected.into_iter();
+        let ts = block_time(base, self.config.block_delay, null_rounds);
         let blocks = winners.into_iter().map(|mut w| {
             w.stages.0.push((Stage::Select, select_time));
             let messages = selected.next().unwrap_or_default();
@@ -422,12 +539,8 @@ impl Round {
                 // Until a third of an epoch past the block's time (a later
                 // block is worth little, and the next round starts soon
                 // after); the miner's timeout when that time is past.
-                let ts = base.min_timestamp()
-                    + self.config.block_delay * u64::try_from(null_rounds + 1).unwrap_or(1);
                 let due = Duration::from_secs(ts + self.config.block_delay / 3);
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap_or_default();
+                let now = unix_now();
                 let limit = if due > now {
                     due - now
                 } else {
@@ -455,34 +568,21 @@ impl Round {
             }
         });
         for (miner, r, stages) in futures::future::join_all(blocks).await {
-            results.push(match r {
-                Ok(block) => {
-                    self.done(miner, round, Outcome::Mined, "", stages, Some(block))
-                        .await
-                }
-                Err(MinerError::Timeout) => {
-                    self.done(miner, round, Outcome::Timeout, "timed out", stages, None)
-                        .await
-                }
+            let (outcome, reason, block) = match r {
+                Ok(block) => (Outcome::Mined, String::new(), Some(block)),
+                Err(MinerError::Timeout) => (Outcome::Timeout, TIMED_OUT.to_string(), None),
                 // Another instance of the pool mines this epoch for it.
                 Err(MinerError::Refused(why @ Refusal::TakenBy { .. })) => {
-                    self.done(
-                        miner,
-                        round,
-                        Outcome::Elsewhere,
-                        &why.to_string(),
-                        stages,
-                        None,
-                    )
-                    .await
+                    (Outcome::Elsewhere, why.to_string(), None)
                 }
-                Err(e) => {
-                    self.done(miner, round, Outcome::Error, &e.to_string(), stages, None)
-                        .await
-                }
-            });
+                Err(e) => (Outcome::Error, e.to_string(), None),
+            };
+            results.push(
+                self.done(miner, round, outcome, &reason, stages, block)
+                    .await,
+            );
         }
-        results
+        (results, used)
     }
 
     /// The base to build on now that the winners are known: `base`, or
@@ -538,19 +638,13 @@ impl Round {
         else {
             return Ok(None);
         };
-        // Taken before the proof: another instance of the pool that won
-        // the same election proves and mines it; this one moves on.
-        if let Some(instance) = self
-            .slash
-            .lease(miner, round, &self.config.instance)
-            .await?
-        {
-            return Err(MinerError::Refused(Refusal::TakenBy { instance }));
-        }
         let prover = self
             .provers
             .prover(miner)
             .ok_or(MinerError::NoProver(*miner))?;
+        // Taken before the proof: another instance of the pool that won
+        // the same election proves and mines it; this one moves on.
+        self.take_lease(miner, round).await?;
         let rbase = beacon_base(&info);
         let miner_cbor = venus_core::encoding::to_cbor(miner)
             .map_err(|e| MinerError::Node(format!("miner address: {e}")))?;
@@ -560,13 +654,10 @@ impl Round {
             round,
             &miner_cbor,
         );
+        let proving = prover.compute_winning_post(miner, &info.sectors, &randomness);
         let proofs = stages
-            .time(
-                Stage::Proof,
-                prover.compute_winning_post(miner, &info.sectors, &randomness),
-            )
-            .await
-            .map_err(|e| MinerError::Prover(e.to_string()))?;
+            .time(Stage::Proof, self.leased(miner, round, proving))
+            .await?;
         Ok(Some(Winner {
             miner: *miner,
             worker: info.worker_key,
@@ -578,6 +669,86 @@ impl Round {
             stages: std::mem::take(stages),
             claim: None,
         }))
+    }
+
+    /// Takes the lease on a won (`miner`, `round`). While another
+    /// instance holds it unproved, waits (at most half the miner's time)
+    /// for its proof, or takes it over when it lapses: a holder that died
+    /// costs the miner nothing but the wait.
+    async fn take_lease(&self, miner: &Address, round: ChainEpoch) -> Result<()> {
+        let instance = &self.config.instance;
+        let give_up = Instant::now() + self.config.miner_timeout / 2;
+        loop {
+            let Some(holder) = self
+                .slash
+                .lease(miner, round, instance, self.config.lease_ttl)
+                .await?
+            else {
+                return Ok(());
+            };
+            let now = Instant::now();
+            if holder.proved || now >= give_up {
+                return Err(MinerError::Refused(Refusal::TakenBy {
+                    instance: holder.instance,
+                }));
+            }
+            let lapse = u64::try_from(holder.until_ms - now_ms()).unwrap_or(0);
+            let wait = Duration::from_millis(lapse + 10)
+                .min(LEASE_POLL)
+                .min(give_up - now);
+            tracing::debug!(target: "venus_miner", %miner, round, holder = %holder.instance, "another instance proves this win; waiting");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Runs `proving` under the lease of (`miner`, `round`), renewing it
+    /// as it goes; the lease is kept once proved and given back when the
+    /// proof fails. An instance that lost the lease (it lapsed and was
+    /// taken over) drops its proof.
+    async fn leased<F>(
+        &self,
+        miner: &Address,
+        round: ChainEpoch,
+        proving: F,
+    ) -> Result<Vec<PoStProof>>
+    where
+        F: std::future::Future<Output = venus_core::Result<Vec<PoStProof>>>,
+    {
+        let instance = &self.config.instance;
+        let ttl = self.config.lease_ttl;
+        tokio::pin!(proving);
+        let mut beat = tokio::time::interval((ttl / 3).max(Duration::from_millis(10)));
+        beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        beat.tick().await;
+        let proved = loop {
+            tokio::select! {
+                r = &mut proving => break r,
+                _ = beat.tick() => match self.slash.lease(miner, round, instance, ttl).await {
+                    Ok(None) => {}
+                    Ok(Some(holder)) => {
+                        return Err(MinerError::Refused(Refusal::TakenBy { instance: holder.instance }))
+                    }
+                    // The storage hiccuped: keep proving; the claim decides.
+                    Err(e) => tracing::warn!(target: "venus_miner", %miner, round, error = %e, "renewing the lease failed"),
+                },
+            }
+        };
+        let kept = self
+            .slash
+            .settle_lease(miner, round, instance, proved.is_ok())
+            .await;
+        let proofs = proved.map_err(|e| MinerError::Prover(e.to_string()))?;
+        match kept {
+            Ok(true) => Ok(proofs),
+            Ok(false) => Err(MinerError::Refused(Refusal::TakenBy {
+                instance: "another instance (the lease lapsed during the proof)".into(),
+            })),
+            // The storage hiccuped: the block's claim still decides.
+            Err(e) => {
+                tracing::warn!(target: "venus_miner", %miner, round, error = %e, "settling the lease failed");
+                Ok(proofs)
+            }
+        }
     }
 
     /// A winner's block: created, claimed, signed, submitted.
@@ -597,8 +768,7 @@ impl Round {
             beacon_values: w.info.beacon_entries.clone(),
             messages,
             epoch: round,
-            timestamp: base.min_timestamp()
-                + self.config.block_delay * u64::try_from(null_rounds + 1).unwrap_or(1),
+            timestamp: block_time(base, self.config.block_delay, null_rounds),
             winning_post_proof: w.proofs.clone(),
         };
         let mut block = w
@@ -677,7 +847,18 @@ impl Round {
         w.stages
             .time(Stage::Submit, self.chain.submit_block(block.clone()))
             .await
-            .map_err(|e| MinerError::Node(format!("submit: {e}")))
+            .map_err(|e| MinerError::Node(format!("submit: {e}")))?;
+        let miner = w.miner;
+        let extra = self.submit_to.iter().enumerate().map(|(i, node)| {
+            let block = block.clone();
+            async move {
+                if let Err(e) = node.submit_block(block).await {
+                    tracing::warn!(target: "venus_miner", %miner, node = i + 1, error = %e, "an extra submit node refused the block");
+                }
+            }
+        });
+        futures::future::join_all(extra).await;
+        Ok(())
     }
 
     async fn done(
@@ -722,26 +903,37 @@ impl Round {
 }
 
 /// The winners' lists with every message in the first list that has it
-/// only: the pool's blocks of one epoch never share a message. (Venus's
-/// `MpoolSelects` copies the first list to a winner left with none, for
-/// redundancy; a pool that wants every block to add messages does not.)
-fn disjoint(lists: Vec<Vec<SignedMessage>>) -> Vec<Vec<SignedMessage>> {
-    let mut seen = std::collections::HashSet::new();
+/// only, and none of `used` (the messages of the round's blocks made
+/// before), which gains them: the pool's blocks of one epoch never share
+/// a message. (Venus's `MpoolSelects` copies the first list to a winner
+/// left with none, for redundancy; a pool that wants every block to add
+/// messages does not.)
+fn disjoint(lists: Vec<Vec<SignedMessage>>, used: &mut HashSet<Cid>) -> Vec<Vec<SignedMessage>> {
     lists
         .into_iter()
         .map(|list| {
             list.into_iter()
-                .filter(|m| m.cid().map(|c| seen.insert(c)).unwrap_or(false))
+                .filter(|m| m.cid().map(|c| used.insert(c)).unwrap_or(false))
                 .collect()
         })
         .collect()
 }
 
+/// The Unix time of a block at `null_rounds + 1` epochs after `base`.
+fn block_time(base: &TipSet, block_delay: u64, null_rounds: ChainEpoch) -> u64 {
+    base.min_timestamp() + block_delay * u64::try_from(null_rounds + 1).unwrap_or(1)
+}
+
+/// Now, since the Unix epoch.
+fn unix_now() -> Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
 /// Sleeps until the Unix second `at` (blocks are not sent early).
 async fn wait_until(at: u64) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
+    let now = unix_now();
     let at = Duration::from_secs(at);
     if at > now {
         tokio::time::sleep(at - now).await;

@@ -24,8 +24,13 @@ const KEPT_ERRORS: usize = 20;
 /// election per miner, with two wallet signatures.
 pub const MAX_COUNT_EPOCHS: i64 = 2880;
 
-/// Elections `CountWinners` runs at once (sophon-miner's 100).
-const COUNT_CONCURRENCY: usize = 64;
+/// The most elections (miners × epochs) one `CountWinners` runs: each
+/// asks a wallet for two signatures, and the wallets serve live mining.
+pub const MAX_COUNT_ELECTIONS: usize = 20_000;
+
+/// Elections `CountWinners` runs at once (sophon-miner runs 100; fewer
+/// here, so that live mining keeps most of the wallets' time).
+const COUNT_CONCURRENCY: usize = 16;
 
 /// What the miner's API reads and switches.
 pub struct MinerService {
@@ -39,6 +44,8 @@ pub struct MinerService {
     pub records: Arc<dyn MiningRecords>,
     /// The node and wallets `CountWinners` runs elections with.
     election: Option<(Arc<dyn ChainApi>, Arc<dyn Signers>)>,
+    /// One `CountWinners` at a time.
+    counting: tokio::sync::Semaphore,
     errors: Mutex<HashMap<Address, VecDeque<String>>>,
 }
 
@@ -56,6 +63,7 @@ impl MinerService {
             slash,
             records,
             election: None,
+            counting: tokio::sync::Semaphore::new(1),
             errors: Mutex::default(),
         }
     }
@@ -96,6 +104,9 @@ impl MinerService {
                 "the range must be 0 <= start <= end, at most {MAX_COUNT_EPOCHS} epochs"
             )));
         }
+        let _counting = self.counting.try_acquire().map_err(|_| {
+            MinerError::Busy("another CountWinners is running; ask again when it is done".into())
+        })?;
         let mut asked = asked;
         asked.sort_by_key(|a| a.to_bytes());
         asked.dedup();
@@ -114,6 +125,14 @@ impl MinerService {
             }));
             known
         };
+        let epochs = usize::try_from(end - start + 1).unwrap_or(usize::MAX);
+        if miners.len().saturating_mul(epochs) > MAX_COUNT_ELECTIONS {
+            return Err(MinerError::Config(format!(
+                "{} miners over {epochs} epochs is more than {MAX_COUNT_ELECTIONS} elections: \
+                 ask for fewer miners or a shorter range",
+                miners.len()
+            )));
+        }
         // The bases once, shared by every miner's elections.
         let mut bases = Vec::new();
         for epoch in start..=end {

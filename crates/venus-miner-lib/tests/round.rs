@@ -50,11 +50,13 @@ fn round(
         provers,
         slash: Arc::new(MemorySlashFilter::new()) as Arc<dyn SlashFilter>,
         records,
+        submit_to: Vec::new(),
         config: RoundConfig {
             instance: "test".into(),
             miner_timeout: timeout,
             concurrency: 8,
             block_delay: DELAY,
+            lease_ttl: Duration::from_secs(5),
         },
     }
 }
@@ -315,6 +317,7 @@ async fn the_miner_runs_epoch_after_epoch() {
             miner_timeout: Duration::from_secs(30),
             concurrency: 8,
             block_delay: DELAY,
+            lease_ttl: Duration::from_secs(5),
         },
         propagation_delay: Duration::ZERO,
         keep_records: Duration::from_secs(3600),
@@ -466,4 +469,234 @@ async fn a_reorg_during_the_round_submits_nothing_on_the_old_base() {
         return;
     }
     panic!("member 0 never won in 10 rounds");
+}
+
+/// A prover that tells of each call, then hangs, fails, or proves (with
+/// `DigestProver`) after a pause.
+struct Scripted {
+    mode: Mode,
+    calls: std::sync::atomic::AtomicUsize,
+    called: tokio::sync::Notify,
+}
+
+enum Mode {
+    Hang,
+    Fail,
+    After(Duration),
+}
+
+impl Scripted {
+    fn new(mode: Mode) -> Arc<Self> {
+        Arc::new(Scripted {
+            mode,
+            calls: Default::default(),
+            called: Default::default(),
+        })
+    }
+}
+
+#[async_trait]
+impl ComputeProof for Scripted {
+    async fn compute_winning_post(
+        &self,
+        miner: &Address,
+        sectors: &[ExtendedSectorInfo],
+        randomness: &[u8; 32],
+    ) -> venus_core::Result<Vec<PoStProof>> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.called.notify_one();
+        match self.mode {
+            Mode::Hang => futures::future::pending().await,
+            Mode::Fail => Err(venus_core::Error::Crypto("the sealer lost its disk".into())),
+            Mode::After(d) => {
+                tokio::time::sleep(d).await;
+                DigestProver
+                    .compute_winning_post(miner, sectors, randomness)
+                    .await
+            }
+        }
+    }
+}
+
+/// Two instances of the pool, "a" and "b", on one slash filter, each with
+/// its own prover; leases last `ttl`.
+fn two_instances(
+    n: &Net,
+    a: Arc<Scripted>,
+    b: Arc<Scripted>,
+    ttl: Duration,
+) -> (Arc<Round>, Arc<Round>) {
+    let slash: Arc<dyn SlashFilter> = Arc::new(MemorySlashFilter::new());
+    let make = |name: &str, prover: Arc<Scripted>| {
+        let mut r = round(
+            n,
+            signer(n),
+            Arc::new(OneProver(prover)),
+            Arc::new(MemoryRecords::new()),
+            Duration::from_secs(20),
+        );
+        r.slash = slash.clone();
+        r.config.instance = name.into();
+        r.config.lease_ttl = ttl;
+        Arc::new(r)
+    };
+    (make("a", a), make("b", b))
+}
+
+/// The head, and a member that wins over it after some null rounds.
+async fn next_win(n: &Net) -> (TipSet, Address, i64) {
+    let base = n.node.head().await.expect("head");
+    for nulls in 0..30 {
+        for i in 0..MINERS {
+            if wins(n, i, &base, base.height() + nulls + 1).await {
+                n.now.store(
+                    base.min_timestamp() + DELAY * (nulls as u64 + 1),
+                    Ordering::SeqCst,
+                );
+                return (base, n.members[i].miner, nulls);
+            }
+        }
+    }
+    panic!("nobody wins in 30 rounds");
+}
+
+/// The instance holding a won round dies during its proof (its round is
+/// dropped: no renewal, no release): the other instance waits out the
+/// lease, takes the round over and mines the block.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_won_round_whose_holder_died_is_taken_over() {
+    let n = devnet();
+    let (hang, ok) = (
+        Scripted::new(Mode::Hang),
+        Scripted::new(Mode::After(Duration::ZERO)),
+    );
+    let (a, b) = two_instances(&n, hang.clone(), ok.clone(), Duration::from_millis(600));
+    let (base, miner, nulls) = next_win(&n).await;
+    let task = tokio::spawn({
+        let (a, base) = (a.clone(), base.clone());
+        async move { a.run(&[miner], &base, nulls).await }
+    });
+    hang.called.notified().await;
+    task.abort();
+    let results = b.run(&[miner], &base, nulls).await;
+    assert_eq!(results[0].outcome, Outcome::Mined, "{}", results[0].reason);
+    assert_eq!(ok.calls.load(Ordering::SeqCst), 1);
+    let head = n.node.head().await.expect("head");
+    assert_eq!(head.height(), base.height() + nulls + 1);
+    assert!(head.blocks().iter().any(|h| h.miner == miner));
+}
+
+/// A holder whose proof fails gives the round back: the other instance
+/// mines it at once. A holder that proves slowly, renewing its lease
+/// (here every 100 ms for 1.5 s), keeps it: the other instance never
+/// proves that win and records it as mined elsewhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_holder_frees_the_round_and_a_live_one_keeps_it() {
+    let n = devnet();
+    let (fail, ok) = (
+        Scripted::new(Mode::Fail),
+        Scripted::new(Mode::After(Duration::ZERO)),
+    );
+    // Leases that would outlast b's patience (half its 20 s): b mines
+    // only if a gave the round back.
+    let (a, b) = two_instances(&n, fail.clone(), ok.clone(), Duration::from_secs(60));
+    let (base, miner, nulls) = next_win(&n).await;
+    let failed = a.run(&[miner], &base, nulls).await;
+    assert_eq!(failed[0].outcome, Outcome::Error);
+    assert!(
+        failed[0].reason.contains("lost its disk"),
+        "{}",
+        failed[0].reason
+    );
+    let results = b.run(&[miner], &base, nulls).await;
+    assert_eq!(results[0].outcome, Outcome::Mined, "{}", results[0].reason);
+
+    let (slow, counted) = (
+        Scripted::new(Mode::After(Duration::from_millis(1_500))),
+        Scripted::new(Mode::After(Duration::ZERO)),
+    );
+    let (a, b) = two_instances(
+        &n,
+        slow.clone(),
+        counted.clone(),
+        Duration::from_millis(300),
+    );
+    let (base, miner, nulls) = next_win(&n).await;
+    let task = tokio::spawn({
+        let (a, base) = (a.clone(), base.clone());
+        async move { a.run(&[miner], &base, nulls).await }
+    });
+    slow.called.notified().await;
+    let other = b.run(&[miner], &base, nulls).await;
+    assert_eq!(other[0].outcome, Outcome::Elsewhere, "{}", other[0].reason);
+    assert_eq!(
+        counted.calls.load(Ordering::SeqCst),
+        0,
+        "the win was proved twice"
+    );
+    let mined = task.await.expect("a's round");
+    assert_eq!(mined[0].outcome, Outcome::Mined, "{}", mined[0].reason);
+}
+
+/// An extra submit node: records the blocks it gets, or refuses them.
+struct ExtraNode {
+    got: std::sync::Mutex<Vec<cid::Cid>>,
+    refuse: bool,
+}
+
+#[async_trait]
+impl venus_core::traits::BlockApi for ExtraNode {
+    async fn create_block(
+        &self,
+        _: venus_core::types::BlockTemplate,
+    ) -> venus_core::Result<venus_core::types::BlockMsg> {
+        Err(venus_core::Error::Backend("not a miner's node".into()))
+    }
+
+    async fn submit_block(&self, block: venus_core::types::BlockMsg) -> venus_core::Result<()> {
+        if self.refuse {
+            return Err(venus_core::Error::Backend("this node is down".into()));
+        }
+        self.got
+            .lock()
+            .expect("lock")
+            .push(block.header.cid().expect("cid"));
+        Ok(())
+    }
+}
+
+/// A mined block goes to the extra submit nodes too, after the node took
+/// it; one that refuses costs nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_goes_to_the_extra_submit_nodes() {
+    let n = devnet();
+    let down = Arc::new(ExtraNode {
+        got: Default::default(),
+        refuse: true,
+    });
+    let up = Arc::new(ExtraNode {
+        got: Default::default(),
+        refuse: false,
+    });
+    let mut r = round(
+        &n,
+        signer(&n),
+        Arc::new(OneProver(Arc::new(DigestProver))),
+        Arc::new(MemoryRecords::new()),
+        Duration::from_secs(20),
+    );
+    r.submit_to = vec![down, up.clone()];
+    let (base, miner, nulls) = next_win(&n).await;
+    let results = r.run(&[miner], &base, nulls).await;
+    assert_eq!(results[0].outcome, Outcome::Mined, "{}", results[0].reason);
+    let block = results[0].block.as_ref().expect("block");
+    assert_eq!(
+        *up.got.lock().expect("lock"),
+        vec![block.header.cid().expect("cid")]
+    );
+    let head = n.node.head().await.expect("head");
+    assert!(head
+        .key()
+        .cids()
+        .contains(&block.header.cid().expect("cid")));
 }

@@ -4,15 +4,23 @@
 #![allow(missing_docs)]
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use cid::Cid;
 use venus_core::types::TipSetKey;
 use venus_core::Address;
 use venus_miner_lib::slash::{
-    BlockClaim, BlockState, BlocksQuery, Claim, MemorySlashFilter, Refusal, SlashFilter,
-    SqlSlashFilter,
+    BlockClaim, BlockState, BlocksQuery, Claim, LeaseHolder, MemorySlashFilter, Refusal,
+    SlashFilter, SqlSlashFilter,
 };
 use venus_miner_lib::MIGRATIONS;
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64
+}
 
 fn cid(n: u32) -> Cid {
     let mut d = [0u8; 32];
@@ -219,12 +227,54 @@ async fn suite(f: Arc<dyn SlashFilter>) {
     // after a restart); the other is told who has it; other epochs and
     // miners are free.
     let m = venus_core::Address::new_id(1004);
-    assert_eq!(f.lease(&m, 40, "a").await.expect("lease"), None);
-    assert_eq!(f.lease(&m, 40, "a").await.expect("again"), None);
-    assert_eq!(f.lease(&m, 40, "b").await.expect("taken"), Some("a".into()));
-    assert_eq!(f.lease(&m, 41, "b").await.expect("next epoch"), None);
+    let long = Duration::from_secs(60);
+    let holder = |l: Option<LeaseHolder>| l.map(|h| (h.instance, h.proved));
+    assert_eq!(f.lease(&m, 40, "a", long).await.expect("lease"), None);
+    assert_eq!(f.lease(&m, 40, "a", long).await.expect("renew"), None);
+    let taken = f.lease(&m, 40, "b", long).await.expect("taken");
+    assert_eq!(holder(taken.clone()), Some(("a".into(), false)));
+    assert!(taken.expect("held").until_ms > now_ms() + 50_000);
+    assert_eq!(f.lease(&m, 41, "b", long).await.expect("next epoch"), None);
     let other = venus_core::Address::new_id(1005);
-    assert_eq!(f.lease(&other, 40, "b").await.expect("other miner"), None);
+    assert_eq!(
+        f.lease(&other, 40, "b", long).await.expect("other miner"),
+        None
+    );
+
+    // A lease that lapses (its holder stopped renewing) is taken over by
+    // the next instance that asks; the old holder is then told so.
+    let short = Duration::from_millis(100);
+    assert_eq!(f.lease(&m, 42, "a", short).await.expect("lease"), None);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(f.lease(&m, 42, "b", long).await.expect("take over"), None);
+    assert_eq!(
+        holder(f.lease(&m, 42, "a", long).await.expect("late renew")),
+        Some(("b".into(), false))
+    );
+    assert!(!f.settle_lease(&m, 42, "a", true).await.expect("not a's"));
+    // A proved lease never lapses.
+    assert!(f.settle_lease(&m, 42, "b", true).await.expect("proved"));
+    assert_eq!(f.lease(&m, 42, "b", short).await.expect("b's still"), None);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(
+        holder(f.lease(&m, 42, "c", long).await.expect("proved")),
+        Some(("b".into(), true))
+    );
+    // A lease given back (the proof failed) is free at once.
+    assert_eq!(f.lease(&m, 43, "a", long).await.expect("lease"), None);
+    assert!(f
+        .settle_lease(&m, 43, "a", false)
+        .await
+        .expect("given back"));
+    assert_eq!(f.lease(&m, 43, "b", long).await.expect("free"), None);
+    assert!(!f.settle_lease(&m, 44, "a", true).await.expect("no lease"));
+    // Pruning forgets the epochs below the mark only.
+    assert_eq!(f.prune_leases(42).await.expect("prune"), 3);
+    assert_eq!(f.lease(&m, 40, "c", long).await.expect("forgotten"), None);
+    assert_eq!(
+        holder(f.lease(&m, 42, "c", long).await.expect("kept")),
+        Some(("b".into(), true))
+    );
 }
 
 #[tokio::test]

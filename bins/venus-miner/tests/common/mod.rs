@@ -8,11 +8,11 @@
 
 #![allow(dead_code, missing_docs)]
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -52,6 +52,8 @@ pub struct Observed {
     /// Milliseconds the wallet waits after signing a block before it answers.
     pub hold_ms: AtomicU64,
     pub tx: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Signed>>>,
+    /// Worker keys whose every signature waits until taken off this list.
+    pub stalled: Mutex<HashSet<Address>>,
 }
 
 impl Observed {
@@ -81,8 +83,39 @@ pub struct Pool {
     pub wallet_url: String,
     pub sealer_urls: Vec<String>,
     pub miners: Vec<Address>,
+    /// Each member's worker key.
+    pub workers: Vec<Address>,
+    keys: Vec<PrivateKey>,
+    /// Each member's sealer fails its winning PoSts while its switch is on.
+    pub failing: Vec<Arc<AtomicBool>>,
     pub observed: Arc<Observed>,
     servers: Vec<ServerHandle>,
+}
+
+/// A member's prover that fails while its switch is on.
+struct Failing {
+    inner: Arc<dyn ComputeProof>,
+    on: Arc<AtomicBool>,
+}
+
+/// What a failing sealer answers.
+pub const SEALER_FAILURE: &str = "the sealer lost its disk";
+
+#[async_trait::async_trait]
+impl ComputeProof for Failing {
+    async fn compute_winning_post(
+        &self,
+        miner: &Address,
+        sectors: &[venus_core::types::ExtendedSectorInfo],
+        randomness: &[u8; 32],
+    ) -> venus_core::Result<Vec<venus_core::PoStProof>> {
+        if self.on.load(Ordering::SeqCst) {
+            return Err(venus_core::Error::Crypto(SEALER_FAILURE.into()));
+        }
+        self.inner
+            .compute_winning_post(miner, sectors, randomness)
+            .await
+    }
 }
 
 async fn serve(module: RpcModule) -> ServerHandle {
@@ -99,6 +132,9 @@ fn wallet_module(signer: Arc<MemorySigner>, observed: Arc<Observed>) -> RpcModul
     m.register_with::<WalletSign, _, _, _>(
         &(signer, observed),
         |(signer, observed), _, (addr, data, meta)| async move {
+            while observed.stalled.lock().expect("lock").contains(&addr.0) {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             let sig = signer
                 .sign(&addr.0, data.0.bytes(), &meta.0)
                 .await
@@ -144,6 +180,8 @@ pub async fn pool() -> Pool {
     let mut manifests = Vec::new();
     let mut provers = Vec::new();
     let mut miners = Vec::new();
+    let mut workers = Vec::new();
+    let mut keys = Vec::new();
     for i in 0..MINERS {
         let id = 1000 + i;
         let sectors_dir = root.join(format!("sectors-{id}"));
@@ -159,6 +197,8 @@ pub async fn pool() -> Pool {
         let key = PrivateKey::generate(SignatureType::BLS);
         let entry = PreSealMiner::new(id, &key, seal, sectors).expect("entry");
         manifests.push(entry.write(&sectors_dir, id).expect("manifest"));
+        workers.push(key.address().expect("worker address"));
+        keys.push(key.clone());
         signer.add(key).expect("key");
         provers.push(
             Arc::new(PostProver::new(prover.clone(), Arc::new(store))) as Arc<dyn ComputeProof>
@@ -192,7 +232,11 @@ pub async fn pool() -> Pool {
     servers.push(serve(wallet_module(signer, observed.clone())).await);
     let wallet_url = servers[1].http_url();
     let mut sealer_urls = Vec::new();
+    let mut failing = Vec::new();
     for (miner, p) in miners.iter().zip(provers) {
+        let on = Arc::new(AtomicBool::new(false));
+        failing.push(on.clone());
+        let p: Arc<dyn ComputeProof> = Arc::new(Failing { inner: p, on });
         let h = serve(venus_sealer_lib::rpc::prover_module(p, vec![*miner])).await;
         sealer_urls.push(h.http_url());
         servers.push(h);
@@ -205,6 +249,9 @@ pub async fn pool() -> Pool {
         wallet_url,
         sealer_urls,
         miners,
+        workers,
+        keys,
+        failing,
         observed,
         servers,
     }
@@ -242,6 +289,43 @@ impl Pool {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Whether member `i` wins `round` on the chain's tipset below it,
+    /// computed here from the chain and its key (not by the miner or
+    /// through the wallet).
+    pub async fn wins(&self, i: usize, round: ChainEpoch) -> bool {
+        use venus_core::crypto::{DomainSeparationTag, WinCounter};
+        use venus_core::traits::StateRead;
+        let head = self.node.head().await.expect("head");
+        let base = self
+            .node
+            .tipset_by_height(round - 1, head.key())
+            .await
+            .expect("base");
+        let Some(info) = self
+            .node
+            .mining_base_info(&self.miners[i], round, base.key())
+            .await
+            .expect("base info")
+        else {
+            return false;
+        };
+        let rbase = info
+            .beacon_entries
+            .last()
+            .unwrap_or(&info.prev_beacon_entry);
+        let params = venus_core::types::DrawRandomParams {
+            rbase: rbase.data.clone(),
+            pers: DomainSeparationTag::ElectionProofProduction as i64,
+            round,
+            entropy: venus_core::encoding::to_cbor(&self.miners[i]).expect("cbor"),
+        };
+        let vrf = self.keys[i]
+            .sign(&params.digest().expect("digest"))
+            .expect("sign");
+        info.eligible_for_mining
+            && WinCounter::new(&info.miner_power, &info.network_power).win_count(&vrf.bytes) > 0
     }
 
     /// The blocks of the chain, by miner, from the head back to genesis.

@@ -1,70 +1,94 @@
 //! The members from `venus-auth`: its miners with `open_mining`.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use tokio::sync::Mutex;
 use venus_api::auth::AuthClient;
 use venus_core::Address;
 
 use crate::builder::Members;
 use crate::{MinerError, Result};
 
-/// The miners `venus-auth` opens for mining, with their users, re-read at
-/// most every `refresh` (sophon-miner polls every 60 s). When a re-read
-/// fails the last list stays, so an auth restart does not stop the pool.
+/// The miners `venus-auth` opens for mining, with their users, re-read
+/// every `refresh` (sophon-miner polls every 60 s). Only the first read
+/// waits for venus-auth; later re-reads run in the background while the
+/// last list answers, so a slow or restarting venus-auth never holds up a
+/// round. When a re-read fails the last list stays, and the next try
+/// comes a tenth of the period later.
 pub struct AuthMembers {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     client: AuthClient,
     refresh: Duration,
+    /// The last list and when it is due to be read again.
     cached: Mutex<Option<(Instant, HashMap<Address, String>)>>,
+    refreshing: AtomicBool,
 }
 
 impl AuthMembers {
-    /// Members read through `client`, re-read at most every `refresh`.
+    /// Members read through `client`, re-read every `refresh`.
     pub fn new(client: AuthClient, refresh: Duration) -> Self {
         AuthMembers {
-            client,
-            refresh,
-            cached: Mutex::new(None),
+            inner: Arc::new(Inner {
+                client,
+                refresh,
+                cached: Mutex::new(None),
+                refreshing: AtomicBool::new(false),
+            }),
         }
     }
 
     async fn read(&self) -> Result<HashMap<Address, String>> {
-        let mut cached = self.cached.lock().await;
-        if let Some((at, list)) = &*cached {
-            if at.elapsed() < self.refresh {
-                return Ok(list.clone());
-            }
-        }
-        match self.client.miners(None).await {
-            Ok(miners) => {
-                let mut list = HashMap::new();
-                for m in miners.into_iter().filter(|m| m.open_mining) {
-                    match venus_core::address::parse(&m.address) {
-                        Ok(addr) => {
-                            list.insert(addr, m.user);
-                        }
-                        Err(e) => {
-                            tracing::warn!(target: "venus_miner", miner = %m.address, error = %e, "venus-auth lists a miner that is not an address; skipped")
-                        }
+        let cached = self.inner.lock().clone();
+        let Some((due, list)) = cached else {
+            return self.inner.fetch().await;
+        };
+        if Instant::now() >= due && !self.inner.refreshing.swap(true, Ordering::SeqCst) {
+            let inner = self.inner.clone();
+            tokio::spawn(async move {
+                if let Err(e) = inner.fetch().await {
+                    tracing::warn!(target: "venus_miner", error = %e, "re-reading the members from venus-auth failed; keeping the last list");
+                    if let Some((due, _)) = &mut *inner.lock() {
+                        *due = Instant::now() + inner.refresh / 10;
                     }
                 }
-                *cached = Some((Instant::now(), list.clone()));
-                Ok(list)
-            }
-            Err(e) => match &mut *cached {
-                Some((at, list)) => {
-                    tracing::warn!(target: "venus_miner", error = %e, "re-reading the members from venus-auth failed; keeping the last list");
-                    // Try again in a tenth of the period, not at every call.
-                    *at = Instant::now()
-                        .checked_sub(self.refresh - self.refresh / 10)
-                        .unwrap_or_else(Instant::now);
-                    Ok(list.clone())
-                }
-                None => Err(MinerError::Members(format!("venus-auth: {e}"))),
-            },
+                inner.refreshing.store(false, Ordering::SeqCst);
+            });
         }
+        Ok(list)
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Instant, HashMap<Address, String>)>> {
+        self.cached.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Reads the list from venus-auth and keeps it.
+    async fn fetch(&self) -> Result<HashMap<Address, String>> {
+        let miners = self
+            .client
+            .miners(None)
+            .await
+            .map_err(|e| MinerError::Members(format!("venus-auth: {e}")))?;
+        let mut list = HashMap::new();
+        for m in miners.into_iter().filter(|m| m.open_mining) {
+            match venus_core::address::parse(&m.address) {
+                Ok(addr) => {
+                    list.insert(addr, m.user);
+                }
+                Err(e) => {
+                    tracing::warn!(target: "venus_miner", miner = %m.address, error = %e, "venus-auth lists a miner that is not an address; skipped")
+                }
+            }
+        }
+        *self.lock() = Some((Instant::now() + self.refresh, list.clone()));
+        Ok(list)
     }
 }
 

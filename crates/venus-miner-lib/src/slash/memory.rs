@@ -3,14 +3,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use cid::Cid;
-use venus_core::ChainEpoch;
+use venus_core::{Address, ChainEpoch};
 
 use super::{
-    decide, parent_check, BlockClaim, BlockState, BlocksQuery, Claim, MinedBlock, Refusal,
-    SlashFilter,
+    decide, lapse_at, parent_check, BlockClaim, BlockState, BlocksQuery, Claim, LeaseHolder,
+    MinedBlock, Refusal, SlashFilter,
 };
 use crate::{now_ms, MinerError, Result};
 
@@ -20,8 +21,8 @@ struct Inner {
     blocks: BTreeMap<(String, ChainEpoch), MinedBlock>,
     /// (miner, parent hash) → epoch.
     by_parents: HashMap<(String, String), ChainEpoch>,
-    /// (miner, epoch) → the instance that took the round.
-    leases: HashMap<(String, ChainEpoch), String>,
+    /// (miner, epoch) → the lease on the won round.
+    leases: HashMap<(String, ChainEpoch), LeaseHolder>,
 }
 
 /// The slash filter in memory.
@@ -45,16 +46,56 @@ impl MemorySlashFilter {
 impl SlashFilter for MemorySlashFilter {
     async fn lease(
         &self,
-        miner: &venus_core::Address,
+        miner: &Address,
         epoch: ChainEpoch,
         instance: &str,
-    ) -> Result<Option<String>> {
+        ttl: Duration,
+    ) -> Result<Option<LeaseHolder>> {
         let mut inner = self.lock();
-        let holder = inner
+        let until_ms = lapse_at(ttl);
+        let lease = inner
             .leases
             .entry((miner.to_string(), epoch))
-            .or_insert_with(|| instance.to_string());
-        Ok((holder != instance).then(|| holder.clone()))
+            .or_insert_with(|| LeaseHolder {
+                instance: instance.to_string(),
+                proved: false,
+                until_ms,
+            });
+        if !lease.proved && (lease.instance == instance || lease.until_ms < now_ms()) {
+            lease.instance = instance.to_string();
+            lease.until_ms = until_ms;
+        }
+        Ok((lease.instance != instance).then(|| lease.clone()))
+    }
+
+    async fn settle_lease(
+        &self,
+        miner: &Address,
+        epoch: ChainEpoch,
+        instance: &str,
+        proved: bool,
+    ) -> Result<bool> {
+        let mut inner = self.lock();
+        let Some(lease) = inner
+            .leases
+            .get_mut(&(miner.to_string(), epoch))
+            .filter(|l| l.instance == instance)
+        else {
+            return Ok(false);
+        };
+        if proved {
+            lease.proved = true;
+        } else if !lease.proved {
+            lease.until_ms = 0;
+        }
+        Ok(true)
+    }
+
+    async fn prune_leases(&self, epoch: ChainEpoch) -> Result<u64> {
+        let mut inner = self.lock();
+        let before = inner.leases.len();
+        inner.leases.retain(|(_, e), _| *e >= epoch);
+        Ok((before - inner.leases.len()) as u64)
     }
 
     async fn claim(&self, block: &BlockClaim) -> Result<Claim> {

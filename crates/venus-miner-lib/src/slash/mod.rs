@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 use venus_core::types::TipSetKey;
 use venus_core::{Address, ChainEpoch};
 
-use crate::Result;
+use crate::{now_ms, Result};
 
 /// A block a miner is about to ask its worker key to sign.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,14 +265,52 @@ pub trait SlashFilter: Send + Sync {
 
     /// Takes the round of a won (`miner`, `epoch`) for `instance` before
     /// its winning PoSt is computed, so that instances sharing the pool
-    /// prove each win once (a member's sealer is asked once): `None` when
-    /// it is this instance's (also again, after a restart), else the
-    /// instance that took it. A lease is no claim: the block is still
-    /// claimed before it is signed.
+    /// prove each win once (a member's sealer is asked once). `None` when
+    /// it is this instance's: newly taken, renewed for `ttl` (the holder
+    /// calls it again while it proves, as a heartbeat; also after a
+    /// restart), or taken over from a holder whose unproved lease lapsed
+    /// (it died or gave the lease back). Otherwise the holder. A lease is
+    /// no claim: the block is still claimed before it is signed.
+    ///
+    /// Lapse times are the instances' clocks, which a pool keeps in step
+    /// anyway (a block's timestamp must be on time).
     async fn lease(
         &self,
-        miner: &venus_core::Address,
+        miner: &Address,
         epoch: ChainEpoch,
         instance: &str,
-    ) -> Result<Option<String>>;
+        ttl: std::time::Duration,
+    ) -> Result<Option<LeaseHolder>>;
+
+    /// Ends `instance`'s lease on (`miner`, `epoch`): `proved` keeps it for
+    /// good (the holder goes on to the block; no one else need prove);
+    /// otherwise it is given back, free to take at once. `false` when
+    /// `instance` does not hold it (it lapsed and was taken over).
+    async fn settle_lease(
+        &self,
+        miner: &Address,
+        epoch: ChainEpoch,
+        instance: &str,
+        proved: bool,
+    ) -> Result<bool>;
+
+    /// Forgets the leases of epochs below `epoch` (their rounds are long
+    /// over); how many.
+    async fn prune_leases(&self, epoch: ChainEpoch) -> Result<u64>;
+}
+
+/// Another instance's lease on a won round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseHolder {
+    /// The instance that holds it.
+    pub instance: String,
+    /// Its winning PoSt is done: the lease no longer lapses.
+    pub proved: bool,
+    /// When it lapses unless renewed (Unix milliseconds).
+    pub until_ms: i64,
+}
+
+/// The lapse time of a lease taken or renewed now for `ttl`.
+fn lapse_at(ttl: std::time::Duration) -> i64 {
+    now_ms().saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX))
 }

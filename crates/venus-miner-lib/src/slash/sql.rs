@@ -6,15 +6,17 @@
 
 use async_trait::async_trait;
 use cid::Cid;
+use std::time::Duration;
+
 use venus_core::types::TipSetKey;
-use venus_core::ChainEpoch;
+use venus_core::{Address, ChainEpoch};
 use venus_sql::sqlx::{self, any::AnyRow};
 use venus_sql::{row, Db, SqlError};
 
 use super::memory::not_claimed;
 use super::{
-    decide, parent_check, BlockClaim, BlockState, BlocksQuery, Claim, MinedBlock, Refusal,
-    SlashFilter,
+    decide, lapse_at, parent_check, BlockClaim, BlockState, BlocksQuery, Claim, LeaseHolder,
+    MinedBlock, Refusal, SlashFilter,
 };
 use crate::{now_ms, MinerError, Result};
 
@@ -193,35 +195,97 @@ impl SlashFilter for SqlSlashFilter {
 
     async fn lease(
         &self,
-        miner: &venus_core::Address,
+        miner: &Address,
         epoch: ChainEpoch,
         instance: &str,
-    ) -> Result<Option<String>> {
+        ttl: Duration,
+    ) -> Result<Option<LeaseHolder>> {
         let miner = miner.to_string();
+        let until_ms = lapse_at(ttl);
         let inserted = sqlx::query(
-            "INSERT INTO miner_leases (miner, epoch, instance, at_ms) VALUES (?, ?, ?, ?)",
+            "INSERT INTO miner_leases (miner, epoch, instance, at_ms, until_ms, proved) \
+             VALUES (?, ?, ?, ?, ?, 0)",
         )
         .bind(&miner)
         .bind(epoch)
         .bind(instance)
         .bind(now_ms())
+        .bind(until_ms)
         .execute(self.db.pool())
         .await
         .map_err(SqlError::from);
         match inserted {
-            Ok(_) => Ok(None),
-            Err(SqlError::Duplicate(_)) => {
-                let r =
-                    sqlx::query("SELECT instance FROM miner_leases WHERE miner = ? AND epoch = ?")
-                        .bind(&miner)
-                        .bind(epoch)
-                        .fetch_one(self.db.pool())
-                        .await?;
-                let holder = row::text(&r, 0)?;
-                Ok((holder != instance).then_some(holder))
-            }
-            Err(e) => Err(e.into()),
+            Ok(_) => return Ok(None),
+            Err(SqlError::Duplicate(_)) => {}
+            Err(e) => return Err(e.into()),
         }
+        // Renewed by its holder, or taken over once it lapsed: one
+        // statement, so two instances cannot both take over.
+        sqlx::query(
+            "UPDATE miner_leases SET instance = ?, until_ms = ? \
+             WHERE miner = ? AND epoch = ? AND proved = 0 AND (instance = ? OR until_ms < ?)",
+        )
+        .bind(instance)
+        .bind(until_ms)
+        .bind(&miner)
+        .bind(epoch)
+        .bind(instance)
+        .bind(now_ms())
+        .execute(self.db.pool())
+        .await?;
+        let r = sqlx::query(
+            "SELECT instance, proved, until_ms FROM miner_leases WHERE miner = ? AND epoch = ?",
+        )
+        .bind(&miner)
+        .bind(epoch)
+        .fetch_one(self.db.pool())
+        .await?;
+        let holder = LeaseHolder {
+            instance: row::text(&r, 0)?,
+            proved: row::int(&r, 1)? != 0,
+            until_ms: row::int(&r, 2)?,
+        };
+        Ok((holder.instance != instance).then_some(holder))
+    }
+
+    async fn settle_lease(
+        &self,
+        miner: &Address,
+        epoch: ChainEpoch,
+        instance: &str,
+        proved: bool,
+    ) -> Result<bool> {
+        let set = if proved {
+            "proved = 1"
+        } else {
+            "until_ms = CASE WHEN proved = 0 THEN 0 ELSE until_ms END"
+        };
+        let sql =
+            format!("UPDATE miner_leases SET {set} WHERE miner = ? AND epoch = ? AND instance = ?");
+        sqlx::query(&sql)
+            .bind(miner.to_string())
+            .bind(epoch)
+            .bind(instance)
+            .execute(self.db.pool())
+            .await?;
+        // Read back: MySQL counts only rows it changed.
+        let holder = sqlx::query("SELECT instance FROM miner_leases WHERE miner = ? AND epoch = ?")
+            .bind(miner.to_string())
+            .bind(epoch)
+            .fetch_optional(self.db.pool())
+            .await?;
+        Ok(match holder {
+            Some(r) => row::text(&r, 0)? == instance,
+            None => false,
+        })
+    }
+
+    async fn prune_leases(&self, epoch: ChainEpoch) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM miner_leases WHERE epoch < ?")
+            .bind(epoch)
+            .execute(self.db.pool())
+            .await?;
+        Ok(done.rows_affected())
     }
 
     async fn release(&self, claim: &BlockClaim) -> Result<bool> {
