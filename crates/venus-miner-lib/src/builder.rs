@@ -216,6 +216,7 @@ impl Miner {
         let mut number = 0u64;
         loop {
             let planned = tokio::select! {
+                biased;
                 _ = &mut stop => break,
                 Some(done) = rounds.join_next(), if !rounds.is_empty() => {
                     report_rest(done, &mut reported, &mut on_round);
@@ -246,6 +247,7 @@ impl Miner {
             // (its slow miners finish meanwhile). A round in flight when
             // `stop` completes ends by its own deadlines, below.
             let early = tokio::select! {
+                biased;
                 _ = &mut stop => break,
                 early = rx => early.unwrap_or_default(),
             };

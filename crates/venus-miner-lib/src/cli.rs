@@ -356,7 +356,7 @@ async fn serve(repo: Repo, config: DaemonConfig) -> Result<()> {
     };
     let db = venus_sql::connect(&db_url, &crate::MIGRATIONS).await?;
     let instance = instance(&repo, &config.instance)?;
-    let lock = InstanceLock::acquire(db.clone(), &instance, INSTANCE_TTL).await?;
+    let lock_db = db.clone();
     let lotus = LotusClient::connect(&config.node)
         .await
         .map_err(|e| MinerError::Node(format!("connecting to {}: {e}", config.node)))?;
@@ -448,6 +448,9 @@ async fn serve(repo: Repo, config: DaemonConfig) -> Result<()> {
         admin,
         "MINER_API_INFO",
     );
+    // Taken last, once everything else is up: its heartbeat starts with
+    // the mining.
+    let lock = InstanceLock::acquire(lock_db, &instance, INSTANCE_TTL).await?;
     let mining = MiningService {
         miner: Arc::new(miner),
         api,

@@ -81,20 +81,23 @@ impl InstanceLock {
             // Released between the insert and the read: try again.
             return Ok(Some((String::new(), 0)));
         };
-        let age = now - beat_ms;
+        let age = now.saturating_sub(beat_ms);
         let lapsed = age > i64::try_from(self.ttl.as_millis()).unwrap_or(i64::MAX);
         if !lapsed && !dead_here(&holder) {
             return Ok(Some((holder, age)));
         }
-        // Taken over from exactly that holder: two processes taking over
-        // at once cannot both succeed.
+        // Taken over from exactly that holder at exactly that heartbeat:
+        // two processes taking over at once cannot both succeed, and a
+        // holder that beat meanwhile keeps its name.
         let done = sqlx::query(
-            "UPDATE miner_instances SET owner = ?, beat_ms = ? WHERE instance = ? AND owner = ?",
+            "UPDATE miner_instances SET owner = ?, beat_ms = ? \
+             WHERE instance = ? AND owner = ? AND beat_ms = ?",
         )
         .bind(&self.owner)
         .bind(now)
         .bind(&self.instance)
         .bind(&holder)
+        .bind(beat_ms)
         .execute(self.db.pool())
         .await?;
         if done.rows_affected() == 1 {
@@ -142,16 +145,20 @@ impl InstanceLock {
     /// unreachable for a whole lifetime); the error.
     pub async fn keep(&self) -> MinerError {
         let every = (self.ttl / 3).max(Duration::from_millis(10));
-        let mut failing_since: Option<tokio::time::Instant> = None;
+        let mut last_beat = tokio::time::Instant::now();
         loop {
             tokio::time::sleep(every).await;
-            match self.renew().await {
-                Ok(()) => failing_since = None,
+            let renewed = tokio::time::timeout(every, self.renew())
+                .await
+                .unwrap_or_else(|_| Err(MinerError::Node("the database did not answer".into())));
+            match renewed {
+                Ok(()) => last_beat = tokio::time::Instant::now(),
                 Err(e @ MinerError::InstanceInUse { .. }) => return e,
                 Err(e) => {
-                    let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
                     tracing::warn!(target: "venus_miner", error = %e, "renewing the instance's heartbeat failed");
-                    if since.elapsed() >= self.ttl {
+                    // Before the heartbeat lapses: another process may take
+                    // the name once it has.
+                    if last_beat.elapsed() + every >= self.ttl {
                         return e;
                     }
                 }
@@ -176,23 +183,35 @@ impl InstanceLock {
     }
 }
 
-/// `HOST/PID/RANDOM` for this process.
+/// `HOST/PID/RANDOM` for this process, where HOST is the host name with
+/// the boot id and the pid namespace (Linux), so that a cloned machine or
+/// a container with a fixed host name is not taken for this one.
 fn owner() -> String {
     format!(
         "{}/{}/{:016x}",
-        host(),
+        this_host(),
         std::process::id(),
         rand::random::<u64>()
     )
 }
 
-fn host() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
+/// This host as an owner string names it: the host name, the boot id and
+/// the pid namespace.
+pub fn this_host() -> String {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
         .map(|h| h.trim().to_string())
         .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "unknown-host".into())
+        .unwrap_or_else(|| "unknown-host".into());
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|b| b.trim().to_string())
+        .unwrap_or_default();
+    let pidns = std::fs::read_link("/proc/self/ns/pid")
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    // No '/' inside: the owner string splits on it.
+    format!("{name}@{boot}@{pidns}").replace('/', "_")
 }
 
 /// Whether `owner` names a process of this host that no longer runs
@@ -202,7 +221,10 @@ fn dead_here(owner: &str) -> bool {
     let (Some(h), Some(pid)) = (parts.next(), parts.next()) else {
         return false;
     };
-    if h != host() || !cfg!(target_os = "linux") {
+    // Only a process of this very host, boot and pid namespace can be
+    // looked up; with no boot id, nothing is known dead.
+    let booted = h.split('@').nth(1).is_some_and(|b| !b.is_empty());
+    if h != this_host() || !booted || !cfg!(target_os = "linux") {
         return false;
     }
     match pid.parse::<u32>() {

@@ -19,10 +19,9 @@
 //! every miner's outcome and stage times go to the records.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cid::Cid;
 use futures::stream::{self, StreamExt};
 use venus_core::crypto::{draw_randomness, DomainSeparationTag, WinCounter};
 use venus_core::traits::{BlockApi, ChainApi, ComputeProof, RemoteSigner};
@@ -38,6 +37,22 @@ use crate::{now_ms, MinerError, Result};
 
 /// The reason a claimed block's row gets when its step timed out.
 pub const TIMED_OUT: &str = "timed out";
+
+/// The lock that orders `miner`'s claims and signatures under `instance`
+/// in this process.
+fn signing_order(instance: &str, miner: &Address) -> Arc<tokio::sync::Mutex<()>> {
+    type Locks = HashMap<(String, Address), Arc<tokio::sync::Mutex<()>>>;
+    static LOCKS: std::sync::LazyLock<Mutex<Locks>> = std::sync::LazyLock::new(Default::default);
+    LOCKS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry((instance.to_string(), *miner))
+        .or_default()
+        .clone()
+}
+
+/// How long an extra submit node may take to take a block.
+const EXTRA_SUBMIT: Duration = Duration::from_secs(10);
 
 /// How often an instance waiting on another's lease looks again.
 const LEASE_POLL: Duration = Duration::from_millis(250);
@@ -379,8 +394,9 @@ impl Round {
     ) -> Vec<MinerResult> {
         let round = base.height() + null_rounds + 1;
         let ts = block_time(base, self.config.block_delay, null_rounds);
-        let cutoff = Duration::from_secs(ts)
-            .saturating_sub(Duration::from_millis(self.config.block_delay * 200));
+        let cutoff = Duration::from_secs(ts).saturating_sub(Duration::from_millis(
+            self.config.block_delay.saturating_mul(200),
+        ));
         // A round that starts past its cut-off (the miner catching up)
         // waits for every miner.
         let cutoff = if cutoff > unix_now() {
@@ -419,37 +435,49 @@ impl Round {
                 winners.push(w);
             }
         }
-        // The ready winners' blocks, while the slower miners finish.
-        let late = async {
-            let mut late = Vec::new();
-            let mut late_results = Vec::new();
-            while let Some((miner, r, stages)) = pending.next().await {
-                if let Some(w) = self
-                    .elected(miner, round, r, stages, &mut late_results)
-                    .await
-                {
-                    late.push(w);
-                }
-            }
-            (late, late_results)
-        };
+        // The ready winners' blocks; meanwhile the slower miners finish,
+        // and each late winner makes its block once they are out, from
+        // the senders they left.
+        let used = Mutex::new(HashSet::new());
+        let (first_done, first_out) = tokio::sync::watch::channel(false);
         let first = async {
-            let (mined, used) = self
-                .blocks(winners, base, round, null_rounds, HashSet::new())
+            let mined = self
+                .blocks(winners, base, round, null_rounds, &used, false)
                 .await;
             results.extend(mined);
             if let Some(early) = early {
                 let _ = early.send(results.clone());
             }
-            used
+            let _ = first_done.send(true);
         };
-        let (used, (late, late_results)) = tokio::join!(first, late);
+        let late = async {
+            let mut late_results = Vec::new();
+            let mut making = futures::stream::FuturesUnordered::new();
+            let mut electing = true;
+            loop {
+                tokio::select! {
+                    next = pending.next(), if electing => match next {
+                        Some((miner, r, stages)) => {
+                            if let Some(w) = self.elected(miner, round, r, stages, &mut late_results).await {
+                                let mut first_out = first_out.clone();
+                                let used = &used;
+                                making.push(async move {
+                                    let _ = first_out.wait_for(|out| *out).await;
+                                    tracing::info!(target: "venus_miner", miner = %w.miner, round, "a winner after the cut-off makes its block now");
+                                    self.blocks(vec![w], base, round, null_rounds, used, true).await
+                                });
+                            }
+                        }
+                        None => electing = false,
+                    },
+                    Some(mined) = making.next(), if !making.is_empty() => late_results.extend(mined),
+                    else => break,
+                }
+            }
+            late_results
+        };
+        let ((), late_results) = tokio::join!(first, late);
         results.extend(late_results);
-        if !late.is_empty() {
-            tracing::info!(target: "venus_miner", round, late = late.len(), "winners after the cut-off make their blocks now");
-            let (mined, _) = self.blocks(late, base, round, null_rounds, used).await;
-            results.extend(mined);
-        }
         results
     }
 
@@ -482,21 +510,34 @@ impl Round {
     }
 
     /// The blocks of `winners`: the base checked again, one message
-    /// selection for all of them (leaving out the messages in `used`, the
-    /// pool's blocks already made at this round), then each block made,
-    /// claimed, signed and submitted. The results, and `used` with the
-    /// messages of these blocks.
+    /// selection for all of them (leaving out the senders in `used`, those
+    /// of the pool's blocks already made at this round, and adding theirs),
+    /// then each block made, claimed, signed and submitted. `late` winners
+    /// past their block's deadline make none: the next round is under way.
     async fn blocks(
         &self,
         winners: Vec<Winner>,
         base: &TipSet,
         round: ChainEpoch,
         null_rounds: ChainEpoch,
-        mut used: HashSet<Cid>,
-    ) -> (Vec<MinerResult>, HashSet<Cid>) {
+        used: &Mutex<HashSet<Address>>,
+        late: bool,
+    ) -> Vec<MinerResult> {
         let mut results = Vec::new();
         if winners.is_empty() {
-            return (results, used);
+            return results;
+        }
+        let ts = block_time(base, self.config.block_delay, null_rounds);
+        let due = Duration::from_secs(ts.saturating_add(self.config.block_delay / 3));
+        if late && unix_now() >= due {
+            for w in winners {
+                let why = "proved after its block's deadline";
+                results.push(
+                    self.done(w.miner, round, Outcome::Timeout, why, w.stages, None)
+                        .await,
+                );
+            }
+            return results;
         }
         // The head may have moved while the winners proved.
         let base = match self.rebase(base, round).await {
@@ -508,7 +549,7 @@ impl Round {
                             .await,
                     );
                 }
-                return (results, used);
+                return results;
             }
         };
         let base = &base;
@@ -528,9 +569,8 @@ impl Round {
             }
         };
         let select_time = t.elapsed();
-        let selected = disjoint(selected, &mut used);
+        let selected = disjoint(selected, used);
         let mut selected = selected.into_iter();
-        let ts = block_time(base, self.config.block_delay, null_rounds);
         let blocks = winners.into_iter().map(|mut w| {
             w.stages.0.push((Stage::Select, select_time));
             let messages = selected.next().unwrap_or_default();
@@ -539,7 +579,6 @@ impl Round {
                 // Until a third of an epoch past the block's time (a later
                 // block is worth little, and the next round starts soon
                 // after); the miner's timeout when that time is past.
-                let due = Duration::from_secs(ts + self.config.block_delay / 3);
                 let now = unix_now();
                 let limit = if due > now {
                     due - now
@@ -582,7 +621,7 @@ impl Round {
                     .await,
             );
         }
-        (results, used)
+        results
     }
 
     /// The base to build on now that the winners are known: `base`, or
@@ -790,12 +829,19 @@ impl Round {
             unsigned,
             instance: self.config.instance.clone(),
         };
+        // One claim at a time per miner in this process, until its
+        // signature is recorded: rounds overlap (a late winner of one epoch
+        // beside the next epoch's), and the next claim must see this one's
+        // block to keep the parent-grinding check.
+        let order = signing_order(&self.config.instance, &w.miner)
+            .lock_owned()
+            .await;
         match self.slash.claim(&claim).await? {
             Claim::Granted | Claim::Again => {}
             Claim::Refused(why) => return Err(MinerError::Refused(why)),
         }
         w.claim = Some(claim.clone());
-        let outcome = self.sign_and_submit(w, &mut block, &claim).await;
+        let outcome = self.sign_and_submit(w, &mut block, &claim, order).await;
         let (state, reason) = match &outcome {
             Ok(()) => (BlockState::Submitted, String::new()),
             // The claim was released: there is no row to finish.
@@ -813,6 +859,7 @@ impl Round {
         w: &mut Winner,
         block: &mut BlockMsg,
         claim: &BlockClaim,
+        order: tokio::sync::OwnedMutexGuard<()>,
     ) -> Result<()> {
         let bytes = block
             .header
@@ -843,21 +890,31 @@ impl Round {
         // Recorded before the block leaves: the next epoch's claim is
         // held to building on it.
         self.slash.signed(claim, &cid).await?;
+        drop(order);
         wait_until(block.header.timestamp).await;
         w.stages
             .time(Stage::Submit, self.chain.submit_block(block.clone()))
             .await
             .map_err(|e| MinerError::Node(format!("submit: {e}")))?;
-        let miner = w.miner;
-        let extra = self.submit_to.iter().enumerate().map(|(i, node)| {
-            let block = block.clone();
-            async move {
-                if let Err(e) = node.submit_block(block).await {
-                    tracing::warn!(target: "venus_miner", %miner, node = i + 1, error = %e, "an extra submit node refused the block");
+        // The extra nodes on their own, so that a hung one cannot turn a
+        // block the node took into a timeout.
+        if !self.submit_to.is_empty() {
+            let (miner, nodes, block) = (w.miner, self.submit_to.clone(), block.clone());
+            tokio::spawn(async move {
+                for (i, node) in nodes.iter().enumerate() {
+                    let sent = tokio::time::timeout(EXTRA_SUBMIT, node.submit_block(block.clone()));
+                    match sent.await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => {
+                            tracing::warn!(target: "venus_miner", %miner, node = i + 1, error = %e, "an extra submit node refused the block")
+                        }
+                        Err(_) => {
+                            tracing::warn!(target: "venus_miner", %miner, node = i + 1, "an extra submit node did not answer")
+                        }
+                    }
                 }
-            }
-        });
-        futures::future::join_all(extra).await;
+            });
+        }
         Ok(())
     }
 
@@ -902,26 +959,37 @@ impl Round {
     }
 }
 
-/// The winners' lists with every message in the first list that has it
-/// only, and none of `used` (the messages of the round's blocks made
-/// before), which gains them: the pool's blocks of one epoch never share
-/// a message. (Venus's `MpoolSelects` copies the first list to a winner
-/// left with none, for redundancy; a pool that wants every block to add
+/// The winners' lists with each sender's messages in the first list that
+/// has that sender only, and no message of a sender in `used` (the
+/// senders of the round's blocks made before), which gains them: the
+/// pool's blocks of one epoch never share a message, and no block carries
+/// a sender's later nonces without the earlier ones (a node would refuse
+/// it). (Venus's `MpoolSelects` copies the first list to a winner left
+/// with none, for redundancy; a pool that wants every block to add
 /// messages does not.)
-fn disjoint(lists: Vec<Vec<SignedMessage>>, used: &mut HashSet<Cid>) -> Vec<Vec<SignedMessage>> {
+fn disjoint(
+    lists: Vec<Vec<SignedMessage>>,
+    used: &Mutex<HashSet<Address>>,
+) -> Vec<Vec<SignedMessage>> {
+    let mut used = used.lock().unwrap_or_else(|e| e.into_inner());
     lists
         .into_iter()
         .map(|list| {
-            list.into_iter()
-                .filter(|m| m.cid().map(|c| used.insert(c)).unwrap_or(false))
-                .collect()
+            let list: Vec<SignedMessage> = list
+                .into_iter()
+                .filter(|m| !used.contains(&m.message.from))
+                .collect();
+            used.extend(list.iter().map(|m| m.message.from));
+            list
         })
         .collect()
 }
 
 /// The Unix time of a block at `null_rounds + 1` epochs after `base`.
 fn block_time(base: &TipSet, block_delay: u64, null_rounds: ChainEpoch) -> u64 {
-    base.min_timestamp() + block_delay * u64::try_from(null_rounds + 1).unwrap_or(1)
+    let epochs = u64::try_from(null_rounds.saturating_add(1)).unwrap_or(1);
+    base.min_timestamp()
+        .saturating_add(block_delay.saturating_mul(epochs))
 }
 
 /// Now, since the Unix epoch.

@@ -12,7 +12,7 @@ use venus_sql::sqlx;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_live_process_per_instance_name() {
     venus_sql::harness::on_each_backend(&MIGRATIONS, |db| async move {
-        let ttl = Duration::from_millis(400);
+        let ttl = Duration::from_millis(1_000);
         let a = InstanceLock::acquire(db.clone(), "miner-a", ttl)
             .await
             .expect("free name");
@@ -52,7 +52,7 @@ async fn one_live_process_per_instance_name() {
         // A graceful stop gives the name up at once.
         b.release().await.expect("release");
         let c = tokio::time::timeout(
-            Duration::from_millis(300),
+            Duration::from_millis(1_000),
             InstanceLock::acquire(db.clone(), "miner-a", Duration::from_secs(60)),
         )
         .await
@@ -62,10 +62,10 @@ async fn one_live_process_per_instance_name() {
         // A holder that was a process of this host which no longer runs
         // (killed, then restarted): taken over at once, however fresh its
         // heartbeat.
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|h| h.trim().to_string())
-            .unwrap_or_default();
-        if cfg!(target_os = "linux") && !host.is_empty() {
+        let host = venus_miner_lib::instance::this_host();
+        if cfg!(target_os = "linux")
+            && std::path::Path::new("/proc/sys/kernel/random/boot_id").exists()
+        {
             let mut dead = std::process::Command::new("true").spawn().expect("spawn");
             let pid = dead.id();
             dead.wait().expect("wait");
@@ -77,7 +77,7 @@ async fn one_live_process_per_instance_name() {
                 .await
                 .expect("plant a dead holder");
             tokio::time::timeout(
-                Duration::from_millis(300),
+                Duration::from_millis(1_000),
                 InstanceLock::acquire(db.clone(), "miner-a", Duration::from_secs(60)),
             )
             .await

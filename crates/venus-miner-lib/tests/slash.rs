@@ -87,7 +87,9 @@ async fn suite(f: Arc<dyn SlashFilter>) {
         f.signed(&other, &cid(99)).await.is_err(),
         "another block's claim"
     );
-    // The same parents at another epoch: time-offset.
+    // The same parents at another epoch: time-offset (b10 is signed, so
+    // it may have left the miner).
+    f.signed(&b10, &cid(100)).await.expect("signed");
     let offset = block(1000, 12, &[900], 4, "a");
     assert_eq!(
         f.claim(&offset).await.expect("claim"),
@@ -106,7 +108,6 @@ async fn suite(f: Arc<dyn SlashFilter>) {
 
     // Parent-grinding: once our block of epoch 10 is signed, a block at 11
     // must build on it...
-    f.signed(&b10, &cid(100)).await.expect("signed");
     let grinding = block(1000, 11, &[901, 902], 6, "a");
     assert_eq!(
         f.claim(&grinding).await.expect("claim"),
@@ -189,15 +190,15 @@ async fn suite(f: Arc<dyn SlashFilter>) {
         .expect("release"));
     assert!(f.release(&refused).await.expect("release"));
     assert!(!f.release(&refused).await.expect("again"));
+    let b20 = block(1002, 20, &[951], 33, "a");
+    assert_eq!(
+        f.claim(&b20).await.expect("the epoch, free again"),
+        Claim::Granted
+    );
     assert_eq!(
         f.claim(&block(1002, 21, &[950], 32, "a"))
             .await
             .expect("same parents, no longer held"),
-        Claim::Granted
-    );
-    let b20 = block(1002, 20, &[951], 33, "a");
-    assert_eq!(
-        f.claim(&b20).await.expect("the epoch, free again"),
         Claim::Granted
     );
     f.signed(&b20, &cid(200)).await.expect("signed");
@@ -221,6 +222,70 @@ async fn suite(f: Arc<dyn SlashFilter>) {
             .await
             .expect("claim"),
         Claim::Granted
+    );
+
+    // A claim of this instance whose signature was never recorded never
+    // left the miner: a later block on the same parents is no time-offset
+    // (it takes the parents over), while its own epoch stays held.
+    let unsent = block(1008, 30, &[980], 70, "a");
+    assert_eq!(f.claim(&unsent).await.expect("claim"), Claim::Granted);
+    let b31 = block(1008, 31, &[980], 71, "a");
+    assert_eq!(f.claim(&b31).await.expect("claim"), Claim::Granted);
+    assert_eq!(
+        f.claim(&block(1008, 32, &[980], 72, "b"))
+            .await
+            .expect("claim"),
+        Claim::Refused(Refusal::TimeOffset {
+            other: cid(71),
+            epoch: 31
+        })
+    );
+    f.signed(&b31, &cid(73)).await.expect("signed");
+    assert_eq!(
+        f.claim(&block(1008, 33, &[980], 74, "a"))
+            .await
+            .expect("claim"),
+        Claim::Refused(Refusal::TimeOffset {
+            other: cid(71),
+            epoch: 31
+        }),
+        "a signed block binds"
+    );
+    assert!(f
+        .release(&unsent)
+        .await
+        .expect("the unsent claim is released"));
+    assert_eq!(
+        f.claim(&block(1008, 34, &[980], 75, "b"))
+            .await
+            .expect("claim"),
+        Claim::Refused(Refusal::TimeOffset {
+            other: cid(71),
+            epoch: 31
+        }),
+        "releasing the superseded claim left the parents' holder"
+    );
+
+    // Nothing is claimed below an epoch the miner already claimed (by
+    // any instance): that block's parents could not hold it.
+    assert_eq!(
+        f.claim(&block(1006, 50, &[970], 60, "a"))
+            .await
+            .expect("claim"),
+        Claim::Granted
+    );
+    assert_eq!(
+        f.claim(&block(1006, 49, &[971], 61, "b"))
+            .await
+            .expect("claim"),
+        Claim::Refused(Refusal::Later { epoch: 50 })
+    );
+    assert_eq!(
+        f.claim(&block(1007, 49, &[972], 62, "b"))
+            .await
+            .expect("claim"),
+        Claim::Granted,
+        "another miner's epochs are its own"
     );
 
     // Leases: the first instance to take a won round keeps it (also
@@ -305,34 +370,35 @@ async fn two_instances_never_both_get_an_epoch() {
             .await
             .expect("second pool");
         let b: Arc<dyn SlashFilter> = Arc::new(SqlSlashFilter::new(other));
-        let mut tasks = Vec::new();
+        let mut granted = std::collections::HashMap::new();
+        // Epoch after epoch, as miners claim (a claim below a claimed
+        // epoch is refused); within one epoch, all at once.
         for epoch in 1..=20i64 {
+            let mut tasks = Vec::new();
             for m in 1000..1003u64 {
                 for (i, (f, name)) in [(a.clone(), "a"), (b.clone(), "b")].into_iter().enumerate() {
                     let n = (epoch as u32) * 100 + (m as u32 - 1000) * 10 + i as u32;
                     let mut claim = block(m, epoch, &[epoch as u32 * 7 + i as u32], n, name);
-                    // All epochs at once here: no parents' claim to wait for.
                     claim.parent_epoch = 0;
                     tasks.push(tokio::spawn(async move {
                         (m, epoch, name, f.claim(&claim).await.expect("claim"))
                     }));
                 }
             }
-        }
-        let mut granted = std::collections::HashMap::new();
-        for t in tasks {
-            let (m, epoch, name, claim) = t.await.expect("task");
-            match claim {
-                Claim::Granted => {
-                    assert!(
-                        granted.insert((m, epoch), name).is_none(),
-                        "{m} at {epoch} granted twice"
-                    );
+            for t in tasks {
+                let (m, epoch, name, claim) = t.await.expect("task");
+                match claim {
+                    Claim::Granted => {
+                        assert!(
+                            granted.insert((m, epoch), name).is_none(),
+                            "{m} at {epoch} granted twice"
+                        );
+                    }
+                    Claim::Refused(Refusal::TakenBy { instance }) => {
+                        assert_ne!(instance, name, "refused in favour of another instance")
+                    }
+                    other => panic!("{m} at {epoch} for {name}: {other:?}"),
                 }
-                Claim::Refused(Refusal::TakenBy { instance }) => {
-                    assert_ne!(instance, name, "refused in favour of another instance")
-                }
-                other => panic!("{m} at {epoch} for {name}: {other:?}"),
             }
         }
         assert_eq!(

@@ -89,6 +89,8 @@ pub struct Pool {
     /// Each member's sealer fails its winning PoSts while its switch is on.
     pub failing: Vec<Arc<AtomicBool>>,
     pub observed: Arc<Observed>,
+    /// The genesis block's time (Unix seconds).
+    pub genesis_ts: u64,
     servers: Vec<ServerHandle>,
 }
 
@@ -253,6 +255,7 @@ pub async fn pool() -> Pool {
         keys,
         failing,
         observed,
+        genesis_ts: now - DELAY,
         servers,
     }
 }
@@ -289,6 +292,16 @@ impl Pool {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// The first epoch whose round starts after now (a round starts no
+    /// earlier than its parent epoch's time).
+    pub fn next_round(&self) -> ChainEpoch {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("time")
+            .as_secs();
+        (now.saturating_sub(self.genesis_ts) / DELAY) as ChainEpoch + 2
     }
 
     /// Whether member `i` wins `round` on the chain's tipset below it,

@@ -6,7 +6,7 @@ CREATE INDEX miner_leases_epoch ON miner_leases (epoch);
 
 -- Which process runs each instance name: one live process per name.
 CREATE TABLE IF NOT EXISTS miner_instances (
-    instance VARCHAR(255) NOT NULL PRIMARY KEY,
+    instance VARCHAR(191) NOT NULL PRIMARY KEY,
     owner VARCHAR(255) NOT NULL,
     beat_ms BIGINT NOT NULL
 ) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;

@@ -10,8 +10,8 @@ use cid::Cid;
 use venus_core::{Address, ChainEpoch};
 
 use super::{
-    decide, lapse_at, parent_check, BlockClaim, BlockState, BlocksQuery, Claim, LeaseHolder,
-    MinedBlock, Refusal, SlashFilter,
+    decide, lapse_at, parent_check, unsent_own, BlockClaim, BlockState, BlocksQuery, Claim,
+    LeaseHolder, MinedBlock, Refusal, SlashFilter,
 };
 use crate::{now_ms, MinerError, Result};
 
@@ -109,12 +109,23 @@ impl SlashFilter for MemorySlashFilter {
             let other = inner
                 .blocks
                 .get(&(miner.clone(), *epoch))
-                .map(|b| b.unsigned)
                 .ok_or_else(|| MinerError::Corrupt("a parents entry without its block".into()))?;
-            return Ok(Claim::Refused(Refusal::TimeOffset {
-                other,
-                epoch: *epoch,
-            }));
+            if !unsent_own(block, other) {
+                return Ok(Claim::Refused(Refusal::TimeOffset {
+                    other: other.unsigned,
+                    epoch: *epoch,
+                }));
+            }
+            // Never sent: it keeps its epoch, and gives up its parents.
+            inner.by_parents.remove(&(miner.clone(), hash.clone()));
+        }
+        if let Some(((_, epoch), _)) = inner
+            .blocks
+            .range((miner.clone(), block.epoch.saturating_add(1))..)
+            .next()
+            .filter(|((m, _), _)| *m == miner)
+        {
+            return Ok(Claim::Refused(Refusal::Later { epoch: *epoch }));
         }
         if let Some(prev) = inner.blocks.get(&(miner.clone(), block.parent_epoch)) {
             if let Some(refused) = parent_check(block, prev) {
@@ -155,9 +166,10 @@ impl SlashFilter for MemorySlashFilter {
             _ => return Ok(false),
         }
         inner.blocks.remove(&(claim.miner.to_string(), claim.epoch));
-        inner
-            .by_parents
-            .remove(&(claim.miner.to_string(), claim.parent_hash()));
+        let key = (claim.miner.to_string(), claim.parent_hash());
+        if inner.by_parents.get(&key) == Some(&claim.epoch) {
+            inner.by_parents.remove(&key);
+        }
         Ok(true)
     }
 

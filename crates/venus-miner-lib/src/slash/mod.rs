@@ -12,11 +12,13 @@
 //!
 //! - **double-fork** (two blocks at one epoch): one row per (miner, epoch);
 //! - **time-offset** (two blocks on the same parents): one row per (miner,
-//!   parents);
+//!   parents), which a claim of this instance that never got its
+//!   signature recorded (so never left the miner) gives up to a later one;
 //! - **parent-grinding** (a block whose parents leave out our own signed
 //!   block at the parents' height): checked against the block recorded
 //!   there, as Lotus's `MinedBlock` checks it at `base.TipSet.Height()`
-//!   (`miner/miner.go`).
+//!   (`miner/miner.go`); and no block is claimed below an epoch the miner
+//!   already claimed (that later block's parents could not hold it).
 //!
 //! The same rows are how two miner instances on one database share the
 //! pool: whichever claims (miner, epoch) first mines it; the other gets
@@ -113,6 +115,14 @@ pub enum Refusal {
         /// The CID of our signed block of the epoch before.
         ours: Cid,
     },
+    /// A block of the miner at a later epoch was claimed: signing an
+    /// older one now could leave the later block's parents without it
+    /// (parent-grinding).
+    #[error("a block at the later epoch {epoch} was claimed first")]
+    Later {
+        /// That block's epoch.
+        epoch: ChainEpoch,
+    },
     /// Another instance is still signing the miner's block at the
     /// parents' height: whether these parents hold it cannot be known yet.
     #[error("instance {instance} has not settled the miner's block at the parents' height")]
@@ -207,6 +217,26 @@ fn decide(block: &BlockClaim, held: &Cid, instance: &str) -> Claim {
     } else {
         Claim::Refused(Refusal::DoubleFork { other: *held })
     }
+}
+
+/// Whether `other`, the miner's block on `block`'s parents, is this
+/// instance's and its signature was never recorded: it never left the
+/// miner (a block is sent only after that), so, as for parent-grinding,
+/// it binds nothing, and a block on the same parents at a later epoch is
+/// no time-offset. (A pool that is the whole network, as a devnet, would
+/// otherwise stall for good when a crash hit every winner of an epoch
+/// between their signatures and their records.) Its own epoch stays held.
+fn unsent_own(block: &BlockClaim, other: &MinedBlock) -> bool {
+    other.instance == block.instance && other.cid.is_none() && other.epoch < block.epoch
+}
+
+/// The parent key a superseded, never-sent claim keeps: unique, and no
+/// block's.
+fn superseded_hash(other: &MinedBlock) -> String {
+    let mut bytes = b"superseded".to_vec();
+    bytes.extend_from_slice(&other.epoch.to_be_bytes());
+    bytes.extend_from_slice(&other.parents.to_bytes());
+    hex::encode(venus_core::encoding::blake2b_256(&bytes))
 }
 
 /// The parent-grinding check against `prev`, the miner's block at the

@@ -15,8 +15,8 @@ use venus_sql::{row, Db, SqlError};
 
 use super::memory::not_claimed;
 use super::{
-    decide, lapse_at, parent_check, BlockClaim, BlockState, BlocksQuery, Claim, LeaseHolder,
-    MinedBlock, Refusal, SlashFilter,
+    decide, lapse_at, parent_check, superseded_hash, unsent_own, BlockClaim, BlockState,
+    BlocksQuery, Claim, LeaseHolder, MinedBlock, Refusal, SlashFilter,
 };
 use crate::{now_ms, MinerError, Result};
 
@@ -65,10 +65,23 @@ impl SqlSlashFilter {
             return Ok(Some(decide(block, &held.unsigned, &held.instance)));
         }
         if let Some(other) = self.on_parents(miner, &block.parent_hash()).await? {
-            return Ok(Some(Claim::Refused(Refusal::TimeOffset {
-                other: other.unsigned,
-                epoch: other.epoch,
-            })));
+            if !unsent_own(block, &other) {
+                return Ok(Some(Claim::Refused(Refusal::TimeOffset {
+                    other: other.unsigned,
+                    epoch: other.epoch,
+                })));
+            }
+            // Never sent: it keeps its epoch, and gives up its parents.
+            sqlx::query(
+                "UPDATE miner_blocks SET parent_hash = ? \
+                 WHERE miner = ? AND epoch = ? AND instance = ? AND cid = ''",
+            )
+            .bind(superseded_hash(&other))
+            .bind(miner)
+            .bind(other.epoch)
+            .bind(&block.instance)
+            .execute(self.db.pool())
+            .await?;
         }
         Ok(None)
     }
@@ -145,6 +158,18 @@ impl SlashFilter for SqlSlashFilter {
         let miner = block.miner.to_string();
         if let Some(refused) = self.refusal(block, &miner).await? {
             return Ok(refused);
+        }
+        let later = sqlx::query(
+            "SELECT epoch FROM miner_blocks WHERE miner = ? AND epoch > ? ORDER BY epoch LIMIT 1",
+        )
+        .bind(&miner)
+        .bind(block.epoch)
+        .fetch_optional(self.db.pool())
+        .await?;
+        if let Some(r) = later {
+            return Ok(Claim::Refused(Refusal::Later {
+                epoch: row::int(&r, 0)?,
+            }));
         }
         if let Some(prev) = self.at(&miner, block.parent_epoch).await? {
             if let Some(refused) = parent_check(block, &prev) {
