@@ -12,6 +12,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use common::{pool, MinerProcess, Pool};
+use venus_core::traits::ChainRead;
 use venus_miner_lib::MIGRATIONS;
 
 const LIMIT: Duration = Duration::from_secs(300);
@@ -86,17 +87,14 @@ async fn faults_cost_only_their_member(pool: &Pool, miner: &MinerProcess, off: &
         .expect("lock")
         .insert(pool.workers[1]);
     pool.failing[2].store(true, Ordering::SeqCst);
-    // Rounds from here on began after the faults.
-    let from = pool.next_round();
-    let faulted_at = Instant::now();
-    let records = |i: usize| {
+    let records = |i: usize, from: i64| {
         let list = miner.cli(&[
             "records",
             &pool.miners[i].to_string(),
             "--epoch",
             &from.to_string(),
             "--limit",
-            "100",
+            "200",
         ]);
         list.as_array()
             .expect("records")
@@ -113,6 +111,17 @@ async fn faults_cost_only_their_member(pool: &Pool, miner: &MinerProcess, off: &
             })
             .collect::<Vec<_>>()
     };
+    // Rounds from here on began after the faults: past the head and every
+    // round recorded (one round runs at a time), with one to spare for the
+    // round in flight.
+    let recorded = (0..3)
+        .flat_map(|i| records(i, 0))
+        .map(|r| r.0)
+        .max()
+        .unwrap_or(0);
+    let head = pool.node.head().await.expect("head").height();
+    let from = head.max(recorded) + 3;
+    let faulted_at = Instant::now();
     // Until member 0 landed blocks, member 1 timed out twice and member 2
     // failed a won round.
     let (stalled, failing) = loop {
@@ -120,7 +129,7 @@ async fn faults_cost_only_their_member(pool: &Pool, miner: &MinerProcess, off: &
         let landed = chain
             .get(&pool.miners[0])
             .map_or(0, |epochs| epochs.iter().filter(|e| **e >= from).count());
-        let (stalled, failing) = (records(1), records(2));
+        let (stalled, failing) = (records(1, from), records(2, from));
         let timeouts = stalled.iter().filter(|r| r.1 == "Timeout").count();
         let errors = failing.iter().filter(|r| r.1 == "Error").count();
         if landed >= 2 && timeouts >= 2 && errors >= 1 {

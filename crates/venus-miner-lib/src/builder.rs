@@ -2,7 +2,6 @@
 //! head of the node, with null rounds mined over, each slot of it a trait
 //! an integrator can replace.
 
-use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,30 +14,6 @@ use crate::records::{MemoryRecords, MiningRecords, Outcome};
 use crate::round::{MinerResult, Provers, Round, RoundConfig, Signers};
 use crate::slash::SlashFilter;
 use crate::{now_ms, MinerError, Result};
-
-/// Reports the results of a finished round that were not reported when
-/// its blocks went out (its late miners).
-fn report_rest<F>(
-    done: std::result::Result<(u64, ChainEpoch, Vec<MinerResult>), tokio::task::JoinError>,
-    reported: &mut HashMap<u64, HashSet<Address>>,
-    on_round: &mut F,
-) where
-    F: FnMut(ChainEpoch, &[MinerResult]),
-{
-    match done {
-        Ok((id, epoch, all)) => {
-            let early = reported.remove(&id).unwrap_or_default();
-            let rest: Vec<MinerResult> = all
-                .into_iter()
-                .filter(|r| !early.contains(&r.miner))
-                .collect();
-            if !rest.is_empty() {
-                on_round(epoch, &rest);
-            }
-        }
-        Err(e) => tracing::error!(target: "venus_miner", error = %e, "a round failed"),
-    }
-}
 
 /// How many epochs back won rounds' leases are kept (they matter only
 /// during their round; a day of 30 s epochs is plenty to look back on).
@@ -195,12 +170,11 @@ impl Miner {
     /// Mines until `stop` completes: the epoch after the head (or after
     /// the last epoch mined, over null rounds), its round started the
     /// propagation delay after its base's time (re-planned if the head
-    /// moves meanwhile); `on_round` sees each round's results once its
-    /// blocks are out, and the results of its late miners (a stalled
-    /// wallet or prover, up to the miner timeout) in a second call when
-    /// they come: the next round does not wait for them. Rounds in flight
-    /// when `stop` completes are finished first (their deadlines bound
-    /// them), so a won block is not dropped on the way.
+    /// moves meanwhile); `on_round` sees each round's results. Rounds run
+    /// one after another: a round whose slow miners outlast the epoch
+    /// (a `miner_timeout` above the epoch) makes the next one start late.
+    /// A round in flight when `stop` completes is finished first (its
+    /// deadlines bound it), so a won block is not dropped on the way.
     pub async fn run<S, F>(&self, stop: S, mut on_round: F)
     where
         S: Future<Output = ()>,
@@ -209,19 +183,10 @@ impl Miner {
         tokio::pin!(stop);
         let mut next: ChainEpoch = 0;
         let mut last_prune = 0i64;
-        // Rounds whose late miners are still at work, by a round number:
-        // the miners already reported.
-        let mut rounds = tokio::task::JoinSet::new();
-        let mut reported: HashMap<u64, HashSet<Address>> = HashMap::new();
-        let mut number = 0u64;
         loop {
             let planned = tokio::select! {
                 biased;
-                _ = &mut stop => break,
-                Some(done) = rounds.join_next(), if !rounds.is_empty() => {
-                    report_rest(done, &mut reported, &mut on_round);
-                    continue;
-                }
+                _ = &mut stop => return,
                 p = self.plan(next) => p,
             };
             let Some((base, epoch)) = planned else {
@@ -235,27 +200,24 @@ impl Miner {
                 }
             };
             let nulls = epoch - base.height() - 1;
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            let round = self.round.clone();
-            number += 1;
-            let id = number;
-            rounds.spawn(async move {
-                let all = round.run_reporting(&miners, &base, nulls, Some(tx)).await;
-                (id, epoch, all)
-            });
-            // The next round is planned once this one's blocks are out
-            // (its slow miners finish meanwhile). A round in flight when
-            // `stop` completes ends by its own deadlines, below.
-            let early = tokio::select! {
+            let round = self.round.run(&miners, &base, nulls);
+            tokio::pin!(round);
+            let results = tokio::select! {
                 biased;
-                _ = &mut stop => break,
-                early = rx => early.unwrap_or_default(),
+                r = &mut round => r,
+                _ = &mut stop => {
+                    // A won block may be on its way: the round ends by its
+                    // own deadlines.
+                    tracing::info!(target: "venus_miner", epoch, "stopping after the round in flight");
+                    let results = round.await;
+                    on_round(epoch, &results);
+                    return;
+                }
             };
-            on_round(epoch, &early);
-            reported.insert(id, early.iter().map(|r| r.miner).collect());
+            on_round(epoch, &results);
             // A round abandoned for a moved head is planned again on the
             // new head (the epoch itself, unless the chain is past it).
-            next = if early.iter().any(|r| r.outcome == Outcome::ChainForked) {
+            next = if results.iter().any(|r| r.outcome == Outcome::ChainForked) {
                 epoch
             } else {
                 epoch + 1
@@ -271,12 +233,6 @@ impl Miner {
                     tracing::warn!(target: "venus_miner", error = %e, "pruning the leases failed");
                 }
             }
-        }
-        if !rounds.is_empty() {
-            tracing::info!(target: "venus_miner", rounds = rounds.len(), "stopping after the rounds in flight");
-        }
-        while let Some(done) = rounds.join_next().await {
-            report_rest(done, &mut reported, &mut on_round);
         }
     }
 

@@ -383,8 +383,9 @@ impl Round {
     }
 
     /// [`run`](Self::run), sending to `early` the results known once the
-    /// cut-off's blocks are out (every miner but the late ones), so that
-    /// the caller can go on to the next round; all results at the end.
+    /// cut-off's blocks are out (every miner but the late ones), for a
+    /// caller that goes on to the next round meanwhile (the slash filter
+    /// keeps overlapping rounds apart); all results at the end.
     pub async fn run_reporting(
         &self,
         miners: &[Address],
@@ -441,9 +442,7 @@ impl Round {
         let used = Mutex::new(HashSet::new());
         let (first_done, first_out) = tokio::sync::watch::channel(false);
         let first = async {
-            let mined = self
-                .blocks(winners, base, round, null_rounds, &used, false)
-                .await;
+            let mined = self.blocks(winners, base, round, null_rounds, &used).await;
             results.extend(mined);
             if let Some(early) = early {
                 let _ = early.send(results.clone());
@@ -464,7 +463,7 @@ impl Round {
                                 making.push(async move {
                                     let _ = first_out.wait_for(|out| *out).await;
                                     tracing::info!(target: "venus_miner", miner = %w.miner, round, "a winner after the cut-off makes its block now");
-                                    self.blocks(vec![w], base, round, null_rounds, used, true).await
+                                    self.blocks(vec![w], base, round, null_rounds, used).await
                                 });
                             }
                         }
@@ -512,8 +511,7 @@ impl Round {
     /// The blocks of `winners`: the base checked again, one message
     /// selection for all of them (leaving out the senders in `used`, those
     /// of the pool's blocks already made at this round, and adding theirs),
-    /// then each block made, claimed, signed and submitted. `late` winners
-    /// past their block's deadline make none: the next round is under way.
+    /// then each block made, claimed, signed and submitted.
     async fn blocks(
         &self,
         winners: Vec<Winner>,
@@ -521,7 +519,6 @@ impl Round {
         round: ChainEpoch,
         null_rounds: ChainEpoch,
         used: &Mutex<HashSet<Address>>,
-        late: bool,
     ) -> Vec<MinerResult> {
         let mut results = Vec::new();
         if winners.is_empty() {
@@ -529,16 +526,6 @@ impl Round {
         }
         let ts = block_time(base, self.config.block_delay, null_rounds);
         let due = Duration::from_secs(ts.saturating_add(self.config.block_delay / 3));
-        if late && unix_now() >= due {
-            for w in winners {
-                let why = "proved after its block's deadline";
-                results.push(
-                    self.done(w.miner, round, Outcome::Timeout, why, w.stages, None)
-                        .await,
-                );
-            }
-            return results;
-        }
         // The head may have moved while the winners proved.
         let base = match self.rebase(base, round).await {
             Ok(b) => b,
