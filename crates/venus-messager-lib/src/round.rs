@@ -1,0 +1,533 @@
+//! One pass of the messager over the chain's head, and the loop that runs
+//! a pass on every head change: reverts first, then for each address this
+//! instance holds: track what landed, sign what a crash left unsigned,
+//! fill new messages, replace stuck ones, push again what is pending.
+
+use std::time::Duration;
+
+use futures::stream::{self, StreamExt};
+use venus_core::types::{HeadChangeType, MessageSendSpec, MsgMeta, SignedMessage, TipSet};
+use venus_core::{Address, Message, TokenAmount};
+
+use crate::fee::{min_replace_premium, FeeSpec};
+use crate::gas::rules_for;
+use crate::push::push_all;
+use crate::store::Landed;
+use crate::{now_ms, AddressInfo, AddressState, Messager, MessagerError, MsgRecord, Result};
+
+const T: &str = "venus::messager";
+
+/// What one pass did, for logs, metrics and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassReport {
+    /// Addresses this instance held in the pass.
+    pub addresses: usize,
+    /// Messages filled (nonce, gas, signature).
+    pub filled: usize,
+    /// Messages signed (new, recovered from a crash, or replaced).
+    pub signed: usize,
+    /// Messages found on chain.
+    pub landed: usize,
+    /// Messages whose nonce another message took.
+    pub conflicts: usize,
+    /// Messages replaced with a higher premium.
+    pub replaced: usize,
+    /// Messages whose estimate failed (they wait, unfilled).
+    pub estimate_failures: usize,
+    /// Pushes refused by every node.
+    pub push_failures: usize,
+}
+
+/// Whether a search error means "not on chain as ours": the nonce went to
+/// another message (Lotus's and our node's "equal nonce"), or the node has
+/// never seen this CID.
+fn means_other_landed(e: &venus_core::Error) -> bool {
+    let s = e.to_string();
+    s.contains("equal nonce") || matches!(e, venus_core::Error::NotFound(_))
+}
+
+impl Messager {
+    /// Messages on chain at `height` or above go back to filled (a revert
+    /// took them off the chain) and are pushed again on the next pass.
+    pub async fn revert_from(&self, height: i64) -> Result<Vec<String>> {
+        let ids = self.inner.store.revert_from(height).await?;
+        if !ids.is_empty() {
+            tracing::info!(target: T, height, count = ids.len(), "messages reverted off the chain");
+        }
+        Ok(ids)
+    }
+
+    /// One pass over the current head.
+    pub async fn pass(&self) -> Result<PassReport> {
+        let _one = self.inner.pass.lock().await;
+        let head = self.head().await?;
+        let mut report = PassReport::default();
+        let now = now_ms();
+        let until = now + self.inner.config.lease_ttl.as_millis() as i64;
+        for info in self.inner.store.addresses().await? {
+            if info.state != AddressState::Alive {
+                continue;
+            }
+            let me = &self.inner.config.instance;
+            if !self.inner.store.lease(&info.addr, me, now, until).await? {
+                continue;
+            }
+            report.addresses += 1;
+            if let Err(e) = self.address_pass(&info, &head, &mut report).await {
+                tracing::warn!(target: T, addr = %info.addr, error = %e, "address pass failed");
+            }
+        }
+        Ok(report)
+    }
+
+    async fn address_pass(
+        &self,
+        info: &AddressInfo,
+        head: &TipSet,
+        report: &mut PassReport,
+    ) -> Result<()> {
+        let addr = info.addr;
+        let chain_nonce = self.chain_nonce(&addr, head).await?;
+        self.inner.store.reconcile_nonce(&addr, chain_nonce).await?;
+        self.track(&addr, chain_nonce, head, report).await?;
+
+        let filled = self.inner.store.filled(&addr).await?;
+        let unsigned: Vec<MsgRecord> = filled
+            .iter()
+            .filter(|m| m.signature.is_none())
+            .cloned()
+            .collect();
+        let mut to_push = self.sign(unsigned, report).await?;
+        let pending = filled.len();
+        let room = match info.sel_msg_num {
+            0 => self.inner.config.sel_msg_num,
+            n => n,
+        }
+        .saturating_sub(pending as u64);
+        if room > 0 {
+            let fresh = self.fill(info, head, room, report).await?;
+            to_push.extend(self.sign(fresh, report).await?);
+        }
+        to_push.extend(self.replace_stuck(info, head, report).await?);
+        // Pending messages signed before this pass are pushed again (a node
+        // may have dropped them), after the new ones.
+        let pushed: std::collections::HashSet<_> =
+            to_push.iter().map(|m| m.message.sequence).collect();
+        for m in &filled {
+            if let (Some(s), Some(n)) = (m.signed(), m.nonce) {
+                if n >= chain_nonce && !pushed.contains(&n) {
+                    to_push.push(s);
+                }
+            }
+        }
+        to_push.sort_by_key(|m| m.message.sequence);
+        self.push_signed(&to_push, report).await;
+        Ok(())
+    }
+
+    /// Filled messages whose nonce the chain passed: ours landed, or
+    /// another message took the nonce.
+    async fn track(
+        &self,
+        addr: &Address,
+        chain_nonce: u64,
+        head: &TipSet,
+        report: &mut PassReport,
+    ) -> Result<()> {
+        for m in self.inner.store.filled(addr).await? {
+            let Some(nonce) = m.nonce else { continue };
+            if nonce >= chain_nonce {
+                break;
+            }
+            let mut candidates: Vec<cid::Cid> = m.signed_cid.into_iter().collect();
+            candidates.extend(m.replaced.iter().rev().copied());
+            candidates.extend(m.unsigned_cid);
+            let mut other = 0;
+            let mut found = None;
+            for c in &candidates {
+                match self.inner.chain.search_message(c).await {
+                    Ok(Some(l)) => {
+                        found = Some(l);
+                        break;
+                    }
+                    Ok(None) => other += 1,
+                    Err(e) if means_other_landed(&e) => other += 1,
+                    Err(e) => {
+                        tracing::debug!(target: T, id = %m.id, error = %e, "search failed; trying again next pass");
+                        break;
+                    }
+                }
+            }
+            if let Some(l) = found {
+                let landed = Landed {
+                    cid: l.message,
+                    receipt: l.receipt,
+                    height: l.height,
+                    tipset: l.tipset,
+                };
+                self.inner.store.landed(&m.id, &landed).await?;
+                tracing::info!(target: T, id = %m.id, nonce, cid = %landed.cid, height = landed.height, "message on chain");
+                report.landed += 1;
+            } else if other == candidates.len() {
+                self.inner
+                    .store
+                    .conflicted(&m.id, head.height(), head.key())
+                    .await?;
+                tracing::warn!(target: T, id = %m.id, from = %addr, nonce, "another message took this nonce");
+                report.conflicts += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Estimates and fills up to `room` unfilled messages of the address.
+    async fn fill(
+        &self,
+        info: &AddressInfo,
+        head: &TipSet,
+        room: u64,
+        report: &mut PassReport,
+    ) -> Result<Vec<MsgRecord>> {
+        let store = &self.inner.store;
+        let candidates = store.unfilled(&info.addr, room).await?;
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let base_fee = self
+            .inner
+            .chain
+            .parent_base_fee(head.key())
+            .await
+            .map_err(|e| MessagerError::Node(format!("base fee: {e}")))?;
+        let next = store
+            .address(&info.addr)
+            .await?
+            .map_or(info.next_nonce, |a| a.next_nonce);
+        let mut asks = Vec::new();
+        for m in candidates {
+            if m.spec.expire_epoch > 0 && head.height() > m.spec.expire_epoch {
+                let why = format!("expired at epoch {}", m.spec.expire_epoch);
+                store.fail(&m.id, &why).await?;
+                continue;
+            }
+            let code = match self.inner.chain.actor(&m.message.to, head.key()).await {
+                Ok(a) => Some(a.code.to_string()),
+                Err(_) => None,
+            };
+            let rules = rules_for(
+                store.as_ref(),
+                &m.spec.fee,
+                &info.fee,
+                code.as_deref(),
+                m.message.method_num,
+                &self.inner.config.fee,
+            )
+            .await?;
+            if rules.holds_at(&base_fee) {
+                tracing::debug!(target: T, id = %m.id, %base_fee, "held: base fee above the cut-off");
+                continue;
+            }
+            let mut msg = m.message.clone();
+            msg.sequence = next + asks.len() as u64;
+            rules.prepare(&mut msg);
+            let limit_estimated = msg.gas_limit == 0;
+            let spec = MessageSendSpec {
+                max_fee: rules.max_fee.clone().unwrap_or_default(),
+                ..Default::default()
+            };
+            asks.push((m.id.clone(), rules, limit_estimated, msg, spec));
+        }
+        let estimates = self
+            .inner
+            .estimator
+            .estimate(
+                asks.iter().map(|a| (a.3.clone(), a.4.clone())).collect(),
+                head.key(),
+            )
+            .await;
+        let mut ok: Vec<(String, Message)> = Vec::new();
+        for ((id, rules, limit_estimated, _, _), est) in asks.into_iter().zip(estimates) {
+            match est {
+                Ok(mut msg) => {
+                    rules.apply(&mut msg, limit_estimated);
+                    if msg.gas_limit > venus_core::gas::BLOCK_GAS_LIMIT {
+                        store
+                            .set_error(&id, "gas limit above the block gas limit")
+                            .await?;
+                        report.estimate_failures += 1;
+                        continue;
+                    }
+                    ok.push((id, msg));
+                }
+                Err(e) => {
+                    tracing::info!(target: T, %id, error = %e, "estimate failed; the message waits");
+                    store.set_error(&id, &e.to_string()).await?;
+                    report.estimate_failures += 1;
+                }
+            }
+        }
+        let filled = store
+            .fill(&info.addr, &self.inner.config.instance, &ok, head.height())
+            .await?;
+        report.filled += filled.len();
+        Ok(filled)
+    }
+
+    /// Asks the wallet to sign `msgs` (each with the message as the object
+    /// signed), stores the signatures, and returns the signed messages.
+    /// A message the wallet does not sign stays filled and unsigned, and is
+    /// asked for again on the next pass.
+    async fn sign(
+        &self,
+        msgs: Vec<MsgRecord>,
+        report: &mut PassReport,
+    ) -> Result<Vec<SignedMessage>> {
+        if msgs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let signed: Vec<Option<(String, SignedMessage)>> = stream::iter(msgs)
+            .map(|m| async move {
+                match self.sign_one(&m.message).await {
+                    Ok(s) => Some((m.id, s)),
+                    Err(e) => {
+                        tracing::warn!(target: T, id = %m.id, error = %e, "not signed; asking again next pass");
+                        None
+                    }
+                }
+            })
+            .buffered(16)
+            .collect()
+            .await;
+        let mut rows = Vec::new();
+        let mut out = Vec::new();
+        for (id, s) in signed.into_iter().flatten() {
+            let cid = s.cid().map_err(|e| MessagerError::Invalid(e.to_string()))?;
+            rows.push((id, s.signature.clone(), cid));
+            out.push(s);
+        }
+        self.inner.store.set_signed(&rows).await?;
+        report.signed += out.len();
+        Ok(out)
+    }
+
+    async fn sign_one(&self, msg: &Message) -> Result<SignedMessage> {
+        let signer = self
+            .inner
+            .signers
+            .signer(&msg.from)
+            .ok_or_else(|| MessagerError::Wallet(format!("no wallet holds {}", msg.from)))?;
+        let cid = venus_core::types::message_cid(msg)
+            .map_err(|e| MessagerError::Invalid(e.to_string()))?;
+        let meta = MsgMeta::message(msg).map_err(|e| MessagerError::Invalid(e.to_string()))?;
+        let signature = signer
+            .sign(&msg.from, &cid.to_bytes(), &meta)
+            .await
+            .map_err(|e| MessagerError::Wallet(e.to_string()))?;
+        Ok(SignedMessage {
+            message: msg.clone(),
+            signature,
+        })
+    }
+
+    /// Replaces the address's pending messages signed at least
+    /// `replace_after_epochs` ago.
+    async fn replace_stuck(
+        &self,
+        info: &AddressInfo,
+        head: &TipSet,
+        report: &mut PassReport,
+    ) -> Result<Vec<SignedMessage>> {
+        let after = self.inner.config.replace_after_epochs;
+        if after <= 0 {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for m in self.inner.store.filled(&info.addr).await? {
+            let stuck =
+                m.signature.is_some() && m.filled_epoch.is_some_and(|e| head.height() - e >= after);
+            if !stuck {
+                continue;
+            }
+            match self.replace_one(&m, info, head, None).await {
+                Ok(s) => {
+                    report.replaced += 1;
+                    report.signed += 1;
+                    out.push(s);
+                }
+                Err(e) => tracing::warn!(target: T, id = %m.id, error = %e, "not replaced"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Replaces a filled message: a new premium of at least the node's
+    /// replace-by-fee minimum (or `premium`, if given and higher), the fee
+    /// cap re-estimated, both capped by `MaxFee`; the replacement is
+    /// recorded before it is signed, and the old CID kept so that whichever
+    /// lands is found.
+    pub(crate) async fn replace_one(
+        &self,
+        m: &MsgRecord,
+        info: &AddressInfo,
+        head: &TipSet,
+        premium: Option<TokenAmount>,
+    ) -> Result<SignedMessage> {
+        let old = &m.message;
+        let rules = rules_for(
+            self.inner.store.as_ref(),
+            &m.spec.fee,
+            &info.fee,
+            None,
+            old.method_num,
+            &self.inner.config.fee,
+        )
+        .await?;
+        let mut ask = old.clone();
+        ask.gas_premium = TokenAmount::default();
+        ask.gas_fee_cap = TokenAmount::default();
+        let spec = MessageSendSpec {
+            max_fee: rules.max_fee.clone().unwrap_or_default(),
+            ..Default::default()
+        };
+        let est = self
+            .inner
+            .estimator
+            .estimate(vec![(ask, spec)], head.key())
+            .await
+            .pop()
+            .unwrap_or_else(|| Err(MessagerError::Node("no estimate".into())))?;
+        let min = min_replace_premium(&old.gas_premium);
+        let mut new = old.clone();
+        new.gas_premium = [est.gas_premium, min.clone(), premium.unwrap_or_default()]
+            .into_iter()
+            .max()
+            .unwrap_or_default();
+        new.gas_fee_cap = [
+            est.gas_fee_cap,
+            old.gas_fee_cap.clone(),
+            new.gas_premium.clone(),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or_default();
+        FeeSpec {
+            max_fee: rules.max_fee.clone(),
+            ..Default::default()
+        }
+        .cap(&mut new);
+        if new.gas_premium < min {
+            return Err(MessagerError::Invalid(format!(
+                "a replacement needs a premium of at least {} attoFIL, above what MaxFee allows",
+                min.atto()
+            )));
+        }
+        let rec = self.inner.store.replace(&m.id, &new, head.height()).await?;
+        let signed = self.sign_one(&rec.message).await?;
+        let cid = signed
+            .cid()
+            .map_err(|e| MessagerError::Invalid(e.to_string()))?;
+        self.inner
+            .store
+            .set_signed(&[(m.id.clone(), signed.signature.clone(), cid)])
+            .await?;
+        tracing::info!(target: T, id = %m.id, nonce = new.sequence, premium = %new.gas_premium.atto(), "message replaced");
+        Ok(signed)
+    }
+
+    /// Replaces the message `id` now (Venus's `ReplaceMessage`, automatic
+    /// mode), with at least `premium` if given; returns the new CID.
+    pub async fn replace(&self, id: &str, premium: Option<TokenAmount>) -> Result<cid::Cid> {
+        let m = self.get(id).await?;
+        let info = self
+            .inner
+            .store
+            .address(&m.message.from)
+            .await?
+            .ok_or_else(|| MessagerError::Address(m.message.from.to_string()))?;
+        let head = self.head().await?;
+        let signed = self.replace_one(&m, &info, &head, premium).await?;
+        let mut report = PassReport::default();
+        self.push_signed(std::slice::from_ref(&signed), &mut report)
+            .await;
+        signed
+            .cid()
+            .map_err(|e| MessagerError::Invalid(e.to_string()))
+    }
+
+    async fn push_signed(&self, msgs: &[SignedMessage], report: &mut PassReport) {
+        if msgs.is_empty() {
+            return;
+        }
+        let nodes = self
+            .inner
+            .nodes
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let c = &self.inner.config;
+        for (m, o) in msgs
+            .iter()
+            .zip(push_all(&nodes, msgs, c.push_concurrency, c.push_timeout).await)
+        {
+            if o.accepted == 0 {
+                report.push_failures += 1;
+                tracing::debug!(target: T, from = %m.message.from, nonce = m.message.sequence, failed = ?o.failed, "no node took the message");
+            }
+        }
+    }
+
+    /// Runs passes until `stop` resolves: one at start (it finds messages
+    /// that landed while the messager was down), one per head change (after
+    /// moving reverted messages back to filled), and one every third of the
+    /// lease time without one. Gives up its address leases when it stops.
+    pub async fn run(&self, stop: impl std::future::Future<Output = ()>) -> Result<()> {
+        tokio::pin!(stop);
+        let tick = self.inner.config.lease_ttl / 3;
+        let mut heads = None;
+        loop {
+            if heads.is_none() {
+                heads = self.inner.chain.subscribe_head_changes().await.ok();
+            }
+            if let Err(e) = self.pass().await {
+                tracing::warn!(target: T, error = %e, "pass failed");
+            }
+            let next = async {
+                match heads.as_mut() {
+                    Some(h) => tokio::time::timeout(tick, h.next()).await,
+                    None => {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        Ok(None)
+                    }
+                }
+            };
+            tokio::select! {
+                biased;
+                _ = &mut stop => break,
+                got = next => match got {
+                    Ok(Some(changes)) => {
+                        let lowest = changes
+                            .iter()
+                            .filter(|c| c.change_type == HeadChangeType::Revert)
+                            .map(|c| c.val.height())
+                            .min();
+                        if let Some(h) = lowest {
+                            if let Err(e) = self.revert_from(h).await {
+                                tracing::warn!(target: T, error = %e, "revert failed");
+                            }
+                        }
+                    }
+                    Ok(None) => heads = None,
+                    Err(_) => {}
+                },
+            }
+        }
+        for a in self.inner.store.addresses().await.unwrap_or_default() {
+            let _ = self
+                .inner
+                .store
+                .release(&a.addr, &self.inner.config.instance)
+                .await;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,157 @@
+//! [`MessageStore`]: where the messager keeps messages, addresses, nonces
+//! and fee rules. [`SqlMessageStore`] is the one implementation (a SQLite
+//! file by default, MySQL for instances that share a pool); one
+//! conformance suite runs over both engines.
+//!
+//! The store is the nonce authority: [`MessageStore::fill`] takes the
+//! address's next nonces and moves the messages to filled in one
+//! transaction, and only for the instance that holds the address's lease,
+//! checked under the address row's lock. The `(from, nonce)` unique key is
+//! a second guard: no code path can give one nonce twice.
+
+mod sql;
+
+pub use sql::SqlMessageStore;
+
+use async_trait::async_trait;
+use cid::Cid;
+use venus_core::shared::receipt::Receipt;
+use venus_core::types::TipSetKey;
+use venus_core::{Address, ChainEpoch, Message, Signature};
+
+use crate::fee::FeeSpec;
+use crate::{AddressInfo, AddressState, MessageState, MsgRecord, Result};
+
+/// Which messages [`MessageStore::list`] returns.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListQuery {
+    /// Only these states (all when empty).
+    pub states: Vec<MessageState>,
+    /// Only from these addresses (all when empty).
+    pub from: Vec<Address>,
+    /// Only messages with an error recorded (Venus's failed list: unfilled
+    /// messages whose estimate failed).
+    pub with_error: bool,
+    /// Only messages stored before this (Unix ms); 0 for no bound.
+    pub created_before_ms: i64,
+    /// At most this many (0 for no limit).
+    pub limit: u64,
+    /// Skip this many.
+    pub offset: u64,
+}
+
+/// A message that landed, as the tracker found it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Landed {
+    /// The CID that landed (the message's own, or one it had before a
+    /// replace, or a same-call version signed elsewhere).
+    pub cid: Cid,
+    /// The receipt.
+    pub receipt: Receipt,
+    /// The executing tipset's height.
+    pub height: ChainEpoch,
+    /// The executing tipset.
+    pub tipset: TipSetKey,
+}
+
+/// Storage of the messager. Every method is one transaction.
+#[async_trait]
+pub trait MessageStore: Send + Sync {
+    /// Stores a new unfilled message; [`MessagerError::Duplicate`]
+    /// (crate::MessagerError::Duplicate) when its id is taken. Durable
+    /// when it returns.
+    async fn insert(&self, rec: &MsgRecord) -> Result<()>;
+
+    /// The message with this id.
+    async fn get(&self, id: &str) -> Result<Option<MsgRecord>>;
+
+    /// The message whose current or earlier signed CID, or unsigned CID,
+    /// is `cid`.
+    async fn by_cid(&self, cid: &Cid) -> Result<Option<MsgRecord>>;
+
+    /// Messages in insertion order.
+    async fn list(&self, q: &ListQuery) -> Result<Vec<MsgRecord>>;
+
+    /// Unfilled messages of `from`, oldest first, at most `limit`.
+    async fn unfilled(&self, from: &Address, limit: u64) -> Result<Vec<MsgRecord>>;
+
+    /// Filled messages of `from` (signed or not), by nonce.
+    async fn filled(&self, from: &Address) -> Result<Vec<MsgRecord>>;
+
+    /// Records the last error met while filling an unfilled message (it
+    /// stays unfilled and takes no nonce).
+    async fn set_error(&self, id: &str, error: &str) -> Result<()>;
+
+    /// Fills the unfilled messages `msgs` (id and the message with its gas
+    /// set) of `from`, in order: each takes the address's next nonce; all
+    /// or none are stored, and only while `owner` holds the address's
+    /// lease. Returns the messages as filled (unsigned).
+    async fn fill(
+        &self,
+        from: &Address,
+        owner: &str,
+        msgs: &[(String, Message)],
+        epoch: ChainEpoch,
+    ) -> Result<Vec<MsgRecord>>;
+
+    /// Stores the signatures of filled messages (`id`, signature, the CID
+    /// the chain knows it by), all in one transaction.
+    async fn set_signed(&self, signed: &[(String, Signature, Cid)]) -> Result<()>;
+
+    /// Records a replacement of a filled message: the new message (same
+    /// nonce, new gas), unsigned until [`MessageStore::set_signed`]; its
+    /// signed CID so far joins the earlier ones.
+    async fn replace(&self, id: &str, message: &Message, epoch: ChainEpoch) -> Result<MsgRecord>;
+
+    /// A filled message landed.
+    async fn landed(&self, id: &str, landed: &Landed) -> Result<()>;
+
+    /// Another message took a filled message's nonce on chain.
+    async fn conflicted(&self, id: &str, height: ChainEpoch, tipset: &TipSetKey) -> Result<()>;
+
+    /// Messages on chain (or in nonce conflict) at `height` or above go
+    /// back to filled, their receipts cleared; returns their ids.
+    async fn revert_from(&self, height: ChainEpoch) -> Result<Vec<String>>;
+
+    /// Marks a message failed with `reason` (Venus's `MarkBadMessage`).
+    /// A message on chain is refused.
+    async fn fail(&self, id: &str, reason: &str) -> Result<()>;
+
+    /// Signed failed messages of `from` with a nonce at least `chain_nonce`
+    /// go back to filled (Venus's `RecoverFailedMsg`); returns their ids.
+    async fn recover_failed(&self, from: &Address, chain_nonce: u64) -> Result<Vec<String>>;
+
+    /// Adds an address (alive, next nonce 0) or leaves it as it is.
+    async fn add_address(&self, addr: &Address) -> Result<()>;
+
+    /// The address.
+    async fn address(&self, addr: &Address) -> Result<Option<AddressInfo>>;
+
+    /// Every address.
+    async fn addresses(&self) -> Result<Vec<AddressInfo>>;
+
+    /// Switches an address on or off.
+    async fn set_address_state(&self, addr: &Address, state: AddressState) -> Result<()>;
+
+    /// Sets an address's fee rules and how many messages it fills per head.
+    async fn set_address_fee(&self, addr: &Address, fee: &FeeSpec, sel_msg_num: u64) -> Result<()>;
+
+    /// Raises the address's next nonce to `chain_nonce` if it is below
+    /// (never lowers it); returns the next nonce.
+    async fn reconcile_nonce(&self, addr: &Address, chain_nonce: u64) -> Result<u64>;
+
+    /// Takes or renews the lease of `addr` for `owner` until `until_ms`,
+    /// if it is free, lapsed (before `now_ms`) or already `owner`'s.
+    async fn lease(&self, addr: &Address, owner: &str, now_ms: i64, until_ms: i64) -> Result<bool>;
+
+    /// Gives up `owner`'s lease of `addr`.
+    async fn release(&self, addr: &Address, owner: &str) -> Result<()>;
+
+    /// The fee rules of actor `code` and `method` (`None` for every
+    /// method of the code), or the global ones for code `""`.
+    async fn fee_rule(&self, code: &str, method: Option<u64>) -> Result<Option<FeeSpec>>;
+
+    /// Sets the fee rules of actor `code` and `method` (see
+    /// [`MessageStore::fee_rule`]).
+    async fn set_fee_rule(&self, code: &str, method: Option<u64>, fee: &FeeSpec) -> Result<()>;
+}
