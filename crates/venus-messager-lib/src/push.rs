@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::stream::{self, StreamExt};
 use venus_core::traits::MessageApi;
 use venus_core::types::SignedMessage;
 
@@ -35,22 +34,27 @@ pub async fn push_all(
     timeout: Duration,
 ) -> Vec<PushOutcome> {
     let mut out = vec![PushOutcome::default(); msgs.len()];
-    let calls = msgs
-        .iter()
-        .enumerate()
-        .flat_map(|(i, m)| nodes.iter().map(move |n| (i, m, n)));
-    let results: Vec<(usize, &PushNode, Result<(), String>)> = stream::iter(calls)
-        .map(|(i, m, n)| async move {
-            let r = match tokio::time::timeout(timeout, n.api.push_message(m.clone())).await {
-                Ok(Ok(_)) => Ok(()),
-                Ok(Err(e)) => Err(e.to_string()),
-                Err(_) => Err(format!("no answer in {timeout:?}")),
-            };
-            (i, n, r)
-        })
-        .buffer_unordered(concurrency.max(1))
-        .collect()
-        .await;
+    let calls: Vec<(usize, &PushNode)> = (0..msgs.len())
+        .flat_map(|i| nodes.iter().map(move |n| (i, n)))
+        .collect();
+    // Chunks joined in turn (a buffered stream of borrowing closures trips
+    // the higher-ranked `Send` check in spawned tasks).
+    let mut results = Vec::with_capacity(calls.len());
+    for chunk in calls.chunks(concurrency.max(1)) {
+        let mut batch = Vec::with_capacity(chunk.len());
+        for &(i, n) in chunk {
+            let m = msgs[i].clone();
+            batch.push(async move {
+                let r = match tokio::time::timeout(timeout, n.api.push_message(m)).await {
+                    Ok(Ok(_)) => Ok(()),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(_) => Err(format!("no answer in {timeout:?}")),
+                };
+                (i, n, r)
+            });
+        }
+        results.extend(futures::future::join_all(batch).await);
+    }
     for (i, n, r) in results {
         match r {
             Ok(()) => out[i].accepted += 1,

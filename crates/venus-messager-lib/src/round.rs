@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use futures::stream::{self, StreamExt};
+use futures::StreamExt;
 use venus_core::types::{HeadChangeType, MessageSendSpec, MsgMeta, SignedMessage, TipSet};
 use venus_core::{Address, Message, TokenAmount};
 
@@ -285,19 +285,25 @@ impl Messager {
         if msgs.is_empty() {
             return Ok(Vec::new());
         }
-        let signed: Vec<Option<(String, SignedMessage)>> = stream::iter(msgs)
-            .map(|m| async move {
-                match self.sign_one(&m.message).await {
-                    Ok(s) => Some((m.id, s)),
-                    Err(e) => {
-                        tracing::warn!(target: T, id = %m.id, error = %e, "not signed; asking again next pass");
-                        None
+        // Chunks joined in turn, not a buffered stream of closures: the
+        // pass runs in spawned tasks, where closures borrowing `self` trip
+        // the compiler's higher-ranked `Send` check.
+        let mut signed: Vec<Option<(String, SignedMessage)>> = Vec::with_capacity(msgs.len());
+        for chunk in msgs.chunks(16) {
+            let mut calls = Vec::with_capacity(chunk.len());
+            for m in chunk {
+                calls.push(async move {
+                    match self.sign_one(&m.message).await {
+                        Ok(s) => Some((m.id.clone(), s)),
+                        Err(e) => {
+                            tracing::warn!(target: T, id = %m.id, error = %e, "not signed; asking again next pass");
+                            None
+                        }
                     }
-                }
-            })
-            .buffered(16)
-            .collect()
-            .await;
+                });
+            }
+            signed.extend(futures::future::join_all(calls).await);
+        }
         let mut rows = Vec::new();
         let mut out = Vec::new();
         for (id, s) in signed.into_iter().flatten() {
