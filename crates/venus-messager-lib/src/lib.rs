@@ -25,9 +25,9 @@
 //!
 //! let db = venus_sql::connect("sqlite::memory:", &venus_messager_lib::MIGRATIONS).await?;
 //! let store = SqlMessageStore::new(db);
-//! let from: venus_core::Address = "f1abjxfbp274xpdqcpuaykwkfb43omjotacm2p3za".parse().unwrap();
+//! let from = venus_core::Address::new_id(1000);
 //! store.add_address(&from).await?;
-//! //! let msg = venus_core::Message {
+//! let msg = venus_core::Message {
 //!     version: 0, from, to: venus_core::Address::new_id(100), sequence: 0,
 //!     value: venus_core::TokenAmount::from_atto(1), method_num: 0, params: Default::default(),
 //!     gas_limit: 0, gas_fee_cap: Default::default(), gas_premium: Default::default(),

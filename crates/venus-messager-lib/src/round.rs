@@ -38,12 +38,16 @@ pub struct PassReport {
     pub push_failures: usize,
 }
 
+/// Epochs after which a message the node cannot find at all, while the
+/// chain's nonce has passed it, counts as not landed (Lotus's finality):
+/// a node that is syncing or lost a block answers "not found" for a while.
+pub const FINALITY: i64 = 900;
+
 /// Whether a search error means "not on chain as ours": the nonce went to
-/// another message (Lotus's and our node's "equal nonce"), or the node has
-/// never seen this CID.
-fn means_other_landed(e: &venus_core::Error) -> bool {
-    let s = e.to_string();
-    s.contains("equal nonce") || matches!(e, venus_core::Error::NotFound(_))
+/// another message (Lotus's and our node's "equal nonce"); a node that
+/// has never seen the CID counts only after [`FINALITY`].
+fn means_other_landed(e: &venus_core::Error, final_: bool) -> bool {
+    e.to_string().contains("equal nonce") || (final_ && matches!(e, venus_core::Error::NotFound(_)))
 }
 
 impl Messager {
@@ -55,6 +59,48 @@ impl Messager {
             tracing::info!(target: T, height, count = ids.len(), "messages reverted off the chain");
         }
         Ok(ids)
+    }
+
+    /// Checks that messages on chain within `depth` epochs of the head are
+    /// still on the head's chain (a revert may have been missed while the
+    /// messager was down or its head-change stream was dropped); the lowest
+    /// that is not, and every one above it, go back to filled.
+    pub async fn recheck(&self, depth: i64) -> Result<Vec<String>> {
+        let head = self.head().await?;
+        let on_chain = self
+            .inner
+            .store
+            .list(&crate::store::ListQuery {
+                states: vec![crate::MessageState::OnChain],
+                ..Default::default()
+            })
+            .await?;
+        let mut lowest: Option<i64> = None;
+        for m in on_chain {
+            let (Some(h), Some(key)) = (m.height, m.tipset.as_ref()) else {
+                continue;
+            };
+            if h < head.height() - depth || lowest.is_some_and(|l| h >= l) {
+                continue;
+            }
+            let here = if h > head.height() {
+                None
+            } else {
+                self.inner
+                    .chain
+                    .tipset_by_height(h, head.key())
+                    .await
+                    .ok()
+                    .map(|t| t.key().clone())
+            };
+            if here.as_ref() != Some(key) {
+                lowest = Some(h);
+            }
+        }
+        match lowest {
+            Some(h) => self.revert_from(h).await,
+            None => Ok(Vec::new()),
+        }
     }
 
     /// One pass over the current head.
@@ -108,7 +154,7 @@ impl Messager {
             let fresh = self.fill(info, head, room, report).await?;
             to_push.extend(self.sign(fresh, report).await?);
         }
-        to_push.extend(self.replace_stuck(info, head, report).await?);
+        to_push.extend(self.replace_stuck(info, head, chain_nonce, report).await?);
         // Pending messages signed before this pass are pushed again (a node
         // may have dropped them), after the new ones.
         let pushed: std::collections::HashSet<_> =
@@ -139,9 +185,12 @@ impl Messager {
             if nonce >= chain_nonce {
                 break;
             }
+            // The CIDs of every version signed (never the secp unsigned
+            // one, which no chain holds). A message never signed cannot
+            // have landed as ours.
             let mut candidates: Vec<cid::Cid> = m.signed_cid.into_iter().collect();
             candidates.extend(m.replaced.iter().rev().copied());
-            candidates.extend(m.unsigned_cid);
+            let final_ = head.height() - m.filled_epoch.unwrap_or(0) >= FINALITY;
             let mut other = 0;
             let mut found = None;
             for c in &candidates {
@@ -151,7 +200,7 @@ impl Messager {
                         break;
                     }
                     Ok(None) => other += 1,
-                    Err(e) if means_other_landed(&e) => other += 1,
+                    Err(e) if means_other_landed(&e, final_) => other += 1,
                     Err(e) => {
                         tracing::debug!(target: T, id = %m.id, error = %e, "search failed; trying again next pass");
                         break;
@@ -308,7 +357,9 @@ impl Messager {
         let mut out = Vec::new();
         for (id, s) in signed.into_iter().flatten() {
             let cid = s.cid().map_err(|e| MessagerError::Invalid(e.to_string()))?;
-            rows.push((id, s.signature.clone(), cid));
+            let unsigned = venus_core::types::message_cid(&s.message)
+                .map_err(|e| MessagerError::Invalid(e.to_string()))?;
+            rows.push((id, s.signature.clone(), cid, unsigned));
             out.push(s);
         }
         self.inner.store.set_signed(&rows).await?;
@@ -341,6 +392,7 @@ impl Messager {
         &self,
         info: &AddressInfo,
         head: &TipSet,
+        chain_nonce: u64,
         report: &mut PassReport,
     ) -> Result<Vec<SignedMessage>> {
         let after = self.inner.config.replace_after_epochs;
@@ -349,8 +401,11 @@ impl Messager {
         }
         let mut out = Vec::new();
         for m in self.inner.store.filled(&info.addr).await? {
-            let stuck =
-                m.signature.is_some() && m.filled_epoch.is_some_and(|e| head.height() - e >= after);
+            // Only what the chain has not passed: a message below the
+            // chain's nonce is the tracker's to resolve.
+            let stuck = m.signature.is_some()
+                && m.nonce.is_some_and(|n| n >= chain_nonce)
+                && m.filled_epoch.is_some_and(|e| head.height() - e >= after);
             if !stuck {
                 continue;
             }
@@ -379,11 +434,16 @@ impl Messager {
         premium: Option<TokenAmount>,
     ) -> Result<SignedMessage> {
         let old = &m.message;
+        let code = match self.inner.chain.actor(&old.to, head.key()).await {
+            Ok(a) => Some(a.code.to_string()),
+            Err(venus_core::Error::NotFound(_)) => None,
+            Err(e) => return Err(MessagerError::Node(format!("actor {}: {e}", old.to))),
+        };
         let rules = rules_for(
             self.inner.store.as_ref(),
             &m.spec.fee,
             &info.fee,
-            None,
+            code.as_deref(),
             old.method_num,
             &self.inner.config.fee,
         )
@@ -434,7 +494,12 @@ impl Messager {
             .map_err(|e| MessagerError::Invalid(e.to_string()))?;
         self.inner
             .store
-            .set_signed(&[(m.id.clone(), signed.signature.clone(), cid)])
+            .set_signed(&[(
+                m.id.clone(),
+                signed.signature.clone(),
+                cid,
+                rec.unsigned_cid.unwrap_or(cid),
+            )])
             .await?;
         tracing::info!(target: T, id = %m.id, nonce = new.sequence, premium = %new.gas_premium.atto(), "message replaced");
         Ok(signed)
@@ -443,6 +508,8 @@ impl Messager {
     /// Replaces the message `id` now (Venus's `ReplaceMessage`, automatic
     /// mode), with at least `premium` if given; returns the new CID.
     pub async fn replace(&self, id: &str, premium: Option<TokenAmount>) -> Result<cid::Cid> {
+        // Not while a pass signs or replaces.
+        let _one = self.inner.pass.lock().await;
         let m = self.get(id).await?;
         let info = self
             .inner
@@ -493,6 +560,10 @@ impl Messager {
         loop {
             if heads.is_none() {
                 heads = self.inner.chain.subscribe_head_changes().await.ok();
+                // Reverts missed while down or unsubscribed.
+                if let Err(e) = self.recheck(FINALITY).await {
+                    tracing::warn!(target: T, error = %e, "recheck failed");
+                }
             }
             if let Err(e) = self.pass().await {
                 tracing::warn!(target: T, error = %e, "pass failed");

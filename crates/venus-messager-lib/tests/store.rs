@@ -137,11 +137,15 @@ async fn suite(s: Arc<dyn MessageStore>) {
     assert_eq!(f2[0].nonce, Some(5));
 
     // Signatures: only filled messages.
-    s.set_signed(&[("m0".into(), sig(1), cid(1)), ("m1".into(), sig(2), cid(2))])
-        .await
-        .expect("ok");
+    let uc = |i: usize| f[i].unsigned_cid.expect("unsigned");
+    s.set_signed(&[
+        ("m0".into(), sig(1), cid(1), uc(0)),
+        ("m1".into(), sig(2), cid(2), uc(1)),
+    ])
+    .await
+    .expect("ok");
     assert!(s
-        .set_signed(&[("m3".into(), sig(3), cid(3))])
+        .set_signed(&[("m3".into(), sig(3), cid(3), cid(3))])
         .await
         .is_err());
     let m1 = s.get("m1").await.expect("ok").expect("ok");
@@ -169,9 +173,19 @@ async fn suite(s: Arc<dyn MessageStore>) {
         (None, vec![cid(2)])
     );
     assert_eq!(r.message.gas_premium, TokenAmount::from_atto(200));
-    s.set_signed(&[("m1".into(), sig(4), cid(4))])
+    // A signature of the version before the replace is refused.
+    assert!(s
+        .set_signed(&[("m1".into(), sig(5), cid(5), uc(1))])
         .await
-        .expect("ok");
+        .is_err());
+    s.set_signed(&[(
+        "m1".into(),
+        sig(4),
+        cid(4),
+        r.unsigned_cid.expect("unsigned"),
+    )])
+    .await
+    .expect("ok");
     assert_eq!(
         s.by_cid(&cid(2)).await.expect("ok").expect("ok").id,
         "m1",

@@ -23,7 +23,10 @@ CREATE TABLE IF NOT EXISTS messager_messages (
     updated_ms BIGINT NOT NULL,
     UNIQUE KEY messager_messages_id (id),
     UNIQUE KEY messager_messages_nonce (from_addr, nonce),
-    KEY messager_messages_state (state, from_addr, seq)
+    KEY messager_messages_state (state, from_addr, seq),
+    KEY messager_messages_height (state, height),
+    KEY messager_messages_signed (signed_cid),
+    KEY messager_messages_unsigned (unsigned_cid)
 ) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
 
 -- The sending addresses: the nonce authority (next_nonce), the operator's

@@ -24,6 +24,9 @@ CREATE TABLE IF NOT EXISTS messager_messages (
     UNIQUE (from_addr, nonce)
 );
 CREATE INDEX IF NOT EXISTS messager_messages_state ON messager_messages (state, from_addr, seq);
+CREATE INDEX IF NOT EXISTS messager_messages_height ON messager_messages (state, height);
+CREATE INDEX IF NOT EXISTS messager_messages_signed ON messager_messages (signed_cid);
+CREATE INDEX IF NOT EXISTS messager_messages_unsigned ON messager_messages (unsigned_cid);
 
 -- The sending addresses: the nonce authority (next_nonce), the operator's
 -- switches and fee rules, and which messager instance serves the address.

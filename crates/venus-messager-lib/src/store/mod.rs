@@ -57,8 +57,9 @@ pub struct Landed {
 /// Storage of the messager. Every method is one transaction.
 #[async_trait]
 pub trait MessageStore: Send + Sync {
-    /// Stores a new unfilled message; [`MessagerError::Duplicate`]
-    /// (crate::MessagerError::Duplicate) when its id is taken. Durable
+    /// Stores a new unfilled message;
+    /// [`MessagerError::Duplicate`](crate::MessagerError::Duplicate) when
+    /// its id is taken. Durable
     /// when it returns.
     async fn insert(&self, rec: &MsgRecord) -> Result<()>;
 
@@ -95,8 +96,10 @@ pub trait MessageStore: Send + Sync {
     ) -> Result<Vec<MsgRecord>>;
 
     /// Stores the signatures of filled messages (`id`, signature, the CID
-    /// the chain knows it by), all in one transaction.
-    async fn set_signed(&self, signed: &[(String, Signature, Cid)]) -> Result<()>;
+    /// the chain knows it by, and the unsigned CID of the message version
+    /// signed), all in one transaction. A signature of a version the
+    /// message no longer holds (a replace came between) is refused.
+    async fn set_signed(&self, signed: &[(String, Signature, Cid, Cid)]) -> Result<()>;
 
     /// Records a replacement of a filled message: the new message (same
     /// nonce, new gas), unsigned until [`MessageStore::set_signed`]; its
@@ -117,8 +120,9 @@ pub trait MessageStore: Send + Sync {
     /// A message on chain is refused.
     async fn fail(&self, id: &str, reason: &str) -> Result<()>;
 
-    /// Signed failed messages of `from` with a nonce at least `chain_nonce`
-    /// go back to filled (Venus's `RecoverFailedMsg`); returns their ids.
+    /// Failed messages of `from` that hold a nonce at least `chain_nonce`
+    /// go back to filled, to be signed if they were not, and pushed
+    /// (Venus's `RecoverFailedMsg`); returns their ids.
     async fn recover_failed(&self, from: &Address, chain_nonce: u64) -> Result<Vec<String>>;
 
     /// Adds an address (alive, next nonce 0) or leaves it as it is.

@@ -285,7 +285,7 @@ impl MessageStore for SqlMessageStore {
     async fn unfilled(&self, from: &Address, limit: u64) -> Result<Vec<MsgRecord>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM messager_messages WHERE state = ? AND from_addr = ? \
-             ORDER BY seq LIMIT ?"
+             ORDER BY CASE WHEN error = '' THEN 0 ELSE 1 END, seq LIMIT ?"
         );
         self.many(
             &sql,
@@ -415,23 +415,24 @@ impl MessageStore for SqlMessageStore {
         Ok(recs)
     }
 
-    async fn set_signed(&self, signed: &[(String, Signature, Cid)]) -> Result<()> {
+    async fn set_signed(&self, signed: &[(String, Signature, Cid, Cid)]) -> Result<()> {
         if signed.is_empty() {
             return Ok(());
         }
         let mut tx = self.db.begin_write().await?;
         let now = now_ms();
         let mut refused = None;
-        for (id, sig, cid) in signed {
+        for (id, sig, cid, unsigned) in signed {
             let done = sqlx::query(
                 "UPDATE messager_messages SET signature = ?, signed_cid = ?, updated_ms = ? \
-                 WHERE id = ? AND state = ?",
+                 WHERE id = ? AND state = ? AND unsigned_cid = ?",
             )
             .bind(hex_cbor(sig)?)
             .bind(cid.to_string())
             .bind(now)
             .bind(id.as_str())
             .bind(MessageState::Filled.code())
+            .bind(unsigned.to_string())
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() != 1 {
@@ -441,7 +442,12 @@ impl MessageStore for SqlMessageStore {
         }
         if let Some(id) = refused {
             drop(tx);
-            return Err(self.refuse(&id, "only a filled message is signed").await);
+            return Err(self
+                .refuse(
+                    &id,
+                    "only a filled message is signed, in the version signed",
+                )
+                .await);
         }
         tx.commit().await?;
         Ok(())
@@ -626,7 +632,7 @@ impl MessageStore for SqlMessageStore {
 
     async fn recover_failed(&self, from: &Address, chain_nonce: u64) -> Result<Vec<String>> {
         let mut tx = self.db.begin_write().await?;
-        let cond = "state = ? AND from_addr = ? AND signature IS NOT NULL AND nonce >= ?";
+        let cond = "state = ? AND from_addr = ? AND nonce IS NOT NULL AND nonce >= ?";
         let ids: Vec<String> =
             sqlx::query(&format!("SELECT id FROM messager_messages WHERE {cond}"))
                 .bind(MessageState::Failed.code())
