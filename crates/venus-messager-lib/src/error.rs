@@ -42,6 +42,15 @@ pub enum MessagerError {
     },
 }
 
+impl MessagerError {
+    /// `addr` is not one the messager sends from.
+    pub fn unknown_address(addr: &venus_core::Address) -> Self {
+        MessagerError::Address(format!(
+            "{addr} is not known to the messager: add it to the messager's addresses first"
+        ))
+    }
+}
+
 impl From<venus_sql::sqlx::Error> for MessagerError {
     fn from(e: venus_sql::sqlx::Error) -> Self {
         MessagerError::Sql(e.into())

@@ -62,17 +62,15 @@ impl GasEstimator for NodeEstimator {
     }
 }
 
-/// The fee rules of one message: its own, then its address's, then its
-/// actor code and method's, then its actor code's, then the global ones.
-pub async fn rules_for(
+/// The stored fee rules under a message's own and its address's: its
+/// actor code and method's, then its actor code's, then the stored global
+/// ones. A message's rules are `msg.or(address).or(stored).or(config)`.
+pub async fn stored_rules(
     store: &dyn MessageStore,
-    msg_spec: &FeeSpec,
-    address: &FeeSpec,
     actor_code: Option<&str>,
     method: u64,
-    global: &FeeSpec,
 ) -> Result<FeeSpec> {
-    let mut merged = msg_spec.or(address);
+    let mut merged = FeeSpec::default();
     if let Some(code) = actor_code {
         if let Some(rule) = store.fee_rule(code, Some(method)).await? {
             merged = merged.or(&rule);
@@ -84,5 +82,5 @@ pub async fn rules_for(
     if let Some(rule) = store.fee_rule("", None).await? {
         merged = merged.or(&rule);
     }
-    Ok(merged.or(global))
+    Ok(merged)
 }

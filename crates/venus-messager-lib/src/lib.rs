@@ -54,7 +54,7 @@ mod types;
 
 pub use error::{MessagerError, Result};
 pub use messager::{new_id, Messager, MessagerBuilder, MessagerConfig, Signers};
-pub use types::{AddressInfo, AddressState, Gas, MessageState, MsgRecord, SendSpec};
+pub use types::{AddressInfo, AddressState, MessageState, MsgRecord, SendSpec};
 
 use venus_sql::{sqlx, Migrations};
 
@@ -63,10 +63,4 @@ pub static MIGRATIONS: Migrations = Migrations::new()
     .sqlite(&sqlx::migrate!("./migrations/sqlite"))
     .mysql(&sqlx::migrate!("./migrations/mysql"));
 
-/// Now, in Unix milliseconds.
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+pub(crate) use venus_sql::now_ms;

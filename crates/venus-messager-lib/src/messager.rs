@@ -236,9 +236,12 @@ impl Messager {
             None => new_id(),
         };
         spec.fee.validate().map_err(MessagerError::Invalid)?;
-        let info = self.inner.store.address(&msg.from).await?.ok_or_else(|| {
-            MessagerError::Address(format!("{} is not known to the messager", msg.from))
-        })?;
+        let info = self
+            .inner
+            .store
+            .address(&msg.from)
+            .await?
+            .ok_or_else(|| MessagerError::unknown_address(&msg.from))?;
         if msg.value.is_negative() || msg.gas_fee_cap.is_negative() || msg.gas_premium.is_negative()
         {
             return Err(MessagerError::Invalid("negative value or gas price".into()));

@@ -3,6 +3,7 @@
 //! instance holds: track what landed, sign what a crash left unsigned,
 //! fill new messages, replace stuck ones, push again what is pending.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -10,7 +11,7 @@ use venus_core::types::{HeadChangeType, MessageSendSpec, MsgMeta, SignedMessage,
 use venus_core::{Address, Message, TokenAmount};
 
 use crate::fee::{min_replace_premium, FeeSpec};
-use crate::gas::rules_for;
+use crate::gas::stored_rules;
 use crate::push::push_all;
 use crate::store::Landed;
 use crate::{now_ms, AddressInfo, AddressState, Messager, MessagerError, MsgRecord, Result};
@@ -134,7 +135,7 @@ impl Messager {
     ) -> Result<()> {
         let addr = info.addr;
         let chain_nonce = self.chain_nonce(&addr, head).await?;
-        self.inner.store.reconcile_nonce(&addr, chain_nonce).await?;
+        let next = self.inner.store.reconcile_nonce(&addr, chain_nonce).await?;
         self.track(&addr, chain_nonce, head, report).await?;
 
         let filled = self.inner.store.filled(&addr).await?;
@@ -151,7 +152,7 @@ impl Messager {
         }
         .saturating_sub(pending as u64);
         if room > 0 {
-            let fresh = self.fill(info, head, room, report).await?;
+            let fresh = self.fill(info, head, next, room, report).await?;
             to_push.extend(self.sign(fresh, report).await?);
         }
         to_push.extend(self.replace_stuck(info, head, chain_nonce, report).await?);
@@ -229,11 +230,13 @@ impl Messager {
         Ok(())
     }
 
-    /// Estimates and fills up to `room` unfilled messages of the address.
+    /// Estimates and fills up to `room` unfilled messages of the address,
+    /// whose next nonce is `next`.
     async fn fill(
         &self,
         info: &AddressInfo,
         head: &TipSet,
+        next: u64,
         room: u64,
         report: &mut PassReport,
     ) -> Result<Vec<MsgRecord>> {
@@ -248,10 +251,9 @@ impl Messager {
             .parent_base_fee(head.key())
             .await
             .map_err(|e| MessagerError::Node(format!("base fee: {e}")))?;
-        let next = store
-            .address(&info.addr)
-            .await?
-            .map_or(info.next_nonce, |a| a.next_nonce);
+        // Looked up once per recipient and per (actor code, method).
+        let mut codes: HashMap<Address, Option<String>> = HashMap::new();
+        let mut stored: HashMap<(Option<String>, u64), FeeSpec> = HashMap::new();
         let mut asks = Vec::new();
         for m in candidates {
             if m.spec.expire_epoch > 0 && head.height() > m.spec.expire_epoch {
@@ -259,19 +261,25 @@ impl Messager {
                 store.fail(&m.id, &why).await?;
                 continue;
             }
-            let code = match self.inner.chain.actor(&m.message.to, head.key()).await {
-                Ok(a) => Some(a.code.to_string()),
-                Err(_) => None,
+            let to = m.message.to;
+            let code = match codes.get(&to) {
+                Some(c) => c.clone(),
+                None => {
+                    let c = self.actor_code(&to, head).await.unwrap_or(None);
+                    codes.insert(to, c.clone());
+                    c
+                }
             };
-            let rules = rules_for(
-                store.as_ref(),
-                &m.spec.fee,
-                &info.fee,
-                code.as_deref(),
-                m.message.method_num,
-                &self.inner.config.fee,
-            )
-            .await?;
+            let key = (code, m.message.method_num);
+            let base = match stored.get(&key) {
+                Some(r) => r.clone(),
+                None => {
+                    let r = stored_rules(store.as_ref(), key.0.as_deref(), key.1).await?;
+                    stored.insert(key, r.clone());
+                    r
+                }
+            };
+            let rules = self.merged_rules(&m, info, &base);
             if rules.holds_at(&base_fee) {
                 tracing::debug!(target: T, id = %m.id, %base_fee, "held: base fee above the cut-off");
                 continue;
@@ -320,6 +328,25 @@ impl Messager {
             .await?;
         report.filled += filled.len();
         Ok(filled)
+    }
+
+    /// The actor code of `to` at `head`; `None` when it has no actor yet.
+    async fn actor_code(&self, to: &Address, head: &TipSet) -> Result<Option<String>> {
+        match self.inner.chain.actor(to, head.key()).await {
+            Ok(a) => Ok(Some(a.code.to_string())),
+            Err(venus_core::Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(MessagerError::Node(format!("actor {to}: {e}"))),
+        }
+    }
+
+    /// A message's fee rules: its own, its address's, the `stored` ones
+    /// ([`stored_rules`]), then the configured global ones.
+    fn merged_rules(&self, m: &MsgRecord, info: &AddressInfo, stored: &FeeSpec) -> FeeSpec {
+        m.spec
+            .fee
+            .or(&info.fee)
+            .or(stored)
+            .or(&self.inner.config.fee)
     }
 
     /// Asks the wallet to sign `msgs` (each with the message as the object
@@ -434,20 +461,9 @@ impl Messager {
         premium: Option<TokenAmount>,
     ) -> Result<SignedMessage> {
         let old = &m.message;
-        let code = match self.inner.chain.actor(&old.to, head.key()).await {
-            Ok(a) => Some(a.code.to_string()),
-            Err(venus_core::Error::NotFound(_)) => None,
-            Err(e) => return Err(MessagerError::Node(format!("actor {}: {e}", old.to))),
-        };
-        let rules = rules_for(
-            self.inner.store.as_ref(),
-            &m.spec.fee,
-            &info.fee,
-            code.as_deref(),
-            old.method_num,
-            &self.inner.config.fee,
-        )
-        .await?;
+        let code = self.actor_code(&old.to, head).await?;
+        let base = stored_rules(self.inner.store.as_ref(), code.as_deref(), old.method_num).await?;
+        let rules = self.merged_rules(m, info, &base);
         let mut ask = old.clone();
         ask.gas_premium = TokenAmount::default();
         ask.gas_fee_cap = TokenAmount::default();

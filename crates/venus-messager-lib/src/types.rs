@@ -176,35 +176,6 @@ impl MsgRecord {
     }
 }
 
-/// Gas and nonce as they are set when a message is filled.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Gas {
-    /// Gas limit.
-    pub gas_limit: u64,
-    /// Fee cap (attoFIL per gas).
-    pub gas_fee_cap: venus_core::TokenAmount,
-    /// Premium (attoFIL per gas).
-    pub gas_premium: venus_core::TokenAmount,
-}
-
-impl Gas {
-    /// The gas of `m`.
-    pub fn of(m: &Message) -> Self {
-        Gas {
-            gas_limit: m.gas_limit,
-            gas_fee_cap: m.gas_fee_cap.clone(),
-            gas_premium: m.gas_premium.clone(),
-        }
-    }
-
-    /// Sets it on `m`.
-    pub fn apply(&self, m: &mut Message) {
-        m.gas_limit = self.gas_limit;
-        m.gas_fee_cap = self.gas_fee_cap.clone();
-        m.gas_premium = self.gas_premium.clone();
-    }
-}
-
 /// An address the messager sends from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddressInfo {

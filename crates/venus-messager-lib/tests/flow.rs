@@ -93,6 +93,19 @@ async fn step(n: &Net, msgs: Option<Vec<SignedMessage>>) -> TipSet {
     n.node.head().await.expect("head")
 }
 
+/// Pushes one transfer per value, in order; returns their ids.
+async fn push_sends(p: &Pool, values: std::ops::Range<u64>) -> Vec<String> {
+    let mut ids = Vec::new();
+    for v in values {
+        ids.push(
+            p.m.push(None, send(p.from, v), SendSpec::default(), "alice")
+                .await
+                .expect("push"),
+        );
+    }
+    ids
+}
+
 async fn state(p: &Pool, id: &str) -> MessageState {
     p.m.get(id).await.expect("get").state
 }
@@ -100,17 +113,7 @@ async fn state(p: &Pool, id: &str) -> MessageState {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_transition_through_a_real_node() {
     let p = pool().await;
-    let ids: Vec<String> = {
-        let mut v = Vec::new();
-        for i in 0..3 {
-            v.push(
-                p.m.push(None, send(p.from, 1000 + i), SendSpec::default(), "alice")
-                    .await
-                    .expect("push"),
-            );
-        }
-        v
-    };
+    let ids = push_sends(&p, 1000..1003).await;
     assert_eq!(state(&p, &ids[0]).await, MessageState::Unfilled);
 
     // Filled: nonce, gas and signature, pushed to the node.
@@ -122,7 +125,6 @@ async fn every_transition_through_a_real_node() {
         assert_eq!(m.nonce, Some(i as u64));
         assert!(m.message.gas_limit > 0 && !m.message.gas_fee_cap.is_zero());
         let signed = m.signed().expect("signed");
-        signed.message.from.to_string();
         assert_eq!(Some(signed.cid().expect("cid")), m.signed_cid);
     }
     assert_eq!(p.n.node.mpool().pending().await.len(), 3);
@@ -223,17 +225,7 @@ async fn an_estimate_failure_holds_back_nothing() {
         p.m.push(None, failing, SendSpec::default(), "alice")
             .await
             .expect("push");
-    let later: Vec<String> = {
-        let mut v = Vec::new();
-        for i in 0..2 {
-            v.push(
-                p.m.push(None, send(p.from, 10 + i), SendSpec::default(), "alice")
-                    .await
-                    .expect("push"),
-            );
-        }
-        v
-    };
+    let later = push_sends(&p, 10..12).await;
     let r = p.m.pass().await.expect("pass");
     assert_eq!((r.estimate_failures, r.filled), (1, 2));
     let e = p.m.get(&early).await.expect("get");
@@ -254,14 +246,7 @@ async fn an_estimate_failure_holds_back_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_that_landed_while_down_are_found_at_start() {
     let p = pool().await;
-    let mut ids = Vec::new();
-    for i in 0..4 {
-        ids.push(
-            p.m.push(None, send(p.from, i), SendSpec::default(), "alice")
-                .await
-                .expect("push"),
-        );
-    }
+    let ids = push_sends(&p, 0..4).await;
     p.m.pass().await.expect("pass");
     let Pool {
         n, m, store, _db, ..
@@ -287,18 +272,10 @@ async fn messages_that_landed_while_down_are_found_at_start() {
 async fn a_revert_of_three_heights_then_a_different_apply() {
     let p = pool().await;
     let g = p.n.node.head().await.expect("head");
-    let mut ids = Vec::new();
-    for i in 0..3 {
-        ids.push(
-            p.m.push(None, send(p.from, i), SendSpec::default(), "alice")
-                .await
-                .expect("push"),
-        );
-    }
-    let stop = tokio_util_stop();
+    let ids = push_sends(&p, 0..3).await;
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
     let runner = {
         let m = p.m.clone();
-        let rx = stop.1;
         tokio::spawn(async move { m.run(async move { rx.await.unwrap_or(()) }).await })
     };
     // Fork A: the messages at height 1, executed at 2, then height 3.
@@ -337,15 +314,8 @@ async fn a_revert_of_three_heights_then_a_different_apply() {
         nonces.push(m.nonce.expect("nonce"));
     }
     assert_eq!(nonces, [0, 1, 2]);
-    let _ = stop.0.send(());
+    let _ = stop.send(());
     runner.await.expect("join").expect("run");
-}
-
-fn tokio_util_stop() -> (
-    tokio::sync::oneshot::Sender<()>,
-    tokio::sync::oneshot::Receiver<()>,
-) {
-    tokio::sync::oneshot::channel()
 }
 
 async fn wait_until(p: &Pool, ids: &[String], want: MessageState) {

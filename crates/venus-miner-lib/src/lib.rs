@@ -68,10 +68,4 @@ pub static MIGRATIONS: Migrations = Migrations::new()
     .sqlite(&sqlx::migrate!("./migrations/sqlite"))
     .mysql(&sqlx::migrate!("./migrations/mysql"));
 
-/// Now, in Unix milliseconds.
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+pub(crate) use venus_sql::now_ms;

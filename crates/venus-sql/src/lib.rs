@@ -46,3 +46,12 @@ pub use error::{Result, SqlError};
 pub use group::{GroupCommit, Statement, Value};
 /// The `sqlx` this crate is built on, for stores' queries and `migrate!`.
 pub use sqlx;
+
+/// Now, in Unix milliseconds: the timestamps and lease deadlines stores
+/// keep in their rows (0 if the clock is before 1970, saturating far ahead).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use tokio::sync::{Mutex, RwLock};
@@ -11,6 +10,7 @@ use venus_core::crypto::{KeyInfo, PrivateKey};
 use venus_core::traits::RemoteSigner;
 use venus_core::types::MsgMeta;
 use venus_core::{Address, Signature, SignatureType};
+use venus_sql::now_ms;
 use zeroize::Zeroizing;
 
 use crate::check::check;
@@ -82,13 +82,6 @@ pub(crate) fn parse_key_type(s: &str) -> std::result::Result<SignatureType, Stri
 
 fn type_code(t: SignatureType) -> u8 {
     t as u8
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// How often a password change re-reads and re-encrypts when another process

@@ -63,6 +63,32 @@ impl SqlMessageStore {
         rows.iter().map(record).collect()
     }
 
+    /// The filled message `id`, its row locked until `tx` ends; `what`
+    /// names the transition refused when it is not filled.
+    async fn locked_filled(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: &str,
+        what: &'static str,
+    ) -> Result<MsgRecord> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM messager_messages WHERE id = ?{}",
+            self.db.backend().for_update()
+        );
+        let Some(r) = sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await? else {
+            return Err(MessagerError::NotFound(id.into()));
+        };
+        let old = record(&r)?;
+        if old.state != MessageState::Filled {
+            return Err(MessagerError::State {
+                id: id.into(),
+                state: old.state,
+                what,
+            });
+        }
+        Ok(old)
+    }
+
     /// The state of `id`, as an error for a transition it does not allow.
     async fn refuse(&self, id: &str, what: &'static str) -> MessagerError {
         match self.get(id).await {
@@ -351,16 +377,16 @@ impl MessageStore for SqlMessageStore {
             .bind(from.to_string())
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or_else(|| {
-                MessagerError::Address(format!("{from} is not known to the messager"))
-            })?;
+            .ok_or_else(|| MessagerError::unknown_address(from))?;
         let mut next = row::int(&r, 0)? as u64;
         let (holder, until) = (row::text(&r, 1)?, row::int(&r, 2)?);
         if holder != owner || until < now_ms() {
             return Err(MessagerError::NotOwner(from.to_string()));
         }
         if AddressState::from_code(row::int(&r, 3)?) != Some(AddressState::Alive) {
-            return Err(MessagerError::Address(format!("{from} is switched off")));
+            return Err(MessagerError::Address(format!(
+                "{from} is switched off (forbidden): activate it to send its messages"
+            )));
         }
         let now = now_ms();
         let mut out = Vec::with_capacity(msgs.len());
@@ -395,7 +421,7 @@ impl MessageStore for SqlMessageStore {
                 return Err(self.refuse(id, "only an unfilled message is filled").await);
             }
             next += 1;
-            out.push((id.clone(), msg, unsigned));
+            out.push(id.clone());
         }
         sqlx::query("UPDATE messager_addresses SET next_nonce = ?, updated_ms = ? WHERE addr = ?")
             .bind(to_i64(next, "nonce")?)
@@ -404,13 +430,20 @@ impl MessageStore for SqlMessageStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        let mut recs = Vec::with_capacity(out.len());
-        for (id, _, _) in out {
-            recs.push(
-                self.get(&id)
-                    .await?
-                    .ok_or_else(|| MessagerError::NotFound(id.clone()))?,
-            );
+        // Read back in one query, in nonce order.
+        let sql = format!(
+            "SELECT {COLUMNS} FROM messager_messages WHERE id IN ({}) ORDER BY nonce",
+            vec!["?"; out.len()].join(", ")
+        );
+        let recs = self
+            .many(&sql, out.into_iter().map(Arg::S).collect())
+            .await?;
+        if recs.len() != msgs.len() {
+            return Err(MessagerError::Corrupt(format!(
+                "{} of {} filled messages read back",
+                recs.len(),
+                msgs.len()
+            )));
         }
         Ok(recs)
     }
@@ -455,22 +488,9 @@ impl MessageStore for SqlMessageStore {
 
     async fn replace(&self, id: &str, message: &Message, epoch: ChainEpoch) -> Result<MsgRecord> {
         let mut tx = self.db.begin_write().await?;
-        let sql = format!(
-            "SELECT {COLUMNS} FROM messager_messages WHERE id = ?{}",
-            self.db.backend().for_update()
-        );
-        let Some(r) = sqlx::query(&sql).bind(id).fetch_optional(&mut *tx).await? else {
-            return Err(MessagerError::NotFound(id.into()));
-        };
-        let old = record(&r)?;
-        if old.state != MessageState::Filled {
-            drop(tx);
-            return Err(MessagerError::State {
-                id: id.into(),
-                state: old.state,
-                what: "only a filled message is replaced",
-            });
-        }
+        let old = self
+            .locked_filled(&mut tx, id, "only a filled message is replaced")
+            .await?;
         let m = &old.message;
         if message.from != m.from
             || message.sequence != m.sequence
@@ -511,22 +531,9 @@ impl MessageStore for SqlMessageStore {
 
     async fn landed(&self, id: &str, landed: &Landed) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
-        let sql = format!(
-            "SELECT {COLUMNS} FROM messager_messages WHERE id = ?{}",
-            self.db.backend().for_update()
-        );
-        let Some(r) = sqlx::query(&sql).bind(id).fetch_optional(&mut *tx).await? else {
-            return Err(MessagerError::NotFound(id.into()));
-        };
-        let old = record(&r)?;
-        if old.state != MessageState::Filled {
-            drop(tx);
-            return Err(MessagerError::State {
-                id: id.into(),
-                state: old.state,
-                what: "only a filled message lands",
-            });
-        }
+        let old = self
+            .locked_filled(&mut tx, id, "only a filled message lands")
+            .await?;
         // The CID that landed becomes the message's; the one it had joins
         // the earlier ones (a replacement that lost, or a same-call version).
         let mut replaced: Vec<Cid> = old
@@ -697,9 +704,7 @@ impl MessageStore for SqlMessageStore {
                 .execute(self.db.pool())
                 .await?;
         if done.rows_affected() == 0 {
-            return Err(MessagerError::Address(format!(
-                "{addr} is not known to the messager"
-            )));
+            return Err(MessagerError::unknown_address(addr));
         }
         Ok(())
     }
@@ -717,9 +722,7 @@ impl MessageStore for SqlMessageStore {
         .execute(self.db.pool())
         .await?;
         if done.rows_affected() == 0 {
-            return Err(MessagerError::Address(format!(
-                "{addr} is not known to the messager"
-            )));
+            return Err(MessagerError::unknown_address(addr));
         }
         Ok(())
     }
@@ -735,9 +738,10 @@ impl MessageStore for SqlMessageStore {
         .bind(n)
         .execute(self.db.pool())
         .await?;
-        let info = self.address(addr).await?.ok_or_else(|| {
-            MessagerError::Address(format!("{addr} is not known to the messager"))
-        })?;
+        let info = self
+            .address(addr)
+            .await?
+            .ok_or_else(|| MessagerError::unknown_address(addr))?;
         Ok(info.next_nonce)
     }
 
