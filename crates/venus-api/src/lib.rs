@@ -11,6 +11,8 @@
 //! - [`wallet`]: Lotus's remote-wallet API with the venus wallet's extras
 //!   (locks, sign records, policies), and [`wallet::WalletClient`], a
 //!   `RemoteSigner` over it.
+//! - [`messager`]: the message manager's API, as Venus's messager serves it,
+//!   and [`messager::MessagerClient`].
 //! - [`miner`]: the block producer's API, as sophon-miner serves it.
 //! - [`sealer`]: a member's winning PoSt over RPC ([`sealer::ProverClient`]).
 //! - [`auth`]: the auth daemon's registry and tokens, [`auth::AuthClient`],
@@ -52,8 +54,10 @@ mod error;
 
 pub mod auth;
 pub mod lotus;
+pub mod messager;
 pub mod miner;
 pub mod sealer;
+pub mod time;
 pub mod wallet;
 
 pub use error::{Error, Result};

@@ -65,6 +65,32 @@ impl Repo {
         self.dir.join(file)
     }
 
+    /// This instance's name among the instances of one pool sharing a
+    /// database: `configured` when not empty, else the repo's `instance`
+    /// file, made at the first start as `<prefix>-<12 hex digits>`. A
+    /// restarted instance keeps its name, so it takes up its own leases.
+    pub fn instance_name(&self, prefix: &str, configured: &str) -> Result<String> {
+        if !configured.is_empty() {
+            return Ok(configured.to_string());
+        }
+        let path = self.path("instance");
+        match std::fs::read_to_string(&path) {
+            Ok(name) if !name.trim().is_empty() => return Ok(name.trim().to_string()),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(DaemonError::Io {
+                    what: "reading",
+                    path,
+                    source,
+                })
+            }
+        }
+        let name = format!("{prefix}-{:012x}", rand::random::<u64>() >> 16);
+        self.write_file("instance", name.as_bytes())?;
+        Ok(name)
+    }
+
     /// The config file, `config.toml`.
     pub fn config_path(&self) -> PathBuf {
         self.path("config.toml")

@@ -13,6 +13,13 @@
 //! is replaced with a higher premium, whichever of its versions lands
 //! being the one it ends with.
 //!
+//! [`rpc::messager_module`] serves Venus's messager API (`Message.*`, its
+//! JSON) over a [`Messager`], each caller limited to the addresses
+//! [`access`] allows (venus-auth's signer bindings); [`signers`] finds the
+//! wallet of each address, [`gas::BatchEstimator`] estimates through a
+//! Lotus-API node, [`metrics`] renders Prometheus metrics, and the `cli`
+//! feature holds the `venus-messager` daemon.
+//!
 //! Instances on one MySQL split the addresses with a lease per address
 //! (renewed every pass); a fill checks the lease under the address row's
 //! lock, so an instance that lost its lease gives no nonce, and the
@@ -43,17 +50,24 @@
 //! # Ok(()) }
 //! ```
 
+pub mod access;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod error;
 pub mod fee;
 pub mod gas;
 mod messager;
+pub mod metrics;
 pub mod push;
 pub mod round;
+pub mod rpc;
+pub mod signers;
 pub mod store;
 mod types;
 
 pub use error::{MessagerError, Result};
 pub use messager::{new_id, Messager, MessagerBuilder, MessagerConfig, Signers};
+pub use round::{PassReport, ReplaceSpec};
 pub use types::{AddressInfo, AddressState, MessageState, MsgRecord, SendSpec};
 
 use venus_sql::{sqlx, Migrations};

@@ -93,6 +93,11 @@ pub(crate) struct Inner {
     pub(crate) config: MessagerConfig,
     /// One pass at a time (a head change, a tick, a call).
     pub(crate) pass: tokio::sync::Mutex<()>,
+    /// What every pass so far did, summed.
+    pub(crate) totals: std::sync::Mutex<crate::PassReport>,
+    /// When (head height) this process last pushed each pending (sender,
+    /// nonce).
+    pub(crate) pushed_at: std::sync::Mutex<std::collections::HashMap<(Address, u64), i64>>,
 }
 
 /// Builds a [`Messager`]: `store`, `chain` and `signers` are required;
@@ -178,8 +183,46 @@ impl MessagerBuilder {
                 nodes: std::sync::RwLock::new(nodes),
                 config: self.config,
                 pass: tokio::sync::Mutex::new(()),
+                totals: Default::default(),
+                pushed_at: Default::default(),
             }),
         })
+    }
+}
+
+/// A gas limit set by a caller (0: estimated): at least what carrying the
+/// message costs (a secp256k1 signature included) and at most a block's,
+/// else no node would take it and its nonce would hold back every later one.
+pub(crate) fn check_gas_limit(limit: u64, size: usize) -> Result<()> {
+    if limit == 0 {
+        return Ok(());
+    }
+    let least = venus_core::gas::inclusion::on_chain_message_gas(
+        venus_core::gas::inclusion::DEFAULT_NETWORK_VERSION,
+        size + 67,
+    );
+    if limit < least || limit > venus_core::gas::BLOCK_GAS_LIMIT {
+        return Err(MessagerError::Invalid(format!(
+            "gas limit {limit} is outside {least}..={} (carrying the message costs at least {least}); leave it 0 to have it estimated",
+            venus_core::gas::BLOCK_GAS_LIMIT
+        )));
+    }
+    Ok(())
+}
+
+/// The id of `old` when `msg` is the message it was pushed as (the
+/// messager's own fields, nonce and gas, aside); else a duplicate.
+fn same_message(old: MsgRecord, msg: &Message) -> Result<String> {
+    let o = &old.message;
+    if o.from == msg.from
+        && o.to == msg.to
+        && o.value == msg.value
+        && o.method_num == msg.method_num
+        && o.params == msg.params
+    {
+        Ok(old.id)
+    } else {
+        Err(MessagerError::Duplicate(old.id))
     }
 }
 
@@ -205,9 +248,28 @@ impl Messager {
         &self.inner.store
     }
 
+    /// The node the messager reads the chain from.
+    pub fn chain(&self) -> &Arc<dyn ChainApi> {
+        &self.inner.chain
+    }
+
+    /// The wallets.
+    pub fn signers(&self) -> &Arc<dyn Signers> {
+        &self.inner.signers
+    }
+
     /// The configuration.
     pub fn config(&self) -> &MessagerConfig {
         &self.inner.config
+    }
+
+    /// What every pass so far did, summed (for metrics).
+    pub fn totals(&self) -> crate::PassReport {
+        self.inner
+            .totals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Replaces the list of nodes messages are pushed to.
@@ -219,6 +281,11 @@ impl Messager {
     /// checks it, stores it unfilled and returns its id. Its nonce is
     /// ignored; gas fields left zero are estimated, others kept. Nothing is
     /// stored when a check fails.
+    ///
+    /// Pushing again under an id already taken by the same message (same
+    /// sender, recipient, value, method and params) answers the id and
+    /// stores nothing, so a caller that lost the answer can retry; another
+    /// message under a taken id is [`MessagerError::Duplicate`].
     pub async fn push(
         &self,
         id: Option<String>,
@@ -232,7 +299,12 @@ impl Messager {
                     "a message id is 1 to 128 characters".into(),
                 ))
             }
-            Some(id) => id,
+            Some(id) => {
+                if let Some(old) = self.inner.store.get(&id).await? {
+                    return same_message(old, &msg);
+                }
+                id
+            }
             None => new_id(),
         };
         spec.fee.validate().map_err(MessagerError::Invalid)?;
@@ -246,19 +318,13 @@ impl Messager {
         {
             return Err(MessagerError::Invalid("negative value or gas price".into()));
         }
-        if msg.gas_limit > venus_core::gas::BLOCK_GAS_LIMIT {
-            return Err(MessagerError::Invalid(format!(
-                "gas limit {} is above the block gas limit",
-                msg.gas_limit
-            )));
-        }
-        if venus_core::encoding::to_cbor(&msg)
+        let size = venus_core::encoding::to_cbor(&msg)
             .map_err(|e| MessagerError::Invalid(e.to_string()))?
-            .len()
-            > 32 * 1024
-        {
+            .len();
+        if size > 32 * 1024 {
             return Err(MessagerError::Invalid("message is above 32 KiB".into()));
         }
+        check_gas_limit(msg.gas_limit, size)?;
         let head = self.head().await?;
         match self.inner.chain.actor(&info.addr, head.key()).await {
             Ok(actor) if msg.value > actor.balance => {
@@ -277,7 +343,17 @@ impl Messager {
             Err(e) => return Err(MessagerError::Node(e.to_string())),
         }
         let rec = MsgRecord::new(id.clone(), msg, spec, user);
-        self.inner.store.insert(&rec).await?;
+        match self.inner.store.insert(&rec).await {
+            Ok(()) => {}
+            // A retry racing the first push.
+            Err(MessagerError::Duplicate(_)) => {
+                if let Some(old) = self.inner.store.get(&id).await? {
+                    return same_message(old, &rec.message);
+                }
+                return Err(MessagerError::Duplicate(id));
+            }
+            Err(e) => return Err(e),
+        }
         tracing::debug!(target: "venus::messager", %id, from = %rec.message.from, "message accepted");
         Ok(id)
     }
@@ -325,7 +401,20 @@ impl Messager {
     }
 
     /// Marks a message failed (Venus's `MarkBadMessage`).
+    ///
+    /// A filled message is refused: it holds a nonce, and failing it would
+    /// leave a gap no later message of its sender could pass (and a
+    /// version already pushed could still land). Replace it instead
+    /// ([`Messager::replace`]), for instance with a higher premium.
     pub async fn mark_bad(&self, id: &str) -> Result<()> {
+        let m = self.get(id).await?;
+        if m.state == MessageState::Filled {
+            return Err(MessagerError::State {
+                id: id.into(),
+                state: m.state,
+                what: "it holds a nonce: replace it instead of marking it bad",
+            });
+        }
         self.inner.store.fail(id, "marked bad").await
     }
 

@@ -14,9 +14,32 @@ use crate::fee::{min_replace_premium, FeeSpec};
 use crate::gas::stored_rules;
 use crate::push::push_all;
 use crate::store::Landed;
-use crate::{now_ms, AddressInfo, AddressState, Messager, MessagerError, MsgRecord, Result};
+use crate::{
+    now_ms, AddressInfo, AddressState, MessageState, Messager, MessagerError, MsgRecord, Result,
+};
 
 const T: &str = "venus::messager";
+
+/// How [`Messager::replace`] sets the replacement's gas (Venus's
+/// `ReplacMessageParams`). `Default`: re-estimated, as a stuck message is
+/// replaced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplaceSpec {
+    /// Take `gas_premium` and `gas_fee_cap` as given (Venus's `Auto`
+    /// false) instead of re-estimating.
+    pub manual: bool,
+    /// The most the replacement may cost (default: the message's rules).
+    pub max_fee: Option<TokenAmount>,
+    /// The gas limit (0: kept).
+    pub gas_limit: u64,
+    /// The premium: at least this (estimated), or this (manual). Below the
+    /// node's replace-by-fee minimum it is refused.
+    pub gas_premium: Option<TokenAmount>,
+    /// The fee cap (manual; default: the old one).
+    pub gas_fee_cap: Option<TokenAmount>,
+    /// Estimated: the premium is the estimate times this.
+    pub gas_over_premium: Option<f64>,
+}
 
 /// What one pass did, for logs, metrics and tests.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -38,6 +61,37 @@ pub struct PassReport {
     /// Pushes refused by every node.
     pub push_failures: usize,
 }
+
+impl PassReport {
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &PassReport) {
+        self.addresses += other.addresses;
+        self.filled += other.filled;
+        self.signed += other.signed;
+        self.landed += other.landed;
+        self.conflicts += other.conflicts;
+        self.replaced += other.replaced;
+        self.estimate_failures += other.estimate_failures;
+        self.push_failures += other.push_failures;
+    }
+}
+
+/// Messages whose landing is searched at once.
+const SEARCH_CONCURRENCY: usize = 16;
+
+/// What the chain says of a message's versions.
+enum Search {
+    /// One landed.
+    Landed(Box<venus_core::types::MsgLookup>),
+    /// Another message took the nonce.
+    Other,
+    /// Not known yet.
+    Unknown,
+}
+
+/// Epochs after which a pending message this process pushed is pushed
+/// again (a node may have dropped it).
+pub const REPUBLISH_EPOCHS: i64 = 3;
 
 /// Epochs after which a message the node cannot find at all, while the
 /// chain's nonce has passed it, counts as not landed (Lotus's finality):
@@ -72,27 +126,37 @@ impl Messager {
             .inner
             .store
             .list(&crate::store::ListQuery {
-                states: vec![crate::MessageState::OnChain],
+                states: vec![MessageState::OnChain, MessageState::NonceConflict],
+                min_height: Some(head.height() - depth),
                 ..Default::default()
             })
             .await?;
         let mut lowest: Option<i64> = None;
+        // Each (height, tipset) asked of the chain once.
+        let mut checked: HashMap<i64, Option<venus_core::types::TipSetKey>> = HashMap::new();
         for m in on_chain {
             let (Some(h), Some(key)) = (m.height, m.tipset.as_ref()) else {
                 continue;
             };
-            if h < head.height() - depth || lowest.is_some_and(|l| h >= l) {
+            if lowest.is_some_and(|l| h >= l) {
                 continue;
             }
-            let here = if h > head.height() {
-                None
-            } else {
-                self.inner
-                    .chain
-                    .tipset_by_height(h, head.key())
-                    .await
-                    .ok()
-                    .map(|t| t.key().clone())
+            let here = match checked.get(&h) {
+                Some(k) => k.clone(),
+                None => {
+                    let k = if h > head.height() {
+                        None
+                    } else {
+                        self.inner
+                            .chain
+                            .tipset_by_height(h, head.key())
+                            .await
+                            .ok()
+                            .map(|t| t.key().clone())
+                    };
+                    checked.insert(h, k.clone());
+                    k
+                }
             };
             if here.as_ref() != Some(key) {
                 lowest = Some(h);
@@ -113,6 +177,10 @@ impl Messager {
         let until = now + self.inner.config.lease_ttl.as_millis() as i64;
         for info in self.inner.store.addresses().await? {
             if info.state != AddressState::Alive {
+                // Switched off: nothing new is filled, signed or pushed,
+                // but what was pushed is still followed to the chain.
+                let nonce = self.chain_nonce(&info.addr, &head).await?;
+                self.track(&info.addr, nonce, &head, &mut report).await?;
                 continue;
             }
             let me = &self.inner.config.instance;
@@ -124,7 +192,49 @@ impl Messager {
                 tracing::warn!(target: T, addr = %info.addr, error = %e, "address pass failed");
             }
         }
+        self.inner
+            .totals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .add(&report);
         Ok(report)
+    }
+
+    /// Follows the filled messages of `addr` to the chain now (Venus's
+    /// `UpdateFilledMessageByID` and `UpdateAllFilledMessage`): what landed
+    /// moves to on chain, what another message's nonce took to nonce
+    /// conflict. Nothing is filled, signed or pushed.
+    pub async fn refresh_address(&self, addr: &Address) -> Result<PassReport> {
+        let head = self.head().await?;
+        let nonce = self.chain_nonce(addr, &head).await?;
+        let mut report = PassReport::default();
+        self.track(addr, nonce, &head, &mut report).await?;
+        Ok(report)
+    }
+
+    /// Pushes a filled, signed message to the nodes again (Venus's
+    /// `RepublishMessage`); returns how many nodes took it.
+    pub async fn republish(&self, id: &str) -> Result<usize> {
+        let m = self.get(id).await?;
+        let signed = match (m.state, m.signed()) {
+            (MessageState::Filled, Some(s)) => s,
+            (state, _) => {
+                return Err(MessagerError::State {
+                    id: id.into(),
+                    state,
+                    what: "only a filled, signed message is pushed again",
+                })
+            }
+        };
+        let nodes = self
+            .inner
+            .nodes
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let c = &self.inner.config;
+        let outcome = push_all(&nodes, &[signed], c.push_concurrency, c.push_timeout).await;
+        Ok(outcome.first().map_or(0, |o| o.accepted))
     }
 
     async fn address_pass(
@@ -151,20 +261,43 @@ impl Messager {
             n => n,
         }
         .saturating_sub(pending as u64);
+        // No nonce for messages no wallet can sign yet.
+        let room = if self.inner.signers.signer(&addr).is_some() {
+            room
+        } else {
+            tracing::warn!(target: T, %addr, "no wallet holds this address's key: its messages wait unfilled");
+            0
+        };
         if room > 0 {
             let fresh = self.fill(info, head, next, room, report).await?;
             to_push.extend(self.sign(fresh, report).await?);
         }
+
         to_push.extend(self.replace_stuck(info, head, chain_nonce, report).await?);
         // Pending messages signed before this pass are pushed again (a node
-        // may have dropped them), after the new ones.
+        // may have dropped them) when this process has not pushed them for
+        // REPUBLISH_EPOCHS (or at all: after a restart, every one once).
         let pushed: std::collections::HashSet<_> =
             to_push.iter().map(|m| m.message.sequence).collect();
-        for m in &filled {
-            if let (Some(s), Some(n)) = (m.signed(), m.nonce) {
-                if n >= chain_nonce && !pushed.contains(&n) {
-                    to_push.push(s);
+        {
+            let mut at = self
+                .inner
+                .pushed_at
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            at.retain(|(a, n), _| *a != addr || *n >= chain_nonce);
+            for m in &filled {
+                if let (Some(s), Some(n)) = (m.signed(), m.nonce) {
+                    let due = at
+                        .get(&(addr, n))
+                        .is_none_or(|e| head.height() - e >= REPUBLISH_EPOCHS);
+                    if n >= chain_nonce && !pushed.contains(&n) && due {
+                        to_push.push(s);
+                    }
                 }
+            }
+            for m in &to_push {
+                at.insert((addr, m.message.sequence), head.height());
             }
         }
         to_push.sort_by_key(|m| m.message.sequence);
@@ -181,53 +314,78 @@ impl Messager {
         head: &TipSet,
         report: &mut PassReport,
     ) -> Result<()> {
-        for m in self.inner.store.filled(addr).await? {
-            let Some(nonce) = m.nonce else { continue };
-            if nonce >= chain_nonce {
-                break;
+        let mut batch = Vec::new();
+        let passed: Vec<MsgRecord> = self
+            .inner
+            .store
+            .filled(addr)
+            .await?
+            .into_iter()
+            .take_while(|m| m.nonce.is_some_and(|n| n < chain_nonce))
+            .collect();
+        // Searched SEARCH_CONCURRENCY messages at a time.
+        for chunk in passed.chunks(SEARCH_CONCURRENCY) {
+            let mut searches = Vec::with_capacity(chunk.len());
+            for m in chunk {
+                searches.push(self.search_versions(m, head));
             }
-            // The CIDs of every version signed (never the secp unsigned
-            // one, which no chain holds). A message never signed cannot
-            // have landed as ours.
-            let mut candidates: Vec<cid::Cid> = m.signed_cid.into_iter().collect();
-            candidates.extend(m.replaced.iter().rev().copied());
-            let final_ = head.height() - m.filled_epoch.unwrap_or(0) >= FINALITY;
-            let mut other = 0;
-            let mut found = None;
-            for c in &candidates {
-                match self.inner.chain.search_message(c).await {
-                    Ok(Some(l)) => {
-                        found = Some(l);
-                        break;
+            for (m, outcome) in chunk.iter().zip(futures::future::join_all(searches).await) {
+                match outcome {
+                    Search::Landed(l) => {
+                        let l = *l;
+                        let landed = Landed {
+                            cid: l.message,
+                            receipt: l.receipt,
+                            height: l.height,
+                            tipset: l.tipset,
+                        };
+                        tracing::debug!(target: T, id = %m.id, nonce = ?m.nonce, cid = %landed.cid, height = landed.height, "message on chain");
+                        batch.push((m.id.clone(), landed));
                     }
-                    Ok(None) => other += 1,
-                    Err(e) if means_other_landed(&e, final_) => other += 1,
-                    Err(e) => {
-                        tracing::debug!(target: T, id = %m.id, error = %e, "search failed; trying again next pass");
-                        break;
+                    Search::Other => {
+                        self.inner
+                            .store
+                            .conflicted(&m.id, head.height(), head.key())
+                            .await?;
+                        tracing::warn!(target: T, id = %m.id, from = %addr, nonce = ?m.nonce, "another message took this nonce");
+                        report.conflicts += 1;
                     }
+                    Search::Unknown => {}
                 }
             }
-            if let Some(l) = found {
-                let landed = Landed {
-                    cid: l.message,
-                    receipt: l.receipt,
-                    height: l.height,
-                    tipset: l.tipset,
-                };
-                self.inner.store.landed(&m.id, &landed).await?;
-                tracing::info!(target: T, id = %m.id, nonce, cid = %landed.cid, height = landed.height, "message on chain");
-                report.landed += 1;
-            } else if other == candidates.len() {
-                self.inner
-                    .store
-                    .conflicted(&m.id, head.height(), head.key())
-                    .await?;
-                tracing::warn!(target: T, id = %m.id, from = %addr, nonce, "another message took this nonce");
-                report.conflicts += 1;
-            }
+        }
+        if !batch.is_empty() {
+            let moved = self.inner.store.landed(&batch).await?;
+            tracing::info!(target: T, %addr, landed = moved, "messages on chain");
+            report.landed += moved;
         }
         Ok(())
+    }
+
+    /// Which version of `m` (signed now, or before a replace) the chain
+    /// executed, if any. The secp unsigned CID is never searched (no chain
+    /// holds it); a message never signed cannot have landed as ours.
+    async fn search_versions(&self, m: &MsgRecord, head: &TipSet) -> Search {
+        let mut candidates: Vec<cid::Cid> = m.signed_cid.into_iter().collect();
+        candidates.extend(m.replaced.iter().rev().copied());
+        let final_ = head.height() - m.filled_epoch.unwrap_or(0) >= FINALITY;
+        let mut other = 0;
+        for c in &candidates {
+            match self.inner.chain.search_message(c).await {
+                Ok(Some(l)) => return Search::Landed(Box::new(l)),
+                Ok(None) => other += 1,
+                Err(e) if means_other_landed(&e, final_) => other += 1,
+                Err(e) => {
+                    tracing::debug!(target: T, id = %m.id, error = %e, "search failed; trying again next pass");
+                    return Search::Unknown;
+                }
+            }
+        }
+        if other == candidates.len() {
+            Search::Other
+        } else {
+            Search::Unknown
+        }
     }
 
     /// Estimates and fills up to `room` unfilled messages of the address,
@@ -286,7 +444,7 @@ impl Messager {
             }
             let mut msg = m.message.clone();
             msg.sequence = next + asks.len() as u64;
-            rules.prepare(&mut msg);
+            crate::fee::prepare(&rules, &mut msg);
             let limit_estimated = msg.gas_limit == 0;
             let spec = MessageSendSpec {
                 max_fee: rules.max_fee.clone().unwrap_or_default(),
@@ -305,8 +463,17 @@ impl Messager {
         let mut ok: Vec<(String, Message)> = Vec::new();
         for ((id, rules, limit_estimated, _, _), est) in asks.into_iter().zip(estimates) {
             match est {
+                Ok(msg) if msg.gas_limit == 0 || msg.gas_fee_cap.is_zero() => {
+                    // A node that answers no gas limit or fee cap (a Venus
+                    // node given no over-estimation) must not fill the
+                    // message: no pool would take it.
+                    store
+                        .set_error(&id, "the node's estimate has no gas limit or fee cap")
+                        .await?;
+                    report.estimate_failures += 1;
+                }
                 Ok(mut msg) => {
-                    rules.apply(&mut msg, limit_estimated);
+                    crate::fee::apply(&rules, &mut msg, limit_estimated);
                     if msg.gas_limit > venus_core::gas::BLOCK_GAS_LIMIT {
                         store
                             .set_error(&id, "gas limit above the block gas limit")
@@ -323,9 +490,16 @@ impl Messager {
                 }
             }
         }
-        let filled = store
-            .fill(&info.addr, &self.inner.config.instance, &ok, head.height())
-            .await?;
+        // Estimates can take long (a node's batch estimate grows with the
+        // square of the batch): the lease is renewed before the fill checks
+        // it, so a slow pass still fills instead of failing every time.
+        let me = &self.inner.config.instance;
+        let now = now_ms();
+        let until = now + self.inner.config.lease_ttl.as_millis() as i64;
+        if !store.lease(&info.addr, me, now, until).await? {
+            return Err(MessagerError::NotOwner(info.addr.to_string()));
+        }
+        let filled = store.fill(&info.addr, me, &ok, head.height()).await?;
         report.filled += filled.len();
         Ok(filled)
     }
@@ -436,7 +610,10 @@ impl Messager {
             if !stuck {
                 continue;
             }
-            match self.replace_one(&m, info, head, None).await {
+            match self
+                .replace_one(&m, info, head, &ReplaceSpec::default())
+                .await
+            {
                 Ok(s) => {
                     report.replaced += 1;
                     report.signed += 1;
@@ -448,55 +625,87 @@ impl Messager {
         Ok(out)
     }
 
-    /// Replaces a filled message: a new premium of at least the node's
-    /// replace-by-fee minimum (or `premium`, if given and higher), the fee
-    /// cap re-estimated, both capped by `MaxFee`; the replacement is
-    /// recorded before it is signed, and the old CID kept so that whichever
-    /// lands is found.
+    /// Replaces a filled message as `how` says (by default: a new premium
+    /// of at least the node's replace-by-fee minimum, the fee cap
+    /// re-estimated, both capped by `MaxFee`); the replacement is recorded
+    /// before it is signed, and the old CID kept so that whichever lands is
+    /// found.
     pub(crate) async fn replace_one(
         &self,
         m: &MsgRecord,
         info: &AddressInfo,
         head: &TipSet,
-        premium: Option<TokenAmount>,
+        how: &ReplaceSpec,
     ) -> Result<SignedMessage> {
         let old = &m.message;
         let code = self.actor_code(&old.to, head).await?;
         let base = stored_rules(self.inner.store.as_ref(), code.as_deref(), old.method_num).await?;
         let rules = self.merged_rules(m, info, &base);
-        let mut ask = old.clone();
-        ask.gas_premium = TokenAmount::default();
-        ask.gas_fee_cap = TokenAmount::default();
-        let spec = MessageSendSpec {
-            max_fee: rules.max_fee.clone().unwrap_or_default(),
-            ..Default::default()
-        };
-        let est = self
-            .inner
-            .estimator
-            .estimate(vec![(ask, spec)], head.key())
-            .await
-            .pop()
-            .unwrap_or_else(|| Err(MessagerError::Node("no estimate".into())))?;
+        let max_fee = how.max_fee.clone().or(rules.max_fee.clone());
         let min = min_replace_premium(&old.gas_premium);
         let mut new = old.clone();
-        new.gas_premium = [est.gas_premium, min.clone(), premium.unwrap_or_default()]
+        if how.gas_limit > 0 {
+            let size = venus_core::encoding::to_cbor(old)
+                .map_err(|e| MessagerError::Invalid(e.to_string()))?
+                .len();
+            crate::messager::check_gas_limit(how.gas_limit, size)?;
+            new.gas_limit = how.gas_limit;
+        }
+        if how.manual {
+            // The caller's values, checked, not estimated.
+            new.gas_premium = how.gas_premium.clone().unwrap_or_else(|| min.clone());
+            new.gas_fee_cap = [
+                how.gas_fee_cap
+                    .clone()
+                    .unwrap_or_else(|| old.gas_fee_cap.clone()),
+                new.gas_premium.clone(),
+            ]
             .into_iter()
             .max()
             .unwrap_or_default();
-        new.gas_fee_cap = [
-            est.gas_fee_cap,
-            old.gas_fee_cap.clone(),
-            new.gas_premium.clone(),
-        ]
-        .into_iter()
-        .max()
-        .unwrap_or_default();
-        FeeSpec {
-            max_fee: rules.max_fee.clone(),
-            ..Default::default()
+        } else {
+            let mut ask = new.clone();
+            ask.gas_premium = TokenAmount::default();
+            ask.gas_fee_cap = TokenAmount::default();
+            let spec = MessageSendSpec {
+                max_fee: max_fee.clone().unwrap_or_default(),
+                ..Default::default()
+            };
+            let est = self
+                .inner
+                .estimator
+                .estimate(vec![(ask, spec)], head.key())
+                .await
+                .pop()
+                .unwrap_or_else(|| Err(MessagerError::Node("no estimate".into())))?;
+            let estimated = match how.gas_over_premium.filter(|r| r.is_finite() && *r > 0.0) {
+                Some(r) => crate::fee::scale(&est.gas_premium, r),
+                None => est.gas_premium,
+            };
+            new.gas_premium = [
+                estimated,
+                min.clone(),
+                how.gas_premium.clone().unwrap_or_default(),
+            ]
+            .into_iter()
+            .max()
+            .unwrap_or_default();
+            new.gas_fee_cap = [
+                est.gas_fee_cap,
+                old.gas_fee_cap.clone(),
+                new.gas_premium.clone(),
+            ]
+            .into_iter()
+            .max()
+            .unwrap_or_default();
         }
-        .cap(&mut new);
+        crate::fee::cap(
+            &FeeSpec {
+                max_fee,
+                ..Default::default()
+            },
+            &mut new,
+        );
         if new.gas_premium < min {
             return Err(MessagerError::Invalid(format!(
                 "a replacement needs a premium of at least {} attoFIL, above what MaxFee allows",
@@ -521,9 +730,9 @@ impl Messager {
         Ok(signed)
     }
 
-    /// Replaces the message `id` now (Venus's `ReplaceMessage`, automatic
-    /// mode), with at least `premium` if given; returns the new CID.
-    pub async fn replace(&self, id: &str, premium: Option<TokenAmount>) -> Result<cid::Cid> {
+    /// Replaces the message `id` now as `how` says (Venus's
+    /// `ReplaceMessage`); returns the new CID.
+    pub async fn replace(&self, id: &str, how: &ReplaceSpec) -> Result<cid::Cid> {
         // Not while a pass signs or replaces.
         let _one = self.inner.pass.lock().await;
         let m = self.get(id).await?;
@@ -534,7 +743,7 @@ impl Messager {
             .await?
             .ok_or_else(|| MessagerError::Address(m.message.from.to_string()))?;
         let head = self.head().await?;
-        let signed = self.replace_one(&m, &info, &head, premium).await?;
+        let signed = self.replace_one(&m, &info, &head, how).await?;
         let mut report = PassReport::default();
         self.push_signed(std::slice::from_ref(&signed), &mut report)
             .await;
@@ -573,12 +782,27 @@ impl Messager {
         tokio::pin!(stop);
         let tick = self.inner.config.lease_ttl / 3;
         let mut heads = None;
+        let mut last_recheck: Option<tokio::time::Instant> = None;
         loop {
             if heads.is_none() {
-                heads = self.inner.chain.subscribe_head_changes().await.ok();
-                // Reverts missed while down or unsubscribed.
-                if let Err(e) = self.recheck(FINALITY).await {
-                    tracing::warn!(target: T, error = %e, "recheck failed");
+                heads = match self.inner.chain.subscribe_head_changes().await {
+                    Ok(h) => Some(h),
+                    Err(e) => {
+                        if last_recheck.is_none() {
+                            tracing::warn!(target: T, error = %e, "no head changes from the node (connect over ws for them): polling, reverts found by a recheck every minute");
+                        }
+                        None
+                    }
+                };
+                // Reverts missed while down or unsubscribed: at every
+                // (re)subscription, and once a minute while polling.
+                let due = heads.is_some()
+                    || last_recheck.is_none_or(|t| t.elapsed() >= Duration::from_secs(60));
+                if due {
+                    last_recheck = Some(tokio::time::Instant::now());
+                    if let Err(e) = self.recheck(FINALITY).await {
+                        tracing::warn!(target: T, error = %e, "recheck failed");
+                    }
                 }
             }
             if let Err(e) = self.pass().await {

@@ -1,93 +1,13 @@
 //! The messager's records: a message's state, and what is kept of it.
 
 use cid::Cid;
-use serde::{Deserialize, Serialize};
 use venus_core::shared::receipt::Receipt;
 use venus_core::types::{SignedMessage, TipSetKey};
 use venus_core::{Address, ChainEpoch, Message, Signature};
 
 use crate::fee::FeeSpec;
 
-/// Where a message stands, with Venus's names and numbers
-/// (`venus-shared/types/messager/message.go`: `UnKnown` … `NonceConflictMsg`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum MessageState {
-    /// Accepted and stored; no nonce, gas or signature yet.
-    Unfilled = 1,
-    /// Nonce and gas set and persisted, signature set (or being asked for:
-    /// see [`MsgRecord::signature`]); pushed, or to be pushed.
-    Filled = 2,
-    /// Executed on chain, with its receipt.
-    OnChain = 3,
-    /// Given up, with the reason (marked bad, or refused for good).
-    Failed = 4,
-    /// Another message with the same sender and nonce landed.
-    NonceConflict = 5,
-}
-
-impl MessageState {
-    /// The state Venus numbers `n`.
-    pub fn from_code(n: i64) -> Option<Self> {
-        Some(match n {
-            1 => Self::Unfilled,
-            2 => Self::Filled,
-            3 => Self::OnChain,
-            4 => Self::Failed,
-            5 => Self::NonceConflict,
-            _ => return None,
-        })
-    }
-
-    /// Venus's number for the state.
-    pub fn code(self) -> i64 {
-        self as i64
-    }
-
-    /// Whether the message's life is over (nothing will change it but an
-    /// operator or a reorg).
-    pub fn is_final(self) -> bool {
-        matches!(self, Self::OnChain | Self::Failed | Self::NonceConflict)
-    }
-}
-
-impl std::fmt::Display for MessageState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Unfilled => "unfilled",
-            Self::Filled => "filled",
-            Self::OnChain => "on chain",
-            Self::Failed => "failed",
-            Self::NonceConflict => "nonce conflict",
-        })
-    }
-}
-
-impl Serialize for MessageState {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_i64(self.code())
-    }
-}
-
-impl<'de> Deserialize<'de> for MessageState {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let n = i64::deserialize(d)?;
-        Self::from_code(n).ok_or_else(|| serde::de::Error::custom(format!("unknown state {n}")))
-    }
-}
-
-/// The sender's own rules for one message (Venus's `SendSpec`): they come
-/// first, before the address's, the actor method's and the global ones.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SendSpec {
-    /// The fee rules for this message.
-    #[serde(flatten)]
-    pub fee: FeeSpec,
-    /// The message fails (is not filled) once the head passes this epoch;
-    /// 0 for never.
-    #[serde(rename = "expireEpoch")]
-    pub expire_epoch: ChainEpoch,
-}
+pub use venus_api::messager::{AddressState, MessageState, SendSpec};
 
 /// One message as the messager keeps it.
 #[derive(Debug, Clone, PartialEq)]
@@ -193,25 +113,4 @@ pub struct AddressInfo {
     pub owner: String,
     /// Until when `owner` holds it.
     pub lease_until_ms: i64,
-}
-
-/// Whether an address is switched on (Venus's `AddressState`: `Alive` = 1,
-/// `Forbiden` = 4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AddressState {
-    /// Its messages are filled and sent.
-    Alive = 1,
-    /// Its messages are held; new ones are still accepted.
-    Forbidden = 4,
-}
-
-impl AddressState {
-    /// The state Venus numbers `n`.
-    pub fn from_code(n: i64) -> Option<Self> {
-        match n {
-            1 => Some(Self::Alive),
-            4 => Some(Self::Forbidden),
-            _ => None,
-        }
-    }
 }

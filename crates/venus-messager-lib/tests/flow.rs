@@ -128,6 +128,14 @@ async fn every_transition_through_a_real_node() {
         assert_eq!(Some(signed.cid().expect("cid")), m.signed_cid);
     }
     assert_eq!(p.n.node.mpool().pending().await.len(), 3);
+    // A filled message holds a nonce: it is replaced, never marked bad.
+    assert!(matches!(
+        p.m.mark_bad(&ids[0]).await,
+        Err(MessagerError::State {
+            state: MessageState::Filled,
+            ..
+        })
+    ));
 
     // On chain: included in one block, executed in the next.
     step(&p.n, None).await;
@@ -187,16 +195,29 @@ async fn every_transition_through_a_real_node() {
         p.m.push(None, rich, SendSpec::default(), "alice").await,
         Err(MessagerError::Invalid(e)) if e.contains("balance")
     ));
+    // Another message under a taken id is refused; the same one again (a
+    // retry that lost its answer) answers the id and stores nothing.
     assert!(matches!(
         p.m.push(
             Some("bad-1".into()),
-            send(p.from, 1),
+            send(p.from, 2),
             SendSpec::default(),
             "alice"
         )
         .await,
         Err(MessagerError::Duplicate(_))
     ));
+    assert_eq!(
+        p.m.push(
+            Some("bad-1".into()),
+            send(p.from, 1),
+            SendSpec::default(),
+            "alice"
+        )
+        .await
+        .expect("retry"),
+        "bad-1"
+    );
     assert!(matches!(
         p.m.get("no-such-id").await,
         Err(MessagerError::NotFound(_))
@@ -350,7 +371,10 @@ async fn a_replace_racing_the_original_ends_with_whichever_landed() {
         p.m.pass().await.expect("pass");
         let first = p.m.get(&id).await.expect("get");
         let original = first.signed().expect("signed");
-        let new_cid = p.m.replace(&id, None).await.expect("replace");
+        let new_cid =
+            p.m.replace(&id, &Default::default())
+                .await
+                .expect("replace");
         let replaced = p.m.get(&id).await.expect("get");
         assert_eq!(replaced.signed_cid, Some(new_cid));
         assert_eq!(replaced.replaced, vec![first.signed_cid.expect("cid")]);

@@ -205,7 +205,12 @@ async fn suite(s: Arc<dyn MessageStore>) {
         height: 20,
         tipset: TipSetKey::new(vec![cid(9)]),
     };
-    s.landed("m1", &landed).await.expect("ok");
+    assert_eq!(
+        s.landed(&[("m1".into(), landed.clone())])
+            .await
+            .expect("ok"),
+        1
+    );
     let m1 = s.get("m1").await.expect("ok").expect("ok");
     assert_eq!(m1.state, MessageState::OnChain);
     assert_eq!(m1.signed_cid, Some(cid(2)));
@@ -215,7 +220,21 @@ async fn suite(s: Arc<dyn MessageStore>) {
         (m1.height, m1.tipset.clone()),
         (Some(20), Some(TipSetKey::new(vec![cid(9)])))
     );
-    assert!(s.landed("m1", &landed).await.is_err(), "lands once");
+    assert_eq!(
+        s.landed(&[("m1".into(), landed.clone())])
+            .await
+            .expect("ok"),
+        0,
+        "lands once"
+    );
+    // Messages executed from a height on (what a recheck reads).
+    let from_height = |h| ListQuery {
+        states: vec![MessageState::OnChain],
+        min_height: Some(h),
+        ..Default::default()
+    };
+    assert_eq!(s.list(&from_height(20)).await.expect("ok").len(), 1);
+    assert!(s.list(&from_height(21)).await.expect("ok").is_empty());
 
     // Conflict, then a revert below both takes them back to filled.
     s.conflicted("m0", 22, &TipSetKey::new(vec![cid(8)]))
@@ -254,6 +273,35 @@ async fn suite(s: Arc<dyn MessageStore>) {
         s.fail("nope", "x").await,
         Err(MessagerError::NotFound(_))
     ));
+
+    // By sender and nonce.
+    assert_eq!(
+        s.by_nonce(&a, 1).await.expect("ok").map(|m| m.id),
+        Some("m1".to_string())
+    );
+    assert!(s.by_nonce(&a, 99).await.expect("ok").is_none());
+
+    // Counts for metrics: per state, and per address what waits.
+    let stats = s.stats().await.expect("ok");
+    let count = |st| {
+        stats
+            .by_state
+            .iter()
+            .find(|(x, _)| *x == st)
+            .map_or(0, |(_, n)| *n)
+    };
+    let all = s.list(&ListQuery::default()).await.expect("ok");
+    let by = |st| all.iter().filter(|m| m.state == st).count() as u64;
+    let unfilled = count(MessageState::Unfilled);
+    assert!(unfilled >= 2, "{stats:?}");
+    assert_eq!(unfilled, by(MessageState::Unfilled), "{stats:?}");
+    assert_eq!(count(MessageState::Filled), by(MessageState::Filled), "{stats:?}");
+    assert_eq!(stats.pending.len(), 1);
+    assert_eq!(stats.pending[0].0, a);
+    assert_eq!(
+        stats.pending[0].1,
+        unfilled + count(MessageState::Filled)
+    );
 
     // Lists by state and sender, with limits.
     let q = ListQuery {
@@ -337,6 +385,49 @@ async fn suite(s: Arc<dyn MessageStore>) {
     );
     s.release(&a, "i2").await.expect("ok");
     assert!(s.lease(&a, "i1", 0, 10).await.expect("ok"));
+
+    // Newest change first: the same messages, another order.
+    let all = s.list(&ListQuery::default()).await.expect("ok");
+    let newest = s
+        .list(&ListQuery {
+            newest_first: true,
+            ..Default::default()
+        })
+        .await
+        .expect("ok");
+    assert_eq!(all.len(), newest.len());
+    assert!(newest
+        .windows(2)
+        .all(|w| w[0].updated_ms >= w[1].updated_ms));
+
+    // Clearing an address's unfilled messages fails them, and only them.
+    let cleared = s.fail_unfilled(&a, "cleared").await.expect("ok");
+    assert_eq!(cleared, unfilled);
+    let stats = s.stats().await.expect("ok");
+    assert!(!stats
+        .by_state
+        .iter()
+        .any(|(st, n)| *st == MessageState::Unfilled && *n > 0));
+
+    // The push list: saved, changed, removed.
+    let node = |url: &str| venus_messager_lib::store::NodeEntry {
+        name: "backup".into(),
+        url: url.into(),
+        token: "t".into(),
+    };
+    s.save_node(&node("/ip4/127.0.0.1/tcp/1"))
+        .await
+        .expect("ok");
+    s.save_node(&node("/ip4/127.0.0.1/tcp/2"))
+        .await
+        .expect("ok");
+    assert_eq!(
+        s.nodes().await.expect("ok"),
+        vec![node("/ip4/127.0.0.1/tcp/2")]
+    );
+    assert!(s.delete_node("backup").await.expect("ok"));
+    assert!(!s.delete_node("backup").await.expect("ok"));
+    assert!(s.nodes().await.expect("ok").is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

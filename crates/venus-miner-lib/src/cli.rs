@@ -218,30 +218,6 @@ fn secret(repo: &Repo) -> Result<Vec<u8>> {
         .map_err(|e| MinerError::Config(format!("reading {}: {e}", path.display())))
 }
 
-/// This instance's name: the config's, else the repo's `instance` file
-/// (made at the first start).
-fn instance(repo: &Repo, configured: &str) -> Result<String> {
-    if !configured.is_empty() {
-        return Ok(configured.to_string());
-    }
-    let path = repo.path("instance");
-    match std::fs::read_to_string(&path) {
-        Ok(name) if !name.trim().is_empty() => return Ok(name.trim().to_string()),
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(MinerError::Config(format!(
-                "reading {}: {e}",
-                path.display()
-            )))
-        }
-    }
-    let name = format!("venus-miner-{}", hex::encode(rand::random::<[u8; 6]>()));
-    repo.write_file("instance", name.as_bytes())
-        .map_err(daemon)?;
-    Ok(name)
-}
-
 /// How long an instance's heartbeat stays fresh (it beats every third).
 const INSTANCE_TTL: Duration = Duration::from_secs(15);
 
@@ -355,7 +331,9 @@ async fn serve(repo: Repo, config: DaemonConfig) -> Result<()> {
         config.db.clone()
     };
     let db = venus_sql::connect(&db_url, &crate::MIGRATIONS).await?;
-    let instance = instance(&repo, &config.instance)?;
+    let instance = repo
+        .instance_name("venus-miner", &config.instance)
+        .map_err(daemon)?;
     let lock_db = db.clone();
     let lotus = LotusClient::connect(&config.node)
         .await

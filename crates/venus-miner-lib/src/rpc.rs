@@ -334,7 +334,7 @@ pub fn miner_module(service: Arc<MinerService>) -> RpcModule {
                 epoch: b.epoch,
                 miner: b.miner.to_string(),
                 cid: b.cid.map(|c| c.to_string()).unwrap_or_default(),
-                winning_at: rfc3339(b.claimed_at_ms),
+                winning_at: venus_api::time::format_rfc3339_ms(b.claimed_at_ms),
                 mine_state: state_code(b.state, &b.reason),
                 consuming: 0,
             })
@@ -385,37 +385,4 @@ async fn switch(
         s.switches.set_enabled(&a.0, on).await?;
     }
     Ok(())
-}
-
-/// Unix milliseconds as RFC 3339 (UTC).
-fn rfc3339(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn rfc3339_dates() {
-        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(super::rfc3339(1_700_000_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(super::rfc3339(951_782_400_000), "2000-02-29T00:00:00Z");
-    }
 }

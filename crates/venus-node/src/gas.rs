@@ -166,29 +166,41 @@ pub async fn estimate_gas_limit<BS: Blockstore + Send + Sync + 'static>(
     msg: &Message,
     key: &TipSetKey,
 ) -> Result<u64> {
-    estimate_gas_limit_after(node, msg, key, &[]).await
+    // Estimated whatever limit the message carries.
+    let msg = Message {
+        gas_limit: 0,
+        ..msg.clone()
+    };
+    estimate_gas_limits(node, vec![msg], key)
+        .await?
+        .pop()
+        .unwrap_or_else(|| Err(NodeError::Invalid("no estimate".into())))
 }
 
-/// [`estimate_gas_limit`] with `batch` (messages of the same sender not
-/// yet in the pool, as `GasBatchEstimateMessageGas` estimates them) run
-/// after the pending ones.
-pub(crate) async fn estimate_gas_limit_after<BS: Blockstore + Send + Sync + 'static>(
+/// The gas each of `msgs` (one sender's messages not yet in the pool, in
+/// order) uses when run one after another, after the sender's pending
+/// ones, on one VM: linear in the batch. A message that fails is undone
+/// and takes no nonce; the ones after it run at its nonce.
+pub(crate) async fn estimate_gas_limits<BS: Blockstore + Send + Sync + 'static>(
     node: &Node<BS>,
-    msg: &Message,
+    msgs: Vec<Message>,
     key: &TipSetKey,
-    batch: &[SignedMessage],
-) -> Result<u64> {
+) -> Result<Vec<Result<u64>>> {
+    let Some(first) = msgs.first() else {
+        return Ok(Vec::new());
+    };
+    let from = first.from;
+    if msgs.iter().any(|m| m.from != from) {
+        return Err(NodeError::Invalid(
+            "a batch estimate takes messages of one sender".into(),
+        ));
+    }
     let ts: TipSet = node.tipset(key)?;
     let state = node.state_after(&ts).await?;
     let all_pending = node.mpool().pending().await;
-    let batch = batch.to_vec();
-    let mut msg = msg.clone();
-    msg.gas_limit = BLOCK_GAS_LIMIT;
-    msg.gas_fee_cap = TokenAmount::zero();
-    msg.gas_premium = TokenAmount::zero();
     let consensus = node.consensus().clone();
     let epoch = ts.height() + 1;
-    let ret = tokio::task::spawn_blocking(move || -> Result<_> {
+    tokio::task::spawn_blocking(move || -> Result<_> {
         let params = consensus.params();
         let buffered = Buffered::new(consensus.chain().blockstore());
         let tree = StateTree::load(&buffered, &state)?;
@@ -205,22 +217,20 @@ pub(crate) async fn estimate_gas_limit_after<BS: Blockstore + Send + Sync + 'sta
         let mut tree = tree;
         // The pool keys senders by the address they signed with: an ID
         // sender is looked up by its key address, as Lotus resolves it.
-        let key = key_address(&mut tree, &params.manifest, &msg.from).unwrap_or(msg.from);
+        let key = key_address(&mut tree, &params.manifest, &from).unwrap_or(from);
         let mut pending: Vec<SignedMessage> = all_pending
             .into_iter()
-            .filter(|m| m.message.from == msg.from || m.message.from == key)
+            .filter(|m| m.message.from == from || m.message.from == key)
             .collect();
         pending.sort_by_key(|m| m.message.sequence);
-        // Lotus's prior messages: the pending ones before this nonce.
+        // Lotus's prior messages: the pending ones before the first's nonce.
         if let Some(at) = pending
             .iter()
-            .position(|m| m.message.sequence == msg.sequence)
+            .position(|m| m.message.sequence == first_sequence(&msgs))
         {
             pending.truncate(at);
         }
-        pending.extend(batch);
         let mut vm = Vm::new(tree, params.manifest.clone(), env).with_externs(externs);
-        let from = msg.from;
         let nonce = |vm: &mut Vm<&Buffered<&BS>>| -> Result<Option<u64>> {
             let tree = vm.tree_mut();
             Ok(tree.find_actor(&from)?.map(|a| a.sequence))
@@ -231,23 +241,64 @@ pub(crate) async fn estimate_gas_limit_after<BS: Blockstore + Send + Sync + 'sta
             }
             vm.apply_message(&p.message, venus_core::gas::inclusion::chain_length(p))?;
         }
-        let mut msg = msg;
-        msg.sequence = nonce(&mut vm)?
-            .ok_or_else(|| NodeError::Invalid(format!("actor not found: sender {}", msg.from)))?;
-        let signed = as_on_chain(msg);
-        let len = venus_core::gas::inclusion::chain_length(&signed);
-        let ret = vm.apply_message(&signed.message, len)?;
+        let mut out = Vec::with_capacity(msgs.len());
+        for mut msg in msgs {
+            // A message whose sender set its gas limit is not estimated: it
+            // runs with that limit and takes its nonce whatever its exit.
+            let preset = msg.gas_limit != 0;
+            let Some(seq) = nonce(&mut vm)? else {
+                out.push(Err(NodeError::Invalid(format!(
+                    "actor not found: sender {}",
+                    msg.from
+                ))));
+                continue;
+            };
+            msg.sequence = seq;
+            if !preset {
+                msg.gas_limit = BLOCK_GAS_LIMIT;
+            }
+            msg.gas_fee_cap = TokenAmount::zero();
+            msg.gas_premium = TokenAmount::zero();
+            let signed = as_on_chain(msg);
+            let len = venus_core::gas::inclusion::chain_length(&signed);
+            vm.tree_mut().begin();
+            let ret = match vm.apply_message(&signed.message, len) {
+                Ok(ret) => ret,
+                Err(e) => {
+                    vm.tree_mut().revert()?;
+                    out.push(Err(e.into()));
+                    continue;
+                }
+            };
+            match ret.receipt.exit_code {
+                _ if preset => {
+                    vm.tree_mut().commit()?;
+                    out.push(Ok(ret.receipt.gas_used));
+                }
+                ExitCode::OK => {
+                    vm.tree_mut().commit()?;
+                    out.push(Ok(ret.receipt.gas_used));
+                }
+                code => {
+                    vm.tree_mut().revert()?;
+                    out.push(Err(NodeError::Invalid(
+                        if code == ExitCode::SYS_OUT_OF_GAS {
+                            "out of gas".into()
+                        } else {
+                            format!("message execution failed: exit {code}")
+                        },
+                    )));
+                }
+            }
+        }
         buffered.discard();
-        Ok(ret)
+        Ok(out)
     })
-    .await??;
-    match ret.receipt.exit_code {
-        ExitCode::OK => Ok(ret.receipt.gas_used),
-        ExitCode::SYS_OUT_OF_GAS => Err(NodeError::Invalid("out of gas".into())),
-        code => Err(NodeError::Invalid(format!(
-            "message execution failed: exit {code}"
-        ))),
-    }
+    .await?
+}
+
+fn first_sequence(msgs: &[Message]) -> u64 {
+    msgs.first().map_or(0, |m| m.sequence)
 }
 
 /// A message as it goes on chain for size, as Lotus assumes when it
@@ -265,36 +316,71 @@ pub(crate) fn as_on_chain(message: Message) -> SignedMessage {
 /// Venus's `GasBatchEstimateMessageGas`: messages of one sender given
 /// nonces from `from_nonce` on, each estimated after the ones before it;
 /// one that fails gets its error and takes no nonce.
+///
+/// The spec is Venus's: its `GasOverEstimation` scales the gas used (this
+/// node takes Lotus's 1.25 where it is 0; Venus's node would answer a gas
+/// limit of 0) and its `GasOverPremium` the premium.
 pub(crate) async fn batch_estimate<BS: Blockstore + Send + Sync + 'static>(
     node: &Node<BS>,
-    msgs: Vec<(Message, Option<MessageSendSpec>)>,
-    mut from_nonce: u64,
+    msgs: Vec<(Message, Option<venus_api::lotus::BatchSendSpec>)>,
+    from_nonce: u64,
     key: &TipSetKey,
 ) -> Result<Vec<std::result::Result<Message, String>>> {
-    let mut prior: Vec<SignedMessage> = Vec::new();
+    let runs: Vec<Message> = msgs
+        .iter()
+        .enumerate()
+        .map(|(i, (m, _))| Message {
+            sequence: from_nonce.saturating_add(i as u64),
+            ..m.clone()
+        })
+        .collect();
+    let used = estimate_gas_limits(node, runs, key).await?;
+    // One premium for the batch: it depends on the chain, not the message.
+    let mut premium: Option<TokenAmount> = None;
+    let mut nonce = from_nonce;
     let mut out = Vec::with_capacity(msgs.len());
-    for (mut msg, spec) in msgs {
-        msg.sequence = from_nonce;
+    for ((mut msg, spec), used) in msgs.into_iter().zip(used) {
+        let over = spec
+            .as_ref()
+            .map(|s| s.gas_over_estimation)
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .unwrap_or(GAS_LIMIT_OVERESTIMATION);
+        let over_premium = spec
+            .as_ref()
+            .map(|s| s.gas_over_premium)
+            .filter(|r| r.is_finite() && *r > 0.0);
+        let cap = spec.as_ref().map(|s| MessageSendSpec {
+            max_fee: s.max_fee.clone(),
+            ..Default::default()
+        });
         let estimated = async {
+            msg.sequence = nonce;
             if msg.gas_limit == 0 {
-                let used = estimate_gas_limit_after(node, &msg, key, &prior).await?;
-                msg.gas_limit =
-                    (((used as f64) * GAS_LIMIT_OVERESTIMATION) as u64).min(BLOCK_GAS_LIMIT);
+                let used = used?;
+                msg.gas_limit = (((used as f64) * over) as u64).min(BLOCK_GAS_LIMIT);
             }
             if msg.gas_premium.is_zero() {
-                msg.gas_premium = estimate_gas_premium(node, 10, key).await?;
+                if premium.is_none() {
+                    premium = Some(estimate_gas_premium(node, 10, key).await?);
+                }
+                let p = premium.clone().unwrap_or_default();
+                msg.gas_premium = match over_premium {
+                    Some(r) => TokenAmount::from_atto(
+                        (p.atto() * ((r * 1e6).round() as u64)) / 1_000_000u64,
+                    ),
+                    None => p,
+                };
             }
             if msg.gas_fee_cap.is_zero() {
                 msg.gas_fee_cap = estimate_fee_cap(node, &msg, 20, key)?;
             }
-            cap_gas_fee(&mut msg, spec.as_ref());
+            cap_gas_fee(&mut msg, cap.as_ref());
             Ok::<_, NodeError>(msg)
         }
         .await;
         match estimated {
             Ok(m) => {
-                prior.push(as_on_chain(m.clone()));
-                from_nonce += 1;
+                nonce += 1;
                 out.push(Ok(m));
             }
             Err(e) => out.push(Err(e.to_string())),

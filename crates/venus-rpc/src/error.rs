@@ -44,7 +44,8 @@ pub mod codes {
     /// The service must be unlocked first: the wallet is locked, was locked
     /// while unlocking, has no password yet, or its password changed.
     pub const LOCKED: i64 = -32423;
-    /// The caller's sign policies do not allow this signature.
+    /// The caller's policies do not allow this: a wallet's sign policies,
+    /// or an address the messager's caller is not bound to.
     pub const POLICY_DENIED: i64 = -32450;
     /// The bytes to sign are not the object the request says they are.
     pub const SIGN_MISMATCH: i64 = -32451;

@@ -9,9 +9,7 @@
 use serde::{Deserialize, Serialize};
 use venus_core::json::{lotus_json, Lotus};
 use venus_core::shared::receipt::Receipt;
-use venus_core::types::{
-    BeaconEntry, BlockHeader, MessageSendSpec, SignedMessage, TipSet, TipSetKey,
-};
+use venus_core::types::{BeaconEntry, BlockHeader, SignedMessage, TipSet, TipSetKey};
 use venus_core::{Address, ChainEpoch, Cid, Message, TokenAmount};
 use venus_rpc::{rpc_method, NoParams};
 
@@ -162,9 +160,27 @@ pub struct EstimateMessage {
     /// The message.
     #[serde(with = "lotus_json")]
     pub msg: Message,
-    /// Its send spec.
-    #[serde(with = "lotus_json", default)]
-    pub spec: Option<MessageSendSpec>,
+    /// Its send spec (Venus's shape).
+    #[serde(default)]
+    pub spec: Option<BatchSendSpec>,
+}
+
+/// Venus's `MessageSendSpec` (`venus-shared/types/api_types.go`), which
+/// its batch estimate reads: Venus's node multiplies the gas used by
+/// `GasOverEstimation` as given (0 gives a gas limit of 0), so a caller
+/// sets it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BatchSendSpec {
+    /// The most the message may cost (attoFIL; 0: no cap).
+    #[serde(with = "lotus_json")]
+    pub max_fee: TokenAmount,
+    /// The gas limit is the gas used times this.
+    #[serde(default)]
+    pub gas_over_estimation: f64,
+    /// The premium is the estimate times this (0: as estimated).
+    #[serde(default)]
+    pub gas_over_premium: f64,
 }
 
 /// One answer of `GasBatchEstimateMessageGas`: the filled message, or why not.

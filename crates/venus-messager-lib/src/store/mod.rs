@@ -34,6 +34,13 @@ pub struct ListQuery {
     pub with_error: bool,
     /// Only messages stored before this (Unix ms); 0 for no bound.
     pub created_before_ms: i64,
+    /// Only messages changed at or after this (Unix ms); 0 for no bound.
+    pub updated_since_ms: i64,
+    /// Only messages executed at this height or above.
+    pub min_height: Option<ChainEpoch>,
+    /// Latest change first (Venus's order unless `Asc`); otherwise in
+    /// insertion order.
+    pub newest_first: bool,
     /// At most this many (0 for no limit).
     pub limit: u64,
     /// Skip this many.
@@ -54,6 +61,29 @@ pub struct Landed {
     pub tipset: TipSetKey,
 }
 
+/// A node messages are pushed to, kept in the store (the node list is
+/// data: the operator changes it at run time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeEntry {
+    /// Its name (unique).
+    pub name: String,
+    /// Its API address (`/ip4/…` multiaddr or URL).
+    pub url: String,
+    /// Its token.
+    pub token: String,
+}
+
+/// Counts for metrics: messages per state, and per address the oldest
+/// message not yet on chain.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    /// Messages per state.
+    pub by_state: Vec<(MessageState, u64)>,
+    /// Per address: unfilled and filled messages, and when the oldest of
+    /// them was accepted (Unix ms).
+    pub pending: Vec<(Address, u64, i64)>,
+}
+
 /// Storage of the messager. Every method is one transaction.
 #[async_trait]
 pub trait MessageStore: Send + Sync {
@@ -70,8 +100,27 @@ pub trait MessageStore: Send + Sync {
     /// is `cid`.
     async fn by_cid(&self, cid: &Cid) -> Result<Option<MsgRecord>>;
 
-    /// Messages in insertion order.
+    /// Messages in insertion order (or latest change first).
     async fn list(&self, q: &ListQuery) -> Result<Vec<MsgRecord>>;
+
+    /// The message of `from` holding `nonce`.
+    async fn by_nonce(&self, from: &Address, nonce: u64) -> Result<Option<MsgRecord>>;
+
+    /// Marks every unfilled message of `from` failed with `reason`;
+    /// returns how many.
+    async fn fail_unfilled(&self, from: &Address, reason: &str) -> Result<u64>;
+
+    /// Counts for metrics.
+    async fn stats(&self) -> Result<Stats>;
+
+    /// Adds or changes a node of the push list.
+    async fn save_node(&self, node: &NodeEntry) -> Result<()>;
+
+    /// The push list.
+    async fn nodes(&self) -> Result<Vec<NodeEntry>>;
+
+    /// Removes a node; whether it was there.
+    async fn delete_node(&self, name: &str) -> Result<bool>;
 
     /// Unfilled messages of `from`, oldest first, at most `limit`.
     async fn unfilled(&self, from: &Address, limit: u64) -> Result<Vec<MsgRecord>>;
@@ -106,8 +155,10 @@ pub trait MessageStore: Send + Sync {
     /// signed CID so far joins the earlier ones.
     async fn replace(&self, id: &str, message: &Message, epoch: ChainEpoch) -> Result<MsgRecord>;
 
-    /// A filled message landed.
-    async fn landed(&self, id: &str, landed: &Landed) -> Result<()>;
+    /// Filled messages landed, all in one transaction; returns how many
+    /// moved to on chain (a message no longer filled, found by another
+    /// instance first, is skipped).
+    async fn landed(&self, landed: &[(String, Landed)]) -> Result<usize>;
 
     /// Another message took a filled message's nonce on chain.
     async fn conflicted(&self, id: &str, height: ChainEpoch, tipset: &TipSetKey) -> Result<()>;

@@ -8,7 +8,7 @@ use venus_core::{Address, ChainEpoch, Message, Signature};
 use venus_sql::sqlx::{self, any::AnyRow, Row};
 use venus_sql::{row, Db, GroupCommit, SqlError, Statement};
 
-use super::{Landed, ListQuery, MessageStore};
+use super::{Landed, ListQuery, MessageStore, NodeEntry, Stats};
 use crate::fee::FeeSpec;
 use crate::{
     now_ms, AddressInfo, AddressState, MessageState, MessagerError, MsgRecord, Result, SendSpec,
@@ -197,11 +197,14 @@ fn record(r: &AnyRow) -> Result<MsgRecord> {
     })
 }
 
+fn parse_addr(text: &str) -> Result<Address> {
+    text.parse()
+        .map_err(|e| MessagerError::Corrupt(format!("address {text}: {e}")))
+}
+
 fn address_info(r: &AnyRow) -> Result<AddressInfo> {
     let text = row::text(r, 0)?;
-    let addr: Address = text
-        .parse()
-        .map_err(|e| MessagerError::Corrupt(format!("address {text}: {e}")))?;
+    let addr = parse_addr(&text)?;
     let fee: FeeSpec = serde_json::from_str(&row::text(r, 3)?)
         .map_err(|e| MessagerError::Corrupt(format!("fee of {text}: {e}")))?;
     Ok(AddressInfo {
@@ -294,7 +297,19 @@ impl MessageStore for SqlMessageStore {
             sql += " AND created_ms < ?";
             args.push(Arg::I(q.created_before_ms));
         }
-        sql += " ORDER BY seq";
+        if q.updated_since_ms > 0 {
+            sql += " AND updated_ms >= ?";
+            args.push(Arg::I(q.updated_since_ms));
+        }
+        if let Some(h) = q.min_height {
+            sql += " AND height >= ?";
+            args.push(Arg::I(h));
+        }
+        sql += if q.newest_first {
+            " ORDER BY updated_ms DESC, seq DESC"
+        } else {
+            " ORDER BY seq"
+        };
         if q.limit > 0 || q.offset > 0 {
             let limit = if q.limit == 0 {
                 i64::MAX
@@ -306,6 +321,99 @@ impl MessageStore for SqlMessageStore {
             args.push(Arg::I(to_i64(q.offset, "offset")?));
         }
         self.many(&sql, args).await
+    }
+
+    async fn by_nonce(&self, from: &Address, nonce: u64) -> Result<Option<MsgRecord>> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM messager_messages WHERE from_addr = ? AND nonce = ?");
+        let found = self
+            .many(
+                &sql,
+                vec![Arg::S(from.to_string()), Arg::I(to_i64(nonce, "nonce")?)],
+            )
+            .await?;
+        Ok(found.into_iter().next())
+    }
+
+    async fn fail_unfilled(&self, from: &Address, reason: &str) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE messager_messages SET state = ?, error = ?, updated_ms = ? \
+             WHERE state = ? AND from_addr = ?",
+        )
+        .bind(MessageState::Failed.code())
+        .bind(reason)
+        .bind(now_ms())
+        .bind(MessageState::Unfilled.code())
+        .bind(from.to_string())
+        .execute(self.db.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn stats(&self) -> Result<Stats> {
+        let mut out = Stats::default();
+        for r in sqlx::query("SELECT state, COUNT(*) FROM messager_messages GROUP BY state")
+            .fetch_all(self.db.pool())
+            .await?
+        {
+            let code = row::int(&r, 0)?;
+            let state = MessageState::from_code(code)
+                .ok_or_else(|| MessagerError::Corrupt(format!("message state {code}")))?;
+            out.by_state.push((state, row::int(&r, 1)?.max(0) as u64));
+        }
+        for r in sqlx::query(
+            "SELECT from_addr, COUNT(*), MIN(created_ms) FROM messager_messages \
+             WHERE state IN (?, ?) GROUP BY from_addr",
+        )
+        .bind(MessageState::Unfilled.code())
+        .bind(MessageState::Filled.code())
+        .fetch_all(self.db.pool())
+        .await?
+        {
+            let addr = parse_addr(&row::text(&r, 0)?)?;
+            out.pending
+                .push((addr, row::int(&r, 1)?.max(0) as u64, row::int(&r, 2)?));
+        }
+        Ok(out)
+    }
+
+    async fn save_node(&self, node: &NodeEntry) -> Result<()> {
+        let mut tx = self.db.begin_write().await?;
+        sqlx::query("DELETE FROM messager_nodes WHERE name = ?")
+            .bind(&node.name)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO messager_nodes (name, url, token) VALUES (?, ?, ?)")
+            .bind(&node.name)
+            .bind(&node.url)
+            .bind(&node.token)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn nodes(&self) -> Result<Vec<NodeEntry>> {
+        sqlx::query("SELECT name, url, token FROM messager_nodes ORDER BY name")
+            .fetch_all(self.db.pool())
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(NodeEntry {
+                    name: row::text(r, 0)?,
+                    url: row::text(r, 1)?,
+                    token: row::text(r, 2)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_node(&self, name: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM messager_nodes WHERE name = ?")
+            .bind(name)
+            .execute(self.db.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn unfilled(&self, from: &Address, limit: u64) -> Result<Vec<MsgRecord>> {
@@ -529,38 +637,48 @@ impl MessageStore for SqlMessageStore {
             .ok_or_else(|| MessagerError::NotFound(id.into()))
     }
 
-    async fn landed(&self, id: &str, landed: &Landed) -> Result<()> {
+    async fn landed(&self, landed: &[(String, Landed)]) -> Result<usize> {
         let mut tx = self.db.begin_write().await?;
-        let old = self
-            .locked_filled(&mut tx, id, "only a filled message lands")
+        let mut moved = 0;
+        for (id, landed) in landed {
+            let old = match self
+                .locked_filled(&mut tx, id, "only a filled message lands")
+                .await
+            {
+                Ok(old) => old,
+                Err(MessagerError::State { .. } | MessagerError::NotFound(_)) => continue,
+                Err(e) => return Err(e),
+            };
+            // The CID that landed becomes the message's; the one it had
+            // joins the earlier ones (a replacement that lost, or a
+            // same-call version).
+            let mut replaced: Vec<Cid> = old
+                .replaced
+                .iter()
+                .filter(|c| **c != landed.cid)
+                .copied()
+                .collect();
+            if let Some(c) = old.signed_cid.filter(|c| *c != landed.cid) {
+                replaced.push(c);
+            }
+            sqlx::query(
+                "UPDATE messager_messages SET state = ?, signed_cid = ?, replaced = ?, receipt = ?, \
+                 height = ?, tipset = ?, error = '', updated_ms = ? WHERE id = ?",
+            )
+            .bind(MessageState::OnChain.code())
+            .bind(landed.cid.to_string())
+            .bind(cids_text(&replaced))
+            .bind(hex_cbor(&landed.receipt)?)
+            .bind(landed.height)
+            .bind(cids_text(landed.tipset.cids()))
+            .bind(now_ms())
+            .bind(id)
+            .execute(&mut *tx)
             .await?;
-        // The CID that landed becomes the message's; the one it had joins
-        // the earlier ones (a replacement that lost, or a same-call version).
-        let mut replaced: Vec<Cid> = old
-            .replaced
-            .iter()
-            .filter(|c| **c != landed.cid)
-            .copied()
-            .collect();
-        if let Some(c) = old.signed_cid.filter(|c| *c != landed.cid) {
-            replaced.push(c);
+            moved += 1;
         }
-        sqlx::query(
-            "UPDATE messager_messages SET state = ?, signed_cid = ?, replaced = ?, receipt = ?, \
-             height = ?, tipset = ?, error = '', updated_ms = ? WHERE id = ?",
-        )
-        .bind(MessageState::OnChain.code())
-        .bind(landed.cid.to_string())
-        .bind(cids_text(&replaced))
-        .bind(hex_cbor(&landed.receipt)?)
-        .bind(landed.height)
-        .bind(cids_text(landed.tipset.cids()))
-        .bind(now_ms())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(moved)
     }
 
     async fn conflicted(&self, id: &str, height: ChainEpoch, tipset: &TipSetKey) -> Result<()> {
