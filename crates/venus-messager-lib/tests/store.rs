@@ -295,13 +295,14 @@ async fn suite(s: Arc<dyn MessageStore>) {
     let unfilled = count(MessageState::Unfilled);
     assert!(unfilled >= 2, "{stats:?}");
     assert_eq!(unfilled, by(MessageState::Unfilled), "{stats:?}");
-    assert_eq!(count(MessageState::Filled), by(MessageState::Filled), "{stats:?}");
+    assert_eq!(
+        count(MessageState::Filled),
+        by(MessageState::Filled),
+        "{stats:?}"
+    );
     assert_eq!(stats.pending.len(), 1);
     assert_eq!(stats.pending[0].0, a);
-    assert_eq!(
-        stats.pending[0].1,
-        unfilled + count(MessageState::Filled)
-    );
+    assert_eq!(stats.pending[0].1, unfilled + count(MessageState::Filled));
 
     // Lists by state and sender, with limits.
     let q = ListQuery {
