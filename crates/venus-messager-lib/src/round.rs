@@ -226,12 +226,7 @@ impl Messager {
                 })
             }
         };
-        let nodes = self
-            .inner
-            .nodes
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let nodes = self.push_nodes();
         let c = &self.inner.config;
         let outcome = push_all(&nodes, &[signed], c.push_concurrency, c.push_timeout).await;
         Ok(outcome.first().map_or(0, |o| o.accepted))
@@ -752,16 +747,20 @@ impl Messager {
             .map_err(|e| MessagerError::Invalid(e.to_string()))
     }
 
+    /// The nodes messages are pushed to now.
+    fn push_nodes(&self) -> Vec<crate::push::PushNode> {
+        self.inner
+            .nodes
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     async fn push_signed(&self, msgs: &[SignedMessage], report: &mut PassReport) {
         if msgs.is_empty() {
             return;
         }
-        let nodes = self
-            .inner
-            .nodes
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let nodes = self.push_nodes();
         let c = &self.inner.config;
         for (m, o) in msgs
             .iter()

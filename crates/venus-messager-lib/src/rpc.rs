@@ -181,30 +181,28 @@ impl MessagerService {
     }
 
     async fn to_api(&self, rec: MsgRecord) -> api::Message {
-        let confidence = match rec.height {
-            Some(h) => match self.messager.chain().head().await {
-                Ok(head) => (head.height() - h).max(0),
-                Err(_) => 0,
-            },
-            None => 0,
-        };
-        to_api(rec, confidence)
+        let head = self.head_for(std::slice::from_ref(&rec)).await;
+        let c = confidence(rec.height, head);
+        to_api(rec, c)
     }
 
+    /// Records as the API shows them, each with its confidence.
     async fn many(&self, recs: Vec<MsgRecord>) -> Vec<api::Message> {
-        let height = match self.messager.chain().head().await {
-            Ok(h) => Some(h.height()),
-            Err(_) => None,
-        };
+        let head = self.head_for(&recs).await;
         recs.into_iter()
             .map(|r| {
-                let c = match (r.height, height) {
-                    (Some(at), Some(head)) => (head - at).max(0),
-                    _ => 0,
-                };
+                let c = confidence(r.height, head);
                 to_api(r, c)
             })
             .collect()
+    }
+
+    /// The head's height, asked only when one of `recs` is on chain.
+    async fn head_for(&self, recs: &[MsgRecord]) -> Option<i64> {
+        if !recs.iter().any(|r| r.height.is_some()) {
+            return None;
+        }
+        self.messager.chain().head().await.ok().map(|h| h.height())
     }
 
     /// Lists `q`, limited to what the caller may see.
@@ -232,6 +230,15 @@ impl MessagerService {
             .await?
             .ok_or_else(|| MessagerError::unknown_address(addr))?;
         Ok(address_to_api(info))
+    }
+}
+
+/// Tipsets on top of the one that executed a message at `height` (0 when
+/// not on chain or the head is unknown).
+fn confidence(height: Option<i64>, head: Option<i64>) -> i64 {
+    match (height, head) {
+        (Some(at), Some(head)) => (head - at).max(0),
+        _ => 0,
     }
 }
 
