@@ -1,4 +1,4 @@
-//! `venus-sealer`: Groth parameters, pre-seal and a proof check (see `venus_sealer_lib::cli`).
+//! `venus-sealer`: Groth parameters, pre-seal, a proof check, and the sealer daemon with its client commands (see `venus_sealer_lib::cli`).
 
 use clap::Parser;
 use venus_sealer_lib::cli::{main as run, Cli};

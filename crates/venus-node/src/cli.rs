@@ -64,6 +64,51 @@ pub struct DevnetGenesis {
     pub accounts: Vec<Value>,
     #[serde(rename = "Miners", default)]
     pub miners: Vec<Value>,
+    /// A shorter proving period than the devnet's day (ours, not Lotus's:
+    /// see `venus_chain::exec::policy::with_proving_period`), so window
+    /// PoSts come round in minutes.
+    #[serde(
+        rename = "ProvingPeriod",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub proving_period: Option<ProvingPeriod>,
+}
+
+/// A proving period of `deadlines` deadlines of `challenge_window` epochs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvingPeriod {
+    /// Deadlines per period.
+    #[serde(rename = "Deadlines")]
+    pub deadlines: u64,
+    /// Epochs per deadline (at least 3).
+    #[serde(rename = "ChallengeWindow")]
+    pub challenge_window: i64,
+}
+
+fn parse_period(s: &str) -> std::result::Result<ProvingPeriod, String> {
+    let bad = || format!("{s:?}: a proving period is DEADLINESxEPOCHS, e.g. 4x8");
+    let (d, w) = s.split_once('x').ok_or_else(bad)?;
+    Ok(ProvingPeriod {
+        deadlines: d.trim().parse().map_err(|_| bad())?,
+        challenge_window: w.trim().parse().map_err(|_| bad())?,
+    })
+}
+
+impl DevnetGenesis {
+    /// The actors' policy of this devnet.
+    pub fn policy(&self) -> Result<fil_actors_shared::v17::runtime::Policy> {
+        let devnet = venus_chain::exec::policy::devnet();
+        match self.proving_period {
+            None => Ok(devnet),
+            Some(p) => venus_chain::exec::policy::with_proving_period(
+                devnet,
+                p.deadlines,
+                p.challenge_window,
+            )
+            .map_err(|e| NodeError::Invalid(format!("genesis ProvingPeriod: {e}"))),
+        }
+    }
 }
 
 #[derive(Parser)]
@@ -104,6 +149,10 @@ pub enum Cmd {
         /// The genesis time (Unix seconds; default now).
         #[arg(long)]
         timestamp: Option<u64>,
+        /// A shorter proving period, `DEADLINESxEPOCHS` (e.g. `4x8`), so
+        /// window PoSts come round in minutes (ours; Lotus keeps a day).
+        #[arg(long, value_parser = parse_period)]
+        proving_period: Option<ProvingPeriod>,
     },
     /// Run the node until Ctrl-C or SIGTERM. The first start takes the
     /// genesis file and builds the chain; later starts continue it.
@@ -142,6 +191,27 @@ pub fn write_genesis(
     network_name: String,
     block_delay: u64,
     timestamp: Option<u64>,
+) -> Result<DevnetGenesis> {
+    write_genesis_with(
+        out,
+        preseals,
+        accounts,
+        network_name,
+        block_delay,
+        timestamp,
+        None,
+    )
+}
+
+/// [`write_genesis`] with a shorter proving period (see [`ProvingPeriod`]).
+pub fn write_genesis_with(
+    out: &Path,
+    preseals: &[PathBuf],
+    accounts: &[String],
+    network_name: String,
+    block_delay: u64,
+    timestamp: Option<u64>,
+    proving_period: Option<ProvingPeriod>,
 ) -> Result<DevnetGenesis> {
     if block_delay == 0 {
         return Err(NodeError::Invalid(
@@ -204,17 +274,23 @@ pub fn write_genesis(
         beacon_secret: hex::encode(beacon.secret()),
         accounts: accts,
         miners,
+        proving_period,
     };
     // The file must build: a genesis the daemon would refuse fails here.
     let t = template(&g)?;
-    GenesisBuilder::from_template(&t)?.build(&fvm_ipld_blockstore::MemoryBlockstore::new())?;
+    GenesisBuilder::from_template(&t)?
+        .policy(g.policy()?)
+        .build(&fvm_ipld_blockstore::MemoryBlockstore::new())?;
     let text = serde_json::to_vec_pretty(&g).map_err(|e| NodeError::Invalid(e.to_string()))?;
     std::fs::write(out, text).map_err(|e| io("writing", out, e))?;
     Ok(g)
 }
 
 fn template(g: &DevnetGenesis) -> Result<Template> {
-    let v = serde_json::to_value(g).map_err(|e| NodeError::Invalid(e.to_string()))?;
+    let mut v = serde_json::to_value(g).map_err(|e| NodeError::Invalid(e.to_string()))?;
+    if let Some(o) = v.as_object_mut() {
+        o.remove("ProvingPeriod");
+    }
     serde_json::from_value(v).map_err(|e| NodeError::Invalid(format!("genesis file: {e}")))
 }
 
@@ -277,10 +353,14 @@ pub fn open_node(
     )?);
     let store = Arc::new(RocksBlockstore::open(&repo.path("chain"))?);
     // Genesis is deterministic: building it again writes the same blocks.
-    let state = GenesisBuilder::from_template(&t)?.build(&store)?;
+    let policy = g.policy()?;
+    let state = GenesisBuilder::from_template(&t)?
+        .policy(policy.clone())
+        .build(&store)?;
     let block = genesis_block(&store, state.state_root, &t.network_name, t.timestamp)?;
     let chain = Arc::new(ChainStore::open(store.clone(), store.clone(), &block)?);
-    let params = NetworkParams::devnet(beacon.network().clone(), g.timestamp, g.block_delay);
+    let mut params = NetworkParams::devnet(beacon.network().clone(), g.timestamp, g.block_delay);
+    params.policy = policy;
     let consensus = Arc::new(Consensus::new(chain, params, seal, post));
     let node = Node::builder(consensus, beacon)
         .network_name(g.network_name)
@@ -370,14 +450,16 @@ pub async fn run(
             network_name,
             block_delay,
             timestamp,
+            proving_period,
         } => {
-            let g = write_genesis(
+            let g = write_genesis_with(
                 &out,
                 &preseal,
                 &account,
                 network_name,
                 block_delay,
                 timestamp,
+                proving_period,
             )?;
             Ok(json!({
                 "file": out.display().to_string(),

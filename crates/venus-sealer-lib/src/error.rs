@@ -91,6 +91,22 @@ pub enum SealerError {
         #[source]
         source: std::io::Error,
     },
+    /// The sealer's database failed (feature `pipeline`).
+    #[cfg(feature = "pipeline")]
+    #[error("sealer store: {0}")]
+    Sql(#[from] venus_sql::SqlError),
+    /// The chain node failed or answered something unusable.
+    #[error("node: {0}")]
+    Node(String),
+    /// The messager refused or failed a message.
+    #[error("messager: {0}")]
+    Messager(String),
+    /// A remote sealer (asked by a worker) failed.
+    #[error("sealer: {0}")]
+    Remote(String),
+    /// The sealer has no such sector.
+    #[error("no sector {0} in this sealer")]
+    UnknownSector(u64),
     /// A metadata file could not be read or written.
     #[error("{}: {reason}", path.display())]
     Metadata {

@@ -11,6 +11,9 @@
 //!   `ProofVerifier` over the real proofs.
 //! - [`preseal()`]: seal sectors for a devnet genesis miner, as `lotus-seed`.
 //! - [`ProofPool`]: proof work on blocking threads, a bounded number at a time.
+//! - `pipeline` (feature `pipeline`): the sector state machine persisted in
+//!   SQL, the task queue workers pull from over RPC, and the window PoSt
+//!   scheduler.
 //!
 //! The proving system is the `proofs` feature (on by default); without it the
 //! crate keeps the store, pool and metadata types.
@@ -42,6 +45,8 @@ pub mod cli;
 mod compute;
 #[cfg(feature = "proofs")]
 pub mod params;
+#[cfg(feature = "pipeline")]
+pub mod pipeline;
 #[cfg(feature = "proofs")]
 mod preseal;
 #[cfg(feature = "proofs")]

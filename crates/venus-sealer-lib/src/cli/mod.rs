@@ -1,7 +1,12 @@
 //! The `venus-sealer` operator CLI (feature `cli`): prepare parameters,
-//! pre-seal genesis sectors, and check a set-up end to end on one sector.
+//! pre-seal genesis sectors, check a set-up end to end on one sector, run
+//! the sealer (winning PoSt for the pool's miner; with a node and a
+//! messager, the sealing pipeline and window PoSt too), and ask a running
+//! sealer about its sectors and workers. `venus-worker` is
+//! [`pipeline::WorkerCli`].
 
 mod check;
+pub mod pipeline;
 mod progress;
 
 use std::path::PathBuf;
@@ -25,6 +30,10 @@ pub struct Cli {
     /// Proofs run at once (each holds its parameters and trees in memory).
     #[arg(long, global = true, default_value_t = 1)]
     pub parallel: usize,
+    /// A running sealer's API info, for the client commands (default: the
+    /// repo's `api` and `token` files).
+    #[arg(long, global = true, env = "SEALER_API_INFO")]
+    pub api: Option<String>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -72,9 +81,30 @@ pub enum Command {
     },
     /// Serve the pool's miner: winning PoSts for the miner's sectors in
     /// a store (the pre-seal directory on a devnet), until Ctrl-C or SIGTERM.
-    /// Prints SEALER_API_INFO; the repo keeps the token secret and the
-    /// `api` and `token` files.
+    /// With `--node` and `--messager`, also seal pledged sectors (with a
+    /// worker in this process unless `--no-local-worker`) and prove every
+    /// deadline. Prints SEALER_API_INFO; the repo keeps the token secret,
+    /// the `api` and `token` files and the pipeline's SQLite database.
     Run {
+        /// The chain node's API info (WebSocket or HTTP): turns the pipeline on.
+        #[arg(long, requires = "messager")]
+        node: Option<String>,
+        /// The messager's API info, its token allowed to send from the miner's worker.
+        #[arg(long)]
+        messager: Option<String>,
+        /// The pipeline's database (default: sqlite in the repo; a
+        /// `mysql://` URL for sealers that share it).
+        #[arg(long)]
+        db: Option<String>,
+        /// Run no worker in this process (only `venus-worker`s seal).
+        #[arg(long)]
+        no_local_worker: bool,
+        /// Epochs on top of the seed's epoch before C1 (Lotus: 6).
+        #[arg(long, default_value_t = 6)]
+        seed_confidence: i64,
+        /// How long a worker keeps a task without a heartbeat, in seconds.
+        #[arg(long, default_value_t = 60)]
+        task_lease_secs: u64,
         /// The sector store root (sealed/, cache/).
         #[arg(long)]
         sectors: PathBuf,
@@ -85,6 +115,36 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:2345")]
         listen: std::net::SocketAddr,
         /// Repo directory (default $VENUS_SEALER_PATH or ~/.venus-sealer).
+        #[arg(long)]
+        home: Option<PathBuf>,
+    },
+    /// A running sealer's sectors.
+    Sectors {
+        /// What to do.
+        #[command(subcommand)]
+        cmd: pipeline::SectorsCmd,
+        /// Repo directory, for its API info.
+        #[arg(long)]
+        home: Option<PathBuf>,
+    },
+    /// Seal one committed-capacity sector on a running sealer.
+    Pledge {
+        /// Repo directory, for its API info.
+        #[arg(long)]
+        home: Option<PathBuf>,
+    },
+    /// A running sealer's workers.
+    Workers {
+        /// What to do.
+        #[command(subcommand)]
+        cmd: pipeline::WorkersCmd,
+        /// Repo directory, for its API info.
+        #[arg(long)]
+        home: Option<PathBuf>,
+    },
+    /// The window PoSt deadlines a running sealer handled.
+    Posts {
+        /// Repo directory, for its API info.
         #[arg(long)]
         home: Option<PathBuf>,
     },
@@ -206,11 +266,21 @@ pub async fn run(cli: Cli, prover: Prover) -> Result<()> {
             let path = entry.write(&repo, miner)?;
             println!("{}", path.display());
         }
+        Command::Sectors { cmd, home } => pipeline::sectors(cmd, cli.api, home).await?,
+        Command::Pledge { home } => pipeline::pledge(cli.api, home).await?,
+        Command::Workers { cmd: _, home } => pipeline::workers(cli.api, home).await?,
+        Command::Posts { home } => pipeline::posts(cli.api, home).await?,
         Command::Run {
             sectors,
             miner,
             listen,
             home,
+            node,
+            messager,
+            db,
+            no_local_worker,
+            seed_confidence,
+            task_lease_secs,
         } => {
             let miners = miner
                 .iter()
@@ -222,8 +292,61 @@ pub async fn run(cli: Cli, prover: Prover) -> Result<()> {
             let verifier = venus_rpc::Hs256Verifier::new(&secret);
             let token = verifier.sign(venus_rpc::Permission::Admin.and_below(), None, None)?;
             let store = Arc::new(LocalSectorStore::new(&sectors));
-            let post = Arc::new(crate::PostProver::new(prover, store));
-            let server = venus_rpc::RpcServer::builder(crate::rpc::prover_module(post, miners))
+            // Winning and window PoSt each get their own pool: a proof due
+            // this epoch must not queue behind a C2.
+            let post = Arc::new(crate::PostProver::new(
+                prover.with_pool(ProofPool::new(1)),
+                store.clone(),
+            ));
+            let mut module = crate::rpc::prover_module(post, miners.clone());
+            let mut services: Vec<Box<dyn venus_daemon::Service>> = Vec::new();
+            if let (Some(node), Some(messager)) = (node, messager) {
+                let [miner] = miners[..] else {
+                    bail!("the pipeline seals for one miner: give one --miner");
+                };
+                let api = crate::pipeline::SealingApi::new(
+                    venus_api::lotus::LotusClient::connect(&node)
+                        .await
+                        .context("connecting to the node")?,
+                    venus_api::messager::MessagerClient::connect(&messager)
+                        .await
+                        .context("connecting to the messager")?,
+                );
+                let url = match db {
+                    Some(url) => url,
+                    None => venus_sql::sqlite_url(&repo.path("sealer.db"))?,
+                };
+                let db = crate::pipeline::SealingStore::open(&url).await?;
+                let config = crate::pipeline::PipelineConfig {
+                    seed_confidence,
+                    ..Default::default()
+                };
+                let sealer = Arc::new(
+                    crate::pipeline::Sealer::builder(
+                        db,
+                        api,
+                        prover.with_pool(ProofPool::new(1)),
+                        store.clone(),
+                        miner,
+                    )
+                    .pipeline(config)
+                    .owner(repo.instance_name("sealer", "")?)
+                    .task_lease(std::time::Duration::from_secs(task_lease_secs.max(3)))
+                    .build()?,
+                );
+                module.merge(crate::pipeline::sealer_module(sealer.clone()))?;
+                services.push(Box::new(pipeline::SealerLoop(sealer.clone())));
+                if !no_local_worker {
+                    let worker = crate::pipeline::Worker::new(
+                        format!("{}-local", repo.instance_name("sealer", "")?),
+                        sealer.local_tasks(),
+                        prover,
+                        store,
+                    );
+                    services.push(Box::new(pipeline::WorkerLoop(Arc::new(worker))));
+                }
+            }
+            let server = venus_rpc::RpcServer::builder(module)
                 .verifier(Arc::new(verifier))
                 .config(venus_rpc::ServerConfig::daemon())
                 .build();
@@ -235,7 +358,8 @@ pub async fn run(cli: Cli, prover: Prover) -> Result<()> {
                 token,
                 "SEALER_API_INFO",
             );
-            venus_daemon::run_services(vec![Box::new(service)]).await?;
+            services.insert(0, Box::new(service));
+            venus_daemon::run_services(services).await?;
         }
         Command::Check {
             repo,

@@ -1,5 +1,6 @@
-//! The sealer's API as the pool's miner calls it: a winning PoSt computed
-//! where the sectors are.
+//! The sealer's API: a winning PoSt computed where the sectors are, as
+//! the pool's miner calls it, and the pipeline's task and sector methods
+//! (`Sealer.*`) that workers and operators call.
 //!
 //! [`ComputeProofMethod`] keeps the name and parameters of the venus
 //! gateway's `ComputeProof`, which sophon-miner calls for every winner, so
@@ -14,6 +15,9 @@ use venus_core::traits::ComputeProof;
 use venus_core::types::ExtendedSectorInfo;
 use venus_core::{Address, ChainEpoch, PoStProof};
 use venus_rpc::{rpc_method, RpcClient};
+
+mod pipeline;
+pub use pipeline::*;
 
 rpc_method! {
     /// A winning PoSt: the miner, its challenged sectors, the randomness,

@@ -1,0 +1,228 @@
+//! The pipeline's daemon pieces: the sealer loop and an in-process worker
+//! as services, the operator's client commands, and `venus-worker`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use venus_api::sealer::{
+    Pledge, PostsList, SectorAbort, SectorRetry, SectorsList, SectorsStatus, TaskKind, WorkersList,
+};
+use venus_daemon::{CancellationToken, DaemonError, Service, ServiceHandle};
+use venus_rpc::RpcClient;
+
+use crate::pipeline::{RemoteTasks, Sealer, Worker};
+use crate::{LocalSectorStore, Prover};
+
+/// The sealer's loop (pipeline and window PoSt) as a service.
+pub struct SealerLoop(pub Arc<Sealer>);
+
+#[async_trait::async_trait]
+impl Service for SealerLoop {
+    fn name(&self) -> &str {
+        "sealer-pipeline"
+    }
+
+    async fn start(
+        self: Box<Self>,
+        cancel: CancellationToken,
+    ) -> venus_daemon::Result<ServiceHandle> {
+        let stop = cancel.clone();
+        let task = tokio::spawn(self.0.run(async move { stop.cancelled().await }));
+        let done = async move {
+            task.await.map_err(|e| DaemonError::Service {
+                name: "sealer-pipeline".into(),
+                reason: e.to_string(),
+            })
+        };
+        Ok(ServiceHandle::new("sealer-pipeline", cancel, done))
+    }
+}
+
+/// A worker as a service.
+pub struct WorkerLoop(pub Arc<Worker>);
+
+#[async_trait::async_trait]
+impl Service for WorkerLoop {
+    fn name(&self) -> &str {
+        "worker"
+    }
+
+    async fn start(
+        self: Box<Self>,
+        cancel: CancellationToken,
+    ) -> venus_daemon::Result<ServiceHandle> {
+        let stop = cancel.clone();
+        let task = tokio::spawn(self.0.run(async move { stop.cancelled().await }));
+        let done = async move {
+            task.await.map_err(|e| DaemonError::Service {
+                name: "worker".into(),
+                reason: e.to_string(),
+            })
+        };
+        Ok(ServiceHandle::new("worker", cancel, done))
+    }
+}
+
+/// `sectors …`.
+#[derive(Debug, Subcommand)]
+pub enum SectorsCmd {
+    /// Every sector, newest first.
+    List,
+    /// One sector.
+    Status {
+        /// The sector number.
+        number: u64,
+    },
+    /// Send a failed sector back to the stage it failed in.
+    Retry {
+        /// The sector number.
+        number: u64,
+    },
+    /// Stop sealing a sector for good.
+    Abort {
+        /// The sector number.
+        number: u64,
+    },
+}
+
+/// `workers …`.
+#[derive(Debug, Subcommand)]
+pub enum WorkersCmd {
+    /// The workers seen in the last ten minutes and the tasks they hold.
+    List,
+}
+
+async fn client(api: Option<String>, home: Option<PathBuf>) -> Result<RpcClient> {
+    let info = match api {
+        Some(a) => a,
+        None => {
+            let repo = venus_daemon::Repo::open("sealer", home)?;
+            venus_daemon::repo_api_info(&repo)?
+        }
+    };
+    RpcClient::connect(&info)
+        .await
+        .with_context(|| "connecting to the sealer (is `venus-sealer run` up?)")
+}
+
+fn json<T: serde::Serialize>(v: T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(&v)?);
+    Ok(())
+}
+
+/// `sectors …`, `pledge`, `workers list`, `posts` against a running sealer.
+pub async fn sectors(cmd: SectorsCmd, api: Option<String>, home: Option<PathBuf>) -> Result<()> {
+    let c = client(api, home).await?;
+    match cmd {
+        SectorsCmd::List => json(c.call::<SectorsList>([]).await?),
+        SectorsCmd::Status { number } => json(c.call::<SectorsStatus>((number,)).await?),
+        SectorsCmd::Retry { number } => json(c.call::<SectorRetry>((number,)).await?),
+        SectorsCmd::Abort { number } => json(c.call::<SectorAbort>((number,)).await?),
+    }
+}
+
+/// `pledge`.
+pub async fn pledge(api: Option<String>, home: Option<PathBuf>) -> Result<()> {
+    json(client(api, home).await?.call::<Pledge>([]).await?)
+}
+
+/// `workers list`.
+pub async fn workers(api: Option<String>, home: Option<PathBuf>) -> Result<()> {
+    json(client(api, home).await?.call::<WorkersList>([]).await?)
+}
+
+/// `posts`.
+pub async fn posts(api: Option<String>, home: Option<PathBuf>) -> Result<()> {
+    json(client(api, home).await?.call::<PostsList>([]).await?)
+}
+
+/// venus-worker: runs a sealer's PC1, PC2, C1 and C2 tasks.
+#[derive(Debug, Parser)]
+#[command(name = "venus-worker", version)]
+pub struct WorkerCli {
+    /// Groth parameter directory (default: $FIL_PROOFS_PARAMETER_CACHE, else ~/.cache/venus-rs/params).
+    #[arg(long, global = true, env = "VENUS_PARAMS_DIR")]
+    pub params_dir: Option<PathBuf>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: WorkerCmd,
+}
+
+/// venus-worker's commands.
+#[derive(Debug, Subcommand)]
+pub enum WorkerCmd {
+    /// Pull tasks from a sealer until Ctrl-C or SIGTERM.
+    Run {
+        /// The sealer's API info (`TOKEN:/ip4/…/tcp/…/http`), its token with `write`.
+        #[arg(long, env = "SEALER_API_INFO")]
+        sealer: String,
+        /// The sector store the sealer uses too (sealed/, cache/, unsealed/).
+        #[arg(long)]
+        sectors: PathBuf,
+        /// This worker's name among the sealer's (default: host and process id).
+        #[arg(long)]
+        name: Option<String>,
+        /// PC1 tasks at once (0: never).
+        #[arg(long, default_value_t = 1)]
+        pc1: u32,
+        /// PC2 tasks at once.
+        #[arg(long, default_value_t = 1)]
+        pc2: u32,
+        /// C1 tasks at once.
+        #[arg(long, default_value_t = 1)]
+        c1: u32,
+        /// C2 tasks at once.
+        #[arg(long, default_value_t = 1)]
+        c2: u32,
+    },
+}
+
+/// Runs `venus-worker` (see [`WorkerCli`]).
+pub fn worker_main(cli: WorkerCli) -> Result<()> {
+    let params = match &cli.params_dir {
+        Some(dir) => crate::params::ParamCache::open(dir)?,
+        None => crate::params::ParamCache::from_env()?,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let WorkerCmd::Run {
+            sealer,
+            sectors,
+            name,
+            pc1,
+            pc2,
+            c1,
+            c2,
+        } = cli.command;
+        let slots = pc1.max(pc2).max(c1).max(c2).max(1) as usize;
+        let prover = Prover::new(Arc::new(params), crate::ProofPool::new(slots));
+        let rpc = RpcClient::connect(&sealer)
+            .await
+            .context("connecting to the sealer")?;
+        let name = name.unwrap_or_else(|| {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_else(|_| "worker".into());
+            format!("{host}-{}", std::process::id())
+        });
+        let worker = Worker::new(
+            name.clone(),
+            Arc::new(RemoteTasks::new(rpc)),
+            prover,
+            Arc::new(LocalSectorStore::new(&sectors)),
+        )
+        .limit(TaskKind::Pc1, pc1)
+        .limit(TaskKind::Pc2, pc2)
+        .limit(TaskKind::C1, c1)
+        .limit(TaskKind::C2, c2)
+        .poll(Duration::from_millis(500));
+        println!("WORKER_NAME={name}");
+        venus_daemon::run_services(vec![Box::new(WorkerLoop(Arc::new(worker)))]).await?;
+        Ok(())
+    })
+}

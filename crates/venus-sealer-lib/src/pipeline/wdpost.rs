@@ -1,0 +1,523 @@
+//! [`WindowPoster`]: the window PoSt scheduler, following the head as
+//! Lotus's and damocles's do.
+//!
+//! Each pass, for the miner's current deadline once the head is
+//! `confidence` epochs past its opening: check which sectors of its
+//! partitions are provable (sealed file and cache there, of the right
+//! size), prove the good ones with the challenge randomness, and submit
+//! `SubmitWindowedPoSt` through the messager with the chain-commit epoch
+//! (the deadline's opening) and its randomness, marking the bad ones
+//! skipped. A submission that fails on chain while the deadline is open is
+//! proven and sent again; a deadline that closes first is given up, with
+//! the reason recorded, and nothing more is computed for it.
+//!
+//! For the deadline after next (before its fault cutoff), sectors whose
+//! files went bad are declared faulty, and faulty sectors whose files are
+//! back are declared recovering, so the next proof there brings them back.
+//!
+//! A deadline is proven by the sealer holding its row's lease in the
+//! shared store: two sealers on one database prove it once, and the other
+//! takes over when the holder dies.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use fil_actor_miner_state::v17::{
+    DeclareFaultsParams, DeclareFaultsRecoveredParams, FaultDeclaration, Method, PoStPartition,
+    RecoveryDeclaration, SubmitWindowedPoStParams,
+};
+use fvm_ipld_bitfield::BitField;
+use fvm_ipld_encoding::RawBytes;
+use venus_api::lotus::{BitFieldRuns, DeadlineInfo, Partition};
+use venus_api::messager::MessageState;
+use venus_core::crypto::DomainSeparationTag;
+use venus_core::shared::randomness::Randomness;
+use venus_core::shared::sector::RegisteredSealProof;
+use venus_core::types::TipSet;
+use venus_core::{Address, ChainEpoch, Message, TokenAmount};
+
+use super::chain::SealingApi;
+use super::store::{PostRow, SealingStore};
+use crate::store::SectorStore;
+use crate::SealerError;
+use crate::{PostSector, Prover, SectorRef};
+
+use crate::Result;
+
+/// The scheduler's settings.
+#[derive(Debug, Clone)]
+pub struct PostConfig {
+    /// Epochs past a deadline's opening before it is proven (the chain
+    /// commit then has this many tipsets on top).
+    pub confidence: ChainEpoch,
+    /// How long a sealer holds a deadline without renewing it (ms).
+    pub lease_ms: u64,
+    /// Whether to declare faults and recoveries.
+    pub declare: bool,
+}
+
+impl Default for PostConfig {
+    fn default() -> Self {
+        PostConfig {
+            confidence: 1,
+            lease_ms: 60_000,
+            declare: true,
+        }
+    }
+}
+
+/// The window PoSt scheduler of one miner.
+pub struct WindowPoster {
+    store: SealingStore,
+    api: Arc<SealingApi>,
+    prover: Prover,
+    sectors: Arc<dyn SectorStore>,
+    miner: Address,
+    id: u64,
+    owner: String,
+    config: PostConfig,
+    /// Declarations pushed by this process (by message id): the chain
+    /// shows them only once they land, and a pass each second should not
+    /// push them again meanwhile. After a restart the messager answers a
+    /// repeated id with the first push.
+    declared: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+fn set(runs: &BitFieldRuns) -> BTreeSet<u64> {
+    runs.ranges().into_iter().flatten().collect()
+}
+
+fn runs(s: &BTreeSet<u64>) -> BitFieldRuns {
+    BitFieldRuns::from_ranges(s.iter().map(|n| *n..n + 1))
+}
+
+fn bitfield(s: &BTreeSet<u64>) -> Result<BitField> {
+    BitField::try_from_bits(s.iter().copied())
+        .map_err(|e| SealerError::InvalidInput(format!("bitfield: {e}")))
+}
+
+fn params<T: serde::Serialize>(what: &str, p: T) -> Result<RawBytes> {
+    RawBytes::serialize(p).map_err(|e| SealerError::InvalidInput(format!("{what} params: {e}")))
+}
+
+impl WindowPoster {
+    /// The scheduler of `miner`, proving with `prover` over `sectors`,
+    /// holding deadlines as `owner` (unique per sealer instance).
+    pub fn new(
+        store: SealingStore,
+        api: Arc<SealingApi>,
+        prover: Prover,
+        sectors: Arc<dyn SectorStore>,
+        miner: Address,
+        owner: impl Into<String>,
+        config: PostConfig,
+    ) -> Result<Self> {
+        Ok(WindowPoster {
+            id: crate::types::actor_id(&miner)?,
+            store,
+            api,
+            prover,
+            sectors,
+            miner,
+            owner: owner.into(),
+            config,
+            declared: Default::default(),
+        })
+    }
+
+    /// One pass at `head`.
+    pub async fn pass(&self, head: &TipSet) -> Result<()> {
+        let di = self.api.proving_deadline(&self.miner, head.key()).await?;
+        self.give_up_closed(&di).await?;
+        if self.config.declare {
+            if let Err(e) = self.declare(&di, head).await {
+                tracing::warn!(target: "venus::sealer::wdpost", miner = %self.miner, error = %e, "declaring faults and recoveries");
+            }
+        }
+        if head.height() < di.open + self.config.confidence {
+            return Ok(());
+        }
+        let row = self.store.post(self.id, di.period_start, di.index).await?;
+        match row.as_ref().map(|r| r.state.as_str()) {
+            None | Some("Proving") => self.prove(&di, head, row.map_or(0, |r| r.attempt)).await,
+            Some("Submitted") => self.track(&di, head, row.expect("matched Some")).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// Rows of deadlines that closed before their proof landed.
+    async fn give_up_closed(&self, di: &DeadlineInfo) -> Result<()> {
+        for mut r in self.store.posts(64).await? {
+            if r.miner != self.id || !matches!(r.state.as_str(), "Proving" | "Submitted") {
+                continue;
+            }
+            let close = r.period_start + (r.deadline as i64 + 1) * di.w_post_challenge_window;
+            if close > di.current_epoch {
+                continue;
+            }
+            if !self
+                .store
+                .lease_post(
+                    self.id,
+                    r.period_start,
+                    r.deadline,
+                    &self.owner,
+                    self.config.lease_ms,
+                )
+                .await?
+            {
+                continue;
+            }
+            tracing::warn!(target: "venus::sealer::wdpost", miner = %self.miner, period = r.period_start, deadline = r.deadline, state = %r.state, "the deadline closed before its proof landed");
+            r.error = format!("the deadline closed at {close} while {}", r.state);
+            r.state = "GaveUp".into();
+            self.store.set_post(&r, &self.owner).await?;
+        }
+        Ok(())
+    }
+
+    /// Whether `sector`'s files can be proven.
+    fn provable(&self, number: u64, proof: RegisteredSealProof) -> bool {
+        let Ok(size) = crate::types::sector_bytes(proof) else {
+            return false;
+        };
+        let paths = self.sectors.paths(SectorRef::new(self.id, number));
+        match paths.check_sealed(size) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(target: "venus::sealer::wdpost", miner = %self.miner, sector = number, error = %e, "not provable");
+                false
+            }
+        }
+    }
+
+    async fn prove(&self, di: &DeadlineInfo, head: &TipSet, attempt: u32) -> Result<()> {
+        if !self
+            .store
+            .lease_post(
+                self.id,
+                di.period_start,
+                di.index,
+                &self.owner,
+                self.config.lease_ms,
+            )
+            .await?
+        {
+            return Ok(()); // Another sealer proves it.
+        }
+        let mut row = PostRow {
+            miner: self.id,
+            period_start: di.period_start,
+            deadline: di.index,
+            state: "Proving".into(),
+            attempt,
+            msg: String::new(),
+            skipped: vec![],
+            error: String::new(),
+        };
+        let parts: Vec<Partition> = self
+            .api
+            .partitions(&self.miner, di.index, head.key())
+            .await?;
+        let mut post_parts = Vec::new();
+        let mut good = Vec::new();
+        for (idx, p) in parts.iter().enumerate() {
+            let faulty: BTreeSet<u64> = &set(&p.faulty_sectors) - &set(&p.recovering_sectors);
+            let candidates: BTreeSet<u64> = &set(&p.live_sectors) - &faulty;
+            if candidates.is_empty() {
+                continue;
+            }
+            let infos = self
+                .api
+                .sectors(&self.miner, runs(&candidates), head.key())
+                .await?;
+            let mut skipped = BTreeSet::new();
+            let mut part_good = Vec::new();
+            for s in &infos {
+                let proof = RegisteredSealProof::from(s.seal_proof);
+                if self.provable(s.sector_number, proof) {
+                    part_good.push(PostSector {
+                        number: s.sector_number,
+                        proof,
+                        comm_r: crate::types::comm_r(&s.sealed_cid)?,
+                    });
+                } else {
+                    skipped.insert(s.sector_number);
+                }
+            }
+            row.skipped.extend(skipped.iter().copied());
+            if part_good.is_empty() {
+                continue; // Nothing provable: cron faults the partition.
+            }
+            good.extend(part_good);
+            post_parts.push(PoStPartition {
+                index: idx as u64,
+                skipped: bitfield(&skipped)?,
+            });
+        }
+        if post_parts.is_empty() {
+            row.state = "Nothing".into();
+            if !row.skipped.is_empty() {
+                row.error = "no provable sector".into();
+            }
+            self.store.set_post(&row, &self.owner).await?;
+            return Ok(());
+        }
+        let entropy = venus_core::encoding::to_cbor(&self.miner)
+            .map_err(|e| SealerError::InvalidInput(e.to_string()))?;
+        let challenge = self
+            .api
+            .beacon_randomness(
+                DomainSeparationTag::WindowedPoStChallengeSeed,
+                di.challenge,
+                entropy,
+                head.key(),
+            )
+            .await?;
+        let proofs = self
+            .prover
+            .generate_window_post(self.sectors.as_ref(), self.id, &good, &challenge)
+            .await?;
+        let now = self.api.head().await?;
+        if now.height() >= di.close {
+            row.state = "GaveUp".into();
+            row.error = format!(
+                "the proof was ready at {}, after the deadline closed at {}",
+                now.height(),
+                di.close
+            );
+            self.store.set_post(&row, &self.owner).await?;
+            return Ok(());
+        }
+        let commit_rand = self
+            .api
+            .ticket_randomness(
+                DomainSeparationTag::PoStChainCommit,
+                di.open,
+                vec![],
+                now.key(),
+            )
+            .await?;
+        let params = params(
+            "window PoSt",
+            SubmitWindowedPoStParams {
+                deadline: di.index,
+                partitions: post_parts,
+                proofs,
+                chain_commit_epoch: di.open,
+                chain_commit_rand: Randomness(commit_rand.to_vec()),
+            },
+        )?;
+        let worker = self.api.worker(&self.miner).await?;
+        let id = format!(
+            "t0{}-wdpost-{}-{}-{}",
+            self.id, di.period_start, di.index, attempt
+        );
+        row.state = "Submitted".into();
+        row.msg = id.clone();
+        // Recorded before it is sent: a restart tracks it, and a second
+        // push under the id keeps the first.
+        if !self.store.set_post(&row, &self.owner).await? {
+            return Ok(());
+        }
+        if let Err(e) = self
+            .api
+            .push(
+                &id,
+                &self.message(worker, Method::SubmitWindowedPoSt as u64, params),
+            )
+            .await
+        {
+            // Not at the messager: prove again on the next pass.
+            row.state = "Proving".into();
+            row.msg.clear();
+            row.error = e.to_string();
+            self.store.set_post(&row, &self.owner).await?;
+            return Err(e);
+        }
+        tracing::info!(target: "venus::sealer::wdpost", miner = %self.miner, deadline = di.index, period = di.period_start, sectors = good.len(), skipped = row.skipped.len(), "window PoSt submitted");
+        Ok(())
+    }
+
+    async fn track(&self, di: &DeadlineInfo, head: &TipSet, mut row: PostRow) -> Result<()> {
+        let m = self.api.message(&row.msg).await?;
+        let failed = match m.state {
+            MessageState::OnChain => match m.receipt.map(|r| r.exit_code.value()) {
+                Some(0) | None => None,
+                Some(code) => Some(format!("failed on chain (exit code {code})")),
+            },
+            MessageState::Failed | MessageState::NonceConflict => {
+                Some(format!("the messager gave it up: {}", m.error_msg))
+            }
+            MessageState::Unfilled | MessageState::Filled => return Ok(()),
+        };
+        if !self
+            .store
+            .lease_post(
+                self.id,
+                di.period_start,
+                di.index,
+                &self.owner,
+                self.config.lease_ms,
+            )
+            .await?
+        {
+            return Ok(());
+        }
+        match failed {
+            None => {
+                row.state = "Landed".into();
+                self.store.set_post(&row, &self.owner).await?;
+                Ok(())
+            }
+            Some(why) => {
+                tracing::warn!(target: "venus::sealer::wdpost", miner = %self.miner, deadline = di.index, msg = %row.msg, reason = %why, "window PoSt did not land; proving again");
+                row.state = "Proving".into();
+                row.error = why;
+                row.attempt += 1;
+                self.store.set_post(&row, &self.owner).await?;
+                self.prove(di, head, row.attempt).await
+            }
+        }
+    }
+
+    /// Faults and recoveries for the deadline after next, while its fault
+    /// cutoff is ahead.
+    async fn declare(&self, di: &DeadlineInfo, head: &TipSet) -> Result<()> {
+        let n = di.w_post_period_deadlines;
+        if n < 3 {
+            return Ok(());
+        }
+        let target = (di.index + 2) % n;
+        let open = di.open + 2 * di.w_post_challenge_window;
+        if head.height() >= open - di.fault_declaration_cutoff {
+            return Ok(());
+        }
+        let period = if target < di.index {
+            di.period_start + di.w_post_proving_period
+        } else {
+            di.period_start
+        };
+        let parts = self.api.partitions(&self.miner, target, head.key()).await?;
+        let mut faults = Vec::new();
+        let mut recoveries = Vec::new();
+        for (idx, p) in parts.iter().enumerate() {
+            let faulty = set(&p.faulty_sectors);
+            let recovering = set(&p.recovering_sectors);
+            let live = set(&p.live_sectors);
+            let all: BTreeSet<u64> = &live | &faulty;
+            if all.is_empty() {
+                continue;
+            }
+            let infos = self
+                .api
+                .sectors(&self.miner, runs(&all), head.key())
+                .await?;
+            let (mut bad, mut back) = (BTreeSet::new(), BTreeSet::new());
+            for s in infos {
+                let ok = self.provable(s.sector_number, RegisteredSealProof::from(s.seal_proof));
+                let n = s.sector_number;
+                if !ok && live.contains(&n) && !faulty.contains(&n) {
+                    bad.insert(n);
+                }
+                if ok && faulty.contains(&n) && !recovering.contains(&n) {
+                    back.insert(n);
+                }
+            }
+            if !bad.is_empty() {
+                faults.push((idx as u64, bad));
+            }
+            if !back.is_empty() {
+                recoveries.push((idx as u64, back));
+            }
+        }
+        let tag = |kind: &str, list: &[(u64, BTreeSet<u64>)]| {
+            let digest = venus_core::encoding::blake2b_256(format!("{list:?}").as_bytes());
+            format!(
+                "t0{}-{kind}-{period}-{target}-{}",
+                self.id,
+                hex::encode(&digest[..4])
+            )
+        };
+        if !faults.is_empty() {
+            let p = DeclareFaultsParams {
+                faults: faults
+                    .iter()
+                    .map(|(partition, s)| {
+                        Ok(FaultDeclaration {
+                            deadline: target,
+                            partition: *partition,
+                            sectors: bitfield(s)?,
+                        })
+                    })
+                    .collect::<Result<_>>()?,
+            };
+            let id = tag("faults", &faults);
+            if self.not_pushed(&id) {
+                tracing::warn!(target: "venus::sealer::wdpost", miner = %self.miner, deadline = target, ?faults, "declaring faults");
+                self.push_declaration(&id, Method::DeclareFaults as u64, params("faults", p)?)
+                    .await?;
+            }
+        }
+        if !recoveries.is_empty() {
+            let p = DeclareFaultsRecoveredParams {
+                recoveries: recoveries
+                    .iter()
+                    .map(|(partition, s)| {
+                        Ok(RecoveryDeclaration {
+                            deadline: target,
+                            partition: *partition,
+                            sectors: bitfield(s)?,
+                        })
+                    })
+                    .collect::<Result<_>>()?,
+            };
+            let id = tag("recover", &recoveries);
+            if self.not_pushed(&id) {
+                tracing::info!(target: "venus::sealer::wdpost", miner = %self.miner, deadline = target, ?recoveries, "declaring recoveries");
+                self.push_declaration(
+                    &id,
+                    Method::DeclareFaultsRecovered as u64,
+                    params("recoveries", p)?,
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn not_pushed(&self, id: &str) -> bool {
+        !self
+            .declared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(id)
+    }
+
+    async fn push_declaration(&self, id: &str, method: u64, params: RawBytes) -> Result<()> {
+        let worker = self.api.worker(&self.miner).await?;
+        self.api
+            .push(id, &self.message(worker, method, params))
+            .await?;
+        self.declared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.to_string());
+        Ok(())
+    }
+
+    fn message(&self, from: Address, method: u64, params: RawBytes) -> Message {
+        Message {
+            version: 0,
+            from,
+            to: self.miner,
+            sequence: 0,
+            value: TokenAmount::default(),
+            method_num: method,
+            params,
+            gas_limit: 0,
+            gas_fee_cap: TokenAmount::default(),
+            gas_premium: TokenAmount::default(),
+        }
+    }
+}
