@@ -235,15 +235,15 @@ rpc_method! {
 }
 rpc_method! {
     /// Starts sealing one committed-capacity sector; its number.
-    pub Pledge = "Sealer.Pledge", write, NoParams => SectorView
+    pub Pledge = "Sealer.Pledge", admin, NoParams => SectorView
 }
 rpc_method! {
     /// Sends a failed sector back to the start of the stage it failed in.
-    pub SectorRetry = "Sealer.SectorRetry", write, (u64,) => SectorView
+    pub SectorRetry = "Sealer.SectorRetry", admin, (u64,) => SectorView
 }
 rpc_method! {
     /// Stops sealing a sector for good (it is not on chain yet).
-    pub SectorAbort = "Sealer.SectorAbort", write, (u64,) => SectorView
+    pub SectorAbort = "Sealer.SectorAbort", admin, (u64,) => SectorView
 }
 rpc_method! {
     /// The workers seen in the last ten minutes.

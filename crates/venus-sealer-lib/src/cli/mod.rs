@@ -102,6 +102,11 @@ pub enum Command {
         /// Epochs on top of the seed's epoch before C1 (Lotus: 6).
         #[arg(long, default_value_t = 6)]
         seed_confidence: i64,
+        /// How far below the head the sealing ticket is drawn: a reorg
+        /// deeper than this wastes the seal (Lotus uses a finality, 900;
+        /// a devnet of one producer needs 1).
+        #[arg(long, default_value_t = 1)]
+        ticket_lookback: i64,
         /// How long a worker keeps a task without a heartbeat, in seconds.
         #[arg(long, default_value_t = 60)]
         task_lease_secs: u64,
@@ -280,6 +285,7 @@ pub async fn run(cli: Cli, prover: Prover) -> Result<()> {
             db,
             no_local_worker,
             seed_confidence,
+            ticket_lookback,
             task_lease_secs,
         } => {
             let miners = miner
@@ -319,6 +325,7 @@ pub async fn run(cli: Cli, prover: Prover) -> Result<()> {
                 let db = crate::pipeline::SealingStore::open(&url).await?;
                 let config = crate::pipeline::PipelineConfig {
                     seed_confidence,
+                    ticket_lookback: ticket_lookback.max(1),
                     ..Default::default()
                 };
                 let sealer = Arc::new(

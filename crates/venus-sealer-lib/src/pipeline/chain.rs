@@ -250,9 +250,18 @@ impl SealingApi {
 
     /// The message `id` as the messager tracks it.
     pub async fn message(&self, id: &str) -> Result<TrackedMessage> {
-        self.messager
-            .get(id)
-            .await
-            .map_err(|e| SealerError::Messager(format!("message {id}: {e}")))
+        self.message_opt(id)
+            .await?
+            .ok_or_else(|| SealerError::Messager(format!("message {id}: not found")))
+    }
+
+    /// The message `id`, or `None` when the messager has no such message
+    /// (it was never pushed: a crash came between recording and pushing).
+    pub async fn message_opt(&self, id: &str) -> Result<Option<TrackedMessage>> {
+        match self.messager.get(id).await {
+            Ok(m) => Ok(Some(m)),
+            Err(venus_api::Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(SealerError::Messager(format!("message {id}: {e}"))),
+        }
     }
 }

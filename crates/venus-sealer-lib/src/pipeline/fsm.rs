@@ -70,6 +70,15 @@ pub struct Pipeline {
     config: PipelineConfig,
 }
 
+/// An error as stored in a sector's row: at most 2,000 characters (a
+/// worker's error text is outside input).
+fn clip(s: String) -> String {
+    match s.char_indices().nth(2_000) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s,
+    }
+}
+
 fn entropy(miner: &Address) -> Result<Vec<u8>> {
     venus_core::encoding::to_cbor(miner).map_err(|e| SealerError::InvalidInput(e.to_string()))
 }
@@ -170,7 +179,7 @@ impl Pipeline {
         tracing::warn!(target: "venus::sealer::pipeline", sector = %s.sector_ref(), error = %why, "failed");
         let mut n = self.next(s, SectorState::Failed);
         n.retry_state = Some(retry);
-        n.error = why;
+        n.error = clip(why);
         self.store.update(s, &n, None).await?;
         Ok(())
     }
@@ -251,10 +260,12 @@ impl Pipeline {
                     return Ok(());
                 };
                 if code != 0 {
+                    // A retry proves again from C1: resending the same proof
+                    // would fail the same way.
                     return self
                         .fail(
                             s,
-                            SectorState::Committing,
+                            SectorState::C1,
                             format!("the prove-commit failed on chain (exit code {code})"),
                         )
                         .await;
@@ -333,7 +344,7 @@ impl Pipeline {
         let mut n = self.next(s, s.state);
         n.attempt += 1;
         n.retries += 1;
-        n.error = format!("{kind}: {why}");
+        n.error = clip(format!("{kind}: {why}"));
         let t = self.task(&n, kind);
         tracing::warn!(target: "venus::sealer::pipeline", sector = %s.sector_ref(), %kind, error = %why, "retrying");
         self.store.update(s, &n, Some(&t)).await?;
@@ -451,6 +462,17 @@ impl Pipeline {
 
     async fn commit(&self, s: &SectorInfo, head: &TipSet) -> Result<()> {
         let Some(pre) = self.api.precommit_info(&self.miner, s.number).await? else {
+            let id = s.step_id("commit");
+            if self.api.sector_info(&self.miner, s.number).await?.is_some()
+                || self.api.message_opt(&id).await?.is_some()
+            {
+                // Pushed before a crash, and landed: the chain took the
+                // pre-commit in; track the message we sent.
+                let mut n = self.next(s, SectorState::CommitWait);
+                n.commit_msg = id;
+                self.store.update(s, &n, None).await?;
+                return Ok(());
+            }
             return self
                 .fail(
                     s,
@@ -523,6 +545,10 @@ impl Pipeline {
                 "sector {number} changed meanwhile; look again"
             )));
         }
+        // Its queued and running tasks go too (a running one's result is refused).
+        self.store
+            .cancel_tasks(self.id, number, "the sector was aborted")
+            .await?;
         Ok(n)
     }
 

@@ -226,9 +226,9 @@ pub fn sealer_module(sealer: Arc<Sealer>) -> RpcModule {
     let mut m = RpcModule::new();
     let s = &sealer;
     m.register_with::<WorkerClaim, _, _, _>(s, |s, _, (req,)| async move {
-        if req.worker.is_empty() || req.worker.len() > 128 {
+        if req.worker.is_empty() || req.worker.len() > 128 || req.free.len() > 16 {
             return Err(RpcError::invalid_params(
-                "a worker name has 1 to 128 characters",
+                "a worker name has 1 to 128 characters, and at most 16 kinds",
             ));
         }
         Ok(s.store.claim(&req, s.task_lease_ms).await?)

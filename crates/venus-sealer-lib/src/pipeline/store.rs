@@ -469,8 +469,14 @@ impl SealingStore {
                 serde_json::to_string(out).map_err(|e| corrupt("task output", e))?,
                 String::new(),
             ),
-            TaskResult::Err(e) => ("failed", String::new(), e.clone()),
+            TaskResult::Err(e) => ("failed", String::new(), e.chars().take(2_000).collect()),
         };
+        if output.len() > 64 * 1024 {
+            return Err(SealerError::InvalidInput(format!(
+                "a task output of {} bytes (at most 64 KiB: large outputs stay on the sector storage)",
+                output.len()
+            )));
+        }
         let done = sqlx::query(
             "UPDATE sealer_tasks SET state = ?, output = ?, error = ?, lease_until_ms = 0, updated_ms = ? \
              WHERE id = ? AND worker = ? AND state = 'running'",
@@ -485,6 +491,22 @@ impl SealingStore {
         .await
         .map_err(SqlError::from)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Fails the sector's queued and running tasks with `why`.
+    pub async fn cancel_tasks(&self, miner: u64, number: u64, why: &str) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE sealer_tasks SET state = 'failed', error = ?, lease_until_ms = 0, updated_ms = ? \
+             WHERE miner = ? AND number = ? AND state IN ('queued', 'running')",
+        )
+        .bind(why)
+        .bind(venus_sql::now_ms())
+        .bind(i64::try_from(miner).unwrap_or(i64::MAX))
+        .bind(i64::try_from(number).unwrap_or(i64::MAX))
+        .execute(self.db.pool())
+        .await
+        .map_err(SqlError::from)?;
+        Ok(done.rows_affected())
     }
 
     /// Fails the tasks whose lease lapsed after `max_claims` claims: their

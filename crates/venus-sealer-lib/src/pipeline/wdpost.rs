@@ -151,22 +151,30 @@ impl WindowPoster {
             if r.miner != self.id || !matches!(r.state.as_str(), "Proving" | "Submitted") {
                 continue;
             }
-            let close = r.period_start + (r.deadline as i64 + 1) * di.w_post_challenge_window;
+            let index = i64::try_from(r.deadline).unwrap_or(i64::MAX);
+            let close = index
+                .saturating_add(1)
+                .saturating_mul(di.w_post_challenge_window)
+                .saturating_add(r.period_start);
             if close > di.current_epoch {
                 continue;
             }
-            if !self
-                .store
-                .lease_post(
-                    self.id,
-                    r.period_start,
-                    r.deadline,
-                    &self.owner,
-                    self.config.lease_ms,
-                )
-                .await?
-            {
+            if !self.hold(r.period_start, r.deadline).await? {
                 continue;
+            }
+            if r.state == "Submitted" {
+                // It may have landed in the window's last epochs.
+                if let Some(m) = self.api.message_opt(&r.msg).await? {
+                    let ok = m.receipt.as_ref().map(|x| x.exit_code.value()) == Some(0);
+                    if m.state == MessageState::OnChain && ok {
+                        r.state = "Landed".into();
+                        self.store.set_post(&r, &self.owner).await?;
+                        continue;
+                    }
+                    if matches!(m.state, MessageState::Unfilled | MessageState::Filled) {
+                        continue; // Still pending: asked again next pass.
+                    }
+                }
             }
             tracing::warn!(target: "venus::sealer::wdpost", miner = %self.miner, period = r.period_start, deadline = r.deadline, state = %r.state, "the deadline closed before its proof landed");
             r.error = format!("the deadline closed at {close} while {}", r.state);
@@ -174,6 +182,20 @@ impl WindowPoster {
             self.store.set_post(&r, &self.owner).await?;
         }
         Ok(())
+    }
+
+    /// Takes or renews this sealer's lease on the deadline; `false` when
+    /// another sealer holds it.
+    async fn hold(&self, period_start: i64, deadline: u64) -> Result<bool> {
+        self.store
+            .lease_post(
+                self.id,
+                period_start,
+                deadline,
+                &self.owner,
+                self.config.lease_ms,
+            )
+            .await
     }
 
     /// Whether `sector`'s files can be proven.
@@ -274,10 +296,27 @@ impl WindowPoster {
                 head.key(),
             )
             .await?;
-        let proofs = self
-            .prover
-            .generate_window_post(self.sectors.as_ref(), self.id, &good, &challenge)
-            .await?;
+        // The lease is renewed while the proof runs: a proof longer than the
+        // lease must not let another sealer take the deadline, and the two
+        // start over in turn.
+        let proofs = {
+            let work =
+                self.prover
+                    .generate_window_post(self.sectors.as_ref(), self.id, &good, &challenge);
+            tokio::pin!(work);
+            let every = std::time::Duration::from_millis((self.config.lease_ms / 3).max(100));
+            loop {
+                tokio::select! {
+                    r = &mut work => break r?,
+                    _ = tokio::time::sleep(every) => {
+                        if !self.hold(di.period_start, di.index).await? {
+                            tracing::warn!(target: "venus::sealer::wdpost", miner = %self.miner, deadline = di.index, "lost the deadline's lease while proving");
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+        };
         let now = self.api.head().await?;
         if now.height() >= di.close {
             row.state = "GaveUp".into();
@@ -340,7 +379,12 @@ impl WindowPoster {
     }
 
     async fn track(&self, di: &DeadlineInfo, head: &TipSet, mut row: PostRow) -> Result<()> {
-        let m = self.api.message(&row.msg).await?;
+        let Some(m) = self.api.message_opt(&row.msg).await? else {
+            // Recorded, but the push never reached the messager (a crash
+            // in between): prove again and push under the same id.
+            tracing::warn!(target: "venus::sealer::wdpost", miner = %self.miner, msg = %row.msg, "the submission never reached the messager; proving again");
+            return self.prove(di, head, row.attempt).await;
+        };
         let failed = match m.state {
             MessageState::OnChain => match m.receipt.map(|r| r.exit_code.value()) {
                 Some(0) | None => None,

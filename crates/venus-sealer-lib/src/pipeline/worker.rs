@@ -221,7 +221,11 @@ impl Worker {
                     match self.source.heartbeat(&task.id, &self.name).await {
                         Ok(true) => {}
                         Ok(false) => {
-                            tracing::warn!(target: "venus::sealer::worker", worker = %self.name, task = %task.id, "lost the task's lease; another worker has it");
+                            // Another worker has it (or the sector was
+                            // aborted): stop here rather than write the
+                            // same files as the new holder.
+                            tracing::warn!(target: "venus::sealer::worker", worker = %self.name, task = %task.id, "lost the task's lease; abandoning it");
+                            return;
                         }
                         Err(e) => tracing::warn!(target: "venus::sealer::worker", worker = %self.name, task = %task.id, error = %e, "heartbeat"),
                     }
