@@ -73,11 +73,11 @@ pub fn with_proving_period(
     deadlines: u64,
     challenge_window: ChainEpoch,
 ) -> Result<Policy, String> {
-    // Mainnet has 48 deadlines of 60 epochs; beyond a day of epochs per
-    // deadline and 1,000 deadlines the sums below could overflow.
-    if deadlines == 0 || deadlines > 1_000 || !(3..=2_880).contains(&challenge_window) {
+    // Mainnet has 48 deadlines of 60 epochs. The bounds keep the sums
+    // below (up to 42 periods) far from overflowing.
+    if deadlines == 0 || deadlines > 1_000 || !(3..=1_000_000).contains(&challenge_window) {
         return Err(format!(
-            "a proving period of {deadlines} deadlines of {challenge_window} epochs: need 1 to 1000 deadlines of 3 to 2880 epochs"
+            "a proving period of {deadlines} deadlines of {challenge_window} epochs: need 1 to 1000 deadlines of 3 to 1000000 epochs"
         ));
     }
     policy.wpost_period_deadlines = deadlines;
