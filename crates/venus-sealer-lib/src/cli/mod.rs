@@ -342,7 +342,7 @@ pub async fn run(cli: Cli, prover: Prover) -> Result<()> {
                     .build()?,
                 );
                 module.merge(crate::pipeline::sealer_module(sealer.clone()))?;
-                services.push(Box::new(pipeline::SealerLoop(sealer.clone())));
+                services.push(Box::new(pipeline::LoopService::sealer(sealer.clone())));
                 if !no_local_worker {
                     let worker = crate::pipeline::Worker::new(
                         format!("{}-local", repo.instance_name("sealer", "")?),
@@ -350,7 +350,7 @@ pub async fn run(cli: Cli, prover: Prover) -> Result<()> {
                         prover,
                         store,
                     );
-                    services.push(Box::new(pipeline::WorkerLoop(Arc::new(worker))));
+                    services.push(Box::new(pipeline::LoopService::worker(Arc::new(worker))));
                 }
             }
             let server = venus_rpc::RpcServer::builder(module)

@@ -16,53 +16,55 @@ use venus_rpc::RpcClient;
 use crate::pipeline::{RemoteTasks, Sealer, Worker};
 use crate::{LocalSectorStore, Prover};
 
-/// The sealer's loop (pipeline and window PoSt) as a service.
-pub struct SealerLoop(pub Arc<Sealer>);
+type Run = Box<
+    dyn FnOnce(CancellationToken) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+        + Send,
+>;
 
-#[async_trait::async_trait]
-impl Service for SealerLoop {
-    fn name(&self) -> &str {
-        "sealer-pipeline"
+/// A loop run until its service is stopped (the sealer's pipeline and
+/// window PoSt, a worker), as a [`Service`].
+pub struct LoopService {
+    name: &'static str,
+    run: Run,
+}
+
+impl LoopService {
+    /// The sealer's pipeline and window PoSt loop.
+    pub fn sealer(sealer: Arc<Sealer>) -> Self {
+        LoopService {
+            name: "sealer-pipeline",
+            run: Box::new(|stop| Box::pin(sealer.run(async move { stop.cancelled().await }))),
+        }
     }
 
-    async fn start(
-        self: Box<Self>,
-        cancel: CancellationToken,
-    ) -> venus_daemon::Result<ServiceHandle> {
-        let stop = cancel.clone();
-        let task = tokio::spawn(self.0.run(async move { stop.cancelled().await }));
-        let done = async move {
-            task.await.map_err(|e| DaemonError::Service {
-                name: "sealer-pipeline".into(),
-                reason: e.to_string(),
-            })
-        };
-        Ok(ServiceHandle::new("sealer-pipeline", cancel, done))
+    /// A worker's loop.
+    pub fn worker(worker: Arc<Worker>) -> Self {
+        LoopService {
+            name: "worker",
+            run: Box::new(|stop| Box::pin(worker.run(async move { stop.cancelled().await }))),
+        }
     }
 }
 
-/// A worker as a service.
-pub struct WorkerLoop(pub Arc<Worker>);
-
 #[async_trait::async_trait]
-impl Service for WorkerLoop {
+impl Service for LoopService {
     fn name(&self) -> &str {
-        "worker"
+        self.name
     }
 
     async fn start(
         self: Box<Self>,
         cancel: CancellationToken,
     ) -> venus_daemon::Result<ServiceHandle> {
-        let stop = cancel.clone();
-        let task = tokio::spawn(self.0.run(async move { stop.cancelled().await }));
+        let name = self.name;
+        let task = tokio::spawn((self.run)(cancel.clone()));
         let done = async move {
             task.await.map_err(|e| DaemonError::Service {
-                name: "worker".into(),
+                name: name.into(),
                 reason: e.to_string(),
             })
         };
-        Ok(ServiceHandle::new("worker", cancel, done))
+        Ok(ServiceHandle::new(name, cancel, done))
     }
 }
 
@@ -222,7 +224,7 @@ pub fn worker_main(cli: WorkerCli) -> Result<()> {
         .limit(TaskKind::C2, c2)
         .poll(Duration::from_millis(500));
         println!("WORKER_NAME={name}");
-        venus_daemon::run_services(vec![Box::new(WorkerLoop(Arc::new(worker)))]).await?;
+        venus_daemon::run_services(vec![Box::new(LoopService::worker(Arc::new(worker)))]).await?;
         Ok(())
     })
 }

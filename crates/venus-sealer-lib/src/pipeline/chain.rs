@@ -18,6 +18,33 @@ fn node(what: &str) -> impl Fn(venus_rpc::Error) -> SealerError + '_ {
     move |e| SealerError::Node(format!("{what}: {}", venus_api::Error::from(e)))
 }
 
+/// A message from `from` to `miner`'s actor; the messager sets nonce and gas.
+pub fn to_miner(
+    from: Address,
+    miner: Address,
+    method: u64,
+    params: fvm_ipld_encoding::RawBytes,
+    value: TokenAmount,
+) -> Message {
+    Message {
+        version: 0,
+        from,
+        to: miner,
+        sequence: 0,
+        value,
+        method_num: method,
+        params,
+        gas_limit: 0,
+        gas_fee_cap: TokenAmount::default(),
+        gas_premium: TokenAmount::default(),
+    }
+}
+
+/// The randomness entropy of `miner`'s draws: its address in CBOR.
+pub fn entropy(miner: &Address) -> Result<Vec<u8>> {
+    venus_core::encoding::to_cbor(miner).map_err(|e| SealerError::InvalidInput(e.to_string()))
+}
+
 /// The node and the messager, as the sealer uses them.
 pub struct SealingApi {
     node: LotusClient,

@@ -22,7 +22,7 @@ use venus_core::shared::sector::RegisteredSealProof;
 use venus_core::types::TipSet;
 use venus_core::{Address, ChainEpoch, Message, TokenAmount};
 
-use super::chain::SealingApi;
+use super::chain::{entropy, to_miner, SealingApi};
 use super::state::{SectorInfo, SectorState};
 use super::store::{NewTask, SealingStore};
 use crate::SealerError;
@@ -77,10 +77,6 @@ fn clip(s: String) -> String {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s,
     }
-}
-
-fn entropy(miner: &Address) -> Result<Vec<u8>> {
-    venus_core::encoding::to_cbor(miner).map_err(|e| SealerError::InvalidInput(e.to_string()))
 }
 
 impl Pipeline {
@@ -393,18 +389,7 @@ impl Pipeline {
     }
 
     fn message(&self, from: Address, method: u64, params: RawBytes, value: TokenAmount) -> Message {
-        Message {
-            version: 0,
-            from,
-            to: self.miner,
-            sequence: 0,
-            value,
-            method_num: method,
-            params,
-            gas_limit: 0,
-            gas_fee_cap: TokenAmount::default(),
-            gas_premium: TokenAmount::default(),
-        }
+        to_miner(from, self.miner, method, params, value)
     }
 
     async fn precommit(&self, s: &SectorInfo, head: &TipSet) -> Result<()> {

@@ -55,7 +55,7 @@ mod store;
 mod wdpost;
 mod worker;
 
-pub use chain::SealingApi;
+pub use chain::{entropy, to_miner, SealingApi};
 pub use fsm::{Pipeline, PipelineConfig};
 pub use service::{sealer_module, Sealer, SealerBuilder};
 pub use state::{SectorInfo, SectorState};

@@ -550,24 +550,27 @@ impl SealingStore {
         .fetch_all(self.db.pool())
         .await
         .map_err(SqlError::from)?;
+        // The running tasks of all workers in one query, not one per worker.
+        let mut running: std::collections::HashMap<String, Vec<String>> = Default::default();
+        for r in
+            sqlx::query("SELECT worker, id FROM sealer_tasks WHERE state = 'running' ORDER BY id")
+                .fetch_all(self.db.pool())
+                .await
+                .map_err(SqlError::from)?
+        {
+            running
+                .entry(row::text(&r, 0)?)
+                .or_default()
+                .push(row::text(&r, 1)?);
+        }
         let mut out = Vec::new();
         for r in rows {
             let name = row::text(&r, 0)?;
-            let running = sqlx::query(
-                "SELECT id FROM sealer_tasks WHERE worker = ? AND state = 'running' ORDER BY id",
-            )
-            .bind(name.as_str())
-            .fetch_all(self.db.pool())
-            .await
-            .map_err(SqlError::from)?
-            .iter()
-            .map(|r| row::text(r, 0))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
             out.push(WorkerView {
                 free: serde_json::from_str(&row::text(&r, 1)?)
                     .map_err(|e| corrupt("worker slots", e))?,
+                running: running.remove(&name).unwrap_or_default(),
                 name,
-                running,
                 seen_ms: row::int(&r, 2)?,
             });
         }

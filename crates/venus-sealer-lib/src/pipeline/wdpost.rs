@@ -36,7 +36,7 @@ use venus_core::shared::sector::RegisteredSealProof;
 use venus_core::types::TipSet;
 use venus_core::{Address, ChainEpoch, Message, TokenAmount};
 
-use super::chain::SealingApi;
+use super::chain::{entropy, to_miner, SealingApi};
 use super::store::{PostRow, SealingStore};
 use crate::store::SectorStore;
 use crate::SealerError;
@@ -285,8 +285,7 @@ impl WindowPoster {
             self.store.set_post(&row, &self.owner).await?;
             return Ok(());
         }
-        let entropy = venus_core::encoding::to_cbor(&self.miner)
-            .map_err(|e| SealerError::InvalidInput(e.to_string()))?;
+        let entropy = entropy(&self.miner)?;
         let challenge = self
             .api
             .beacon_randomness(
@@ -551,17 +550,6 @@ impl WindowPoster {
     }
 
     fn message(&self, from: Address, method: u64, params: RawBytes) -> Message {
-        Message {
-            version: 0,
-            from,
-            to: self.miner,
-            sequence: 0,
-            value: TokenAmount::default(),
-            method_num: method,
-            params,
-            gas_limit: 0,
-            gas_fee_cap: TokenAmount::default(),
-            gas_premium: TokenAmount::default(),
-        }
+        to_miner(from, self.miner, method, params, TokenAmount::default())
     }
 }
