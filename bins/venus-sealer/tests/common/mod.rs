@@ -5,10 +5,9 @@
 //! which seals and proves every deadline.
 //!
 //! Blocks carry digest winning PoSts (`DigestProver`, which binds the same
-//! inputs): a real 2 KiB winning PoSt takes about 7 s on these 2 cores,
-//! and the one miner wins nearly every epoch, so real ones would need
-//! 10 s epochs. The miner's process tests mine on real winning PoSts
-//! served by sealers over RPC.
+//! inputs) unless [`Options::real_winning_post`]: a real 2 KiB winning
+//! PoSt takes about 7 s on these 2 cores, and the one miner wins nearly
+//! every epoch, so real ones need longer epochs ([`Options::delay`]).
 
 #![allow(dead_code, missing_docs)]
 
@@ -21,7 +20,7 @@ use std::time::{Duration, Instant};
 use venus_api::lotus::{LotusClient, StateMinerPower};
 use venus_core::crypto::PrivateKey;
 use venus_core::json::Lotus;
-use venus_core::traits::{ChainApi, ChainRead, MemorySigner, RemoteSigner};
+use venus_core::traits::{ChainApi, ChainRead, ComputeProof, MemorySigner, RemoteSigner};
 use venus_core::types::TipSetKey;
 use venus_core::{Address, RegisteredSealProof, SignatureType};
 use venus_messager_lib::access::OpenAccess;
@@ -33,7 +32,9 @@ use venus_miner_lib::slash::MemorySlashFilter;
 use venus_miner_lib::{Miner, MinerConfig};
 use venus_rpc::{RpcModule, RpcServer, ServerHandle};
 use venus_sealer_lib::params::ParamCache;
-use venus_sealer_lib::{preseal, LocalSectorStore, PreSealConfig, PreSealMiner, ProofPool, Prover};
+use venus_sealer_lib::{
+    preseal, LocalSectorStore, PostVerifier, PreSealConfig, PreSealMiner, ProofPool, Prover,
+};
 
 /// Seconds per epoch.
 pub const DELAY: u64 = 3;
@@ -46,8 +47,27 @@ pub const SECTOR: u64 = 2048;
 /// miner its consensus minimum and the chain goes on).
 pub const GENESIS_SECTORS: u64 = 2;
 
+/// What differs between the tests' devnets.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Seconds per epoch.
+    pub delay: u64,
+    /// The node verifies real winning PoSts (else digest ones).
+    pub real_winning_post: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            delay: DELAY,
+            real_winning_post: false,
+        }
+    }
+}
+
 pub struct Devnet {
     pub dir: tempfile::TempDir,
+    pub delay: u64,
     pub node: LotusClient,
     pub node_ws: String,
     pub messager_url: String,
@@ -78,6 +98,12 @@ fn now() -> u64 {
 /// The node and the messager; the miner starts with [`Devnet::mine`]
 /// once the sealer serves its winning PoSts.
 pub async fn devnet() -> Devnet {
+    devnet_with(Options::default()).await
+}
+
+/// [`devnet`] with other [`Options`].
+pub async fn devnet_with(o: Options) -> Devnet {
+    let delay = o.delay;
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().to_path_buf();
     let prover = Prover::new(
@@ -108,8 +134,8 @@ pub async fn devnet() -> Devnet {
         &[manifest],
         &[format!("{worker}=100000")],
         "sealernet".into(),
-        DELAY,
-        Some(now() - DELAY),
+        delay,
+        Some(now() - delay),
         Some(venus_node::cli::ProvingPeriod {
             deadlines: DEADLINES,
             challenge_window: WINDOW,
@@ -117,7 +143,11 @@ pub async fn devnet() -> Devnet {
     )
     .expect("genesis");
     let repo = venus_daemon::Repo::open("node", Some(root.join("node"))).expect("repo");
-    let post = Arc::new(venus_core::traits::DigestProver);
+    let post: Arc<dyn venus_core::traits::ProofVerifier> = if o.real_winning_post {
+        Arc::new(PostVerifier::new(prover.clone()))
+    } else {
+        Arc::new(venus_core::traits::DigestProver)
+    };
     let opened = tokio::task::spawn_blocking(move || {
         venus_node::cli::open_node(&repo, Some(&genesis), Arc::new(prover), post)
     })
@@ -158,6 +188,7 @@ pub async fn devnet() -> Devnet {
     let client = LotusClient::connect(&node_ws).await.expect("node client");
     Devnet {
         dir,
+        delay,
         node: client,
         node_ws,
         messager_url,
@@ -173,8 +204,17 @@ pub async fn devnet() -> Devnet {
 impl Devnet {
     /// Starts the pool's miner (digest winning PoSts, see the module doc).
     pub async fn mine(&self) {
+        self.mine_with(
+            Arc::new(venus_core::traits::DigestProver),
+            Duration::from_secs(6),
+        )
+        .await
+    }
+
+    /// Starts the pool's miner with its member's winning PoSts from
+    /// `prover` (a sealer over RPC, say), each allowed `timeout`.
+    pub async fn mine_with(&self, prover: Arc<dyn ComputeProof>, timeout: Duration) {
         let chain: Arc<dyn ChainApi> = Arc::new(self.node_client().await);
-        let prover = Arc::new(venus_core::traits::DigestProver);
         let signer = MemorySigner::new();
         signer.add(self.key.clone()).expect("key");
         let mut per = PerMiner::new();
@@ -183,9 +223,9 @@ impl Devnet {
         let miner = Miner::builder(MinerConfig {
             round: RoundConfig {
                 instance: "devnet".into(),
-                miner_timeout: Duration::from_secs(6),
+                miner_timeout: timeout,
                 concurrency: 4,
-                block_delay: DELAY,
+                block_delay: self.delay,
                 lease_ttl: Duration::from_secs(10),
             },
             propagation_delay: Duration::from_millis(300),
@@ -350,13 +390,30 @@ pub struct WorkerProcess {
 impl WorkerProcess {
     /// `venus-worker run --sealer API` named `name`.
     pub fn start(sealer_api: &str, sectors: &Path, name: &str) -> WorkerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_venus-worker"))
+        Self::start_with(&[sealer_api], sectors, name, &[])
+    }
+
+    /// `venus-worker run --sealer A --sealer B … EXTRA`: the first sealer,
+    /// then the next when one cannot be reached.
+    pub fn start_with(
+        sealers: &[&str],
+        sectors: &Path,
+        name: &str,
+        extra: &[&str],
+    ) -> WorkerProcess {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_venus-worker"));
+        cmd.arg("run");
+        for s in sealers {
+            cmd.args(["--sealer", s]);
+        }
+        let mut child = cmd
             .env(
                 "RUST_LOG",
                 std::env::var("VENUS_TEST_SEALER_LOG").unwrap_or_else(|_| "warn".into()),
             )
             .env_remove("VENUS_PARAMS_DIR")
-            .args(["run", "--sealer", sealer_api, "--name", name])
+            .args(["--name", name])
+            .args(extra)
             .arg("--sectors")
             .arg(sectors)
             .stdout(Stdio::piped())

@@ -209,6 +209,8 @@ pub struct PostView {
     pub skipped: Vec<u64>,
     /// Why it gave up or failed.
     pub error: String,
+    /// The sealer instance holding (or that last held) the deadline.
+    pub owner: String,
 }
 
 rpc_method! {

@@ -110,6 +110,12 @@ pub enum Command {
         /// How long a worker keeps a task without a heartbeat, in seconds.
         #[arg(long, default_value_t = 60)]
         task_lease_secs: u64,
+        /// How long a sealer keeps a proving deadline without renewing it,
+        /// in seconds: when a sealer sharing the database dies, another
+        /// takes its deadline over after this (keep it well under a
+        /// deadline: 30 minutes on mainnet).
+        #[arg(long, default_value_t = 60)]
+        post_lease_secs: u64,
         /// The sector store root (sealed/, cache/).
         #[arg(long)]
         sectors: PathBuf,
@@ -287,6 +293,7 @@ pub async fn run(cli: Cli, prover: Prover) -> Result<()> {
             seed_confidence,
             ticket_lookback,
             task_lease_secs,
+            post_lease_secs,
         } => {
             let miners = miner
                 .iter()
@@ -337,6 +344,10 @@ pub async fn run(cli: Cli, prover: Prover) -> Result<()> {
                         miner,
                     )
                     .pipeline(config)
+                    .post(crate::pipeline::PostConfig {
+                        lease_ms: post_lease_secs.max(3).saturating_mul(1000),
+                        ..Default::default()
+                    })
                     .owner(repo.instance_name("sealer", "")?)
                     .task_lease(std::time::Duration::from_secs(task_lease_secs.max(3)))
                     .build()?,

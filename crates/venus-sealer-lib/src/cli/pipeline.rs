@@ -158,9 +158,12 @@ pub struct WorkerCli {
 pub enum WorkerCmd {
     /// Pull tasks from a sealer until Ctrl-C or SIGTERM.
     Run {
-        /// The sealer's API info (`TOKEN:/ip4/…/tcp/…/http`), its token with `write`.
-        #[arg(long, env = "SEALER_API_INFO")]
-        sealer: String,
+        /// The sealer's API info (`TOKEN:/ip4/…/tcp/…/http`), its token
+        /// with `write`. Repeat it (or separate with commas) for instances
+        /// of one sealer sharing a database: the next is used when one
+        /// cannot be reached.
+        #[arg(long, env = "SEALER_API_INFO", required = true, value_delimiter = ',')]
+        sealer: Vec<String>,
         /// The sector store the sealer uses too (sealed/, cache/, unsealed/).
         #[arg(long)]
         sectors: PathBuf,
@@ -203,9 +206,17 @@ pub fn worker_main(cli: WorkerCli) -> Result<()> {
         } = cli.command;
         let slots = pc1.max(pc2).max(c1).max(c2).max(1) as usize;
         let prover = Prover::new(Arc::new(params), crate::ProofPool::new(slots));
-        let rpc = RpcClient::connect(&sealer)
-            .await
-            .context("connecting to the sealer")?;
+        let mut tasks: Option<RemoteTasks> = None;
+        for (i, info) in sealer.iter().enumerate() {
+            let rpc = RpcClient::connect(info)
+                .await
+                .with_context(|| format!("connecting to sealer {} of --sealer", i + 1))?;
+            tasks = Some(match tasks {
+                None => RemoteTasks::new(rpc),
+                Some(t) => t.or(rpc),
+            });
+        }
+        let tasks = tasks.context("no --sealer given")?;
         let name = name.unwrap_or_else(|| {
             let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
                 .map(|h| h.trim().to_string())
@@ -214,7 +225,7 @@ pub fn worker_main(cli: WorkerCli) -> Result<()> {
         });
         let worker = Worker::new(
             name.clone(),
-            Arc::new(RemoteTasks::new(rpc)),
+            Arc::new(tasks),
             prover,
             Arc::new(LocalSectorStore::new(&sectors)),
         )

@@ -52,6 +52,8 @@ mod fsm;
 mod service;
 mod state;
 mod store;
+#[cfg(feature = "test-utils")]
+pub mod testing;
 mod wdpost;
 mod worker;
 
@@ -60,5 +62,5 @@ pub use fsm::{Pipeline, PipelineConfig};
 pub use service::{sealer_module, Sealer, SealerBuilder};
 pub use state::{SectorInfo, SectorState};
 pub use store::{NewTask, PostRow, SealingStore, TaskRow, MIGRATIONS};
-pub use wdpost::{PostConfig, WindowPoster};
+pub use wdpost::{PostConfig, WindowPoster, DECLARE_ATTEMPTS};
 pub use worker::{run_task, LocalTasks, RemoteTasks, TaskSource, Worker};

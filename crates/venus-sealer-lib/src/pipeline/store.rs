@@ -70,6 +70,9 @@ pub struct PostRow {
     pub skipped: Vec<u64>,
     /// Why it gave up.
     pub error: String,
+    /// The sealer instance that holds (or last held) the deadline; a
+    /// write names its holder itself ([`SealingStore::set_post`]).
+    pub owner: String,
 }
 
 impl PostRow {
@@ -83,6 +86,7 @@ impl PostRow {
             msg: self.msg.clone(),
             skipped: self.skipped.clone(),
             error: self.error.clone(),
+            owner: self.owner.clone(),
         }
     }
 }
@@ -587,7 +591,7 @@ impl SealingStore {
         deadline: u64,
     ) -> Result<Option<PostRow>> {
         let r = sqlx::query(
-            "SELECT miner, period_start, deadline, state, attempt, msg, skipped, error FROM sealer_posts \
+            "SELECT miner, period_start, deadline, state, attempt, msg, skipped, error, owner FROM sealer_posts \
              WHERE miner = ? AND period_start = ? AND deadline = ?",
         )
         .bind(i64::try_from(miner).unwrap_or(i64::MAX))
@@ -677,7 +681,7 @@ impl SealingStore {
     /// The deadlines handled, newest first.
     pub async fn posts(&self, limit: u32) -> Result<Vec<PostRow>> {
         let rows = sqlx::query(
-            "SELECT miner, period_start, deadline, state, attempt, msg, skipped, error FROM sealer_posts \
+            "SELECT miner, period_start, deadline, state, attempt, msg, skipped, error, owner FROM sealer_posts \
              ORDER BY period_start DESC, deadline DESC LIMIT ?",
         )
         .bind(i64::from(limit))
@@ -698,5 +702,6 @@ fn post_from_row(r: &AnyRow) -> Result<PostRow> {
         msg: row::text(r, 5)?,
         skipped: serde_json::from_str(&row::text(r, 6)?).map_err(|e| corrupt("skipped", e))?,
         error: row::text(r, 7)?,
+        owner: row::text(r, 8)?,
     })
 }

@@ -76,11 +76,36 @@ pub struct WindowPoster {
     id: u64,
     owner: String,
     config: PostConfig,
-    /// Declarations pushed by this process (by message id): the chain
-    /// shows them only once they land, and a pass each second should not
-    /// push them again meanwhile. After a restart the messager answers a
-    /// repeated id with the first push.
-    declared: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Declarations pushed by this process: the attempt in flight under
+    /// each declaration's id. The chain shows a declaration only once it
+    /// lands, and a pass each second should not push it again meanwhile;
+    /// one that failed is sent again as the next attempt. After a restart
+    /// the messager answers a repeated id with the first push.
+    declared: std::sync::Mutex<std::collections::HashMap<String, u32>>,
+}
+
+/// Attempts at one declaration (its id names its deadline, its period and
+/// its sectors, so the next deadline's is another declaration).
+pub const DECLARE_ATTEMPTS: u32 = 3;
+
+/// Where a message the scheduler sent stands.
+enum Outcome {
+    Pending,
+    Landed,
+    Failed(String),
+}
+
+fn outcome(m: &venus_api::messager::Message) -> Outcome {
+    match m.state {
+        MessageState::OnChain => match m.receipt.as_ref().map(|r| r.exit_code.value()) {
+            Some(0) | None => Outcome::Landed,
+            Some(code) => Outcome::Failed(format!("failed on chain (exit code {code})")),
+        },
+        MessageState::Failed | MessageState::NonceConflict => {
+            Outcome::Failed(format!("the messager gave it up: {}", m.error_msg))
+        }
+        MessageState::Unfilled | MessageState::Filled => Outcome::Pending,
+    }
 }
 
 fn set(runs: &BitFieldRuns) -> BTreeSet<u64> {
@@ -165,14 +190,15 @@ impl WindowPoster {
             if r.state == "Submitted" {
                 // It may have landed in the window's last epochs.
                 if let Some(m) = self.api.message_opt(&r.msg).await? {
-                    let ok = m.receipt.as_ref().map(|x| x.exit_code.value()) == Some(0);
-                    if m.state == MessageState::OnChain && ok {
-                        r.state = "Landed".into();
-                        self.store.set_post(&r, &self.owner).await?;
-                        continue;
-                    }
-                    if matches!(m.state, MessageState::Unfilled | MessageState::Filled) {
-                        continue; // Still pending: asked again next pass.
+                    match outcome(&m) {
+                        Outcome::Landed => {
+                            r.state = "Landed".into();
+                            self.store.set_post(&r, &self.owner).await?;
+                            continue;
+                        }
+                        // Still pending: asked again next pass.
+                        Outcome::Pending => continue,
+                        Outcome::Failed(_) => {}
                     }
                 }
             }
@@ -236,6 +262,7 @@ impl WindowPoster {
             msg: String::new(),
             skipped: vec![],
             error: String::new(),
+            owner: self.owner.clone(),
         };
         let parts: Vec<Partition> = self
             .api
@@ -384,15 +411,10 @@ impl WindowPoster {
             tracing::warn!(target: "venus::sealer::wdpost", miner = %self.miner, msg = %row.msg, "the submission never reached the messager; proving again");
             return self.prove(di, head, row.attempt).await;
         };
-        let failed = match m.state {
-            MessageState::OnChain => match m.receipt.map(|r| r.exit_code.value()) {
-                Some(0) | None => None,
-                Some(code) => Some(format!("failed on chain (exit code {code})")),
-            },
-            MessageState::Failed | MessageState::NonceConflict => {
-                Some(format!("the messager gave it up: {}", m.error_msg))
-            }
-            MessageState::Unfilled | MessageState::Filled => return Ok(()),
+        let failed = match outcome(&m) {
+            Outcome::Pending => return Ok(()),
+            Outcome::Landed => None,
+            Outcome::Failed(why) => Some(why),
         };
         if !self
             .store
@@ -496,8 +518,8 @@ impl WindowPoster {
                     .collect::<Result<_>>()?,
             };
             let id = tag("faults", &faults);
-            if self.not_pushed(&id) {
-                tracing::warn!(target: "venus::sealer::wdpost", miner = %self.miner, deadline = target, ?faults, "declaring faults");
+            if let Some(id) = self.to_declare(&id).await? {
+                tracing::warn!(target: "venus::sealer::wdpost", miner = %self.miner, deadline = target, ?faults, msg = %id, "declaring faults");
                 self.push_declaration(&id, Method::DeclareFaults as u64, params("faults", p)?)
                     .await?;
             }
@@ -516,8 +538,8 @@ impl WindowPoster {
                     .collect::<Result<_>>()?,
             };
             let id = tag("recover", &recoveries);
-            if self.not_pushed(&id) {
-                tracing::info!(target: "venus::sealer::wdpost", miner = %self.miner, deadline = target, ?recoveries, "declaring recoveries");
+            if let Some(id) = self.to_declare(&id).await? {
+                tracing::info!(target: "venus::sealer::wdpost", miner = %self.miner, deadline = target, ?recoveries, msg = %id, "declaring recoveries");
                 self.push_declaration(
                     &id,
                     Method::DeclareFaultsRecovered as u64,
@@ -529,24 +551,43 @@ impl WindowPoster {
         Ok(())
     }
 
-    fn not_pushed(&self, id: &str) -> bool {
-        !self
+    /// The message id to push the declaration `base` under, or `None`
+    /// while its attempt in flight is pending or landed (the chain shows
+    /// it a little later), or after [`DECLARE_ATTEMPTS`] failed.
+    async fn to_declare(&self, base: &str) -> Result<Option<String>> {
+        let sent = self
             .declared
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .contains(id)
+            .get(base)
+            .copied();
+        let attempt = match sent {
+            None => 0,
+            Some(a) => match self.api.message_opt(&format!("{base}-{a}")).await? {
+                // Recorded but never taken by the messager: push it again.
+                None => a,
+                Some(m) => match outcome(&m) {
+                    Outcome::Pending | Outcome::Landed => return Ok(None),
+                    Outcome::Failed(why) if a + 1 < DECLARE_ATTEMPTS => {
+                        tracing::warn!(target: "venus::sealer::wdpost", miner = %self.miner, msg = %format!("{base}-{a}"), reason = %why, "declaration failed; sending it again");
+                        a + 1
+                    }
+                    Outcome::Failed(_) => return Ok(None),
+                },
+            },
+        };
+        self.declared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(base.to_string(), attempt);
+        Ok(Some(format!("{base}-{attempt}")))
     }
 
     async fn push_declaration(&self, id: &str, method: u64, params: RawBytes) -> Result<()> {
         let worker = self.api.worker(&self.miner).await?;
         self.api
             .push(id, &self.message(worker, method, params))
-            .await?;
-        self.declared
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id.to_string());
-        Ok(())
+            .await
     }
 
     fn message(&self, from: Address, method: u64, params: RawBytes) -> Message {

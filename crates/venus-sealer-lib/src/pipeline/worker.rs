@@ -66,15 +66,61 @@ impl TaskSource for LocalTasks {
     }
 }
 
-/// A sealer over RPC (`venus-worker run --sealer API-INFO`).
+/// A sealer over RPC (`venus-worker run --sealer API-INFO`), or several
+/// instances of one member's sealer sharing one database: a call that
+/// cannot reach the current one goes to the next, since any of them
+/// serves the same queue (a task claimed through one is renewed and
+/// finished through another).
 pub struct RemoteTasks {
-    rpc: RpcClient,
+    sealers: Vec<RpcClient>,
+    current: std::sync::atomic::AtomicUsize,
 }
 
 impl RemoteTasks {
     /// Over a connected client whose token has `write`.
     pub fn new(rpc: RpcClient) -> Self {
-        RemoteTasks { rpc }
+        RemoteTasks {
+            sealers: vec![rpc],
+            current: Default::default(),
+        }
+    }
+
+    /// Adds another instance of the same sealer, tried when the ones
+    /// before it cannot be reached.
+    pub fn or(mut self, rpc: RpcClient) -> Self {
+        self.sealers.push(rpc);
+        self
+    }
+
+    /// Calls `M` on the current sealer, moving on to the next on a
+    /// transport failure (an answer, even an error, ends the search).
+    async fn call<M: venus_rpc::RpcMethod>(&self, params: M::Params) -> Result<M::Output>
+    where
+        M::Params: Clone,
+    {
+        use std::sync::atomic::Ordering;
+        let n = self.sealers.len();
+        let first = self.current.load(Ordering::Relaxed);
+        let mut last = None;
+        for step in 0..n {
+            let i = (first + step) % n;
+            match self.sealers[i].call::<M>(params.clone()).await {
+                Err(e) if e.is_transient() => {
+                    tracing::warn!(target: "venus::sealer::worker", sealer = %self.sealers[i].endpoint().url, method = M::NAME, error = %e, "sealer unreachable");
+                    last = Some(e);
+                }
+                other => {
+                    if i != first {
+                        tracing::info!(target: "venus::sealer::worker", sealer = %self.sealers[i].endpoint().url, "switched sealer");
+                        self.current.store(i, Ordering::Relaxed);
+                    }
+                    return other.map_err(remote);
+                }
+            }
+        }
+        Err(remote(last.unwrap_or_else(|| {
+            venus_rpc::Error::Transport("no sealer to call".into())
+        })))
     }
 }
 
@@ -85,22 +131,15 @@ fn remote(e: venus_rpc::Error) -> SealerError {
 #[async_trait]
 impl TaskSource for RemoteTasks {
     async fn claim(&self, req: &WorkerRequest) -> Result<Option<Task>> {
-        self.rpc
-            .call::<WorkerClaim>((req.clone(),))
-            .await
-            .map_err(remote)
+        self.call::<WorkerClaim>((req.clone(),)).await
     }
     async fn heartbeat(&self, id: &str, worker: &str) -> Result<bool> {
-        self.rpc
-            .call::<WorkerHeartbeat>((id.to_string(), worker.to_string()))
+        self.call::<WorkerHeartbeat>((id.to_string(), worker.to_string()))
             .await
-            .map_err(remote)
     }
     async fn finish(&self, id: &str, worker: &str, result: TaskResult) -> Result<bool> {
-        self.rpc
-            .call::<WorkerFinish>((id.to_string(), worker.to_string(), result))
+        self.call::<WorkerFinish>((id.to_string(), worker.to_string(), result))
             .await
-            .map_err(remote)
     }
 }
 

@@ -1,0 +1,80 @@
+//! The pool's miner mines on winning PoSts that the member's
+//! `venus-sealer run` (the full pipeline: sealing, window PoSt and the
+//! `ComputeProof` server) computes over RPC; the node verifies each one
+//! for real (2 KiB sectors, 10 s epochs: a real winning PoSt takes about
+//! 7 s on these 2 cores). The sealer refuses to prove for a miner that is
+//! not its own.
+
+#![allow(missing_docs)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::*;
+use venus_api::sealer::ProverClient;
+use venus_core::traits::{ChainRead, ComputeProof};
+use venus_core::types::ExtendedSectorInfo;
+use venus_core::Address;
+
+/// Non-null tipsets above genesis, each mined by `miner`.
+async fn mined(d: &Devnet) -> usize {
+    let mut ts = d.node.head().await.expect("head");
+    let mut n = 0;
+    while ts.height() > 0 {
+        assert!(
+            ts.blocks().iter().all(|b| b.miner == d.miner),
+            "a block by another miner at {}",
+            ts.height()
+        );
+        n += 1;
+        ts = d.node.tipset(&ts.parents()).await.expect("parent");
+    }
+    n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pool_miner_mines_on_winning_posts_from_the_members_sealer() {
+    venus_daemon::init_tracing("warn");
+    let d = devnet_with(Options {
+        delay: 10,
+        real_winning_post: true,
+    })
+    .await;
+    let home = d.dir.path().join("sealer");
+    let sealer = SealerProcess::start(&d, &home, &[]);
+    let prover = Arc::new(ProverClient::connect(&sealer.api).await.expect("sealer"));
+
+    // Not its miner: refused before any proof is computed.
+    let sector = ExtendedSectorInfo {
+        seal_proof: venus_core::RegisteredSealProof::StackedDRG2KiBV1P1,
+        sector_number: 0,
+        sector_key: None,
+        sealed_cid: d.node.head().await.expect("head").blocks()[0].parent_state_root,
+    };
+    let err = prover
+        .compute_winning_post(&Address::new_id(1001), &[sector], &[7; 32])
+        .await
+        .expect_err("another miner's winning PoSt");
+    assert!(
+        err.to_string().contains("01001"),
+        "the refusal names the miner: {err}"
+    );
+
+    d.mine_with(prover, Duration::from_secs(20)).await;
+    let start = Instant::now();
+    let limit = Duration::from_secs(200);
+    loop {
+        let n = mined(&d).await;
+        if n >= 4 {
+            break;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "{n} blocks mined in {limit:?} (height {})",
+            d.height().await
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
