@@ -182,7 +182,10 @@ fn wdpost(c: &mut Criterion) {
     g.bench_function("WindowPoster::pass (deadline to push)", |b| {
         b.iter_batched(
             || rt.block_on(poster(&full_srv.http_url(), &prover, sectors.clone(), None)),
-            |(p, _db)| rt.block_on(p.pass(&head)).expect("pass"),
+            |(p, db)| {
+                rt.block_on(p.pass(&head)).expect("pass");
+                (p, db) // Dropped outside the measurement.
+            },
             BatchSize::PerIteration,
         )
     });

@@ -72,6 +72,11 @@ async fn two_sealers_on_one_mysql_cover_for_each_other() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     a.kill9();
     let killed_at = d.height().await;
+    assert_eq!(
+        b.running("w1"),
+        vec![task.clone()],
+        "C2 (a minute or more) was still running at the kill"
+    );
 
     // B finishes the sector: w1's C2 (its heartbeats and result went
     // through B), the commit, and the power.
@@ -96,6 +101,21 @@ async fn two_sealers_on_one_mysql_cover_for_each_other() {
         |p| p > genesis_power,
     )
     .await;
+
+    // No deadline that closed after the kill was lost, the one A may have
+    // held at the kill included (B takes it once its lease lapses).
+    let now = d.height().await;
+    let posts = b.cli(&["posts"]);
+    for p in posts.as_array().expect("posts") {
+        let start = p["PeriodStart"].as_i64().expect("period");
+        let close = start + (p["Deadline"].as_i64().expect("deadline") + 1) * WINDOW;
+        if close > killed_at && close <= now - 2 {
+            assert!(
+                p["State"] == "Landed" || p["State"] == "Nothing",
+                "a deadline closed after the kill unproven: {p}"
+            );
+        }
+    }
 
     // B keeps proving: two deadlines opened after the kill landed, by B.
     let owner = std::fs::read_to_string(b.home.join("instance"))

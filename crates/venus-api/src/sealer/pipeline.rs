@@ -209,7 +209,9 @@ pub struct PostView {
     pub skipped: Vec<u64>,
     /// Why it gave up or failed.
     pub error: String,
-    /// The sealer instance holding (or that last held) the deadline.
+    /// The sealer instance holding (or that last held) the deadline
+    /// (absent from older sealers).
+    #[serde(default)]
     pub owner: String,
 }
 

@@ -38,6 +38,12 @@ impl Endpoint {
         }
     }
 
+    /// The URL without its query, for logs and errors: a URL may carry
+    /// the token as `?token=…`, which the server accepts too.
+    pub fn redacted(&self) -> &str {
+        self.url.split(['?', '#']).next().unwrap_or_default()
+    }
+
     /// Whether the URL is a WebSocket one.
     pub fn is_ws(&self) -> bool {
         self.url.starts_with("ws://") || self.url.starts_with("wss://")
@@ -112,9 +118,11 @@ impl FromStr for Endpoint {
     fn from_str(s: &str) -> Result<Self, Error> {
         let s = s.trim();
         if s.contains("://") {
-            let mut url = url::Url::parse(s).map_err(|e| Error::Endpoint(format!("{s:?}: {e}")))?;
+            let shown = s.split(['?', '#']).next().unwrap_or_default();
+            let mut url =
+                url::Url::parse(s).map_err(|e| Error::Endpoint(format!("{shown:?}: {e}")))?;
             if !matches!(url.scheme(), "http" | "https" | "ws" | "wss") {
-                return Err(Error::Endpoint(format!("unsupported scheme in {s:?}")));
+                return Err(Error::Endpoint(format!("unsupported scheme in {shown:?}")));
             }
             if url.path().is_empty() || url.path() == "/" {
                 url.set_path("/rpc/v1");
@@ -134,7 +142,14 @@ impl FromStr for Endpoint {
             .split_once(':')
             .filter(|(_, ma)| ma.starts_with('/'))
             .ok_or_else(|| {
-                Error::Endpoint(format!("{s:?} is neither TOKEN:/multiaddr nor a URL"))
+                // Long text is likely a token (a JWT is over 100 characters):
+                // not repeated in an error that may reach a log.
+                let shown = if s.len() > 40 {
+                    format!("a text of {} characters", s.len())
+                } else {
+                    format!("{s:?}")
+                };
+                Error::Endpoint(format!("{shown} is neither TOKEN:/multiaddr nor a URL"))
             })?;
         Ok(Endpoint {
             url: from_multiaddr(ma)?,

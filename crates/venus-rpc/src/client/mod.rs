@@ -223,14 +223,15 @@ impl RpcClient {
             if e.is_timeout() {
                 Error::Timeout(self.config.timeout)
             } else {
-                Error::Transport(e.to_string())
+                // Not reqwest's own words: they carry the URL, and with it
+                // a `?token=` the URL may hold.
+                Error::Transport(format!("{}: {}", self.endpoint.redacted(), e.without_url()))
             }
         })?;
         let status = resp.status();
-        let text = resp
-            .text()
-            .await
-            .map_err(|e| Error::Transport(e.to_string()))?;
+        let text = resp.text().await.map_err(|e| {
+            Error::Transport(format!("{}: {}", self.endpoint.redacted(), e.without_url()))
+        })?;
         if status == reqwest::StatusCode::UNAUTHORIZED {
             return Err(Error::Unauthorized(text));
         }

@@ -68,7 +68,7 @@ async fn open(endpoint: &Endpoint) -> Result<Socket> {
         }
         Err(e) => Err(Error::Transport(format!(
             "websocket connect to {}: {e}",
-            endpoint.url
+            endpoint.redacted()
         ))),
     }
 }

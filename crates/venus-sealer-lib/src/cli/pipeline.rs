@@ -206,17 +206,33 @@ pub fn worker_main(cli: WorkerCli) -> Result<()> {
         } = cli.command;
         let slots = pc1.max(pc2).max(c1).max(c2).max(1) as usize;
         let prover = Prover::new(Arc::new(params), crate::ProofPool::new(slots));
+        // A call to a hung sealer gives up well within a task lease (a
+        // heartbeat goes every third of it), so the next sealer renews it.
+        let config = venus_rpc::ClientConfig {
+            timeout: Duration::from_secs(10),
+            ..Default::default()
+        };
         let mut tasks: Option<RemoteTasks> = None;
         for (i, info) in sealer.iter().enumerate() {
-            let rpc = RpcClient::connect(info)
-                .await
-                .with_context(|| format!("connecting to sealer {} of --sealer", i + 1))?;
+            let endpoint = info
+                .parse()
+                .with_context(|| format!("sealer {} of --sealer", i + 1))?;
+            // WebSocket endpoints connect now: one that is down is skipped
+            // while another is up.
+            let rpc = match RpcClient::connect_with(endpoint, config.clone()).await {
+                Ok(rpc) => rpc,
+                Err(e) if sealer.len() > 1 => {
+                    tracing::warn!(target: "venus::sealer::worker", sealer = i + 1, error = %e, "skipping an unreachable sealer");
+                    continue;
+                }
+                Err(e) => return Err(e).context("connecting to the sealer"),
+            };
             tasks = Some(match tasks {
                 None => RemoteTasks::new(rpc),
                 Some(t) => t.or(rpc),
             });
         }
-        let tasks = tasks.context("no --sealer given")?;
+        let tasks = tasks.context("no --sealer could be reached")?;
         let name = name.unwrap_or_else(|| {
             let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
                 .map(|h| h.trim().to_string())

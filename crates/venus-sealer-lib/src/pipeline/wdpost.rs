@@ -79,14 +79,25 @@ pub struct WindowPoster {
     /// Declarations pushed by this process: the attempt in flight under
     /// each declaration's id. The chain shows a declaration only once it
     /// lands, and a pass each second should not push it again meanwhile;
-    /// one that failed is sent again as the next attempt. After a restart
-    /// the messager answers a repeated id with the first push.
-    declared: std::sync::Mutex<std::collections::HashMap<String, u32>>,
+    /// one the messager gave up is sent again as the next attempt, one
+    /// the actor refused is not. After a restart the messager answers a
+    /// repeated id with the first push.
+    declared: std::sync::Mutex<std::collections::HashMap<String, Declared>>,
 }
 
-/// Attempts at one declaration (its id names its deadline, its period and
-/// its sectors, so the next deadline's is another declaration).
+/// Attempts at one declaration when the messager gives it up (its id
+/// names its deadline, its period and its sectors, so the next deadline's
+/// is another declaration). One refused on chain is not sent again.
 pub const DECLARE_ATTEMPTS: u32 = 3;
+
+/// A declaration this process sent.
+#[derive(Debug, Clone, Copy)]
+enum Declared {
+    /// This attempt is at the messager (or should be).
+    InFlight(u32),
+    /// Landed, refused on chain, or given up: not sent again.
+    Settled,
+}
 
 /// Where a message the scheduler sent stands.
 enum Outcome {
@@ -563,24 +574,47 @@ impl WindowPoster {
             .copied();
         let attempt = match sent {
             None => 0,
-            Some(a) => match self.api.message_opt(&format!("{base}-{a}")).await? {
-                // Recorded but never taken by the messager: push it again.
-                None => a,
-                Some(m) => match outcome(&m) {
-                    Outcome::Pending | Outcome::Landed => return Ok(None),
-                    Outcome::Failed(why) if a + 1 < DECLARE_ATTEMPTS => {
-                        tracing::warn!(target: "venus::sealer::wdpost", miner = %self.miner, msg = %format!("{base}-{a}"), reason = %why, "declaration failed; sending it again");
-                        a + 1
-                    }
-                    Outcome::Failed(_) => return Ok(None),
-                },
-            },
+            Some(Declared::Settled) => return Ok(None),
+            Some(Declared::InFlight(a)) => {
+                let id = format!("{base}-{a}");
+                match self.api.message_opt(&id).await? {
+                    // Recorded but never taken by the messager: push it again.
+                    None => a,
+                    Some(m) => match outcome(&m) {
+                        Outcome::Pending => return Ok(None),
+                        Outcome::Landed => return self.settle(base),
+                        // The actor refused it: the same declaration would
+                        // fail the same way (its id names the same sectors).
+                        Outcome::Failed(why) if m.state == MessageState::OnChain => {
+                            tracing::error!(target: "venus::sealer::wdpost", miner = %self.miner, msg = %id, reason = %why, "declaration failed on chain; not sent again");
+                            return self.settle(base);
+                        }
+                        Outcome::Failed(why) if a + 1 < DECLARE_ATTEMPTS => {
+                            tracing::warn!(target: "venus::sealer::wdpost", miner = %self.miner, msg = %id, reason = %why, "declaration not sent by the messager; sending it again");
+                            a + 1
+                        }
+                        Outcome::Failed(why) => {
+                            tracing::error!(target: "venus::sealer::wdpost", miner = %self.miner, msg = %id, reason = %why, attempts = DECLARE_ATTEMPTS, "declaration given up");
+                            return self.settle(base);
+                        }
+                    },
+                }
+            }
         };
         self.declared
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(base.to_string(), attempt);
+            .insert(base.to_string(), Declared::InFlight(attempt));
         Ok(Some(format!("{base}-{attempt}")))
+    }
+
+    /// Nothing more to send for the declaration `base`.
+    fn settle(&self, base: &str) -> Result<Option<String>> {
+        self.declared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(base.to_string(), Declared::Settled);
+        Ok(None)
     }
 
     async fn push_declaration(&self, id: &str, method: u64, params: RawBytes) -> Result<()> {

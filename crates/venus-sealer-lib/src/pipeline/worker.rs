@@ -106,12 +106,12 @@ impl RemoteTasks {
             let i = (first + step) % n;
             match self.sealers[i].call::<M>(params.clone()).await {
                 Err(e) if e.is_transient() => {
-                    tracing::warn!(target: "venus::sealer::worker", sealer = %self.sealers[i].endpoint().url, method = M::NAME, error = %e, "sealer unreachable");
+                    tracing::warn!(target: "venus::sealer::worker", sealer = %self.sealers[i].endpoint().redacted(), method = M::NAME, error = %e, "sealer unreachable");
                     last = Some(e);
                 }
                 other => {
                     if i != first {
-                        tracing::info!(target: "venus::sealer::worker", sealer = %self.sealers[i].endpoint().url, "switched sealer");
+                        tracing::info!(target: "venus::sealer::worker", sealer = %self.sealers[i].endpoint().redacted(), "switched sealer");
                         self.current.store(i, Ordering::Relaxed);
                     }
                     return other.map_err(remote);
