@@ -58,16 +58,12 @@ async fn poster(
     url: &str,
     prover: &Prover,
     store: Arc<dyn SectorStore>,
-    db: Option<SealingStore>,
 ) -> (WindowPoster, SealingStore) {
     let api = SealingApi::new(
         LotusClient::connect(url).await.expect("node"),
         MessagerClient::connect(url).await.expect("messager"),
     );
-    let db = match db {
-        Some(db) => db,
-        None => SealingStore::open("sqlite::memory:").await.expect("store"),
-    };
+    let db = SealingStore::open("sqlite::memory:").await.expect("store");
     let p = WindowPoster::new(
         db.clone(),
         Arc::new(api),
@@ -156,7 +152,7 @@ fn wdpost(c: &mut Criterion) {
     randomness[31] &= 0x3f;
 
     // One pass proves and pushes: checked once before measuring.
-    let (p, db) = rt.block_on(poster(&full_srv.http_url(), &prover, sectors.clone(), None));
+    let (p, db) = rt.block_on(poster(&full_srv.http_url(), &prover, sectors.clone()));
     rt.block_on(p.pass(&head)).expect("pass");
     let row = rt
         .block_on(db.post(MINER, 0, 2))
@@ -181,7 +177,7 @@ fn wdpost(c: &mut Criterion) {
     });
     g.bench_function("WindowPoster::pass (deadline to push)", |b| {
         b.iter_batched(
-            || rt.block_on(poster(&full_srv.http_url(), &prover, sectors.clone(), None)),
+            || rt.block_on(poster(&full_srv.http_url(), &prover, sectors.clone())),
             |(p, db)| {
                 rt.block_on(p.pass(&head)).expect("pass");
                 (p, db) // Dropped outside the measurement.
@@ -192,7 +188,7 @@ fn wdpost(c: &mut Criterion) {
     g.finish();
 
     // Nothing to prove: the pass a sealer makes every second.
-    let (p, _db) = rt.block_on(poster(&empty_srv.http_url(), &prover, sectors, None));
+    let (p, _db) = rt.block_on(poster(&empty_srv.http_url(), &prover, sectors));
     rt.block_on(p.pass(&head)).expect("pass");
     let mut g = c.benchmark_group("window PoSt scheduler");
     g.sample_size(50);

@@ -61,14 +61,7 @@ async fn two_sealers_on_one_mysql_cover_for_each_other() {
     // lasts: a minute or more).
     a.wait_state(number, "C2", Duration::from_secs(180)).await;
     let task = format!("t01000-{number}-C2-0");
-    let start = Instant::now();
-    while !a.running("w1").contains(&task) {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "w1 never took {task}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    a.wait_running("w1", &task, Duration::from_secs(30)).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     a.kill9();
     let killed_at = d.height().await;

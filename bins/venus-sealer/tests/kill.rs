@@ -51,14 +51,9 @@ async fn a_sector_survives_a_killed_sealer_and_a_killed_worker() {
         .wait_state(number, "C2", Duration::from_secs(120))
         .await;
     let task = format!("t01000-{number}-C2-0");
-    let start = std::time::Instant::now();
-    while !sealer.running("w2").contains(&task) {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "w2 never took {task}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    sealer
+        .wait_running("w2", &task, Duration::from_secs(30))
+        .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     w2.kill9();
     let _w3 = WorkerProcess::start(&sealer.api, &d.sectors, "w3");

@@ -471,6 +471,15 @@ impl SealerProcess {
         }
     }
 
+    /// Waits until `worker` holds `task`; panics after `limit`.
+    pub async fn wait_running(&self, worker: &str, task: &str, limit: Duration) {
+        let start = Instant::now();
+        while !self.running(worker).iter().any(|t| t == task) {
+            assert!(start.elapsed() < limit, "{worker} never took {task}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// The tasks `worker` holds, as `workers list` shows them.
     pub fn running(&self, worker: &str) -> Vec<String> {
         let list = self.cli(&["workers", "list"]);

@@ -45,6 +45,29 @@ pub fn entropy(miner: &Address) -> Result<Vec<u8>> {
     venus_core::encoding::to_cbor(miner).map_err(|e| SealerError::InvalidInput(e.to_string()))
 }
 
+/// Where a message the sealer sent stands at the messager.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Not on chain yet (unfilled or filled).
+    Pending,
+    /// Executed on chain, with this exit code (0: it succeeded).
+    OnChain(u32),
+    /// The messager gave it up (failed, or its nonce was taken), and why.
+    GaveUp(String),
+}
+
+impl Outcome {
+    /// Classifies a message the messager tracks.
+    pub fn of(m: &TrackedMessage) -> Outcome {
+        use venus_api::messager::MessageState::*;
+        match m.state {
+            OnChain => Outcome::OnChain(m.receipt.as_ref().map_or(0, |r| r.exit_code.value())),
+            Failed | NonceConflict => Outcome::GaveUp(m.error_msg.clone()),
+            Unfilled | Filled => Outcome::Pending,
+        }
+    }
+}
+
 /// The node and the messager, as the sealer uses them.
 pub struct SealingApi {
     node: LotusClient,

@@ -15,14 +15,13 @@ use fil_actor_miner_state::v17::{
 };
 use fvm_ipld_encoding::RawBytes;
 use venus_api::lotus::SectorPreCommitInfo as PreCommitJson;
-use venus_api::messager::MessageState;
 use venus_api::sealer::{TaskInput, TaskKind, TaskOutput};
 use venus_core::crypto::DomainSeparationTag;
 use venus_core::shared::sector::RegisteredSealProof;
 use venus_core::types::TipSet;
 use venus_core::{Address, ChainEpoch, Message, TokenAmount};
 
-use super::chain::{entropy, to_miner, SealingApi};
+use super::chain::{entropy, to_miner, Outcome, SealingApi};
 use super::state::{SectorInfo, SectorState};
 use super::store::{NewTask, SealingStore};
 use crate::SealerError;
@@ -282,21 +281,18 @@ impl Pipeline {
     /// The exit code of a landed message, `None` while it is pending; a
     /// message the messager gave up on fails the sector.
     async fn landed(&self, id: &str, s: &SectorInfo, retry: SectorState) -> Result<Option<i64>> {
-        let m = self.api.message(id).await?;
-        match m.state {
-            MessageState::OnChain => Ok(Some(
-                m.receipt.map_or(0, |r| i64::from(r.exit_code.value())),
-            )),
-            MessageState::Failed | MessageState::NonceConflict => {
+        match Outcome::of(&self.api.message(id).await?) {
+            Outcome::OnChain(code) => Ok(Some(i64::from(code))),
+            Outcome::GaveUp(why) => {
                 self.fail(
                     s,
                     retry,
-                    format!("the messager gave message {id} up: {}", m.error_msg),
+                    format!("the messager gave message {id} up: {why}"),
                 )
                 .await?;
                 Ok(None)
             }
-            MessageState::Unfilled | MessageState::Filled => Ok(None),
+            Outcome::Pending => Ok(None),
         }
     }
 

@@ -57,7 +57,7 @@ pub mod testing;
 mod wdpost;
 mod worker;
 
-pub use chain::{entropy, to_miner, SealingApi};
+pub use chain::{entropy, to_miner, Outcome, SealingApi};
 pub use fsm::{Pipeline, PipelineConfig};
 pub use service::{sealer_module, Sealer, SealerBuilder};
 pub use state::{SectorInfo, SectorState};

@@ -29,14 +29,13 @@ use fil_actor_miner_state::v17::{
 use fvm_ipld_bitfield::BitField;
 use fvm_ipld_encoding::RawBytes;
 use venus_api::lotus::{BitFieldRuns, DeadlineInfo, Partition};
-use venus_api::messager::MessageState;
 use venus_core::crypto::DomainSeparationTag;
 use venus_core::shared::randomness::Randomness;
 use venus_core::shared::sector::RegisteredSealProof;
 use venus_core::types::TipSet;
 use venus_core::{Address, ChainEpoch, Message, TokenAmount};
 
-use super::chain::{entropy, to_miner, SealingApi};
+use super::chain::{entropy, to_miner, Outcome, SealingApi};
 use super::store::{PostRow, SealingStore};
 use crate::store::SectorStore;
 use crate::SealerError;
@@ -99,23 +98,12 @@ enum Declared {
     Settled,
 }
 
-/// Where a message the scheduler sent stands.
-enum Outcome {
-    Pending,
-    Landed,
-    Failed(String),
-}
-
-fn outcome(m: &venus_api::messager::Message) -> Outcome {
-    match m.state {
-        MessageState::OnChain => match m.receipt.as_ref().map(|r| r.exit_code.value()) {
-            Some(0) | None => Outcome::Landed,
-            Some(code) => Outcome::Failed(format!("failed on chain (exit code {code})")),
-        },
-        MessageState::Failed | MessageState::NonceConflict => {
-            Outcome::Failed(format!("the messager gave it up: {}", m.error_msg))
-        }
-        MessageState::Unfilled | MessageState::Filled => Outcome::Pending,
+/// Why a message that is no longer pending did not land; `None` when it did.
+fn failure(o: &Outcome) -> Option<String> {
+    match o {
+        Outcome::Pending | Outcome::OnChain(0) => None,
+        Outcome::OnChain(code) => Some(format!("failed on chain (exit code {code})")),
+        Outcome::GaveUp(why) => Some(format!("the messager gave it up: {why}")),
     }
 }
 
@@ -201,15 +189,15 @@ impl WindowPoster {
             if r.state == "Submitted" {
                 // It may have landed in the window's last epochs.
                 if let Some(m) = self.api.message_opt(&r.msg).await? {
-                    match outcome(&m) {
-                        Outcome::Landed => {
+                    match Outcome::of(&m) {
+                        Outcome::OnChain(0) => {
                             r.state = "Landed".into();
                             self.store.set_post(&r, &self.owner).await?;
                             continue;
                         }
                         // Still pending: asked again next pass.
                         Outcome::Pending => continue,
-                        Outcome::Failed(_) => {}
+                        _ => {}
                     }
                 }
             }
@@ -422,11 +410,11 @@ impl WindowPoster {
             tracing::warn!(target: "venus::sealer::wdpost", miner = %self.miner, msg = %row.msg, "the submission never reached the messager; proving again");
             return self.prove(di, head, row.attempt).await;
         };
-        let failed = match outcome(&m) {
-            Outcome::Pending => return Ok(()),
-            Outcome::Landed => None,
-            Outcome::Failed(why) => Some(why),
-        };
+        let outcome = Outcome::of(&m);
+        if outcome == Outcome::Pending {
+            return Ok(());
+        }
+        let failed = failure(&outcome);
         if !self
             .store
             .lease_post(
@@ -580,24 +568,28 @@ impl WindowPoster {
                 match self.api.message_opt(&id).await? {
                     // Recorded but never taken by the messager: push it again.
                     None => a,
-                    Some(m) => match outcome(&m) {
-                        Outcome::Pending => return Ok(None),
-                        Outcome::Landed => return self.settle(base),
-                        // The actor refused it: the same declaration would
-                        // fail the same way (its id names the same sectors).
-                        Outcome::Failed(why) if m.state == MessageState::OnChain => {
-                            tracing::error!(target: "venus::sealer::wdpost", miner = %self.miner, msg = %id, reason = %why, "declaration failed on chain; not sent again");
-                            return self.settle(base);
+                    Some(m) => {
+                        let outcome = Outcome::of(&m);
+                        let why = failure(&outcome).unwrap_or_default();
+                        match outcome {
+                            Outcome::Pending => return Ok(None),
+                            Outcome::OnChain(0) => return self.settle(base),
+                            // The actor refused it: the same declaration would
+                            // fail the same way (its id names the same sectors).
+                            Outcome::OnChain(_) => {
+                                tracing::error!(target: "venus::sealer::wdpost", miner = %self.miner, msg = %id, reason = %why, "declaration failed on chain; not sent again");
+                                return self.settle(base);
+                            }
+                            Outcome::GaveUp(_) if a + 1 < DECLARE_ATTEMPTS => {
+                                tracing::warn!(target: "venus::sealer::wdpost", miner = %self.miner, msg = %id, reason = %why, "declaration not sent by the messager; sending it again");
+                                a + 1
+                            }
+                            Outcome::GaveUp(_) => {
+                                tracing::error!(target: "venus::sealer::wdpost", miner = %self.miner, msg = %id, reason = %why, attempts = DECLARE_ATTEMPTS, "declaration given up");
+                                return self.settle(base);
+                            }
                         }
-                        Outcome::Failed(why) if a + 1 < DECLARE_ATTEMPTS => {
-                            tracing::warn!(target: "venus::sealer::wdpost", miner = %self.miner, msg = %id, reason = %why, "declaration not sent by the messager; sending it again");
-                            a + 1
-                        }
-                        Outcome::Failed(why) => {
-                            tracing::error!(target: "venus::sealer::wdpost", miner = %self.miner, msg = %id, reason = %why, attempts = DECLARE_ATTEMPTS, "declaration given up");
-                            return self.settle(base);
-                        }
-                    },
+                    }
                 }
             }
         };
