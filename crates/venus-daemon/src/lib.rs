@@ -8,6 +8,8 @@
 //!   `~/.venus-<name>`);
 //! - [`config`]: TOML config with `#[serde(default)]`, precedence file →
 //!   environment → flags;
+//! - [`scoped`]: run a daemon's whole command with a token in place of the
+//!   process's signals, so one process can run several daemons;
 //! - [`Service`] and [`run_services`]: start several services, serve until
 //!   Ctrl-C or SIGTERM (or until one ends), stop them all gracefully;
 //! - [`RpcService`]: an API server as a service, leaving `api` and `token`
@@ -59,45 +61,89 @@ pub fn init_tracing(default: &str) {
         .try_init();
 }
 
+tokio::task_local! {
+    static SCOPE: CancellationToken;
+}
+
+/// Runs `fut` (a daemon's whole command, say) with `stop` in place of the
+/// process's signals: every [`Shutdown`] installed inside it (so every
+/// [`run_services`]) ends when `stop` is cancelled, and ignores Ctrl-C and
+/// SIGTERM, which belong to whoever holds `stop`. This is how one process
+/// runs several daemons and stops them in its own order.
+pub async fn scoped<F: std::future::Future>(stop: CancellationToken, fut: F) -> F::Output {
+    SCOPE.scope(stop, fut).await
+}
+
 /// The process's shutdown signals, listened to from the moment it is
 /// installed: a signal that arrives before [`Shutdown::wait`] is polled is
-/// not lost (and does not kill the process).
+/// not lost (and does not kill the process). Inside [`scoped`], the
+/// scope's token instead.
 pub struct Shutdown {
+    inner: Signals,
+}
+
+enum Signals {
+    /// Under [`scoped`]: fires once, when the token is cancelled.
+    Scoped {
+        token: CancellationToken,
+        fired: bool,
+    },
     #[cfg(unix)]
-    term: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    int: tokio::signal::unix::Signal,
+    Os {
+        term: tokio::signal::unix::Signal,
+        int: tokio::signal::unix::Signal,
+    },
+    #[cfg(not(unix))]
+    Os,
 }
 
 impl Shutdown {
-    /// Starts listening for Ctrl-C (SIGINT) and SIGTERM.
+    /// Starts listening for Ctrl-C (SIGINT) and SIGTERM (or, inside
+    /// [`scoped`], for the scope's token).
     pub fn install() -> Result<Self> {
+        if let Ok(token) = SCOPE.try_with(|t| t.clone()) {
+            return Ok(Shutdown {
+                inner: Signals::Scoped {
+                    token,
+                    fired: false,
+                },
+            });
+        }
         #[cfg(unix)]
         {
             use tokio::signal::unix::{signal, SignalKind};
             Ok(Shutdown {
-                term: signal(SignalKind::terminate()).map_err(DaemonError::Signal)?,
-                int: signal(SignalKind::interrupt()).map_err(DaemonError::Signal)?,
+                inner: Signals::Os {
+                    term: signal(SignalKind::terminate()).map_err(DaemonError::Signal)?,
+                    int: signal(SignalKind::interrupt()).map_err(DaemonError::Signal)?,
+                },
             })
         }
         #[cfg(not(unix))]
         {
-            Ok(Shutdown {})
+            Ok(Shutdown { inner: Signals::Os })
         }
     }
 
-    /// Resolves on the first of them.
+    /// Resolves on the first of them. A scope's token counts once: waiting
+    /// again after it fired never resolves (there is no second signal).
     pub async fn wait(&mut self) -> Result<()> {
-        #[cfg(unix)]
-        {
-            tokio::select! {
-                _ = self.term.recv() => Ok(()),
-                _ = self.int.recv() => Ok(()),
+        match &mut self.inner {
+            Signals::Scoped { fired: true, .. } => std::future::pending().await,
+            Signals::Scoped { token, fired } => {
+                token.cancelled().await;
+                *fired = true;
+                Ok(())
             }
-        }
-        #[cfg(not(unix))]
-        {
-            tokio::signal::ctrl_c().await.map_err(DaemonError::Signal)
+            #[cfg(unix)]
+            Signals::Os { term, int } => {
+                tokio::select! {
+                    _ = term.recv() => Ok(()),
+                    _ = int.recv() => Ok(()),
+                }
+            }
+            #[cfg(not(unix))]
+            Signals::Os => tokio::signal::ctrl_c().await.map_err(DaemonError::Signal),
         }
     }
 }

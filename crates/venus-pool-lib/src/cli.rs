@@ -1,0 +1,153 @@
+//! The `venus-pool` command line: `devnet` runs the whole pool; the hidden
+//! `component` runs one of its components (what `--processes` starts).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use venus_daemon::CancellationToken;
+use venus_sealer_lib::params::ParamCache;
+use venus_sealer_lib::{ProofPool, Prover};
+
+use crate::{wallet_password, Devnet, Display, Kind, Mode, PoolError, Result, WALLET_PASSWORD_ENV};
+
+/// The `venus-pool` command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "venus-pool",
+    version,
+    about = "A whole Filecoin mining pool on one command: a devnet with several member miners"
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Run a devnet pool: the node, miner and messager, and each member's
+    /// wallet and sealer, mining real blocks with real proofs. The first
+    /// run on a machine generates the proof parameters (about 20 minutes
+    /// on 2 cores); a second run on the same repo continues its chain.
+    Devnet(DevnetArgs),
+    /// Run one component with its own command line (what --processes
+    /// starts; not for direct use).
+    #[command(hide = true)]
+    Component {
+        /// Which component.
+        kind: Kind,
+        /// Its command line, program name first.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        args: Vec<String>,
+    },
+}
+
+/// `venus-pool devnet`'s options.
+#[derive(Debug, Args)]
+pub struct DevnetArgs {
+    /// The devnet's repo (default $VENUS_POOL_PATH or ~/.venus-pool).
+    #[arg(long)]
+    pub repo: Option<PathBuf>,
+    /// Member miners (default 2; a second run keeps the repo's).
+    #[arg(long)]
+    pub members: Option<u32>,
+    /// Pre-sealed 2 KiB sectors per member (default 2).
+    #[arg(long)]
+    pub sectors: Option<u64>,
+    /// Seconds per epoch (default 30; a real 2 KiB winning PoSt takes 7–15 s on 2 cores).
+    #[arg(long)]
+    pub block_time: Option<u64>,
+    /// Stop after this many epochs, print a summary and exit 0.
+    #[arg(long)]
+    pub epochs: Option<u64>,
+    /// Each component as its own process, supervised and restarted if it dies.
+    #[arg(long)]
+    pub processes: bool,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(PoolError::io("starting", "the runtime"))
+}
+
+/// The prover, its parameter cache opened before the runtime's threads
+/// exist (it sets environment variables).
+fn prover() -> Result<Prover> {
+    let params = ParamCache::from_env().map_err(|e| PoolError::Prepare(e.to_string()))?;
+    Ok(Prover::new(Arc::new(params), ProofPool::new(2)))
+}
+
+/// Runs the command line; call it from `main` before any runtime exists.
+pub fn main(cli: Cli) -> Result<()> {
+    match cli.cmd {
+        Cmd::Component { kind, args } => {
+            venus_daemon::init_tracing("info");
+            let prover = prover()?;
+            runtime()?.block_on(crate::run_component(kind, args, prover))
+        }
+        Cmd::Devnet(a) => {
+            venus_daemon::init_tracing("warn");
+            let repo = venus_daemon::Repo::locate("pool", a.repo.clone());
+            // Set while this process has one thread; the in-process wallets
+            // and the component processes read it.
+            let password = wallet_password(&repo)?;
+            std::env::set_var(WALLET_PASSWORD_ENV, password);
+            let prover = prover()?;
+            runtime()?.block_on(devnet(a, repo, prover))
+        }
+    }
+}
+
+async fn devnet(a: DevnetArgs, repo: PathBuf, prover: Prover) -> Result<()> {
+    let mut b = Devnet::builder(&repo).mode(if a.processes {
+        Mode::Processes
+    } else {
+        Mode::InProcess
+    });
+    if let Some(n) = a.members {
+        b = b.members(n);
+    }
+    if let Some(n) = a.sectors {
+        b = b.sectors(n);
+    }
+    if let Some(t) = a.block_time {
+        b = b.block_time(t);
+    }
+    let devnet = b.build()?;
+    println!(
+        "venus-pool devnet in {} (the first run on a machine generates the 2 KiB proof parameters: about 20 minutes on 2 cores)",
+        repo.display()
+    );
+    let params = venus_sealer_lib::cli::Cli::try_parse_from(["venus-sealer", "params"])
+        .map_err(|e| PoolError::Invalid(e.to_string()))?;
+    venus_sealer_lib::cli::run(params, prover.clone())
+        .await
+        .map_err(|e| PoolError::Prepare(format!("proof parameters: {e:#}")))?;
+    let layout = devnet.prepare(&prover).await?;
+    let stop = CancellationToken::new();
+    let mut signals =
+        venus_daemon::Shutdown::install().map_err(|e| PoolError::Invalid(e.to_string()))?;
+    let on_signal = stop.clone();
+    tokio::spawn(async move {
+        if signals.wait().await.is_ok() {
+            on_signal.cancel();
+        }
+    });
+    let display = if std::io::stdout().is_terminal() {
+        Display::Live
+    } else {
+        Display::Plain
+    };
+    let summary = devnet
+        .run(&layout, &prover, a.epochs, display, stop)
+        .await?;
+    let text =
+        serde_json::to_string_pretty(&summary).map_err(|e| PoolError::Invalid(e.to_string()))?;
+    println!("summary:\n{text}");
+    Ok(())
+}

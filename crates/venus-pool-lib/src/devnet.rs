@@ -1,0 +1,367 @@
+//! The devnet's repo: [`Devnet::prepare`] pre-seals each member's sectors,
+//! makes each member's wallet with its worker key, a funded key and the
+//! genesis, once; every run reads it back ([`PoolFile`]).
+//!
+//! ```text
+//! REPO/pool.json            members, sectors, block time (written last)
+//! REPO/genesis.json         the devnet's genesis
+//! REPO/funded.key           a funded secp256k1 key, in Lotus's export format
+//! REPO/wallet-password      the members' wallet password
+//! REPO/api-info.env         every service's API info, once running
+//! REPO/node/ messager/ miner/          the shared services' repos
+//! REPO/members/t01000/{wallet,sealer,sectors}/   each member's own
+//! REPO/logs/                each component's log (with --processes)
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use venus_core::crypto::{KeyInfo, PrivateKey};
+use venus_core::{RegisteredSealProof, SignatureType};
+use venus_sealer_lib::{preseal, LocalSectorStore, PreSealConfig, PreSealMiner, Prover};
+use venus_wallet_lib::service::WalletRepo;
+use venus_wallet_lib::KdfParams;
+
+use crate::launch::Mode;
+use crate::{PoolError, Result};
+
+/// The first member's actor ID; the others follow.
+const FIRST_MINER: u64 = 1000;
+/// FIL in genesis for the funded key and for each worker.
+const FUNDED_FIL: u64 = 1_000_000;
+const WORKER_FIL: u64 = 100_000;
+/// The devnet's proving period: deadlines × epochs per deadline, short
+/// enough that window PoSts come round within minutes.
+const DEADLINES: u64 = 4;
+const CHALLENGE_WINDOW: i64 = 10;
+const SEAL: RegisteredSealProof = RegisteredSealProof::StackedDRG2KiBV1P1;
+
+/// One member miner of the devnet.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Member {
+    /// Its ID address (`t01000`).
+    pub miner: String,
+    /// Its worker key's address, which only its wallet holds.
+    pub worker: String,
+}
+
+/// What `pool.json` records of a prepared devnet.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PoolFile {
+    /// The members, in actor-ID order.
+    pub members: Vec<Member>,
+    /// Pre-sealed sectors per member.
+    pub sectors: u64,
+    /// Seconds per epoch.
+    pub block_time: u64,
+    /// The funded key's address (`funded.key`).
+    pub funded: String,
+}
+
+/// A prepared devnet: its repo and what it holds.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// The repo directory.
+    pub repo: PathBuf,
+    /// `pool.json`.
+    pub pool: PoolFile,
+}
+
+impl Layout {
+    /// The genesis file.
+    pub fn genesis(&self) -> PathBuf {
+        self.repo.join("genesis.json")
+    }
+
+    /// A shared service's repo (`node`, `messager`, `miner`).
+    pub fn service(&self, name: &str) -> PathBuf {
+        self.repo.join(name)
+    }
+
+    /// A member's own directory.
+    pub fn member(&self, miner: &str) -> PathBuf {
+        self.repo.join("members").join(miner)
+    }
+}
+
+/// The devnet pool: how many members, how fast, run how.
+#[derive(Debug, Clone)]
+pub struct Devnet {
+    pub(crate) repo: PathBuf,
+    pub(crate) members: Option<u32>,
+    pub(crate) sectors: Option<u64>,
+    pub(crate) block_time: Option<u64>,
+    pub(crate) mode: Mode,
+}
+
+/// Builds a [`Devnet`]; unset options take the repo's (on a second run)
+/// or the defaults: 2 members × 2 sectors, 30 s epochs, in one process.
+#[derive(Debug, Clone)]
+pub struct DevnetBuilder(Devnet);
+
+impl Devnet {
+    /// A devnet whose repo is `repo`.
+    pub fn builder(repo: impl Into<PathBuf>) -> DevnetBuilder {
+        DevnetBuilder(Devnet {
+            repo: repo.into(),
+            members: None,
+            sectors: None,
+            block_time: None,
+            mode: Mode::InProcess,
+        })
+    }
+
+    /// The repo directory.
+    pub fn repo(&self) -> &Path {
+        &self.repo
+    }
+}
+
+impl DevnetBuilder {
+    /// Member miners (default 2).
+    pub fn members(mut self, n: u32) -> Self {
+        self.0.members = Some(n);
+        self
+    }
+
+    /// Pre-sealed 2 KiB sectors per member (default 2).
+    pub fn sectors(mut self, n: u64) -> Self {
+        self.0.sectors = Some(n);
+        self
+    }
+
+    /// Seconds per epoch (default 30, as on mainnet: a real 2 KiB winning
+    /// PoSt takes 7–15 s on 2 cores when two members prove at once).
+    pub fn block_time(mut self, secs: u64) -> Self {
+        self.0.block_time = Some(secs);
+        self
+    }
+
+    /// In one process, or each component as its own process.
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.0.mode = mode;
+        self
+    }
+
+    /// Checks the options.
+    pub fn build(self) -> Result<Devnet> {
+        let d = self.0;
+        if d.members == Some(0) || d.members.is_some_and(|m| m > 100) {
+            return Err(PoolError::Invalid("--members must be 1 to 100".into()));
+        }
+        if d.sectors == Some(0) || d.sectors.is_some_and(|s| s > 64) {
+            return Err(PoolError::Invalid("--sectors must be 1 to 64".into()));
+        }
+        if d.block_time.is_some_and(|t| !(2..=600).contains(&t)) {
+            return Err(PoolError::Invalid(
+                "--block-time must be 2 to 600 seconds".into(),
+            ));
+        }
+        Ok(d)
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Writes `contents` readable by the owner only.
+pub(crate) fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(path).map_err(PoolError::io("writing", path))?;
+    f.write_all(contents)
+        .map_err(PoolError::io("writing", path))
+}
+
+/// The wallet callers (token names) of the pool's shared services.
+pub(crate) const MINER_CALLER: &str = "venus-pool-miner";
+pub(crate) const MESSAGER_CALLER: &str = "venus-pool-messager";
+
+/// Binds the pool's miner to tickets, election proofs and blocks, and its
+/// messager to chain messages, in a member's wallet: each signs only what
+/// its service asks for, checked against the object.
+async fn allow_pool(wallet: &venus_wallet_lib::LocalWallet) -> venus_wallet_lib::Result<()> {
+    use venus_core::types::MsgType;
+    use venus_wallet_lib::{Policy, PolicyGroup};
+    for (caller, types) in [
+        (MINER_CALLER, vec![MsgType::DrawRandomParam, MsgType::Block]),
+        (MESSAGER_CALLER, vec![MsgType::ChainMsg]),
+    ] {
+        wallet
+            .db()
+            .put_policy(&Policy {
+                name: caller.into(),
+                addresses: Vec::new(),
+                msg_types: types,
+                methods: Vec::new(),
+            })
+            .await?;
+        wallet
+            .db()
+            .put_group(&PolicyGroup {
+                name: caller.into(),
+                policies: vec![caller.into()],
+            })
+            .await?;
+        wallet.db().bind(caller, caller).await?;
+    }
+    Ok(())
+}
+
+/// The members' wallet password: made at the first run, kept in the repo
+/// (a devnet's; a real member keeps its own).
+pub fn wallet_password(repo: &Path) -> Result<String> {
+    let path = repo.join("wallet-password");
+    match std::fs::read_to_string(&path) {
+        Ok(s) => Ok(s.trim().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(repo).map_err(PoolError::io("creating", repo))?;
+            let pw = hex::encode(rand::random::<[u8; 16]>());
+            write_private(&path, pw.as_bytes())?;
+            Ok(pw)
+        }
+        Err(e) => Err(PoolError::io("reading", &path)(e)),
+    }
+}
+
+impl Devnet {
+    /// Reads the repo's devnet, or makes it: pre-seals each member's
+    /// sectors, puts each worker key in its member's wallet, writes a
+    /// funded key and the genesis. `pool.json` is written last, so an
+    /// interrupted preparation starts over at the next run.
+    pub async fn prepare(&self, prover: &Prover) -> Result<Layout> {
+        let file = self.repo.join("pool.json");
+        if file.exists() {
+            let text = std::fs::read(&file).map_err(PoolError::io("reading", &file))?;
+            let pool: PoolFile = serde_json::from_slice(&text)
+                .map_err(|e| PoolError::Invalid(format!("{}: {e}", file.display())))?;
+            self.check_matches(&pool)?;
+            return Ok(Layout {
+                repo: self.repo.clone(),
+                pool,
+            });
+        }
+        let members = self.members.unwrap_or(2);
+        let sectors = self.sectors.unwrap_or(2);
+        let block_time = self.block_time.unwrap_or(30);
+        let mk = |p: &Path| std::fs::create_dir_all(p).map_err(PoolError::io("creating", p));
+        mk(&self.repo)?;
+        // Left by an interrupted preparation: made again from scratch.
+        for stale in ["members", "node", "genesis.json"] {
+            let p = self.repo.join(stale);
+            if p.is_dir() {
+                std::fs::remove_dir_all(&p).map_err(PoolError::io("removing", &p))?;
+            } else if p.exists() {
+                std::fs::remove_file(&p).map_err(PoolError::io("removing", &p))?;
+            }
+        }
+        let password = wallet_password(&self.repo)?;
+        let prep = |e: &dyn std::fmt::Display| PoolError::Prepare(e.to_string());
+        let mut manifests = Vec::new();
+        let mut accounts = Vec::new();
+        let mut list = Vec::new();
+        for i in 0..u64::from(members) {
+            let id = FIRST_MINER + i;
+            let miner = venus_core::Address::new_id(id).to_string();
+            let dir = self.repo.join("members").join(&miner);
+            let sectors_dir = dir.join("sectors");
+            mk(&sectors_dir)?;
+            tracing::info!(target: "venus::pool", %miner, sectors, "pre-sealing");
+            let store = LocalSectorStore::new(&sectors_dir);
+            let sealed = preseal(
+                prover,
+                &store,
+                &PreSealConfig::new(id, SEAL, sectors),
+                &|_, _| {},
+            )
+            .await
+            .map_err(|e| prep(&e))?;
+            let key = PrivateKey::generate(SignatureType::BLS);
+            let worker = key.address().map_err(|e| prep(&e))?;
+            manifests.push(
+                PreSealMiner::new(id, &key, SEAL, sealed)
+                    .and_then(|m| m.write(&sectors_dir, id))
+                    .map_err(|e| prep(&e))?,
+            );
+            // The worker key goes into the member's wallet, the only
+            // service that signs with it.
+            let wallet = WalletRepo::open(dir.join("wallet"))
+                .map_err(|e| prep(&e))?
+                .wallet(KdfParams::PRODUCTION)
+                .await
+                .map_err(|e| prep(&e))?;
+            wallet
+                .set_password(None, &password)
+                .await
+                .map_err(|e| prep(&e))?;
+            wallet.add_key(key).await.map_err(|e| prep(&e))?;
+            allow_pool(&wallet).await.map_err(|e| prep(&e))?;
+            accounts.push(format!("{worker}={WORKER_FIL}"));
+            list.push(Member {
+                miner,
+                worker: worker.to_string(),
+            });
+        }
+        let funded = PrivateKey::generate(SignatureType::Secp256k1);
+        let funded_addr = funded.address().map_err(|e| prep(&e))?;
+        let export = KeyInfo::from_private_key(&funded)
+            .to_lotus_export()
+            .map_err(|e| prep(&e))?;
+        write_private(&self.repo.join("funded.key"), export.as_bytes())?;
+        accounts.push(format!("{funded_addr}={FUNDED_FIL}"));
+        let genesis = self.repo.join("genesis.json");
+        venus_node::cli::write_genesis_with(
+            &genesis,
+            &manifests,
+            &accounts,
+            "venus-pool-devnet".into(),
+            block_time,
+            // The first epoch is due as soon as the services are up.
+            Some(now().saturating_sub(block_time)),
+            Some(venus_node::cli::ProvingPeriod {
+                deadlines: DEADLINES,
+                challenge_window: CHALLENGE_WINDOW,
+            }),
+        )
+        .map_err(|e| prep(&e))?;
+        let pool = PoolFile {
+            members: list,
+            sectors,
+            block_time,
+            funded: funded_addr.to_string(),
+        };
+        let text = serde_json::to_vec_pretty(&pool).map_err(|e| prep(&e))?;
+        std::fs::write(&file, text).map_err(PoolError::io("writing", &file))?;
+        Ok(Layout {
+            repo: self.repo.clone(),
+            pool,
+        })
+    }
+
+    /// A second run continues the repo's devnet: options that disagree
+    /// with it are refused rather than silently ignored.
+    fn check_matches(&self, pool: &PoolFile) -> Result<()> {
+        let differs = |what: &str, given: Option<u64>, kept: u64| {
+            match given {
+            Some(g) if g != kept => Err(PoolError::Invalid(format!(
+                "{} holds a devnet with {what} {kept}, not {g}: leave the option out to continue it, or use another --repo",
+                self.repo.display()
+            ))),
+            _ => Ok(()),
+        }
+        };
+        differs(
+            "members",
+            self.members.map(u64::from),
+            pool.members.len() as u64,
+        )?;
+        differs("sectors", self.sectors, pool.sectors)?;
+        differs("block time", self.block_time, pool.block_time)
+    }
+}

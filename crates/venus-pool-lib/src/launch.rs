@@ -1,0 +1,286 @@
+//! Starting the components: each one's own command line, run as a task in
+//! this process ([`Mode::InProcess`]) or as a process of this binary
+//! (`venus-pool component KIND ARGS…`) that a supervisor restarts when it
+//! dies ([`Mode::Processes`]).
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use tokio::task::JoinHandle;
+use venus_daemon::CancellationToken;
+use venus_sealer_lib::{PostVerifier, Prover};
+
+use crate::{PoolError, Result};
+
+/// How the components run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Each component a task of this process (the default).
+    #[default]
+    InProcess,
+    /// Each component its own process, as a real deployment runs them,
+    /// restarted by a supervisor when it dies.
+    Processes,
+}
+
+/// The components a pool runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    /// The chain node (`venus`).
+    Node,
+    /// A member's wallet (`venus-wallet`).
+    Wallet,
+    /// The message manager (`venus-messager`).
+    Messager,
+    /// A member's sealer with its local worker (`venus-sealer run`).
+    Sealer,
+    /// The pool's block producer (`venus-miner`).
+    Miner,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Node => "node",
+            Kind::Wallet => "wallet",
+            Kind::Messager => "messager",
+            Kind::Sealer => "sealer",
+            Kind::Miner => "miner",
+        }
+    }
+}
+
+/// Runs one component's command line (`args[0]` is its program name) until
+/// it ends: what a component process does, and what an in-process one
+/// does under [`venus_daemon::scoped`].
+pub async fn run_component(kind: Kind, args: Vec<String>, prover: Prover) -> Result<()> {
+    let bad = |e: clap::Error| PoolError::Invalid(e.to_string());
+    let failed = |e: String| PoolError::Component {
+        name: kind.as_str().into(),
+        reason: e,
+    };
+    match kind {
+        Kind::Node => {
+            let cli = venus_node::cli::Cli::try_parse_from(&args).map_err(bad)?;
+            let post = Arc::new(PostVerifier::new(prover.clone()));
+            venus_node::cli::run(cli, Arc::new(prover), post)
+                .await
+                .map(drop)
+                .map_err(|e| failed(e.to_string()))
+        }
+        Kind::Wallet => {
+            let cli = venus_wallet_lib::cli::Cli::try_parse_from(&args).map_err(bad)?;
+            venus_wallet_lib::cli::run(cli)
+                .await
+                .map(drop)
+                .map_err(|e| failed(e.to_string()))
+        }
+        Kind::Messager => {
+            let cli = venus_messager_lib::cli::Cli::try_parse_from(&args).map_err(bad)?;
+            venus_messager_lib::cli::run(cli)
+                .await
+                .map(drop)
+                .map_err(|e| failed(e.to_string()))
+        }
+        Kind::Miner => {
+            let cli = venus_miner_lib::cli::Cli::try_parse_from(&args).map_err(bad)?;
+            venus_miner_lib::cli::run(cli)
+                .await
+                .map(drop)
+                .map_err(|e| failed(e.to_string()))
+        }
+        Kind::Sealer => {
+            let cli = venus_sealer_lib::cli::Cli::try_parse_from(&args).map_err(bad)?;
+            venus_sealer_lib::cli::run(cli, prover)
+                .await
+                .map_err(|e| failed(format!("{e:#}")))
+        }
+    }
+}
+
+/// What to start: a component's command line and the file that appears
+/// once it serves.
+#[derive(Debug, Clone)]
+pub(crate) struct Spec {
+    pub name: String,
+    pub kind: Kind,
+    pub args: Vec<String>,
+    pub ready: PathBuf,
+}
+
+/// A started component.
+pub(crate) struct Component {
+    pub name: String,
+    stop: CancellationToken,
+    task: JoinHandle<Result<()>>,
+    /// Times its process was restarted (always 0 in process).
+    pub restarts: Arc<AtomicU64>,
+}
+
+/// The longest a component may take to serve (the node builds the
+/// genesis state at its first start).
+const READY_TIMEOUT: Duration = Duration::from_secs(300);
+
+impl Component {
+    /// Starts `spec` and waits until it serves (its `ready` file appears).
+    pub async fn start(spec: Spec, mode: Mode, prover: &Prover, logs: &Path) -> Result<Component> {
+        match std::fs::remove_file(&spec.ready) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(PoolError::io("removing", &spec.ready)(e)),
+        }
+        let stop = CancellationToken::new();
+        let restarts = Arc::new(AtomicU64::new(0));
+        let task = match mode {
+            Mode::InProcess => tokio::spawn(venus_daemon::scoped(
+                stop.clone(),
+                run_component(spec.kind, spec.args.clone(), prover.clone()),
+            )),
+            Mode::Processes => {
+                std::fs::create_dir_all(logs).map_err(PoolError::io("creating", logs))?;
+                tokio::spawn(supervise(
+                    spec.clone(),
+                    logs.join(format!("{}.log", spec.name)),
+                    stop.clone(),
+                    restarts.clone(),
+                ))
+            }
+        };
+        let c = Component {
+            name: spec.name.clone(),
+            stop,
+            task,
+            restarts,
+        };
+        let start = Instant::now();
+        loop {
+            if std::fs::metadata(&spec.ready).is_ok_and(|m| m.len() > 0) {
+                tracing::info!(target: "venus::pool", component = %c.name, "serving");
+                return Ok(c);
+            }
+            if c.task.is_finished() {
+                let r = c.task.await;
+                return Err(PoolError::Component {
+                    name: spec.name,
+                    reason: match r {
+                        Ok(Err(e)) => e.to_string(),
+                        Ok(Ok(())) => "ended before it served".into(),
+                        Err(e) => format!("failed: {e}"),
+                    },
+                });
+            }
+            if start.elapsed() > READY_TIMEOUT {
+                c.stop().await?;
+                return Err(PoolError::Component {
+                    name: spec.name,
+                    reason: format!("did not serve within {READY_TIMEOUT:?}"),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Whether it ended by itself (a failure: components run until stopped).
+    pub fn ended(&self) -> bool {
+        self.task.is_finished()
+    }
+
+    /// Stops it gracefully (SIGTERM for a process) and waits.
+    pub async fn stop(self) -> Result<()> {
+        self.stop.cancel();
+        match self.task.await {
+            Ok(r) => r,
+            Err(e) => Err(PoolError::Component {
+                name: self.name,
+                reason: format!("failed: {e}"),
+            }),
+        }
+    }
+
+    /// Restarts so far.
+    pub fn restarts(&self) -> u64 {
+        self.restarts.load(Ordering::Relaxed)
+    }
+}
+
+/// A process that dies this soon after it started counts as a failed start.
+const QUICK_DEATH: Duration = Duration::from_secs(10);
+/// Failed starts in a row before the supervisor gives up.
+const MAX_FAILED_STARTS: u32 = 5;
+
+/// Runs `spec` as a process of this binary until `stop`; restarts it when
+/// it dies, unless it keeps dying at start.
+async fn supervise(
+    spec: Spec,
+    log: PathBuf,
+    stop: CancellationToken,
+    restarts: Arc<AtomicU64>,
+) -> Result<()> {
+    let exe =
+        std::env::current_exe().map_err(PoolError::io("locating", "the venus-pool binary"))?;
+    let mut failed_starts = 0;
+    loop {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .map_err(PoolError::io("opening", &log))?;
+        let mut child = tokio::process::Command::new(&exe)
+            .arg("component")
+            .arg(spec.kind.as_str())
+            .args(&spec.args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(file)
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(PoolError::io("starting", &exe))?;
+        let started = Instant::now();
+        tokio::select! {
+            status = child.wait() => {
+                if stop.is_cancelled() {
+                    return Ok(());
+                }
+                let status = status.map_or_else(|e| e.to_string(), |s| s.to_string());
+                failed_starts = if started.elapsed() < QUICK_DEATH { failed_starts + 1 } else { 0 };
+                if failed_starts >= MAX_FAILED_STARTS {
+                    return Err(PoolError::Component {
+                        name: spec.name,
+                        reason: format!("died {failed_starts} times at start ({status}); see {}", log.display()),
+                    });
+                }
+                restarts.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(target: "venus::pool", component = %spec.name, %status, "died; restarting");
+                tokio::select! {
+                    _ = stop.cancelled() => return Ok(()),
+                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                }
+            }
+            _ = stop.cancelled() => {
+                terminate(&mut child).await;
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// SIGTERM, then SIGKILL if it has not stopped within 20 s.
+async fn terminate(child: &mut tokio::process::Child) {
+    if let Some(pid) = child.id() {
+        // std and tokio only send SIGKILL; `kill` sends the graceful one.
+        let _ = tokio::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .await;
+    }
+    if tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .is_err()
+    {
+        let _ = child.kill().await;
+    }
+}

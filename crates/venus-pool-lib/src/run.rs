@@ -1,0 +1,365 @@
+//! [`Devnet::run`]: the components started in the order they need each
+//! other (node, wallets, messager, sealers, miner), each with its own
+//! config, then the chain watched until the epochs are done or the run is
+//! stopped, and everything stopped in reverse order.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use venus_daemon::{CancellationToken, Repo};
+use venus_messager_lib::cli::DaemonConfig as MessagerConfig;
+use venus_miner_lib::cli::{DaemonConfig as MinerConfig, MemberConfig};
+use venus_sealer_lib::Prover;
+
+use venus_rpc::Permission;
+use venus_wallet_lib::service::WalletRepo;
+
+use crate::devnet::{wallet_password, write_private, MESSAGER_CALLER, MINER_CALLER};
+use crate::launch::{Component, Kind, Spec};
+use crate::watch::{Status, Watcher};
+use crate::{Devnet, Display, Layout, PoolError, Result, Summary};
+
+/// The environment variable the members' wallets unlock with.
+pub const WALLET_PASSWORD_ENV: &str = "VENUS_WALLET_PASSWORD";
+
+/// A free port on loopback, kept for the whole run (restarted processes
+/// listen where their clients expect them).
+fn free_addr() -> Result<SocketAddr> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(PoolError::io("binding", "127.0.0.1:0"))?;
+    l.local_addr()
+        .map_err(PoolError::io("binding", "127.0.0.1:0"))
+}
+
+fn s(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn api_info(dir: &Path, name: &str) -> Result<String> {
+    let repo = Repo::open(name, Some(dir.to_path_buf())).map_err(|e| PoolError::Component {
+        name: name.into(),
+        reason: e.to_string(),
+    })?;
+    venus_daemon::repo_api_info(&repo).map_err(|e| PoolError::Component {
+        name: name.into(),
+        reason: e.to_string(),
+    })
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path)
+        .map(|s| s.trim().to_string())
+        .map_err(PoolError::io("reading", path))
+}
+
+fn write_toml<T: serde::Serialize>(dir: &Path, config: &T) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(PoolError::io("creating", dir))?;
+    let text = toml::to_string_pretty(config).map_err(|e| PoolError::Invalid(e.to_string()))?;
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).map_err(PoolError::io("writing", &path))
+}
+
+/// The components started so far, stopped in reverse order.
+struct Started {
+    list: Vec<Component>,
+    logs: PathBuf,
+}
+
+impl Started {
+    async fn start(&mut self, d: &Devnet, prover: &Prover, spec: Spec) -> Result<()> {
+        let c = Component::start(spec, d.mode, prover, &self.logs).await?;
+        self.list.push(c);
+        Ok(())
+    }
+
+    async fn stop_all(self) {
+        for c in self.list.into_iter().rev() {
+            let name = c.name.clone();
+            if let Err(e) = c.stop().await {
+                tracing::warn!(target: "venus::pool", component = %name, error = %e, "stopped with an error");
+            }
+        }
+    }
+}
+
+impl Devnet {
+    /// Starts the pool on `layout`, mines until `epochs` epochs have passed
+    /// (or until `stop` is cancelled), then stops every component and
+    /// returns what the chain holds of the run. The members' wallets
+    /// unlock with `VENUS_WALLET_PASSWORD`, which must hold the repo's
+    /// `wallet-password` (the `venus-pool` binary sets it before its
+    /// runtime starts).
+    pub async fn run(
+        &self,
+        layout: &Layout,
+        prover: &Prover,
+        epochs: Option<u64>,
+        display: Display,
+        stop: CancellationToken,
+    ) -> Result<Summary> {
+        let password = wallet_password(&layout.repo)?;
+        if std::env::var(WALLET_PASSWORD_ENV).ok().as_deref() != Some(password.as_str()) {
+            return Err(PoolError::Invalid(format!(
+                "{WALLET_PASSWORD_ENV} must hold the members' wallet password ({}) before the runtime starts",
+                layout.repo.join("wallet-password").display()
+            )));
+        }
+        let mut started = Started {
+            list: Vec::new(),
+            logs: layout.repo.join("logs"),
+        };
+        let result = self
+            .assemble_and_watch(layout, prover, epochs, display, stop, &mut started)
+            .await;
+        let restarts = started
+            .list
+            .iter()
+            .filter(|c| c.restarts() > 0)
+            .map(|c| (c.name.clone(), c.restarts()))
+            .collect();
+        started.stop_all().await;
+        result.map(|mut summary| {
+            summary.restarts = restarts;
+            summary
+        })
+    }
+
+    async fn assemble_and_watch(
+        &self,
+        layout: &Layout,
+        prover: &Prover,
+        epochs: Option<u64>,
+        display: Display,
+        stop: CancellationToken,
+        started: &mut Started,
+    ) -> Result<Summary> {
+        let pool = &layout.pool;
+        let mut env = Vec::new();
+
+        let node_dir = layout.service("node");
+        started
+            .start(
+                self,
+                prover,
+                Spec {
+                    name: "node".into(),
+                    kind: Kind::Node,
+                    args: vec![
+                        "venus".into(),
+                        "--repo".into(),
+                        s(&node_dir),
+                        "daemon".into(),
+                        "--genesis".into(),
+                        s(&layout.genesis()),
+                        "--listen".into(),
+                        free_addr()?.to_string(),
+                    ],
+                    ready: node_dir.join("api"),
+                },
+            )
+            .await?;
+        let node = api_info(&node_dir, "node")?;
+        env.push(("FULLNODE_API_INFO".to_string(), node.clone()));
+
+        let mut wallets = Vec::new();
+        for m in &pool.members {
+            let dir = layout.member(&m.miner).join("wallet");
+            started
+                .start(
+                    self,
+                    prover,
+                    Spec {
+                        name: format!("{}-wallet", m.miner),
+                        kind: Kind::Wallet,
+                        args: vec![
+                            "venus-wallet".into(),
+                            "--repo".into(),
+                            s(&dir),
+                            "run".into(),
+                            "--listen".into(),
+                            free_addr()?.to_string(),
+                        ],
+                        ready: dir.join("api"),
+                    },
+                )
+                .await?;
+            let info = read(&dir.join("api"))?;
+            env.push((format!("WALLET_API_INFO_{}", m.miner), info.clone()));
+            // The miner and the messager each sign in under its own name,
+            // bound to what it may have signed (see `Devnet::prepare`).
+            let maddr = info.split_once(':').map_or(info.as_str(), |(_, a)| a);
+            let named = |caller: &str| -> Result<String> {
+                let token = WalletRepo::open(&dir)
+                    .and_then(|r| r.token(Permission::Sign, Some(caller.to_string())))
+                    .map_err(|e| PoolError::Component {
+                        name: format!("{}-wallet", m.miner),
+                        reason: format!("a token for {caller}: {e}"),
+                    })?;
+                Ok(format!("{token}:{maddr}"))
+            };
+            wallets.push((named(MINER_CALLER)?, named(MESSAGER_CALLER)?));
+        }
+
+        let messager_dir = layout.service("messager");
+        write_toml(
+            &messager_dir,
+            &MessagerConfig {
+                listen: free_addr()?,
+                node: node.clone(),
+                wallets: wallets.iter().map(|(_, m)| m.clone()).collect(),
+                ..Default::default()
+            },
+        )?;
+        started
+            .start(
+                self,
+                prover,
+                Spec {
+                    name: "messager".into(),
+                    kind: Kind::Messager,
+                    args: vec![
+                        "venus-messager".into(),
+                        "--repo".into(),
+                        s(&messager_dir),
+                        "run".into(),
+                    ],
+                    ready: messager_dir.join("api"),
+                },
+            )
+            .await?;
+        let messager = api_info(&messager_dir, "messager")?;
+        env.push(("MESSAGER_API_INFO".to_string(), messager.clone()));
+
+        let mut members = Vec::new();
+        for (m, wallet) in pool.members.iter().zip(&wallets) {
+            let dir = layout.member(&m.miner);
+            let home = dir.join("sealer");
+            started
+                .start(
+                    self,
+                    prover,
+                    Spec {
+                        name: format!("{}-sealer", m.miner),
+                        kind: Kind::Sealer,
+                        args: vec![
+                            "venus-sealer".into(),
+                            "run".into(),
+                            "--home".into(),
+                            s(&home),
+                            "--sectors".into(),
+                            s(&dir.join("sectors")),
+                            "--miner".into(),
+                            m.miner.clone(),
+                            "--node".into(),
+                            node.clone(),
+                            "--messager".into(),
+                            messager.clone(),
+                            "--listen".into(),
+                            free_addr()?.to_string(),
+                            "--seed-confidence".into(),
+                            "2".into(),
+                        ],
+                        ready: home.join("api"),
+                    },
+                )
+                .await?;
+            let sealer = api_info(&home, "sealer")?;
+            env.push((format!("SEALER_API_INFO_{}", m.miner), sealer.clone()));
+            members.push(MemberConfig {
+                miner: m.miner.clone(),
+                wallet: wallet.0.clone(),
+                sealer,
+            });
+        }
+
+        let miner_dir = layout.service("miner");
+        let block_ms = pool.block_time.saturating_mul(1000);
+        write_toml(
+            &miner_dir,
+            &MinerConfig {
+                listen: free_addr()?,
+                node: node.clone(),
+                block_delay_secs: pool.block_time,
+                // Start proving as soon as a base is seen: a real winning PoSt
+                // takes seconds here.
+                propagation_delay_ms: 500,
+                miner_timeout_ms: block_ms.saturating_sub(1500).max(2000),
+                members,
+                ..Default::default()
+            },
+        )?;
+        started
+            .start(
+                self,
+                prover,
+                Spec {
+                    name: "miner".into(),
+                    kind: Kind::Miner,
+                    args: vec![
+                        "venus-miner".into(),
+                        "--repo".into(),
+                        s(&miner_dir),
+                        "run".into(),
+                    ],
+                    ready: miner_dir.join("api"),
+                },
+            )
+            .await?;
+        env.push(("MINER_API_INFO".to_string(), api_info(&miner_dir, "miner")?));
+
+        let env_file = layout.repo.join("api-info.env");
+        let text: String = env.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+        write_private(&env_file, text.as_bytes())?;
+        println!(
+            "the pool is up: {} members; API infos in {}, a funded key ({}) in {}",
+            pool.members.len(),
+            env_file.display(),
+            pool.funded,
+            layout.repo.join("funded.key").display()
+        );
+
+        self.watch(layout, &node, epochs, display, stop, started)
+            .await
+    }
+
+    async fn watch(
+        &self,
+        layout: &Layout,
+        node: &str,
+        epochs: Option<u64>,
+        display: Display,
+        stop: CancellationToken,
+        started: &Started,
+    ) -> Result<Summary> {
+        let miners: Vec<String> = layout
+            .pool
+            .members
+            .iter()
+            .map(|m| m.miner.clone())
+            .collect();
+        let watcher = Watcher::connect(node, &miners).await?;
+        let from = watcher.head().await?.height();
+        let mut status = Status::new(display, from);
+        let until = epochs.map(|n| from.saturating_add(i64::try_from(n).unwrap_or(i64::MAX)));
+        let head = loop {
+            let head = watcher.head().await?;
+            status.update(&watcher, &head).await?;
+            if until.is_some_and(|u| head.height() >= u) || stop.is_cancelled() {
+                break head;
+            }
+            if let Some(c) = started.list.iter().find(|c| c.ended()) {
+                status.finish();
+                return Err(PoolError::Component {
+                    name: c.name.clone(),
+                    reason: "stopped by itself (see the log above)".into(),
+                });
+            }
+            tokio::select! {
+                _ = stop.cancelled() => {}
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            }
+        };
+        status.finish();
+        watcher.summary(&head, from).await
+    }
+}

@@ -1,0 +1,230 @@
+//! Watching the devnet's chain: a live status line (epoch, head, winners,
+//! blocks per member, messages landed, power per member) and the
+//! [`Summary`] a run ends with, both read from the node over the Lotus API.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+
+use serde::Serialize;
+use venus_api::lotus::{LotusClient, StateMinerPower};
+use venus_core::json::Lotus;
+use venus_core::traits::ChainRead;
+use venus_core::types::{TipSet, TipSetKey};
+use venus_core::{Address, ChainEpoch};
+
+use crate::{PoolError, Result};
+
+/// How the run shows its progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Display {
+    /// One status line, redrawn in place (a terminal).
+    Live,
+    /// One log line per new head (not a terminal).
+    Plain,
+    /// Nothing until the summary.
+    Quiet,
+}
+
+/// What a run did, read from the node's chain: the tipsets after `from`
+/// up to and including `head`.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    /// The head's height when mining started (not counted).
+    pub from: ChainEpoch,
+    /// The final head's height.
+    pub to: ChainEpoch,
+    /// The final head's block CIDs.
+    pub head: Vec<String>,
+    /// Tipsets in `(from, to]`.
+    pub tipsets: u64,
+    /// Epochs in `(from, to]` without a tipset.
+    pub null_rounds: u64,
+    /// Blocks per member miner (every member listed, 0 if it won none).
+    pub blocks: BTreeMap<String, u64>,
+    /// Distinct messages included in those tipsets.
+    pub messages: u64,
+    /// Raw-byte power per member at the final head.
+    pub power: BTreeMap<String, u64>,
+    /// Component restarts (with `--processes`).
+    pub restarts: BTreeMap<String, u64>,
+}
+
+fn watch_err(e: impl std::fmt::Display) -> PoolError {
+    PoolError::Watch(e.to_string())
+}
+
+/// Counts of some tipsets.
+#[derive(Debug, Default)]
+struct Counts {
+    tipsets: u64,
+    blocks: BTreeMap<String, u64>,
+    messages: u64,
+}
+
+/// The chain, read through the node's Lotus API.
+pub(crate) struct Watcher {
+    node: LotusClient,
+    members: Vec<Address>,
+}
+
+impl Watcher {
+    pub async fn connect(node: &str, members: &[String]) -> Result<Watcher> {
+        let members = members
+            .iter()
+            .map(|m| venus_core::address::parse(m).map_err(watch_err))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Watcher {
+            node: LotusClient::connect(node).await.map_err(watch_err)?,
+            members,
+        })
+    }
+
+    pub async fn head(&self) -> Result<TipSet> {
+        self.node.head().await.map_err(watch_err)
+    }
+
+    /// Tipsets, blocks per miner and distinct messages from `head` back to
+    /// (not including) height `from`.
+    async fn count(&self, head: &TipSet, from: ChainEpoch) -> Result<Counts> {
+        let mut c = Counts::default();
+        let mut ts = head.clone();
+        while ts.height() > from {
+            c.tipsets += 1;
+            let mut seen = BTreeSet::new();
+            for b in ts.blocks() {
+                *c.blocks.entry(b.miner.to_string()).or_default() += 1;
+                let cid = b.cid().map_err(watch_err)?;
+                let msgs = self.node.block_messages(&cid).await.map_err(watch_err)?;
+                seen.extend(msgs.cids);
+            }
+            c.messages += seen.len() as u64;
+            ts = self.node.tipset(&ts.parents()).await.map_err(watch_err)?;
+        }
+        Ok(c)
+    }
+
+    async fn power(&self) -> Result<BTreeMap<String, u64>> {
+        let mut out = BTreeMap::new();
+        for m in &self.members {
+            let p = self
+                .node
+                .rpc()
+                .call::<StateMinerPower>((Lotus(*m), Lotus(TipSetKey::default())))
+                .await
+                .map_err(watch_err)?;
+            let raw = u64::try_from(p.miner_power.raw_byte_power).unwrap_or(u64::MAX);
+            out.insert(m.to_string(), raw);
+        }
+        Ok(out)
+    }
+
+    /// The summary of `(from, head]`.
+    pub async fn summary(&self, head: &TipSet, from: ChainEpoch) -> Result<Summary> {
+        let c = self.count(head, from).await?;
+        let mut blocks: BTreeMap<String, u64> =
+            self.members.iter().map(|m| (m.to_string(), 0)).collect();
+        for (m, n) in c.blocks {
+            *blocks.entry(m).or_default() += n;
+        }
+        let epochs = u64::try_from(head.height() - from).unwrap_or(0);
+        Ok(Summary {
+            from,
+            to: head.height(),
+            head: head.key().cids().iter().map(|c| c.to_string()).collect(),
+            tipsets: c.tipsets,
+            null_rounds: epochs.saturating_sub(c.tipsets),
+            blocks,
+            messages: c.messages,
+            power: self.power().await?,
+            restarts: BTreeMap::new(),
+        })
+    }
+}
+
+/// The live view: running totals since the start, one line per new head.
+pub(crate) struct Status {
+    display: Display,
+    from: ChainEpoch,
+    last: ChainEpoch,
+    totals: Counts,
+}
+
+fn kib(bytes: u64) -> String {
+    format!("{} KiB", bytes / 1024)
+}
+
+impl Status {
+    pub fn new(display: Display, from: ChainEpoch) -> Status {
+        Status {
+            display,
+            from,
+            last: from,
+            totals: Counts::default(),
+        }
+    }
+
+    /// Takes in a new head (no-op if it is not higher than the last one).
+    pub async fn update(&mut self, w: &Watcher, head: &TipSet) -> Result<()> {
+        if head.height() <= self.last || self.display == Display::Quiet {
+            return Ok(());
+        }
+        let new = w.count(head, self.last).await?;
+        self.last = head.height();
+        self.totals.tipsets += new.tipsets;
+        self.totals.messages += new.messages;
+        for (m, n) in &new.blocks {
+            *self.totals.blocks.entry(m.clone()).or_default() += n;
+        }
+        let winners: Vec<String> = head.blocks().iter().map(|b| b.miner.to_string()).collect();
+        let blocks: Vec<String> = w
+            .members
+            .iter()
+            .map(|m| {
+                format!(
+                    "{m}={}",
+                    self.totals.blocks.get(&m.to_string()).unwrap_or(&0)
+                )
+            })
+            .collect();
+        let power: Vec<String> = w
+            .power()
+            .await?
+            .iter()
+            .map(|(m, p)| format!("{m}={}", kib(*p)))
+            .collect();
+        let key = head
+            .key()
+            .cids()
+            .first()
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        let short = key.get(key.len().saturating_sub(8)..).unwrap_or(&key);
+        let line = format!(
+            "epoch {} (+{}) | head …{short} | winners {} | blocks {} | messages {} | power {}",
+            head.height(),
+            head.height() - self.from,
+            if winners.is_empty() {
+                "-".into()
+            } else {
+                winners.join(",")
+            },
+            blocks.join(" "),
+            self.totals.messages,
+            power.join(" "),
+        );
+        let mut out = std::io::stdout().lock();
+        let _ = match self.display {
+            Display::Live => write!(out, "\r\x1b[2K{line}"),
+            _ => writeln!(out, "{line}"),
+        };
+        let _ = out.flush();
+        Ok(())
+    }
+
+    /// Ends the live line.
+    pub fn finish(&self) {
+        if self.display == Display::Live && self.last > self.from {
+            println!();
+        }
+    }
+}
