@@ -125,6 +125,11 @@ impl Shutdown {
         }
     }
 
+    /// Whether this listens to a [`scoped`] token rather than the OS signals.
+    pub fn is_scoped(&self) -> bool {
+        matches!(self.inner, Signals::Scoped { .. })
+    }
+
     /// Resolves on the first of them. A scope's token counts once: waiting
     /// again after it fired never resolves (there is no second signal).
     pub async fn wait(&mut self) -> Result<()> {

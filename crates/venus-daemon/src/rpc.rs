@@ -64,8 +64,9 @@ impl Service for RpcService {
         let addr = server.local_addr();
         let family = if addr.is_ipv6() { "ip6" } else { "ip4" };
         let maddr = format!("/{family}/{}/tcp/{}/http", addr.ip(), addr.port());
-        self.repo.write_private("api", maddr.as_bytes())?;
+        // `token` first: a watcher takes `api` appearing as "serving".
         self.repo.write_private("token", self.token.as_bytes())?;
+        self.repo.write_private("api", maddr.as_bytes())?;
         let info = Endpoint::new(format!("http://{addr}/rpc/v1"), Some(self.token.clone()))
             .to_api_info()
             .map_err(|e| failed(e.to_string()))?;

@@ -139,13 +139,16 @@ pub async fn run_services(services: Vec<Box<dyn Service>>) -> Result<()> {
         }
     }
     root.cancel();
-    // A second signal while stopping: give up waiting.
-    tokio::spawn(async move {
-        if signals.wait().await.is_ok() {
-            eprintln!("second shutdown signal: exiting without waiting for the services");
-            std::process::exit(1);
-        }
-    });
+    // A second signal while stopping: give up waiting. (Under `scoped`
+    // there is no second signal: the scope's owner decides.)
+    if !signals.is_scoped() {
+        tokio::spawn(async move {
+            if signals.wait().await.is_ok() {
+                eprintln!("second shutdown signal: exiting without waiting for the services");
+                std::process::exit(1);
+            }
+        });
+    }
     let mut first = None;
     for (name, cancel, task) in watched.into_iter().rev() {
         cancel.cancel();

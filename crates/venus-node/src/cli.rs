@@ -408,11 +408,12 @@ impl venus_daemon::Service for NodeService {
         // Lotus's repo layout: `api` holds the multiaddr, `token` the
         // admin token, so `lotus` with LOTUS_PATH=<repo> talks to us.
         let maddr = format!("/ip4/{}/tcp/{}/http", addr.ip(), addr.port());
-        self.repo.write_private("api", maddr.as_bytes())?;
         let token = Hs256Verifier::new(&secret(&self.repo).map_err(|e| failed(e.to_string()))?)
             .sign(Permission::Admin.and_below(), None, None)
             .map_err(|e| failed(e.to_string()))?;
+        // `token` first: a watcher takes `api` appearing as "serving".
         self.repo.write_private("token", token.as_bytes())?;
+        self.repo.write_private("api", maddr.as_bytes())?;
         let info = Endpoint::new(format!("http://{addr}/rpc/v1"), Some(token))
             .to_api_info()
             .map_err(|e| failed(e.to_string()))?;

@@ -9,7 +9,7 @@
 //! REPO/wallet-password      the members' wallet password
 //! REPO/api-info.env         every service's API info, once running
 //! REPO/node/ messager/ miner/          the shared services' repos
-//! REPO/members/t01000/{wallet,sealer,sectors}/   each member's own
+//! REPO/members/f01000/{wallet,sealer,sectors}/   each member's own
 //! REPO/logs/                each component's log (with --processes)
 //! ```
 
@@ -25,6 +25,8 @@ use venus_wallet_lib::KdfParams;
 use crate::launch::Mode;
 use crate::{PoolError, Result};
 
+/// The file that marks a directory as a venus-pool repo.
+const MARKER: &str = ".venus-pool";
 /// The first member's actor ID; the others follow.
 const FIRST_MINER: u64 = 1000;
 /// FIL in genesis for the funded key and for each worker.
@@ -39,7 +41,7 @@ const SEAL: RegisteredSealProof = RegisteredSealProof::StackedDRG2KiBV1P1;
 /// One member miner of the devnet.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Member {
-    /// Its ID address (`t01000`).
+    /// Its ID address (`f01000`).
     pub miner: String,
     /// Its worker key's address, which only its wallet holds.
     pub worker: String,
@@ -175,6 +177,10 @@ pub(crate) fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     let mut f = opts.open(path).map_err(PoolError::io("writing", path))?;
+    // An existing file keeps its mode through `open`: tighten it.
+    #[cfg(unix)]
+    f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .map_err(PoolError::io("writing", path))?;
     f.write_all(contents)
         .map_err(PoolError::io("writing", path))
 }
@@ -252,8 +258,19 @@ impl Devnet {
         let block_time = self.block_time.unwrap_or(30);
         let mk = |p: &Path| std::fs::create_dir_all(p).map_err(PoolError::io("creating", p));
         mk(&self.repo)?;
-        // Left by an interrupted preparation: made again from scratch.
-        for stale in ["members", "node", "genesis.json"] {
+        self.claim_repo()?;
+        // Left by an interrupted preparation: made again from scratch (a
+        // stale miner or messager database would not match the new chain).
+        for stale in [
+            "members",
+            "node",
+            "miner",
+            "messager",
+            "logs",
+            "genesis.json",
+            "funded.key",
+            "api-info.env",
+        ] {
             let p = self.repo.join(stale);
             if p.is_dir() {
                 std::fs::remove_dir_all(&p).map_err(PoolError::io("removing", &p))?;
@@ -330,6 +347,13 @@ impl Devnet {
             }),
         )
         .map_err(|e| prep(&e))?;
+        // It holds the devnet beacon's secret.
+        #[cfg(unix)]
+        std::fs::set_permissions(
+            &genesis,
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .map_err(PoolError::io("writing", &genesis))?;
         let pool = PoolFile {
             members: list,
             sectors,
@@ -337,11 +361,39 @@ impl Devnet {
             funded: funded_addr.to_string(),
         };
         let text = serde_json::to_vec_pretty(&pool).map_err(|e| prep(&e))?;
-        std::fs::write(&file, text).map_err(PoolError::io("writing", &file))?;
+        // Whole or not at all: written beside, then renamed.
+        let tmp = self.repo.join("pool.json.tmp");
+        std::fs::write(&tmp, text).map_err(PoolError::io("writing", &tmp))?;
+        std::fs::rename(&tmp, &file).map_err(PoolError::io("writing", &file))?;
         Ok(Layout {
             repo: self.repo.clone(),
             pool,
         })
+    }
+
+    /// Marks the repo as a venus-pool devnet's, refusing a directory that
+    /// holds anything else: an interrupted preparation is cleaned up, and
+    /// that must never touch files that are not ours.
+    fn claim_repo(&self) -> Result<()> {
+        let marker = self.repo.join(MARKER);
+        if marker.exists() {
+            return Ok(());
+        }
+        let entries =
+            std::fs::read_dir(&self.repo).map_err(PoolError::io("reading", &self.repo))?;
+        let foreign: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n != "wallet-password")
+            .collect();
+        if !foreign.is_empty() {
+            return Err(PoolError::Invalid(format!(
+                "{} is not empty and is not a venus-pool repo (it holds {}): give an empty or new --repo",
+                self.repo.display(),
+                foreign.join(", ")
+            )));
+        }
+        std::fs::write(&marker, b"venus-pool devnet\n").map_err(PoolError::io("writing", &marker))
     }
 
     /// A second run continues the repo's devnet: options that disagree

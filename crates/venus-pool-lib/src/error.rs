@@ -24,7 +24,7 @@ pub enum PoolError {
     /// A component failed to start or stopped with an error.
     #[error("{name}: {reason}")]
     Component {
-        /// The component (`node`, `t01000-wallet`, …).
+        /// The component (`node`, `f01000-wallet`, …).
         name: String,
         /// Why.
         reason: String,

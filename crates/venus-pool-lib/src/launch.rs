@@ -237,6 +237,9 @@ async fn supervise(
             .stdout(Stdio::null())
             .stderr(file)
             .kill_on_drop(true)
+            // Its own process group: a terminal's Ctrl-C reaches the pool,
+            // which stops the components in order, not all of them at once.
+            .process_group(0)
             .spawn()
             .map_err(PoolError::io("starting", &exe))?;
         let started = Instant::now();

@@ -5,7 +5,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use venus_daemon::{CancellationToken, Repo};
 use venus_messager_lib::cli::DaemonConfig as MessagerConfig;
@@ -52,11 +52,15 @@ fn read(path: &Path) -> Result<String> {
         .map_err(PoolError::io("reading", path))
 }
 
-fn write_toml<T: serde::Serialize>(dir: &Path, config: &T) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(PoolError::io("creating", dir))?;
+/// A component's `config.toml`, readable by the owner only (it holds
+/// other services' tokens), in its repo made as the daemon makes it (0700).
+fn write_toml<T: serde::Serialize>(dir: &Path, name: &str, config: &T) -> Result<()> {
+    Repo::open(name, Some(dir.to_path_buf())).map_err(|e| PoolError::Component {
+        name: name.into(),
+        reason: e.to_string(),
+    })?;
     let text = toml::to_string_pretty(config).map_err(|e| PoolError::Invalid(e.to_string()))?;
-    let path = dir.join("config.toml");
-    std::fs::write(&path, text).map_err(PoolError::io("writing", &path))
+    write_private(&dir.join("config.toml"), text.as_bytes())
 }
 
 /// The components started so far, stopped in reverse order.
@@ -102,6 +106,30 @@ impl Devnet {
             return Err(PoolError::Invalid(format!(
                 "{WALLET_PASSWORD_ENV} must hold the members' wallet password ({}) before the runtime starts",
                 layout.repo.join("wallet-password").display()
+            )));
+        }
+        // The daemons read `VENUS_<NAME>_<FIELD>` over their config.toml:
+        // a shell set up for a real deployment would point the devnet's
+        // components at its node or databases.
+        let inherited: Vec<String> = std::env::vars()
+            .map(|(k, _)| k)
+            .filter(|k| {
+                [
+                    "VENUS_NODE_",
+                    "VENUS_MESSAGER_",
+                    "VENUS_MINER_",
+                    "VENUS_WALLET_",
+                ]
+                .iter()
+                .any(|p| k.starts_with(p))
+                    && k != WALLET_PASSWORD_ENV
+                    && !k.ends_with("_PATH")
+            })
+            .collect();
+        if !inherited.is_empty() {
+            return Err(PoolError::Invalid(format!(
+                "unset {} first: they would override the devnet's own component configs",
+                inherited.join(", ")
             )));
         }
         let mut started = Started {
@@ -203,6 +231,7 @@ impl Devnet {
         let messager_dir = layout.service("messager");
         write_toml(
             &messager_dir,
+            "messager",
             &MessagerConfig {
                 listen: free_addr()?,
                 node: node.clone(),
@@ -276,6 +305,7 @@ impl Devnet {
         let block_ms = pool.block_time.saturating_mul(1000);
         write_toml(
             &miner_dir,
+            "miner",
             &MinerConfig {
                 listen: free_addr()?,
                 node: node.clone(),
@@ -341,9 +371,40 @@ impl Devnet {
         let from = watcher.head().await?.height();
         let mut status = Status::new(display, from);
         let until = epochs.map(|n| from.saturating_add(i64::try_from(n).unwrap_or(i64::MAX)));
+        // A node restarting (with --processes) is waited for; a node gone
+        // for a minute, or a chain that stops moving, ends the run.
+        let grace = Duration::from_secs(60);
+        let stall = Duration::from_secs(layout.pool.block_time.saturating_mul(10).max(120));
+        let (mut failing_since, mut moved_at, mut top) = (None, Instant::now(), from);
         let head = loop {
-            let head = watcher.head().await?;
-            status.update(&watcher, &head).await?;
+            let head = match watcher.head().await {
+                Ok(h) => {
+                    failing_since = None;
+                    h
+                }
+                Err(e) => {
+                    let since = *failing_since.get_or_insert_with(Instant::now);
+                    if since.elapsed() > grace || stop.is_cancelled() {
+                        status.finish();
+                        return Err(e);
+                    }
+                    tracing::warn!(target: "venus::pool", error = %e, "the node does not answer; waiting");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if head.height() > top {
+                (top, moved_at) = (head.height(), Instant::now());
+            } else if moved_at.elapsed() > stall {
+                status.finish();
+                return Err(PoolError::Watch(format!(
+                    "the chain has not moved past height {top} for {stall:?}: no member is winning (see the log above)"
+                )));
+            }
+            // The status line is a view: a failed read does not end the run.
+            if let Err(e) = status.update(&watcher, &head).await {
+                tracing::debug!(target: "venus::pool", error = %e, "status not updated");
+            }
             if until.is_some_and(|u| head.height() >= u) || stop.is_cancelled() {
                 break head;
             }
