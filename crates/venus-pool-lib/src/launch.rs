@@ -43,7 +43,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Kind::Node => "node",
             Kind::Wallet => "wallet",
@@ -59,9 +59,9 @@ impl Kind {
 /// does under [`venus_daemon::scoped`].
 pub async fn run_component(kind: Kind, args: Vec<String>, prover: Prover) -> Result<()> {
     let bad = |e: clap::Error| PoolError::Invalid(e.to_string());
-    let failed = |e: String| PoolError::Component {
+    let failed = |e: &dyn std::fmt::Display| PoolError::Component {
         name: kind.as_str().into(),
-        reason: e,
+        reason: format!("{e:#}"),
     };
     match kind {
         Kind::Node => {
@@ -70,34 +70,34 @@ pub async fn run_component(kind: Kind, args: Vec<String>, prover: Prover) -> Res
             venus_node::cli::run(cli, Arc::new(prover), post)
                 .await
                 .map(drop)
-                .map_err(|e| failed(e.to_string()))
+                .map_err(|e| failed(&e))
         }
         Kind::Wallet => {
             let cli = venus_wallet_lib::cli::Cli::try_parse_from(&args).map_err(bad)?;
             venus_wallet_lib::cli::run(cli)
                 .await
                 .map(drop)
-                .map_err(|e| failed(e.to_string()))
+                .map_err(|e| failed(&e))
         }
         Kind::Messager => {
             let cli = venus_messager_lib::cli::Cli::try_parse_from(&args).map_err(bad)?;
             venus_messager_lib::cli::run(cli)
                 .await
                 .map(drop)
-                .map_err(|e| failed(e.to_string()))
+                .map_err(|e| failed(&e))
         }
         Kind::Miner => {
             let cli = venus_miner_lib::cli::Cli::try_parse_from(&args).map_err(bad)?;
             venus_miner_lib::cli::run(cli)
                 .await
                 .map(drop)
-                .map_err(|e| failed(e.to_string()))
+                .map_err(|e| failed(&e))
         }
         Kind::Sealer => {
             let cli = venus_sealer_lib::cli::Cli::try_parse_from(&args).map_err(bad)?;
             venus_sealer_lib::cli::run(cli, prover)
                 .await
-                .map_err(|e| failed(format!("{e:#}")))
+                .map_err(|e| failed(&e))
         }
     }
 }

@@ -23,8 +23,9 @@ use crate::{Devnet, Display, Layout, PoolError, Result, Summary};
 /// The environment variable the members' wallets unlock with.
 pub const WALLET_PASSWORD_ENV: &str = "VENUS_WALLET_PASSWORD";
 
-/// A free port on loopback, kept for the whole run (restarted processes
-/// listen where their clients expect them).
+/// A port free on loopback now, chosen once per run so a restarted process
+/// listens where its clients expect it. It is released before the
+/// component binds it, so another process could take it in between.
 fn free_addr() -> Result<SocketAddr> {
     let l = TcpListener::bind("127.0.0.1:0").map_err(PoolError::io("binding", "127.0.0.1:0"))?;
     l.local_addr()
@@ -74,6 +75,25 @@ impl Started {
         let c = Component::start(spec, d.mode, prover, &self.logs).await?;
         self.list.push(c);
         Ok(())
+    }
+
+    /// A shared daemon whose whole config is its repo's `config.toml`:
+    /// `PROGRAM --repo DIR run`.
+    async fn start_daemon(
+        &mut self,
+        d: &Devnet,
+        prover: &Prover,
+        kind: Kind,
+        program: &str,
+        dir: &Path,
+    ) -> Result<()> {
+        let spec = Spec {
+            name: kind.as_str().into(),
+            kind,
+            args: vec![program.into(), "--repo".into(), s(dir), "run".into()],
+            ready: dir.join("api"),
+        };
+        self.start(d, prover, spec).await
     }
 
     async fn stop_all(self) {
@@ -240,20 +260,12 @@ impl Devnet {
             },
         )?;
         started
-            .start(
+            .start_daemon(
                 self,
                 prover,
-                Spec {
-                    name: "messager".into(),
-                    kind: Kind::Messager,
-                    args: vec![
-                        "venus-messager".into(),
-                        "--repo".into(),
-                        s(&messager_dir),
-                        "run".into(),
-                    ],
-                    ready: messager_dir.join("api"),
-                },
+                Kind::Messager,
+                "venus-messager",
+                &messager_dir,
             )
             .await?;
         let messager = api_info(&messager_dir, "messager")?;
@@ -319,21 +331,7 @@ impl Devnet {
             },
         )?;
         started
-            .start(
-                self,
-                prover,
-                Spec {
-                    name: "miner".into(),
-                    kind: Kind::Miner,
-                    args: vec![
-                        "venus-miner".into(),
-                        "--repo".into(),
-                        s(&miner_dir),
-                        "run".into(),
-                    ],
-                    ready: miner_dir.join("api"),
-                },
-            )
+            .start_daemon(self, prover, Kind::Miner, "venus-miner", &miner_dir)
             .await?;
         env.push(("MINER_API_INFO".to_string(), api_info(&miner_dir, "miner")?));
 
