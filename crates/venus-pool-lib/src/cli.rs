@@ -66,6 +66,12 @@ pub struct DevnetArgs {
     /// Each component as its own process, supervised and restarted if it dies.
     #[arg(long)]
     pub processes: bool,
+    /// The shared messager and miner on this MySQL/MariaDB server
+    /// (mysql://user[:password]@host:port[/prefix]), each in a database of
+    /// its own made there; chosen when the devnet is made (default: SQLite
+    /// in their repos).
+    #[arg(long, value_name = "URL")]
+    pub mysql: Option<String>,
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -117,6 +123,9 @@ async fn devnet(a: DevnetArgs, repo: PathBuf, prover: Prover) -> Result<()> {
     }
     if let Some(t) = a.block_time {
         b = b.block_time(t);
+    }
+    if let Some(url) = a.mysql {
+        b = b.mysql(url);
     }
     let devnet = b.build()?;
     println!(

@@ -14,9 +14,11 @@
 //! ```
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use venus_core::crypto::{KeyInfo, PrivateKey};
+use venus_core::traits::ComputeProof;
 use venus_core::{RegisteredSealProof, SignatureType};
 use venus_sealer_lib::{preseal, LocalSectorStore, PreSealConfig, PreSealMiner, Prover};
 use venus_wallet_lib::service::WalletRepo;
@@ -58,6 +60,49 @@ pub struct PoolFile {
     pub block_time: u64,
     /// The funded key's address (`funded.key`).
     pub funded: String,
+    /// Where the shared messager and miner keep their databases: absent,
+    /// SQLite files in their repos.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mysql: Option<SharedDb>,
+}
+
+/// The shared services' databases on one MySQL server (`--mysql`): one
+/// database per service, named after the repo so two devnets on one
+/// server never share tables.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SharedDb {
+    /// The server's URL as given (`mysql://user[:password]@host:port[/db]`).
+    pub server: String,
+    /// The databases' common prefix: `PREFIX_messager`, `PREFIX_miner`.
+    pub prefix: String,
+}
+
+impl SharedDb {
+    /// For a new devnet on `server`: the URL's database name (or
+    /// `venus_pool`) and a random suffix as the prefix.
+    fn new(server: &str) -> Result<SharedDb> {
+        let base = venus_sql::database_name(server).unwrap_or("venus_pool");
+        if base.len() > 40 || !base.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(PoolError::Invalid(format!(
+                "--mysql: the database {base:?} in the URL must be letters, digits and _ (at most 40): it prefixes the services' databases"
+            )));
+        }
+        venus_sql::with_database(server, base).map_err(|e| PoolError::Invalid(e.to_string()))?;
+        Ok(SharedDb {
+            server: server.to_string(),
+            prefix: format!("{base}_{}", hex::encode(rand::random::<[u8; 3]>())),
+        })
+    }
+
+    /// `service`'s database on the server, made if missing; its URL.
+    pub async fn database(&self, service: &str) -> Result<String> {
+        venus_sql::mysql_database(&self.server, &format!("{}_{service}", self.prefix))
+            .await
+            .map_err(|e| PoolError::Component {
+                name: service.into(),
+                reason: format!("its MySQL database: {e}"),
+            })
+    }
 }
 
 /// A prepared devnet: its repo and what it holds.
@@ -93,7 +138,20 @@ pub struct Devnet {
     pub(crate) members: Option<u32>,
     pub(crate) sectors: Option<u64>,
     pub(crate) block_time: Option<u64>,
+    pub(crate) mysql: Option<String>,
     pub(crate) mode: Mode,
+    pub(crate) winning_prover: Option<WinningProver>,
+}
+
+/// The integrator's winning-PoSt prover, served to the pool's miner in
+/// place of the members' sealers ([`DevnetBuilder::winning_prover`]).
+#[derive(Clone)]
+pub(crate) struct WinningProver(pub Arc<dyn ComputeProof>);
+
+impl std::fmt::Debug for WinningProver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WinningProver(..)")
+    }
 }
 
 /// Builds a [`Devnet`]; unset options take the repo's (on a second run)
@@ -109,7 +167,9 @@ impl Devnet {
             members: None,
             sectors: None,
             block_time: None,
+            mysql: None,
             mode: Mode::InProcess,
+            winning_prover: None,
         })
     }
 
@@ -136,6 +196,26 @@ impl DevnetBuilder {
     /// PoSt takes 7–15 s on 2 cores when two members prove at once).
     pub fn block_time(mut self, secs: u64) -> Self {
         self.0.block_time = Some(secs);
+        self
+    }
+
+    /// The shared messager and miner on this MySQL server, each in a
+    /// database of its own made there (default: SQLite in their repos).
+    /// Chosen when the devnet is made; a later run keeps it.
+    pub fn mysql(mut self, server: impl Into<String>) -> Self {
+        self.0.mysql = Some(server.into());
+        self
+    }
+
+    /// The slot for winning PoSts: the pool's miner asks `prover` for
+    /// every member's winning PoSt instead of the member's sealer (it is
+    /// served to the miner over RPC, as a sealer is, so it works in both
+    /// modes). Its proofs go on chain and the node verifies them, so it
+    /// must prove from the members' sectors (`REPO/members/<miner>/sectors`):
+    /// wrap a `PostProver` to time, log or route proofs, or bring your own
+    /// proving hardware.
+    pub fn winning_prover(mut self, prover: Arc<dyn ComputeProof>) -> Self {
+        self.0.winning_prover = Some(WinningProver(prover));
         self
     }
 
@@ -256,6 +336,7 @@ impl Devnet {
         let members = self.members.unwrap_or(2);
         let sectors = self.sectors.unwrap_or(2);
         let block_time = self.block_time.unwrap_or(30);
+        let mysql = self.mysql.as_deref().map(SharedDb::new).transpose()?;
         let mk = |p: &Path| std::fs::create_dir_all(p).map_err(PoolError::io("creating", p));
         mk(&self.repo)?;
         self.claim_repo()?;
@@ -359,11 +440,13 @@ impl Devnet {
             sectors,
             block_time,
             funded: funded_addr.to_string(),
+            mysql,
         };
         let text = serde_json::to_vec_pretty(&pool).map_err(|e| prep(&e))?;
-        // Whole or not at all: written beside, then renamed.
+        // Whole or not at all: written beside, then renamed. Private: the
+        // MySQL URL may hold a password.
         let tmp = self.repo.join("pool.json.tmp");
-        std::fs::write(&tmp, text).map_err(PoolError::io("writing", &tmp))?;
+        write_private(&tmp, &text)?;
         std::fs::rename(&tmp, &file).map_err(PoolError::io("writing", &file))?;
         Ok(Layout {
             repo: self.repo.clone(),
@@ -414,6 +497,18 @@ impl Devnet {
             pool.members.len() as u64,
         )?;
         differs("sectors", self.sectors, pool.sectors)?;
-        differs("block time", self.block_time, pool.block_time)
+        differs("block time", self.block_time, pool.block_time)?;
+        // The URL may hold a password: not repeated.
+        match (&self.mysql, &pool.mysql) {
+            (Some(_), None) => Err(PoolError::Invalid(format!(
+                "{} holds a devnet whose services keep SQLite databases: leave --mysql out to continue it, or use another --repo",
+                self.repo.display()
+            ))),
+            (Some(given), Some(kept)) if *given != kept.server => Err(PoolError::Invalid(format!(
+                "{} holds a devnet on another MySQL server URL: leave --mysql out to continue it on its own, or use another --repo",
+                self.repo.display()
+            ))),
+            _ => Ok(()),
+        }
     }
 }

@@ -14,7 +14,11 @@
 //! runs here is what a real deployment runs.
 //!
 //! The component crates are re-exported, so an integrator who assembles
-//! a pool differently needs only this crate.
+//! a pool differently needs only this crate. The builder's slots:
+//! [`DevnetBuilder::winning_prover`] puts your own `ComputeProof` in place
+//! of the members' sealers for winning PoSts (see
+//! `examples/pool_custom_prover.rs`), and [`DevnetBuilder::mysql`] puts the
+//! shared messager and miner on a MySQL server.
 //!
 //! ```no_run
 //! use venus_pool_lib::{Devnet, Mode};
@@ -43,7 +47,7 @@ mod launch;
 mod run;
 mod watch;
 
-pub use devnet::{wallet_password, Devnet, DevnetBuilder, Layout, Member, PoolFile};
+pub use devnet::{wallet_password, Devnet, DevnetBuilder, Layout, Member, PoolFile, SharedDb};
 pub use error::{PoolError, Result};
 pub use launch::{run_component, Kind, Mode};
 pub use run::WALLET_PASSWORD_ENV;

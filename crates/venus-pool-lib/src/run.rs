@@ -12,10 +12,13 @@ use venus_messager_lib::cli::DaemonConfig as MessagerConfig;
 use venus_miner_lib::cli::{DaemonConfig as MinerConfig, MemberConfig};
 use venus_sealer_lib::Prover;
 
-use venus_rpc::Permission;
+use std::sync::Arc;
+
+use venus_core::Address;
+use venus_rpc::{Hs256Verifier, Permission, RpcServer, ServerHandle};
 use venus_wallet_lib::service::WalletRepo;
 
-use crate::devnet::{wallet_password, write_private, MESSAGER_CALLER, MINER_CALLER};
+use crate::devnet::{wallet_password, write_private, WinningProver, MESSAGER_CALLER, MINER_CALLER};
 use crate::launch::{Component, Kind, Spec};
 use crate::watch::{Status, Watcher};
 use crate::{Devnet, Display, Layout, PoolError, Result, Summary};
@@ -64,10 +67,21 @@ fn write_toml<T: serde::Serialize>(dir: &Path, name: &str, config: &T) -> Result
     write_private(&dir.join("config.toml"), text.as_bytes())
 }
 
+/// `service`'s database URL: its own on the devnet's MySQL server, or
+/// empty for the daemon's SQLite file in its repo.
+async fn database(layout: &Layout, service: &str) -> Result<String> {
+    match &layout.pool.mysql {
+        Some(m) => m.database(service).await,
+        None => Ok(String::new()),
+    }
+}
+
 /// The components started so far, stopped in reverse order.
 struct Started {
     list: Vec<Component>,
     logs: PathBuf,
+    /// Servers of this process the components use (the winning-PoSt slot).
+    servers: Vec<ServerHandle>,
 }
 
 impl Started {
@@ -103,6 +117,43 @@ impl Started {
                 tracing::warn!(target: "venus::pool", component = %name, error = %e, "stopped with an error");
             }
         }
+        for s in self.servers {
+            s.stop().await;
+        }
+    }
+
+    /// Serves the integrator's winning-PoSt prover for `miners` on
+    /// loopback, behind a token of its own; its API info.
+    async fn serve_prover(
+        &mut self,
+        prover: &WinningProver,
+        miners: Vec<Address>,
+    ) -> Result<String> {
+        let failed = |e: &dyn std::fmt::Display| PoolError::Component {
+            name: "winning-prover".into(),
+            reason: e.to_string(),
+        };
+        let verifier = Arc::new(Hs256Verifier::new(&rand::random::<[u8; 32]>()));
+        let token = verifier
+            .sign(
+                vec![Permission::Read, Permission::Write],
+                Some(MINER_CALLER.into()),
+                None,
+            )
+            .map_err(|e| failed(&e))?;
+        let module = venus_sealer_lib::rpc::prover_module(prover.0.clone(), miners);
+        let server = RpcServer::builder(module)
+            .verifier(verifier)
+            .build()
+            .start(free_addr()?)
+            .await
+            .map_err(|e| failed(&e))?;
+        let info = format!(
+            "{token}:/ip4/127.0.0.1/tcp/{}/http",
+            server.local_addr().port()
+        );
+        self.servers.push(server);
+        Ok(info)
     }
 }
 
@@ -155,6 +206,7 @@ impl Devnet {
         let mut started = Started {
             list: Vec::new(),
             logs: layout.repo.join("logs"),
+            servers: Vec::new(),
         };
         let result = self
             .assemble_and_watch(layout, prover, epochs, display, stop, &mut started)
@@ -256,6 +308,7 @@ impl Devnet {
                 listen: free_addr()?,
                 node: node.clone(),
                 wallets: wallets.iter().map(|(_, m)| m.clone()).collect(),
+                db: database(layout, "messager").await?,
                 ..Default::default()
             },
         )?;
@@ -313,6 +366,19 @@ impl Devnet {
             });
         }
 
+        if let Some(p) = &self.winning_prover {
+            let miners = pool
+                .members
+                .iter()
+                .map(|m| m.miner.parse::<Address>())
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| PoolError::Invalid(format!("pool.json: a member's address: {e}")))?;
+            let info = started.serve_prover(p, miners).await?;
+            for m in &mut members {
+                m.sealer = info.clone();
+            }
+        }
+
         let miner_dir = layout.service("miner");
         let block_ms = pool.block_time.saturating_mul(1000);
         write_toml(
@@ -327,6 +393,7 @@ impl Devnet {
                 propagation_delay_ms: 500,
                 miner_timeout_ms: block_ms.saturating_sub(1500).max(2000),
                 members,
+                db: database(layout, "miner").await?,
                 ..Default::default()
             },
         )?;

@@ -58,19 +58,7 @@ impl ProofPool {
             .await
             .map_err(|_| SealerError::PoolClosed(stage))?;
         let waited = queued.elapsed();
-        let handle = tokio::task::spawn_blocking(move || {
-            let _slot = permit;
-            let started = Instant::now();
-            let out = job();
-            tracing::debug!(
-                target: "venus::sealer",
-                stage,
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                ok = out.is_ok(),
-                "proof job finished"
-            );
-            out
-        });
+        let handle = spawn(stage, Some(permit), job);
         if waited.as_millis() > 0 {
             tracing::debug!(
                 target: "venus::sealer",
@@ -79,14 +67,24 @@ impl ProofPool {
                 "proof job waited for a slot"
             );
         }
-        match handle.await {
-            Ok(out) => out,
-            Err(e) if e.is_panic() => Err(SealerError::Panicked {
-                stage,
-                reason: panic_message(e.into_panic()),
-            }),
-            Err(_) => Err(SealerError::PoolClosed(stage)),
+        joined(stage, handle.await)
+    }
+
+    /// Runs a short `job` (a verification, a challenge: milliseconds) on a
+    /// blocking thread at once, without a slot: it must not queue behind
+    /// seals and proofs that hold the slots for seconds or minutes. A
+    /// node checking a block, or a miner's base asking for its
+    /// challenged sectors, would otherwise wait out another member's
+    /// winning PoSt.
+    pub async fn run_short<T, F>(&self, stage: &'static str, job: F) -> Result<T>
+    where
+        F: FnOnce() -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        if self.slots.is_closed() {
+            return Err(SealerError::PoolClosed(stage));
         }
+        joined(stage, spawn(stage, None, job).await)
     }
 
     /// Refuses new jobs; jobs already running finish.
@@ -99,6 +97,46 @@ impl Default for ProofPool {
     /// One job at a time: a sensible bound for small machines.
     fn default() -> Self {
         Self::new(1)
+    }
+}
+
+/// `job` on a blocking thread, holding `slot` (if any) until it ends.
+fn spawn<T, F>(
+    stage: &'static str,
+    slot: Option<tokio::sync::OwnedSemaphorePermit>,
+    job: F,
+) -> tokio::task::JoinHandle<Result<T>>
+where
+    F: FnOnce() -> Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        let started = Instant::now();
+        let out = job();
+        tracing::debug!(
+            target: "venus::sealer",
+            stage,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            ok = out.is_ok(),
+            "proof job finished"
+        );
+        out
+    })
+}
+
+/// A job's result, its panic or its cancellation as this crate's result.
+fn joined<T>(
+    stage: &'static str,
+    joined: std::result::Result<Result<T>, tokio::task::JoinError>,
+) -> Result<T> {
+    match joined {
+        Ok(out) => out,
+        Err(e) if e.is_panic() => Err(SealerError::Panicked {
+            stage,
+            reason: panic_message(e.into_panic()),
+        }),
+        Err(_) => Err(SealerError::PoolClosed(stage)),
     }
 }
 

@@ -114,3 +114,44 @@ async fn a_waiting_job_can_be_cancelled_and_a_closed_pool_refuses() {
     let err = pool.run("late", || Ok(())).await.expect_err("closed");
     assert!(matches!(err, SealerError::PoolClosed("late")), "{err:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_job_does_not_wait_behind_the_slots() {
+    let pool = ProofPool::new(1);
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let busy = pool.clone();
+    let holder = tokio::spawn(async move {
+        busy.run("winning post", move || {
+            let _ = rx.recv_timeout(Duration::from_secs(10));
+            Ok(())
+        })
+        .await
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(pool.available(), 0, "the long job holds the only slot");
+    // A verification runs beside it, within a bound the long job is far from.
+    let short = pool.run_short("verify winning post", || Ok(7));
+    let out = tokio::time::timeout(Duration::from_secs(5), short)
+        .await
+        .expect("a short job must not queue behind the slot");
+    assert_eq!(out.expect("short job"), 7);
+    let err = pool
+        .run_short::<(), _>("verify", || panic!("verifier exploded"))
+        .await
+        .expect_err("a panic surfaces");
+    assert!(
+        matches!(
+            err,
+            SealerError::Panicked {
+                stage: "verify",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    tx.send(()).expect("release");
+    holder.await.expect("join").expect("long job");
+    pool.close();
+    let err = pool.run_short("late", || Ok(())).await.expect_err("closed");
+    assert!(matches!(err, SealerError::PoolClosed("late")), "{err:?}");
+}

@@ -124,14 +124,8 @@ pub async fn mysql(migrations: &Migrations) -> Option<TestDb> {
     .await
     .expect("create the test database");
     admin.close().await;
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map(|i| i + scheme_end)
-        .unwrap_or(base.len());
     // The base URL's query (e.g. ?ssl-mode=…) applies to the test database too.
-    let query = base.find('?').map(|i| &base[i..]).unwrap_or("");
-    let url = format!("{}/{name}{query}", &base[..host_end]);
+    let url = crate::with_database(&base, &name).unwrap_or_else(|e| panic!("{MYSQL_URL_VAR}: {e}"));
     // The guard exists before anything can fail, so the database is dropped
     // even when connecting or migrating panics.
     let mut guard = DropGuard(Cleanup::MySql {

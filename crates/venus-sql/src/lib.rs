@@ -11,6 +11,7 @@
 //!   caller's [`Migrations`] run at start.
 //! - [`SqlError`]: unique-key violations are [`SqlError::Duplicate`].
 //! - [`row`]: columns read alike on both engines.
+//! - [`mysql_database`]: a service's own database on a shared MySQL server.
 //! - [`GroupCommit`]: concurrent writers that need their row durable before
 //!   they answer share one commit.
 //! - `harness` (feature): one conformance suite on SQLite and MySQL.
@@ -39,11 +40,13 @@ mod group;
 #[cfg(feature = "harness")]
 pub mod harness;
 pub mod row;
+mod server;
 
 pub use backend::{sqlite_url, SqlBackend};
 pub use connect::{connect, connect_with, ConnectOptions, Db, Durability, Migrations};
 pub use error::{Result, SqlError};
 pub use group::{GroupCommit, Statement, Value};
+pub use server::{database_name, mysql_database, with_database};
 /// The `sqlx` this crate is built on, for stores' queries and `migrate!`.
 pub use sqlx;
 

@@ -207,3 +207,39 @@ async fn a_killed_writer_loses_no_acknowledged_row() {
     let lost: Vec<_> = acked.iter().filter(|id| !stored.contains(id)).collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
 }
+
+#[tokio::test]
+async fn a_service_database_is_made_once_on_the_server() {
+    let Ok(server) = std::env::var("VENUS_TEST_MYSQL_URL") else {
+        eprintln!("SKIPPED: VENUS_TEST_MYSQL_URL is not set; mysql_database was not tested");
+        return;
+    };
+    let name = format!("venus_test_svc_{}", std::process::id());
+    let url = venus_sql::mysql_database(&server, &name)
+        .await
+        .expect("made");
+    assert_eq!(venus_sql::database_name(&url), Some(name.as_str()));
+    let db = venus_sql::connect(&url, &MIGRATIONS)
+        .await
+        .expect("connect");
+    GroupCommit::new(db.clone(), 8)
+        .execute(insert(1, "kept"))
+        .await
+        .expect("insert");
+    // Made again: the same database, its rows kept.
+    let again = venus_sql::mysql_database(&server, &name)
+        .await
+        .expect("again");
+    let db2 = venus_sql::connect(&again, &MIGRATIONS)
+        .await
+        .expect("connect");
+    assert_eq!(count(&db2).await, 1);
+    let bad = venus_sql::mysql_database(&server, "x; DROP DATABASE test")
+        .await
+        .expect_err("not a name");
+    assert!(bad.to_string().contains("not a database name"), "{bad}");
+    sqlx::query(&format!("DROP DATABASE {name}"))
+        .execute(db.pool())
+        .await
+        .expect("drop");
+}

@@ -124,7 +124,7 @@ impl Prover {
         let api = api_post(proof)?;
         let randomness = fr_randomness(randomness);
         self.pool
-            .run("winning post challenge", move || {
+            .run_short("winning post challenge", move || {
                 post::generate_winning_post_sector_challenge(
                     api,
                     &randomness,
@@ -332,7 +332,7 @@ impl Prover {
         let randomness = fr_randomness(randomness);
         let stage = kind.verify_name();
         self.pool
-            .run(stage, move || {
+            .run_short(stage, move || {
                 let out = match kind {
                     Kind::Winning => {
                         post::verify_winning_post(&randomness, &proof, &replicas, prover_id(miner))

@@ -225,7 +225,7 @@ impl Prover {
         let api = api_seal(pre_commit.proof)?;
         self.ready(Circuit::PoRep(pre_commit.proof)).await?;
         self.pool
-            .run("verify seal", move || {
+            .run_short("verify seal", move || {
                 seal::verify_seal(
                     api,
                     pre_commit.comm_r,

@@ -1,0 +1,374 @@
+//! `venus-pool devnet --processes` (on MariaDB with `--mysql` when
+//! `VENUS_TEST_MYSQL_URL` is set): the miner's and the messager's
+//! processes are each killed with SIGKILL mid-run; the supervisor restarts
+//! them, no block is signed twice, no pushed message is lost and mining
+//! resumes. An outside client, through the Lotus API only, sends FIL from
+//! the devnet's funded key and sees its receipt.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{chain_counts, count, head, PoolRun};
+use venus_api::lotus::LotusClient;
+use venus_api::messager::{MessageState, MessagerClient};
+use venus_api::miner::{BlocksQueryParams, ListBlocks, MinedBlock};
+use venus_api::wallet::{RecordQuery, SignRecord, SignRecords};
+use venus_core::crypto::{KeyInfo, PrivateKey};
+use venus_core::traits::{ChainRead, MessageApi, StateRead};
+use venus_core::types::MsgType;
+use venus_core::{Address, Message, SignatureType, TokenAmount};
+use venus_pool_lib::wallet::service::WalletRepo;
+use venus_rpc::{Permission, RpcClient};
+
+/// How long the pool has to come up, and to do each step after.
+const UP: Duration = Duration::from_secs(900);
+const STEP: Duration = Duration::from_secs(400);
+
+/// The pid of the component process `kind` of the pool in `repo`.
+fn component_pid(repo: &Path, kind: &str) -> Option<i32> {
+    let repo = repo.display().to_string();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let args: Vec<String> = cmdline
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if args.iter().any(|a| a == "component")
+            && args.iter().any(|a| a == kind)
+            && args.iter().any(|a| a.starts_with(&repo))
+        {
+            return Some(pid);
+        }
+    }
+    None
+}
+
+/// SIGKILLs the component `kind`; its pid.
+fn kill9(repo: &Path, kind: &str) -> i32 {
+    let pid = component_pid(repo, kind).unwrap_or_else(|| panic!("no {kind} process"));
+    let ok = std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .expect("kill")
+        .success();
+    assert!(ok, "kill -KILL {pid}");
+    pid
+}
+
+/// Waits until the component `kind` runs again as another process.
+async fn wait_restarted(repo: &Path, kind: &str, old: i32) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if component_pid(repo, kind).is_some_and(|p| p != old) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{kind} was not restarted");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Runs `examples/messager_push_wait.rs` (built beside this test by
+/// `cargo build -p venus-examples --examples`, as CI does) with the
+/// pool's API infos: it pushes a transfer and waits for its receipt.
+fn run_example(env: &HashMap<String, String>, from: &str, to: &str) {
+    let exe = std::env::current_exe().expect("test binary");
+    let Some(bin) = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("examples").join("messager_push_wait"))
+        .filter(|p| p.exists())
+    else {
+        eprintln!("SKIPPED: the messager_push_wait example is not built (cargo build -p venus-examples --examples)");
+        return;
+    };
+    let out = std::process::Command::new(&bin)
+        .args([from, to, "7"])
+        .env("MESSAGER_API_INFO", &env["MESSAGER_API_INFO"])
+        .output()
+        .expect("run the example");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("landed at height"),
+        "the example failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn fil(n: u64) -> TokenAmount {
+    TokenAmount::from_atto(u128::from(n) * 1_000_000_000_000_000_000)
+}
+
+/// What an outside client does through the Lotus API alone: a transfer
+/// from the funded key, signed here, pushed, waited for.
+async fn send_from_funded_key(node: &LotusClient, repo: &Path) -> (Address, TokenAmount) {
+    let export = std::fs::read_to_string(repo.join("funded.key")).expect("funded.key");
+    let key = KeyInfo::from_lotus_export(&export).expect("Lotus export format");
+    let from = key.address().expect("address");
+    let to = PrivateKey::generate(SignatureType::Secp256k1)
+        .address()
+        .expect("address");
+    let head = node.head().await.expect("head");
+    let nonce = node.actor(&from, head.key()).await.expect("funded").nonce;
+    let msg = Message {
+        version: 0,
+        from,
+        to,
+        sequence: nonce,
+        value: fil(5),
+        method_num: 0,
+        params: Default::default(),
+        gas_limit: 0,
+        gas_fee_cap: TokenAmount::default(),
+        gas_premium: TokenAmount::default(),
+    };
+    let msg = node
+        .estimate_message_gas(msg, None, head.key())
+        .await
+        .expect("gas estimate");
+    let cid = venus_core::types::message_cid(&msg).expect("cid");
+    let signature = key.sign(&cid.to_bytes()).expect("sign");
+    let pushed = node
+        .push_message(venus_core::types::SignedMessage {
+            message: msg,
+            signature,
+        })
+        .await
+        .expect("MpoolPush");
+    let found = node
+        .wait_message(&pushed, Duration::from_secs(1), Duration::from_secs(300))
+        .await
+        .expect("StateWaitMsg");
+    assert!(
+        found.receipt.exit_code.is_success(),
+        "the transfer's receipt: {:?}",
+        found.receipt
+    );
+    (to, fil(5))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkilled_miner_and_messager_lose_nothing() {
+    let mysql = std::env::var("VENUS_TEST_MYSQL_URL").ok();
+    if mysql.is_none() {
+        eprintln!(
+            "SKIPPED (the MySQL part): VENUS_TEST_MYSQL_URL is not set; the pool runs on SQLite"
+        );
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("pool");
+    // No --epochs: the test stops the pool (SIGTERM) once it has seen all it needs.
+    let mut args = vec!["--processes", "--block-time", "20"];
+    if let Some(url) = &mysql {
+        args.extend(["--mysql", url]);
+    }
+    let mut run = PoolRun::spawn(&repo, &args);
+    let env = tokio::task::block_in_place(|| run.wait_up(UP));
+    let pool: venus_pool_lib::PoolFile =
+        serde_json::from_slice(&std::fs::read(repo.join("pool.json")).expect("pool.json"))
+            .expect("pool.json");
+    if mysql.is_some() {
+        assert!(pool.mysql.is_some(), "the devnet records its MySQL server");
+        let cfg = std::fs::read_to_string(repo.join("miner/config.toml")).expect("config");
+        assert!(
+            cfg.contains("db = \"mysql://"),
+            "the miner runs on MySQL: {cfg}"
+        );
+    }
+    let node = LotusClient::connect(&env["FULLNODE_API_INFO"])
+        .await
+        .expect("node");
+
+    // Messages pushed to the messager, then the messager SIGKILLed at once:
+    // every one it acknowledged lands.
+    let member = &pool.members[0];
+    let worker: Address = member.worker.parse().expect("worker");
+    let funded: Address = pool.funded.parse().expect("funded");
+    let messager = MessagerClient::connect(&env["MESSAGER_API_INFO"])
+        .await
+        .expect("messager");
+    let mut ids = Vec::new();
+    for i in 0..3u64 {
+        let msg = Message {
+            version: 0,
+            from: worker,
+            to: funded,
+            sequence: 0,
+            value: TokenAmount::from_atto(1000 + i),
+            method_num: 0,
+            params: Default::default(),
+            gas_limit: 0,
+            gas_fee_cap: TokenAmount::default(),
+            gas_premium: TokenAmount::default(),
+        };
+        let id = format!("pool-kill-test-{i}");
+        assert_eq!(
+            messager.push_with_id(&id, &msg, None).await.expect("push"),
+            id
+        );
+        ids.push(id);
+    }
+    let old = kill9(&repo, "messager");
+    wait_restarted(&repo, "messager", old).await;
+
+    // The outside client, meanwhile: FIL from the funded key.
+    let (to, value) = send_from_funded_key(&node, &repo).await;
+    let got = node
+        .actor(&to, node.head().await.expect("head").key())
+        .await
+        .expect("the new account");
+    assert_eq!(got.balance, value, "the recipient's balance");
+
+    // Every pushed message lands, through the restarted messager.
+    let deadline = Instant::now() + STEP;
+    for id in &ids {
+        loop {
+            // A new connection each time: the messager was restarted.
+            let got = match MessagerClient::connect(&env["MESSAGER_API_INFO"]).await {
+                Ok(c) => c.get(id).await.ok(),
+                Err(_) => None,
+            };
+            if let Some(m) = got {
+                if m.state == MessageState::OnChain {
+                    let receipt = m.receipt.expect("an on-chain message has its receipt");
+                    assert!(
+                        receipt.exit_code.is_success(),
+                        "{id}'s receipt: {receipt:?}"
+                    );
+                    break;
+                }
+                assert_ne!(
+                    m.state,
+                    MessageState::Failed,
+                    "{id} failed: {}",
+                    m.error_msg
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{id} did not land after the messager's restart"
+            );
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    // The messager client example, against this pool.
+    let last = &pool.members[pool.members.len() - 1].worker;
+    tokio::task::block_in_place(|| run_example(&env, last, &pool.funded));
+
+    // The miner SIGKILLed once it has mined: mining resumes after it.
+    let mined_before = node.head().await.expect("head").height();
+    let old = kill9(&repo, "miner");
+    let killed_at = node.head().await.expect("head").height();
+    assert!(killed_at >= mined_before);
+    wait_restarted(&repo, "miner", old).await;
+    // Mining resumes: only the pool's members mine, so a head 3 epochs on
+    // holds blocks the restarted miner made.
+    let deadline = Instant::now() + STEP;
+    while node.head().await.map_or(0, |h| h.height()) < killed_at + 3 {
+        assert!(
+            Instant::now() < deadline,
+            "no mining after the miner's restart (killed at {killed_at})"
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+
+    // No block signed twice: every member's wallet signed at most one
+    // header per (miner, epoch) the pool claimed, and claimed each once.
+    let miner = RpcClient::connect(&env["MINER_API_INFO"])
+        .await
+        .expect("miner");
+    let mut claimed: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let blocks: Vec<MinedBlock> = loop {
+        let q = BlocksQueryParams {
+            miners: None,
+            limit: 10_000,
+            offset: 0,
+        };
+        match miner.call::<ListBlocks>((q,)).await {
+            Ok(b) => break b,
+            Err(e) => assert!(Instant::now() < deadline, "the restarted miner's API: {e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    for b in &blocks {
+        assert!(
+            claimed.entry(b.miner.clone()).or_default().insert(b.epoch),
+            "{} claimed twice at {}",
+            b.miner,
+            b.epoch
+        );
+    }
+    for m in &pool.members {
+        // The sign record is the wallet owner's: an admin token of its repo.
+        let info = &env[&format!("WALLET_API_INFO_{}", m.miner)];
+        let maddr = info.split_once(':').map_or(info.as_str(), |(_, a)| a);
+        let admin = WalletRepo::open(repo.join("members").join(&m.miner).join("wallet"))
+            .and_then(|r| r.token(Permission::Admin, Some("pool-test".into())))
+            .expect("an admin token");
+        let wallet = RpcClient::connect(&format!("{admin}:{maddr}"))
+            .await
+            .expect("wallet");
+        let q = RecordQuery {
+            msg_type: Some(MsgType::Block),
+            limit: Some(10_000),
+            ..Default::default()
+        };
+        let records: Vec<SignRecord> = wallet.call::<SignRecords>((q,)).await.expect("records");
+        let signed: BTreeSet<&str> = records
+            .iter()
+            .filter(|r| r.ok)
+            .map(|r| r.object.as_str())
+            .collect();
+        let claims = claimed.get(&m.miner).map_or(0, BTreeSet::len);
+        assert!(
+            signed.len() <= claims,
+            "{}'s wallet signed {} different headers for {claims} claimed epochs",
+            m.miner,
+            signed.len()
+        );
+    }
+
+    run.terminate();
+    let summary = tokio::task::block_in_place(|| run.finish(Duration::from_secs(120)));
+    eprintln!("summary: {summary:#}");
+    let restarts = summary["restarts"].as_object().expect("restarts");
+    for kind in ["messager", "miner"] {
+        assert!(
+            restarts.get(kind).is_some_and(|n| count(n) >= 1),
+            "the supervisor restarted the {kind}: {restarts:?}"
+        );
+    }
+    let from = summary["from"].as_i64().expect("from");
+    // Read on a thread of its own: it runs a runtime of its own.
+    let (node_repo, summary_head) = (repo.join("node"), head(&summary));
+    let chain = std::thread::spawn(move || chain_counts(&node_repo, &summary_head, from))
+        .join()
+        .expect("the chain read back");
+    let after: HashMap<_, _> = chain
+        .heights
+        .iter()
+        .map(|(m, hs)| (m.clone(), hs.iter().filter(|h| **h > killed_at + 1).count()))
+        .collect();
+    assert!(
+        after.values().sum::<usize>() >= 1,
+        "no block after the miner's restart (killed at {killed_at}): {after:?}"
+    );
+    for m in &pool.members {
+        assert!(
+            chain.blocks.get(&m.miner).is_some_and(|n| *n >= 1),
+            "{} mined no block: {:?}",
+            m.miner,
+            chain.blocks
+        );
+    }
+    assert_eq!(count(&summary["tipsets"]), chain.tipsets, "tipsets");
+}

@@ -1,0 +1,111 @@
+//! A MySQL server's databases: one per service, made on demand
+//! ([`mysql_database`]), so services that share a server never share tables.
+
+use crate::backend::{redact, SqlBackend};
+use crate::{Result, SqlError};
+
+/// `server` (a `mysql://` URL, with or without a database) naming the
+/// database `name` instead; the URL's query (`?ssl-mode=…`) is kept.
+pub fn with_database(server: &str, name: &str) -> Result<String> {
+    let bad = |reason: &str| SqlError::Url {
+        url: redact(server),
+        reason: reason.into(),
+    };
+    let scheme_end = server
+        .find("://")
+        .map(|i| i + 3)
+        .ok_or_else(|| bad("expected mysql://USER[:PASSWORD]@HOST[:PORT][/DATABASE]"))?;
+    let (base, query) = match server.find('?') {
+        Some(i) => (&server[..i], &server[i..]),
+        None => (server, ""),
+    };
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| i + scheme_end);
+    if host_end == scheme_end {
+        return Err(bad("the URL names no host"));
+    }
+    Ok(format!("{}/{name}{query}", &base[..host_end]))
+}
+
+/// The database a `mysql://` URL names, if any.
+pub fn database_name(url: &str) -> Option<&str> {
+    let rest = &url[url.find("://")? + 3..];
+    let path = rest.split('?').next().unwrap_or("");
+    let (_, db) = path.split_once('/')?;
+    (!db.is_empty()).then_some(db)
+}
+
+/// Makes the database `name` on the MySQL server at `server` if it does
+/// not exist (utf8mb4, binary collation, as the stores expect) and
+/// returns its URL. `name` is letters, digits and `_` only, at most 64.
+pub async fn mysql_database(server: &str, name: &str) -> Result<String> {
+    let backend = SqlBackend::from_url(server)?;
+    if backend != SqlBackend::MySql {
+        return Err(SqlError::Url {
+            url: redact(server),
+            reason: "a MySQL server URL (mysql://…) is needed here".into(),
+        });
+    }
+    backend.ensure_compiled()?;
+    if name.is_empty()
+        || name.len() > 64
+        || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return Err(SqlError::Url {
+            url: redact(server),
+            reason: format!("{name:?} is not a database name (letters, digits and _, at most 64)"),
+        });
+    }
+    let url = with_database(server, name)?;
+    sqlx::any::install_default_drivers();
+    // Connected without a database: the server's, not one that may not exist.
+    let admin_url = with_database(server, "")?;
+    let admin = sqlx::AnyPool::connect(&admin_url)
+        .await
+        .map_err(|e| SqlError::Database(format!("connecting to {}: {e}", redact(&admin_url))))?;
+    let made = sqlx::query(&format!(
+        "CREATE DATABASE IF NOT EXISTS {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+    ))
+    .execute(&admin)
+    .await;
+    admin.close().await;
+    made?;
+    tracing::debug!(target: "venus::sql", url = %redact(&url), "database ready on the server");
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_another_database() {
+        let cases = [
+            (
+                "mysql://root@127.0.0.1:3306/test",
+                "mysql://root@127.0.0.1:3306/x",
+            ),
+            (
+                "mysql://root@127.0.0.1:3306",
+                "mysql://root@127.0.0.1:3306/x",
+            ),
+            (
+                "mysql://u:p@h/db?ssl-mode=disabled",
+                "mysql://u:p@h/x?ssl-mode=disabled",
+            ),
+            (
+                "mysql://h?ssl-mode=disabled",
+                "mysql://h/x?ssl-mode=disabled",
+            ),
+        ];
+        for (from, to) in cases {
+            assert_eq!(with_database(from, "x").expect(from), to);
+        }
+        assert!(with_database("mysql:///db", "x").is_err());
+        assert!(with_database("127.0.0.1:3306", "x").is_err());
+        assert_eq!(database_name("mysql://root@h:1/pool?a=b"), Some("pool"));
+        assert_eq!(database_name("mysql://root@h:1/?a=b"), None);
+        assert_eq!(database_name("mysql://root@h:1"), None);
+    }
+}
