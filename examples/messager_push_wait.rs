@@ -52,15 +52,10 @@ async fn push_and_wait(info: &str, from: Address, to: Address, value: u128) -> R
     let accepted = messager.push_with_id(&id, &msg, None).await?;
     println!("pushed {accepted}");
     // WaitMessage answers once the message has `confidence` tipsets on top
-    // of the one that executed it, or once it failed; the call may time out
-    // on a slow chain, so ask again.
-    let done = loop {
-        match tokio::time::timeout(Duration::from_secs(120), messager.wait(&id, 1)).await {
-            Ok(Ok(m)) if m.state.is_final() => break m,
-            Ok(Ok(_)) | Err(_) => continue,
-            Ok(Err(e)) => return Err(e.into()),
-        }
-    };
+    // of the one that executed it, or once it failed; give it 10 minutes.
+    let done = tokio::time::timeout(Duration::from_secs(600), messager.wait(&id, 1))
+        .await
+        .map_err(|_| format!("{id} did not land within 10 minutes"))??;
     match (done.state, &done.receipt) {
         (MessageState::OnChain, Some(r)) => {
             println!(

@@ -67,8 +67,10 @@ pub struct PoolFile {
 }
 
 /// The shared services' databases on one MySQL server (`--mysql`): one
-/// database per service, named after the repo so two devnets on one
-/// server never share tables.
+/// database per service, under a prefix with a random part made with the
+/// devnet, so two devnets on one server do not share tables. They are
+/// made when the devnet is (so a bad URL fails before any pre-sealing),
+/// and made again, empty, by a run that finds one dropped.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SharedDb {
     /// The server's URL as given (`mysql://user[:password]@host:port[/db]`).
@@ -81,6 +83,13 @@ impl SharedDb {
     /// For a new devnet on `server`: the URL's database name (or
     /// `venus_pool`) and a random suffix as the prefix.
     fn new(server: &str) -> Result<SharedDb> {
+        let backend = venus_sql::SqlBackend::from_url(server)
+            .map_err(|e| PoolError::Invalid(format!("--mysql: {e}")))?;
+        if backend != venus_sql::SqlBackend::MySql {
+            return Err(PoolError::Invalid(
+                "--mysql takes a MySQL/MariaDB server URL: mysql://user[:password]@host:port[/prefix]".into(),
+            ));
+        }
         let base = venus_sql::database_name(server).unwrap_or("venus_pool");
         if base.len() > 40 || !base.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             return Err(PoolError::Invalid(format!(
@@ -213,7 +222,9 @@ impl DevnetBuilder {
     /// modes). Its proofs go on chain and the node verifies them, so it
     /// must prove from the members' sectors (`REPO/members/<miner>/sectors`):
     /// wrap a `PostProver` to time, log or route proofs, or bring your own
-    /// proving hardware.
+    /// proving hardware. With [`Mode::Processes`] the components are this
+    /// binary run as `BIN component KIND …`: a binary of your own must hand
+    /// that command to [`crate::cli::main`].
     pub fn winning_prover(mut self, prover: Arc<dyn ComputeProof>) -> Self {
         self.0.winning_prover = Some(WinningProver(prover));
         self
@@ -337,6 +348,12 @@ impl Devnet {
         let sectors = self.sectors.unwrap_or(2);
         let block_time = self.block_time.unwrap_or(30);
         let mysql = self.mysql.as_deref().map(SharedDb::new).transpose()?;
+        if let Some(m) = &mysql {
+            // Reached and writable before minutes of pre-sealing.
+            for service in ["messager", "miner"] {
+                m.database(service).await?;
+            }
+        }
         let mk = |p: &Path| std::fs::create_dir_all(p).map_err(PoolError::io("creating", p));
         mk(&self.repo)?;
         self.claim_repo()?;

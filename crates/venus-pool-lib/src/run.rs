@@ -235,6 +235,8 @@ impl Devnet {
     ) -> Result<Summary> {
         let pool = &layout.pool;
         let mut env = Vec::new();
+        // The last run's (its ports are gone): written again once all serve.
+        let _ = std::fs::remove_file(layout.repo.join("api-info.env"));
 
         let node_dir = layout.service("node");
         started
@@ -404,7 +406,10 @@ impl Devnet {
 
         let env_file = layout.repo.join("api-info.env");
         let text: String = env.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
-        write_private(&env_file, text.as_bytes())?;
+        // Whole or not at all: a client never reads half of it.
+        let tmp = layout.repo.join("api-info.env.tmp");
+        write_private(&tmp, text.as_bytes())?;
+        std::fs::rename(&tmp, &env_file).map_err(PoolError::io("writing", &env_file))?;
         println!(
             "the pool is up: {} members; API infos in {}, a funded key ({}) in {}",
             pool.members.len(),

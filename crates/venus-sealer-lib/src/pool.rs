@@ -7,7 +7,8 @@ use tokio::sync::Semaphore;
 
 use crate::error::{Result, SealerError};
 
-/// Runs CPU-heavy proof work on tokio's blocking threads, at most `limit` jobs at once.
+/// Runs CPU-heavy proof work on tokio's blocking threads, at most `limit` jobs at once
+/// (short jobs, [`ProofPool::run_short`], beside them under a bound of their own).
 ///
 /// A seal or PoSt holds its parameters and trees in memory, so an unbounded
 /// number of them can exhaust a machine; callers beyond the limit wait their turn
@@ -21,6 +22,8 @@ use crate::error::{Result, SealerError};
 #[derive(Debug, Clone)]
 pub struct ProofPool {
     slots: Arc<Semaphore>,
+    /// Short jobs' own bound ([`ProofPool::run_short`]).
+    short: Arc<Semaphore>,
     limit: usize,
 }
 
@@ -28,8 +31,10 @@ impl ProofPool {
     /// A pool running at most `limit` (at least 1) jobs at once.
     pub fn new(limit: usize) -> Self {
         let limit = limit.max(1);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Self {
             slots: Arc::new(Semaphore::new(limit)),
+            short: Arc::new(Semaphore::new(limit.max(cores) * 2)),
             limit,
         }
     }
@@ -71,11 +76,12 @@ impl ProofPool {
     }
 
     /// Runs a short `job` (a verification, a challenge: milliseconds) on a
-    /// blocking thread at once, without a slot: it must not queue behind
-    /// seals and proofs that hold the slots for seconds or minutes. A
-    /// node checking a block, or a miner's base asking for its
-    /// challenged sectors, would otherwise wait out another member's
-    /// winning PoSt.
+    /// blocking thread without a slot: it must not queue behind seals and
+    /// proofs that hold the slots for seconds or minutes. A node checking
+    /// a block, or a miner's base asking for its challenged sectors, would
+    /// otherwise wait out another member's winning PoSt. Short jobs have a
+    /// bound of their own (twice the larger of `limit` and the cores), so
+    /// a flood of blocks to verify cannot take every blocking thread.
     pub async fn run_short<T, F>(&self, stage: &'static str, job: F) -> Result<T>
     where
         F: FnOnce() -> Result<T> + Send + 'static,
@@ -84,12 +90,19 @@ impl ProofPool {
         if self.slots.is_closed() {
             return Err(SealerError::PoolClosed(stage));
         }
-        joined(stage, spawn(stage, None, job).await)
+        let permit = self
+            .short
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| SealerError::PoolClosed(stage))?;
+        joined(stage, spawn(stage, Some(permit), job).await)
     }
 
     /// Refuses new jobs; jobs already running finish.
     pub fn close(&self) {
         self.slots.close();
+        self.short.close();
     }
 }
 

@@ -65,7 +65,7 @@ pub async fn mysql_database(server: &str, name: &str) -> Result<String> {
         .await
         .map_err(|e| SqlError::Database(format!("connecting to {}: {e}", redact(&admin_url))))?;
     let made = sqlx::query(&format!(
-        "CREATE DATABASE IF NOT EXISTS {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+        "CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
     ))
     .execute(&admin)
     .await;

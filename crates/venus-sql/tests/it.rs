@@ -214,7 +214,11 @@ async fn a_service_database_is_made_once_on_the_server() {
         eprintln!("SKIPPED: VENUS_TEST_MYSQL_URL is not set; mysql_database was not tested");
         return;
     };
-    let name = format!("venus_test_svc_{}", std::process::id());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .subsec_nanos();
+    let name = format!("venus_test_svc_{}_{nanos}", std::process::id());
     let url = venus_sql::mysql_database(&server, &name)
         .await
         .expect("made");

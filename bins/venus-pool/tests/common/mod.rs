@@ -21,7 +21,6 @@ use venus_node::testing::NoSeals;
 /// A running `venus-pool devnet --repo REPO ARGS`.
 pub struct PoolRun {
     pub repo: PathBuf,
-    args: Vec<String>,
     child: Child,
     out: Option<JoinHandle<String>>,
     err: Option<JoinHandle<String>>,
@@ -54,7 +53,6 @@ impl PoolRun {
         let err = read(Box::new(child.stderr.take().expect("stderr")));
         PoolRun {
             repo: repo.to_path_buf(),
-            args: args.iter().map(|s| s.to_string()).collect(),
             child,
             out: Some(out),
             err: Some(err),
@@ -63,14 +61,19 @@ impl PoolRun {
 
     /// Kills the pool and panics with its stderr.
     fn fail(&mut self, why: &str) -> ! {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(200));
+        }
         let err = self
             .err
             .take()
             .map(|h| h.join().unwrap_or_default())
             .unwrap_or_default();
-        panic!("venus-pool devnet {:?}: {why}\nstderr:\n{err}", self.args);
+        panic!("venus-pool devnet: {why}\nstderr:\n{err}");
     }
 
     /// Waits until the pool is up (its `api-info.env` is written); the
@@ -137,10 +140,47 @@ impl PoolRun {
 }
 
 impl Drop for PoolRun {
+    /// A pool still running (a failed test) is asked to stop its
+    /// components in order; whatever is left after 30 s is killed,
+    /// component processes (in process groups of their own) included.
     fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.child.id().to_string()])
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        for pid in component_pids(&self.repo) {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.0.to_string()])
+                .status();
+        }
     }
+}
+
+/// The component processes (`venus-pool component …`) of the pool in `repo`.
+pub fn component_pids(repo: &Path) -> Vec<(i32, Vec<String>)> {
+    let repo = repo.display().to_string();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_string_lossy().parse::<i32>().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let args: Vec<String> = cmdline
+                .split(|b| *b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            (args.iter().any(|a| a == "component") && args.iter().any(|a| a.starts_with(&repo)))
+                .then_some((pid, args))
+        })
+        .collect()
 }
 
 /// Runs `venus-pool devnet --repo REPO ARGS` to its end; its summary.
