@@ -67,7 +67,7 @@ pub struct DevnetArgs {
     #[arg(long)]
     pub processes: bool,
     /// The shared messager and miner on this MySQL/MariaDB server
-    /// (mysql://user[:password]@host:port[/prefix]), each in a database of
+    /// (`mysql://user[:password]@host:port[/prefix]`), each in a database of
     /// its own made there; chosen when the devnet is made (default: SQLite
     /// in their repos).
     #[arg(long, value_name = "URL")]
