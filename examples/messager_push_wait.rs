@@ -14,7 +14,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use venus_api::messager::{MessageState, MessagerClient};
-use venus_core::{Address, Message, TokenAmount};
+use venus_core::types::transfer;
+use venus_core::{Address, TokenAmount};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -33,19 +34,8 @@ fn main() -> Result<(), Error> {
 
 async fn push_and_wait(info: &str, from: Address, to: Address, value: u128) -> Result<(), Error> {
     let messager = MessagerClient::connect(info).await?;
-    let msg = Message {
-        version: 0,
-        from,
-        to,
-        // The messager sets the nonce and, where zero, the gas.
-        sequence: 0,
-        value: TokenAmount::from_atto(value),
-        method_num: 0,
-        params: Default::default(),
-        gas_limit: 0,
-        gas_fee_cap: TokenAmount::default(),
-        gas_premium: TokenAmount::default(),
-    };
+    // The messager sets the nonce and, where zero, the gas.
+    let msg = transfer(from, to, TokenAmount::from_atto(value));
     // Any id unique to this message: pushing it again answers the same id.
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
     let id = format!("example-{nanos}");

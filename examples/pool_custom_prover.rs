@@ -62,10 +62,7 @@ fn main() -> Result<(), Error> {
     std::env::set_var(WALLET_PASSWORD_ENV, wallet_password(&repo)?);
     let params = Arc::new(ParamCache::from_env()?);
     let seal = RegisteredSealProof::StackedDRG2KiBV1P1;
-    for circuit in [Circuit::PoRep(seal)]
-        .into_iter()
-        .chain(Circuit::post_for(seal)?)
-    {
+    for circuit in Circuit::all_for(seal)? {
         params.ensure(circuit, &|event| eprintln!("{event:?}"))?;
     }
     let prover = Prover::new(params, ProofPool::new(2));

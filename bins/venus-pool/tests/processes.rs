@@ -11,14 +11,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{chain_counts, component_pids, count, head, PoolRun};
+use common::{chain_counts, component_pids, count, head, signal, PoolRun};
 use venus_api::lotus::LotusClient;
 use venus_api::messager::{MessageState, MessagerClient};
 use venus_api::miner::{BlocksQueryParams, ListBlocks, MinedBlock};
 use venus_api::wallet::{RecordQuery, SignRecord, SignRecords};
 use venus_core::crypto::{KeyInfo, PrivateKey};
 use venus_core::traits::{ChainRead, MessageApi, StateRead};
-use venus_core::types::MsgType;
+use venus_core::types::{transfer, MsgType};
 use venus_core::{Address, Message, SignatureType, TokenAmount};
 use venus_pool_lib::wallet::service::WalletRepo;
 use venus_rpc::{Permission, RpcClient};
@@ -38,12 +38,7 @@ fn component_pid(repo: &Path, kind: &str) -> Option<i32> {
 /// SIGKILLs the component `kind`; its pid.
 fn kill9(repo: &Path, kind: &str) -> i32 {
     let pid = component_pid(repo, kind).unwrap_or_else(|| panic!("no {kind} process"));
-    let ok = std::process::Command::new("kill")
-        .args(["-KILL", &pid.to_string()])
-        .status()
-        .expect("kill")
-        .success();
-    assert!(ok, "kill -KILL {pid}");
+    assert!(signal(pid.unsigned_abs(), "KILL"), "kill -KILL {pid}");
     pid
 }
 
@@ -69,14 +64,9 @@ impl Drop for DropDatabases {
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Runtime::new().expect("runtime");
             rt.block_on(async {
-                venus_sql::sqlx::any::install_default_drivers();
-                let url = venus_sql::with_database(&db.server, "").expect("server URL");
-                let Ok(admin) = venus_sql::sqlx::AnyPool::connect(&url).await else {
-                    return;
-                };
                 for service in ["messager", "miner"] {
-                    let q = format!("DROP DATABASE IF EXISTS {}_{service}", db.prefix);
-                    let _ = venus_sql::sqlx::query(&q).execute(&admin).await;
+                    let name = format!("{}_{service}", db.prefix);
+                    let _ = venus_sql::drop_mysql_database(&db.server, &name).await;
                 }
             })
         })
@@ -138,16 +128,8 @@ async fn send_from_funded_key(node: &LotusClient, repo: &Path) -> (Address, Toke
     let head = node.head().await.expect("head");
     let nonce = node.actor(&from, head.key()).await.expect("funded").nonce;
     let msg = Message {
-        version: 0,
-        from,
-        to,
         sequence: nonce,
-        value: fil(5),
-        method_num: 0,
-        params: Default::default(),
-        gas_limit: 0,
-        gas_fee_cap: TokenAmount::default(),
-        gas_premium: TokenAmount::default(),
+        ..transfer(from, to, fil(5))
     };
     let msg = node
         .estimate_message_gas(msg, None, head.key())
@@ -222,18 +204,7 @@ async fn sigkilled_miner_and_messager_lose_nothing() {
         .expect("messager");
     let mut ids = Vec::new();
     for i in 0..3u64 {
-        let msg = Message {
-            version: 0,
-            from: worker,
-            to: funded,
-            sequence: 0,
-            value: TokenAmount::from_atto(1000 + i),
-            method_num: 0,
-            params: Default::default(),
-            gas_limit: 0,
-            gas_fee_cap: TokenAmount::default(),
-            gas_premium: TokenAmount::default(),
-        };
+        let msg = transfer(worker, funded, TokenAmount::from_atto(1000 + i));
         let id = format!("pool-kill-test-{i}");
         assert_eq!(
             messager.push_with_id(&id, &msg, None).await.expect("push"),

@@ -96,7 +96,6 @@ impl SharedDb {
                 "--mysql: the database {base:?} in the URL must be letters, digits and _ (at most 40): it prefixes the services' databases"
             )));
         }
-        venus_sql::with_database(server, base).map_err(|e| PoolError::Invalid(e.to_string()))?;
         Ok(SharedDb {
             server: server.to_string(),
             prefix: format!("{base}_{}", hex::encode(rand::random::<[u8; 3]>())),
@@ -274,6 +273,16 @@ pub(crate) fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
         .map_err(PoolError::io("writing", path))?;
     f.write_all(contents)
         .map_err(PoolError::io("writing", path))
+}
+
+/// Writes `contents` readable by the owner only, whole or not at all: to
+/// a file beside it, then renamed over it, so a reader never sees half.
+pub(crate) fn write_private_whole(path: &Path, contents: &[u8]) -> Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    write_private(&tmp, contents)?;
+    std::fs::rename(&tmp, path).map_err(PoolError::io("writing", path))
 }
 
 /// The wallet callers (token names) of the pool's shared services.
@@ -460,11 +469,8 @@ impl Devnet {
             mysql,
         };
         let text = serde_json::to_vec_pretty(&pool).map_err(|e| prep(&e))?;
-        // Whole or not at all: written beside, then renamed. Private: the
-        // MySQL URL may hold a password.
-        let tmp = self.repo.join("pool.json.tmp");
-        write_private(&tmp, &text)?;
-        std::fs::rename(&tmp, &file).map_err(PoolError::io("writing", &file))?;
+        // Private: the MySQL URL may hold a password.
+        write_private_whole(&file, &text)?;
         Ok(Layout {
             repo: self.repo.clone(),
             pool,

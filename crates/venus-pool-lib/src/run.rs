@@ -18,7 +18,10 @@ use venus_core::Address;
 use venus_rpc::{Hs256Verifier, Permission, RpcServer, ServerHandle};
 use venus_wallet_lib::service::WalletRepo;
 
-use crate::devnet::{wallet_password, write_private, WinningProver, MESSAGER_CALLER, MINER_CALLER};
+use crate::devnet::{
+    wallet_password, write_private, write_private_whole, WinningProver, MESSAGER_CALLER,
+    MINER_CALLER,
+};
 use crate::launch::{Component, Kind, Spec};
 use crate::watch::{Status, Watcher};
 use crate::{Devnet, Display, Layout, PoolError, Result, Summary};
@@ -406,10 +409,7 @@ impl Devnet {
 
         let env_file = layout.repo.join("api-info.env");
         let text: String = env.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
-        // Whole or not at all: a client never reads half of it.
-        let tmp = layout.repo.join("api-info.env.tmp");
-        write_private(&tmp, text.as_bytes())?;
-        std::fs::rename(&tmp, &env_file).map_err(PoolError::io("writing", &env_file))?;
+        write_private_whole(&env_file, text.as_bytes())?;
         println!(
             "the pool is up: {} members; API infos in {}, a funded key ({}) in {}",
             pool.members.len(),

@@ -72,11 +72,7 @@ fn drop_database(cleanup: &Cleanup) {
             return;
         };
         rt.block_on(async {
-            if let Ok(pool) = sqlx::AnyPool::connect(&admin_url).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-                    .execute(&pool)
-                    .await;
-            }
+            let _ = crate::drop_mysql_database(&admin_url, &name).await;
         });
     })
     .join();

@@ -40,6 +40,28 @@ pub fn database_name(url: &str) -> Option<&str> {
 /// not exist (utf8mb4, binary collation, as the stores expect) and
 /// returns its URL. `name` is letters, digits and `_` only, at most 64.
 pub async fn mysql_database(server: &str, name: &str) -> Result<String> {
+    let url = with_database(server, checked_name(server, name)?)?;
+    on_server(
+        server,
+        &format!(
+            "CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+        ),
+    )
+    .await?;
+    tracing::debug!(target: "venus::sql", url = %redact(&url), "database ready on the server");
+    Ok(url)
+}
+
+/// Drops the database `name` from the MySQL server at `server`, if it
+/// exists (what a test made with [`mysql_database`] it drops with this).
+pub async fn drop_mysql_database(server: &str, name: &str) -> Result<()> {
+    let name = checked_name(server, name)?;
+    on_server(server, &format!("DROP DATABASE IF EXISTS `{name}`")).await
+}
+
+/// `name` if it is a database name this crate puts in SQL: letters,
+/// digits and `_`, at most 64; `server` a MySQL URL in a build with MySQL.
+fn checked_name<'a>(server: &str, name: &'a str) -> Result<&'a str> {
     let backend = SqlBackend::from_url(server)?;
     if backend != SqlBackend::MySql {
         return Err(SqlError::Url {
@@ -57,22 +79,20 @@ pub async fn mysql_database(server: &str, name: &str) -> Result<String> {
             reason: format!("{name:?} is not a database name (letters, digits and _, at most 64)"),
         });
     }
-    let url = with_database(server, name)?;
+    Ok(name)
+}
+
+/// Runs `statement` on the server at `server`, connected without a
+/// database (one that may not exist yet, or is being dropped).
+async fn on_server(server: &str, statement: &str) -> Result<()> {
     sqlx::any::install_default_drivers();
-    // Connected without a database: the server's, not one that may not exist.
     let admin_url = with_database(server, "")?;
     let admin = sqlx::AnyPool::connect(&admin_url)
         .await
         .map_err(|e| SqlError::Database(format!("connecting to {}: {e}", redact(&admin_url))))?;
-    let made = sqlx::query(&format!(
-        "CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
-    ))
-    .execute(&admin)
-    .await;
+    let done = sqlx::query(statement).execute(&admin).await;
     admin.close().await;
-    made?;
-    tracing::debug!(target: "venus::sql", url = %redact(&url), "database ready on the server");
-    Ok(url)
+    done.map(drop).map_err(SqlError::from)
 }
 
 #[cfg(test)]

@@ -242,8 +242,9 @@ async fn a_service_database_is_made_once_on_the_server() {
         .await
         .expect_err("not a name");
     assert!(bad.to_string().contains("not a database name"), "{bad}");
-    sqlx::query(&format!("DROP DATABASE {name}"))
-        .execute(db.pool())
+    db.close().await;
+    db2.close().await;
+    venus_sql::drop_mysql_database(&server, &name)
         .await
         .expect("drop");
 }

@@ -61,13 +61,7 @@ impl PoolRun {
 
     /// Kills the pool and panics with its stderr.
     fn fail(&mut self, why: &str) -> ! {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        self.stop_within(Duration::from_secs(30));
         let err = self
             .err
             .take()
@@ -104,11 +98,23 @@ impl PoolRun {
     /// Asks the pool to stop (SIGTERM), as Ctrl-C does: it stops its
     /// components in order and prints its summary.
     pub fn terminate(&self) {
-        let ok = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "kill -TERM {}", self.child.id());
+        assert!(
+            signal(self.child.id(), "TERM"),
+            "kill -TERM {}",
+            self.child.id()
+        );
+    }
+
+    /// Asks a pool still running to stop (SIGTERM) and waits up to `grace`.
+    fn stop_within(&mut self, grace: Duration) {
+        if !matches!(self.child.try_wait(), Ok(None)) {
+            return;
+        }
+        signal(self.child.id(), "TERM");
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 
     /// Waits for the run to end by itself (killed after `limit`); its
@@ -144,23 +150,22 @@ impl Drop for PoolRun {
     /// components in order; whatever is left after 30 s is killed,
     /// component processes (in process groups of their own) included.
     fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = Command::new("kill")
-                .args(["-TERM", &self.child.id().to_string()])
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
-                std::thread::sleep(Duration::from_millis(200));
-            }
-        }
+        self.stop_within(Duration::from_secs(30));
         let _ = self.child.kill();
         let _ = self.child.wait();
-        for pid in component_pids(&self.repo) {
-            let _ = Command::new("kill")
-                .args(["-KILL", &pid.0.to_string()])
-                .status();
+        for (pid, _) in component_pids(&self.repo) {
+            signal(pid.unsigned_abs(), "KILL");
         }
     }
+}
+
+/// Sends `SIG` (`TERM`, `KILL`) to `pid`: std and tokio send only
+/// SIGKILL. Whether it was delivered.
+pub fn signal(pid: u32, sig: &str) -> bool {
+    Command::new("kill")
+        .args([format!("-{sig}"), pid.to_string()])
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// The component processes (`venus-pool component …`) of the pool in `repo`.

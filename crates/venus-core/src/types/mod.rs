@@ -13,6 +13,6 @@ pub use api::{
 };
 pub use block::{BeaconEntry, BlockHeader, ElectionProof, Ticket};
 pub use msgmeta::{check_f3_payload, DrawRandomParams, MsgMeta, MsgType};
-pub use signed_message::{message_cid, SignedMessage};
+pub use signed_message::{message_cid, transfer, SignedMessage};
 pub use tipset::{TipSet, TipSetKey};
 pub use txmeta::{BlockMessages, BlockMsg, FullBlock, TxMeta};

@@ -46,6 +46,29 @@ impl SignedMessage {
     }
 }
 
+/// A plain FIL transfer (method 0) of `value` from `from` to `to`, with
+/// nonce and gas left at zero: what a client hands the messager (which
+/// sets them) or `GasEstimateMessageGas` (which fills the gas) before the
+/// nonce is set and it is signed.
+pub fn transfer(
+    from: fvm_shared::address::Address,
+    to: fvm_shared::address::Address,
+    value: fvm_shared::econ::TokenAmount,
+) -> Message {
+    Message {
+        version: 0,
+        from,
+        to,
+        sequence: 0,
+        value,
+        method_num: 0,
+        params: Default::default(),
+        gas_limit: 0,
+        gas_fee_cap: Default::default(),
+        gas_premium: Default::default(),
+    }
+}
+
 /// The CID of an unsigned message.
 pub fn message_cid(msg: &Message) -> Result<Cid> {
     Ok(cid_of(msg)?.0)
