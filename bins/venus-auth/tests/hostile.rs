@@ -5,7 +5,9 @@ use std::process::{Command, Stdio};
 
 fn venus_auth(dir: &std::path::Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_venus-auth"));
-    c.arg("--db")
+    c.arg("--repo")
+        .arg(dir)
+        .arg("--db")
         .arg(format!(
             "sqlite://{}?mode=rwc",
             dir.join("auth.db").display()
@@ -71,10 +73,14 @@ async fn a_million_item_batch_gets_one_small_error_from_the_daemon() {
         .expect("listening line");
     let pid = child.id();
     let daemon = Daemon(child);
-    let url = format!(
-        "http://{}/rpc/v1",
-        line.trim().strip_prefix("listening on ").expect("addr")
-    );
+    let info = line
+        .trim()
+        .strip_prefix("AUTH_API_INFO=")
+        .unwrap_or_else(|| panic!("unexpected {line:?}"));
+    let url = info
+        .parse::<venus_rpc::Endpoint>()
+        .expect("the daemon's API info")
+        .url;
     // A million items (2 MB) fit the daemon's 2 MiB body limit: the batch
     // cap refuses them, with one error, before any item is parsed.
     let body = format!("[{}0]", "0,".repeat(999_999));

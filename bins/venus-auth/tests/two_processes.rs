@@ -12,6 +12,7 @@ venus_rpc::rpc_method! {
 
 fn venus_auth(dir: &std::path::Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_venus-auth"));
+    c.arg("--repo").arg(dir);
     c.arg("--db").arg(format!(
         "sqlite://{}?mode=rwc",
         dir.join("auth.db").display()
@@ -50,12 +51,12 @@ fn daemon(dir: &std::path::Path, redis: &str) -> Daemon {
     BufReader::new(child.stdout.take().expect("stdout"))
         .read_line(&mut line)
         .expect("listening line");
-    let addr = line
+    let info = line
         .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected {line:?}"))
-        .to_string();
-    Daemon(child, format!("http://{addr}/rpc/v1"))
+        .strip_prefix("AUTH_API_INFO=")
+        .unwrap_or_else(|| panic!("unexpected {line:?}"));
+    let endpoint: Endpoint = info.parse().expect("the daemon's API info");
+    Daemon(child, endpoint.url)
 }
 
 #[tokio::test]

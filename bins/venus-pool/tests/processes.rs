@@ -3,7 +3,9 @@
 //! processes are each killed with SIGKILL mid-run; the supervisor restarts
 //! them, no block is signed twice, no pushed message is lost and mining
 //! resumes. An outside client, through the Lotus API only, sends FIL from
-//! the devnet's funded key and sees its receipt.
+//! the devnet's funded key and sees its receipt. venus-auth holds the
+//! members, and a member's token works on the shared services for its own
+//! addresses only.
 
 mod common;
 
@@ -12,6 +14,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{chain_counts, component_pids, count, head, signal, PoolRun};
+use venus_api::auth::AuthClient;
 use venus_api::lotus::LotusClient;
 use venus_api::messager::{MessageState, MessagerClient};
 use venus_api::miner::{BlocksQueryParams, ListBlocks, MinedBlock};
@@ -20,8 +23,9 @@ use venus_core::crypto::{KeyInfo, PrivateKey};
 use venus_core::traits::{ChainRead, MessageApi, StateRead};
 use venus_core::types::{transfer, MsgType};
 use venus_core::{Address, Message, SignatureType, TokenAmount};
+use venus_pool_lib::member_user;
 use venus_pool_lib::wallet::service::WalletRepo;
-use venus_rpc::{Permission, RpcClient};
+use venus_rpc::{codes, Permission, RpcClient};
 
 /// How long the pool has to come up, and to do each step after.
 const UP: Duration = Duration::from_secs(900);
@@ -64,7 +68,7 @@ impl Drop for DropDatabases {
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Runtime::new().expect("runtime");
             rt.block_on(async {
-                for service in ["messager", "miner"] {
+                for service in ["auth", "messager", "miner"] {
                     let name = format!("{}_{service}", db.prefix);
                     let _ = venus_sql::drop_mysql_database(&db.server, &name).await;
                 }
@@ -74,23 +78,25 @@ impl Drop for DropDatabases {
     }
 }
 
-/// Runs `examples/messager_push_wait.rs` (built beside this test by
-/// `cargo build -p venus-examples --examples`, as CI does) with the
-/// pool's API infos: it pushes a transfer and waits for its receipt.
-fn run_example(env: &HashMap<String, String>, from: &str, to: &str) {
+/// Runs the example `name` (built beside this test by `cargo build -p
+/// venus-examples --examples`, as CI does) against the pool; its stdout,
+/// which must hold `expect`.
+fn run_example(name: &str, args: &[&str], envs: &[(&str, &str)], expect: &str) -> String {
     let exe = std::env::current_exe().expect("test binary");
     let Some(bin) = exe
         .parent()
         .and_then(Path::parent)
-        .map(|d| d.join("examples").join("messager_push_wait"))
+        .map(|d| d.join("examples").join(name))
         .filter(|p| p.exists())
     else {
-        eprintln!("SKIPPED: the messager_push_wait example is not built (cargo build -p venus-examples --examples)");
-        return;
+        eprintln!(
+            "SKIPPED: the {name} example is not built (cargo build -p venus-examples --examples)"
+        );
+        return String::new();
     };
     let mut child = std::process::Command::new(&bin)
-        .args([from, to, "7"])
-        .env("MESSAGER_API_INFO", &env["MESSAGER_API_INFO"])
+        .args(args)
+        .envs(envs.iter().copied())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -99,17 +105,18 @@ fn run_example(env: &HashMap<String, String>, from: &str, to: &str) {
     while matches!(child.try_wait(), Ok(None)) {
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("the messager_push_wait example still ran after {STEP:?}");
+            panic!("the {name} example still ran after {STEP:?}");
         }
         std::thread::sleep(Duration::from_millis(200));
     }
     let out = child.wait_with_output().expect("the example's output");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
-        out.status.success() && stdout.contains("landed at height"),
-        "the example failed:\n{stdout}\n{}",
+        out.status.success() && stdout.contains(expect),
+        "the {name} example failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    stdout
 }
 
 fn fil(n: u64) -> TokenAmount {
@@ -156,6 +163,81 @@ async fn send_from_funded_key(node: &LotusClient, repo: &Path) -> (Address, Toke
     (to, fil(5))
 }
 
+/// venus-auth holds a user per member owning its miner (open, so the
+/// pool's miner mines it) and its worker; a member's token reads the node,
+/// and pushes to the messager from its own worker, not from another's.
+async fn check_auth(env: &HashMap<String, String>, pool: &venus_pool_lib::PoolFile) {
+    let auth = AuthClient::new(
+        RpcClient::connect(&env["AUTH_API_INFO"])
+            .await
+            .expect("auth"),
+    );
+    let users: BTreeSet<String> = auth
+        .users()
+        .await
+        .expect("users")
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
+    for m in &pool.members {
+        let user = member_user(&m.miner);
+        assert!(users.contains(&user), "{user} in {users:?}");
+        let miners = auth.miners(Some(&user)).await.expect("miners");
+        assert!(
+            miners.iter().any(|x| x.address == m.miner && x.open_mining),
+            "{user} owns {} open for mining: {miners:?}",
+            m.miner
+        );
+        let signers = auth.signers(Some(&user), None).await.expect("signers");
+        assert!(
+            signers.iter().any(|(a, _)| a == &m.worker),
+            "{user}'s signers: {signers:?}"
+        );
+    }
+    let [own, other, ..] = &pool.members[..] else {
+        panic!("two members by default");
+    };
+    let token = &env[&format!("MEMBER_TOKEN_{}", own.miner)];
+    let as_member = |info: &str| {
+        let maddr = info.split_once(':').map_or(info, |(_, a)| a);
+        format!("{token}:{maddr}")
+    };
+    let node = LotusClient::connect(&as_member(&env["FULLNODE_API_INFO"]))
+        .await
+        .expect("node");
+    node.head().await.expect("the node takes a member's token");
+    let forged = LotusClient::connect(&format!(
+        "x{token}:{}",
+        env["FULLNODE_API_INFO"].split_once(':').expect("info").1
+    ))
+    .await
+    .expect("node");
+    assert!(forged.head().await.is_err(), "the node took a forged token");
+    let messager = MessagerClient::connect(&as_member(&env["MESSAGER_API_INFO"]))
+        .await
+        .expect("messager");
+    let theirs: Address = other.worker.parse().expect("worker");
+    let to: Address = pool.funded.parse().expect("funded");
+    let refused = messager
+        .push_with_id(
+            "pool-auth-test-theirs",
+            &transfer(theirs, to, TokenAmount::from_atto(1)),
+            None,
+        )
+        .await
+        .expect_err("a member pushed from another member's worker");
+    assert_eq!(refused.code(), Some(codes::POLICY_DENIED), "{refused}");
+    let ours: Address = own.worker.parse().expect("worker");
+    let id = "pool-auth-test-ours";
+    assert_eq!(
+        messager
+            .push_with_id(id, &transfer(ours, to, TokenAmount::from_atto(1)), None)
+            .await
+            .expect("a member pushes from its own worker"),
+        id
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkilled_miner_and_messager_lose_nothing() {
     let mysql = std::env::var("VENUS_TEST_MYSQL_URL").ok();
@@ -193,6 +275,25 @@ async fn sigkilled_miner_and_messager_lose_nothing() {
     let node = LotusClient::connect(&env["FULLNODE_API_INFO"])
         .await
         .expect("node");
+
+    check_auth(&env, &pool).await;
+    // No token or password on a component's command line, which `ps`
+    // shows to every user of the machine.
+    let tokens: Vec<&str> = env
+        .iter()
+        .filter(|(k, _)| k.starts_with("MEMBER_TOKEN_") || k.contains("_API_INFO"))
+        .filter_map(|(_, v)| v.split(':').next())
+        .collect();
+    let components = component_pids(&repo);
+    assert!(components.len() >= 5, "component processes: {components:?}");
+    for (pid, args) in &components {
+        for a in args {
+            assert!(
+                !a.contains("mysql://") && !tokens.iter().any(|t| a.contains(t)),
+                "component {pid} has a secret on its command line"
+            );
+        }
+    }
 
     // Messages pushed to the messager, then the messager SIGKILLed at once:
     // every one it acknowledged lands.
@@ -258,7 +359,14 @@ async fn sigkilled_miner_and_messager_lose_nothing() {
 
     // The messager client example, against this pool.
     let last = &pool.members[pool.members.len() - 1].worker;
-    tokio::task::block_in_place(|| run_example(&env, last, &pool.funded));
+    tokio::task::block_in_place(|| {
+        run_example(
+            "messager_push_wait",
+            &[last, &pool.funded, "7"],
+            &[("MESSAGER_API_INFO", &env["MESSAGER_API_INFO"])],
+            "landed at height",
+        )
+    });
 
     // The miner SIGKILLed once it has mined: mining resumes after it.
     let old = kill9(&repo, "miner");
@@ -334,6 +442,34 @@ async fn sigkilled_miner_and_messager_lose_nothing() {
             "{member}'s wallet signed {headers} different headers for {claims} signed claims"
         );
     }
+
+    // A miner's election, run by the example against the node with a
+    // member's token and the member's wallet: it fails on any block of the
+    // member at an epoch its election lost.
+    let m = &pool.members[0];
+    let info = &env[&format!("WALLET_API_INFO_{}", m.miner)];
+    let maddr = info.split_once(':').map_or(info.as_str(), |(_, a)| a);
+    let miner_token = WalletRepo::open(repo.join("members").join(&m.miner).join("wallet"))
+        .and_then(|r| r.token(Permission::Sign, Some("venus-pool-miner".into())))
+        .expect("a token for the pool's miner");
+    let token = &env[&format!("MEMBER_TOKEN_{}", m.miner)];
+    let node_info = env["FULLNODE_API_INFO"].split_once(':').expect("info").1;
+    let out = tokio::task::block_in_place(|| {
+        run_example(
+            "miner_election_check",
+            &[&m.miner, "8"],
+            &[
+                ("FULLNODE_API_INFO", &format!("{token}:{node_info}")),
+                ("WALLET_API_INFO", &format!("{miner_token}:{maddr}")),
+            ],
+            "won but no block on chain",
+        )
+    });
+    assert!(
+        out.is_empty() || out.contains(" won epoch "),
+        "{} won nothing in 8 epochs:\n{out}",
+        m.miner
+    );
 
     run.terminate();
     let summary = tokio::task::block_in_place(|| run.finish(Duration::from_secs(120)));

@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use serde_json::{json, Value};
-use venus_rpc::{LocalRateLimiter, Permission, RateLimiter, ServerConfig};
+use venus_daemon::{Repo, RpcService};
+use venus_rpc::{Hs256Verifier, LocalRateLimiter, Permission, RateLimiter, ServerConfig};
 
 use crate::rpc::auth_server;
 use crate::{AuthService, AuthServiceError, CacheConfig, Miner, Result, SqlStore, UserRateLimit};
@@ -20,10 +21,15 @@ use crate::{AuthService, AuthServiceError, CacheConfig, Miner, Result, SqlStore,
     about = "Tokens, users, miners, signers and rate limits for a pool"
 )]
 pub struct Cli {
-    /// Database URL: sqlite://FILE?mode=rwc (default $VENUS_AUTH_PATH/auth.db, ~/.venus-auth/auth.db) or mysql://user@host/db.
+    /// The repo directory (default $VENUS_AUTH_PATH, then ~/.venus-auth): the
+    /// database and token secret by default, and the `api` and `token`
+    /// files `run` leaves for clients.
+    #[arg(long, global = true)]
+    pub repo: Option<PathBuf>,
+    /// Database URL: sqlite://FILE?mode=rwc (default auth.db in the repo) or mysql://user@host/db.
     #[arg(long, global = true, env = "VENUS_AUTH_DB")]
     pub db: Option<String>,
-    /// File holding the hex token secret (created on first use; default ~/.venus-auth/token-secret).
+    /// File holding the hex token secret (created on first use; default token-secret in the repo).
     #[arg(long, global = true, env = "VENUS_AUTH_SECRET_FILE")]
     pub secret_file: Option<PathBuf>,
     #[command(subcommand)]
@@ -86,13 +92,8 @@ pub enum Cmd {
     },
 }
 
-/// The repo: `$VENUS_AUTH_PATH`, else `~/.venus-auth`.
-fn home() -> PathBuf {
-    venus_daemon::Repo::locate("auth", None)
-}
-
-fn secret(path: Option<PathBuf>) -> Result<Vec<u8>> {
-    let path = path.unwrap_or_else(|| home().join("token-secret"));
+fn secret(repo: &Repo, path: Option<PathBuf>) -> Result<Vec<u8>> {
+    let path = path.unwrap_or_else(|| repo.path("token-secret"));
     venus_rpc::load_or_create_secret(&path).map_err(|e| match e.kind() {
         // Its message names the file and the fix.
         std::io::ErrorKind::InvalidData => AuthServiceError::Invalid(e.to_string()),
@@ -102,19 +103,17 @@ fn secret(path: Option<PathBuf>) -> Result<Vec<u8>> {
 
 /// Runs a command; `run` serves until Ctrl-C or SIGTERM. Returns what to print.
 pub async fn run(cli: Cli) -> Result<Value> {
+    let repo =
+        Repo::open("auth", cli.repo).map_err(|e| AuthServiceError::Invalid(e.to_string()))?;
     let db = match cli.db {
         Some(d) => d,
-        None => {
-            std::fs::create_dir_all(home()).map_err(|e| {
-                AuthServiceError::Invalid(format!("creating {}: {e}", home().display()))
-            })?;
-            venus_sql::sqlite_url(&home().join("auth.db"))?
-        }
+        None => venus_sql::sqlite_url(&repo.path("auth.db"))?,
     };
     let store = Arc::new(SqlStore::connect(&db).await?);
+    let secret = secret(&repo, cli.secret_file)?;
     let auth = Arc::new(AuthService::new(
         store.clone(),
-        &secret(cli.secret_file)?,
+        &secret,
         CacheConfig::default(),
     ));
     let ok = || Ok(json!("ok"));
@@ -142,19 +141,25 @@ pub async fn run(cli: Cli) -> Result<Value> {
                     Arc::new(LocalRateLimiter::new())
                 }
             };
-            // Listening before the server announces itself: an early SIGTERM
-            // is a graceful stop, not the default kill.
-            let mut signals = venus_daemon::Shutdown::install()
-                .map_err(|e| AuthServiceError::Serve(e.to_string()))?;
-            let handle = auth_server(auth, limiter, ServerConfig::daemon())
-                .start(listen)
-                .await
-                .map_err(|e| AuthServiceError::Serve(e.to_string()))?;
-            println!("listening on {}", handle.local_addr());
-            // Ctrl-C or SIGTERM: stop accepting, finish the calls in flight.
-            let signal = signals.wait().await;
-            handle.stop().await;
-            signal.map_err(|e| AuthServiceError::Serve(e.to_string()))?;
+            // The repo's admin token, as Lotus's daemons make theirs: signed
+            // with the secret, no user and no id (so not revocable: rotate
+            // the secret to void it).
+            let admin = Hs256Verifier::new(&secret)
+                .sign(Permission::Admin.and_below(), None, None)
+                .map_err(|e| AuthServiceError::Invalid(e.to_string()))?;
+            let server = auth_server(auth, limiter, ServerConfig::daemon());
+            // Serves until Ctrl-C or SIGTERM, leaving `api` and `token` in
+            // the repo and printing AUTH_API_INFO once listening.
+            venus_daemon::run_services(vec![Box::new(RpcService::new(
+                "auth-api",
+                server,
+                listen,
+                repo,
+                admin,
+                "AUTH_API_INFO",
+            ))])
+            .await
+            .map_err(|e| AuthServiceError::Serve(e.to_string()))?;
             Ok(Value::Null)
         }
         Cmd::UserAdd { name, comment } => Ok(json!(auth.create_user(&name, &comment).await?)),

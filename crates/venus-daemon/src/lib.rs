@@ -74,6 +74,12 @@ pub async fn scoped<F: std::future::Future>(stop: CancellationToken, fut: F) -> 
     SCOPE.scope(stop, fut).await
 }
 
+/// Whether this runs inside [`scoped`]: one daemon of several in a process,
+/// whose stdout belongs to whoever runs them all.
+pub fn in_scope() -> bool {
+    SCOPE.try_with(|_| ()).is_ok()
+}
+
 /// The process's shutdown signals, listened to from the moment it is
 /// installed: a signal that arrives before [`Shutdown::wait`] is polled is
 /// not lost (and does not kill the process). Inside [`scoped`], the

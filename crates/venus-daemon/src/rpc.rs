@@ -12,7 +12,9 @@ use crate::{DaemonError, Repo, Result, Service, ServiceHandle};
 /// Serves an RPC server on `listen` until cancelled. Once listening it
 /// writes the repo's `api` (the multiaddr) and `token` (the given admin
 /// token) files and prints `<ENV>=<token>:<multiaddr>`, the API info its
-/// clients take (`MINER_API_INFO=…`).
+/// clients take (`MINER_API_INFO=…`). Inside [`crate::scoped`] (one daemon
+/// of several in a process) it prints nothing: the process's stdout is
+/// its runner's, and the repo's files say the same.
 pub struct RpcService {
     name: String,
     server: RpcServer,
@@ -70,7 +72,11 @@ impl Service for RpcService {
         let info = Endpoint::new(format!("http://{addr}/rpc/v1"), Some(self.token.clone()))
             .to_api_info()
             .map_err(|e| failed(e.to_string()))?;
-        println!("{}={info}", self.env);
+        if crate::in_scope() {
+            tracing::info!(target: "venus::daemon", service = %self.name, %addr, "serving; its API info is in {}", self.repo.dir().display());
+        } else {
+            println!("{}={info}", self.env);
+        }
         let stopped = cancel.clone();
         let done = async move {
             stopped.cancelled().await;

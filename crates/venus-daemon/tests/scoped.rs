@@ -106,3 +106,12 @@ async fn a_service_that_ends_by_itself_ends_a_scoped_run_with_an_error() {
     stop.cancel();
     tokio::time::sleep(Duration::from_millis(300)).await;
 }
+
+#[tokio::test]
+async fn only_a_scoped_daemon_knows_it_shares_the_process() {
+    assert!(!venus_daemon::in_scope(), "outside scoped");
+    assert!(
+        scoped(CancellationToken::new(), async { venus_daemon::in_scope() }).await,
+        "inside scoped"
+    );
+}

@@ -28,7 +28,7 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
-    /// Run a devnet pool: the node, miner and messager, and each member's
+    /// Run a devnet pool: the node, miner, messager and auth, and each member's
     /// wallet and sealer, mining real blocks with real proofs. The first
     /// run on a machine generates the proof parameters (about 20 minutes
     /// on 2 cores); a second run on the same repo continues its chain.
@@ -66,7 +66,7 @@ pub struct DevnetArgs {
     /// Each component as its own process, supervised and restarted if it dies.
     #[arg(long)]
     pub processes: bool,
-    /// The shared messager and miner on this MySQL/MariaDB server
+    /// The shared messager, miner and auth on this MySQL/MariaDB server
     /// (`mysql://user[:password]@host:port[/prefix]`), each in a database of
     /// its own made there; chosen when the devnet is made (default: SQLite
     /// in their repos).

@@ -60,7 +60,7 @@ pub struct PoolFile {
     pub block_time: u64,
     /// The funded key's address (`funded.key`).
     pub funded: String,
-    /// Where the shared messager and miner keep their databases: absent,
+    /// Where the shared messager, miner and auth keep their databases: absent,
     /// SQLite files in their repos.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mysql: Option<SharedDb>,
@@ -69,13 +69,16 @@ pub struct PoolFile {
 /// The shared services' databases on one MySQL server (`--mysql`): one
 /// database per service, under a prefix with a random part made with the
 /// devnet, so two devnets on one server do not share tables. They are
-/// made when the devnet is (so a bad URL fails before any pre-sealing),
-/// and made again, empty, by a run that finds one dropped.
+/// made when the devnet is (so a bad URL fails before any pre-sealing);
+/// a run that finds the messager's or the miner's dropped refuses to start
+/// (venus-auth's it makes again: the pool registers its members at every
+/// run).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SharedDb {
     /// The server's URL as given (`mysql://user[:password]@host:port[/db]`).
     pub server: String,
-    /// The databases' common prefix: `PREFIX_messager`, `PREFIX_miner`.
+    /// The databases' common prefix: `PREFIX_auth`, `PREFIX_messager`,
+    /// `PREFIX_miner`.
     pub prefix: String,
 }
 
@@ -99,6 +102,26 @@ impl SharedDb {
         Ok(SharedDb {
             server: server.to_string(),
             prefix: format!("{base}_{}", hex::encode(rand::random::<[u8; 3]>())),
+        })
+    }
+
+    /// `service`'s database on the server, which must be there: one gone
+    /// (dropped) is not made again empty, which would lose the records a
+    /// service keeps across runs (the miner's slash filter, the messager's
+    /// nonces). Its URL.
+    pub async fn existing(&self, service: &str) -> Result<String> {
+        let name = format!("{}_{service}", self.prefix);
+        let found = venus_sql::existing_mysql_database(&self.server, &name)
+            .await
+            .map_err(|e| PoolError::Component {
+                name: service.into(),
+                reason: format!("its MySQL database: {e}"),
+            })?;
+        found.ok_or_else(|| PoolError::Component {
+            name: service.into(),
+            reason: format!(
+                "its MySQL database {name} is not on the server (dropped?): an empty one would lose what it kept (the miner's slash filter, the messager's nonces); make it yourself (CREATE DATABASE {name}) to start it empty, or use a new --repo"
+            ),
         })
     }
 
@@ -207,7 +230,7 @@ impl DevnetBuilder {
         self
     }
 
-    /// The shared messager and miner on this MySQL server, each in a
+    /// The shared messager, miner and auth on this MySQL server, each in a
     /// database of its own made there (default: SQLite in their repos).
     /// Chosen when the devnet is made; a later run keeps it.
     pub fn mysql(mut self, server: impl Into<String>) -> Self {
@@ -359,7 +382,7 @@ impl Devnet {
         let mysql = self.mysql.as_deref().map(SharedDb::new).transpose()?;
         if let Some(m) = &mysql {
             // Reached and writable before minutes of pre-sealing.
-            for service in ["messager", "miner"] {
+            for service in ["auth", "messager", "miner"] {
                 m.database(service).await?;
             }
         }
@@ -370,6 +393,7 @@ impl Devnet {
         // stale miner or messager database would not match the new chain).
         for stale in [
             "members",
+            "auth",
             "node",
             "miner",
             "messager",

@@ -30,6 +30,8 @@ pub enum Mode {
 /// The components a pool runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Kind {
+    /// The token service (`venus-auth`).
+    Auth,
     /// The chain node (`venus`).
     Node,
     /// A member's wallet (`venus-wallet`).
@@ -45,6 +47,7 @@ pub enum Kind {
 impl Kind {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
+            Kind::Auth => "auth",
             Kind::Node => "node",
             Kind::Wallet => "wallet",
             Kind::Messager => "messager",
@@ -64,6 +67,13 @@ pub async fn run_component(kind: Kind, args: Vec<String>, prover: Prover) -> Res
         reason: format!("{e:#}"),
     };
     match kind {
+        Kind::Auth => {
+            let cli = venus_auth_lib::cli::Cli::try_parse_from(&args).map_err(bad)?;
+            venus_auth_lib::cli::run(cli)
+                .await
+                .map(drop)
+                .map_err(|e| failed(&e))
+        }
         Kind::Node => {
             let cli = venus_node::cli::Cli::try_parse_from(&args).map_err(bad)?;
             let post = Arc::new(PostVerifier::new(prover.clone()));
@@ -110,6 +120,36 @@ pub(crate) struct Spec {
     pub kind: Kind,
     pub args: Vec<String>,
     pub ready: PathBuf,
+    /// Options that hold a token or a password, as (flag, its environment
+    /// variable, value): a process gets them in its environment, never on
+    /// its command line (which `ps` shows to every user); in process they
+    /// follow `args`.
+    pub secrets: Vec<Secret>,
+}
+
+/// An option holding a secret (see [`Spec::secrets`]).
+#[derive(Clone)]
+pub(crate) struct Secret {
+    pub flag: &'static str,
+    pub env: &'static str,
+    pub value: String,
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (${}): ..", self.flag, self.env)
+    }
+}
+
+impl Spec {
+    /// The command line in process: `args`, then each secret as its flag.
+    fn in_process_args(&self) -> Vec<String> {
+        let mut args = self.args.clone();
+        for s in &self.secrets {
+            args.extend([s.flag.to_string(), s.value.clone()]);
+        }
+        args
+    }
 }
 
 /// A started component.
@@ -138,7 +178,7 @@ impl Component {
         let task = match mode {
             Mode::InProcess => tokio::spawn(venus_daemon::scoped(
                 stop.clone(),
-                run_component(spec.kind, spec.args.clone(), prover.clone()),
+                run_component(spec.kind, spec.in_process_args(), prover.clone()),
             )),
             Mode::Processes => {
                 std::fs::create_dir_all(logs).map_err(PoolError::io("creating", logs))?;
@@ -212,6 +252,13 @@ const QUICK_DEATH: Duration = Duration::from_secs(10);
 /// Failed starts in a row before the supervisor gives up.
 const MAX_FAILED_STARTS: u32 = 5;
 
+/// How long to wait before a restart after `failed_starts` quick deaths in
+/// a row: half a second after a process that ran a while, doubling for
+/// each quick death (a component failing at start does not spin).
+fn restart_delay(failed_starts: u32) -> Duration {
+    Duration::from_millis(500u64 << failed_starts.min(4))
+}
+
 /// Runs `spec` as a process of this binary until `stop`; restarts it when
 /// it dies, unless it keeps dying at start.
 async fn supervise(
@@ -233,6 +280,7 @@ async fn supervise(
             .arg("component")
             .arg(spec.kind.as_str())
             .args(&spec.args)
+            .envs(spec.secrets.iter().map(|s| (s.env, s.value.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(file)
@@ -257,10 +305,11 @@ async fn supervise(
                     });
                 }
                 restarts.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(target: "venus::pool", component = %spec.name, %status, "died; restarting");
+                let delay = restart_delay(failed_starts);
+                tracing::warn!(target: "venus::pool", component = %spec.name, %status, ?delay, "died; restarting");
                 tokio::select! {
                     _ = stop.cancelled() => return Ok(()),
-                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    _ = tokio::time::sleep(delay) => {}
                 }
             }
             _ = stop.cancelled() => {
@@ -285,5 +334,18 @@ async fn terminate(child: &mut tokio::process::Child) {
         .is_err()
     {
         let _ = child.kill().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restarts_back_off_after_quick_deaths() {
+        assert_eq!(restart_delay(0), Duration::from_millis(500));
+        assert_eq!(restart_delay(1), Duration::from_secs(1));
+        assert_eq!(restart_delay(4), Duration::from_secs(8));
+        assert_eq!(restart_delay(40), Duration::from_secs(8), "capped");
     }
 }

@@ -1,7 +1,7 @@
 //! # venus-pool-lib
 //!
 //! The whole pool, assembled: a devnet with several member miners, the
-//! shared node, miner and messager, and each member's own wallet (holding
+//! shared node, miner, messager and auth, and each member's own wallet (holding
 //! its worker key) and sealer (holding its sectors, with a local worker),
 //! mining real blocks with real proofs and signatures. `venus-pool devnet`
 //! is a thin binary over [`Devnet`].
@@ -18,7 +18,7 @@
 //! [`DevnetBuilder::winning_prover`] puts your own `ComputeProof` in place
 //! of the members' sealers for winning PoSts (see
 //! `examples/pool_custom_prover.rs`), and [`DevnetBuilder::mysql`] puts the
-//! shared messager and miner on a MySQL server.
+//! shared messager, miner and auth on a MySQL server.
 //!
 //! ```no_run
 //! use venus_pool_lib::{Devnet, Mode};
@@ -44,17 +44,21 @@ pub mod cli;
 mod devnet;
 mod error;
 mod launch;
+mod registry;
 mod run;
 mod watch;
 
 pub use devnet::{wallet_password, Devnet, DevnetBuilder, Layout, Member, PoolFile, SharedDb};
 pub use error::{PoolError, Result};
 pub use launch::{run_component, Kind, Mode};
+pub use registry::member_user;
 pub use run::WALLET_PASSWORD_ENV;
 pub use watch::{Display, Summary};
 
 /// Method declarations and typed clients of every daemon.
 pub use venus_api as api;
+/// The token service (`venus-auth`).
+pub use venus_auth_lib as auth;
 /// Filecoin types, crypto and the backend traits.
 pub use venus_core as core;
 /// The daemon scaffold the components run on.

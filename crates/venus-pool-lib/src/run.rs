@@ -1,5 +1,5 @@
 //! [`Devnet::run`]: the components started in the order they need each
-//! other (node, wallets, messager, sealers, miner), each with its own
+//! other (auth, node, wallets, messager, sealers, miner), each with its own
 //! config, then the chain watched until the epochs are done or the run is
 //! stopped, and everything stopped in reverse order.
 
@@ -22,7 +22,8 @@ use crate::devnet::{
     wallet_password, write_private, write_private_whole, WinningProver, MESSAGER_CALLER,
     MINER_CALLER,
 };
-use crate::launch::{Component, Kind, Spec};
+use crate::launch::{Component, Kind, Secret, Spec};
+use crate::registry;
 use crate::watch::{Status, Watcher};
 use crate::{Devnet, Display, Layout, PoolError, Result, Summary};
 
@@ -70,11 +71,11 @@ fn write_toml<T: serde::Serialize>(dir: &Path, name: &str, config: &T) -> Result
     write_private(&dir.join("config.toml"), text.as_bytes())
 }
 
-/// `service`'s database URL: its own on the devnet's MySQL server, or
-/// empty for the daemon's SQLite file in its repo.
+/// `service`'s database URL: its own on the devnet's MySQL server (made
+/// with the devnet), or empty for the daemon's SQLite file in its repo.
 async fn database(layout: &Layout, service: &str) -> Result<String> {
     match &layout.pool.mysql {
-        Some(m) => m.database(service).await,
+        Some(m) => m.existing(service).await,
         None => Ok(String::new()),
     }
 }
@@ -109,6 +110,7 @@ impl Started {
             kind,
             args: vec![program.into(), "--repo".into(), s(dir), "run".into()],
             ready: dir.join("api"),
+            secrets: Vec::new(),
         };
         self.start(d, prover, spec).await
     }
@@ -241,6 +243,46 @@ impl Devnet {
         // The last run's (its ports are gone): written again once all serve.
         let _ = std::fs::remove_file(layout.repo.join("api-info.env"));
 
+        // venus-auth first: the node, messager and miner verify the
+        // members' tokens with it, and the miner mines its open miners.
+        let auth_dir = layout.service("auth");
+        let auth_db = match &pool.mysql {
+            Some(m) => m.database("auth").await?,
+            None => venus_sql::sqlite_url(&auth_dir.join("auth.db"))
+                .map_err(|e| PoolError::Invalid(e.to_string()))?,
+        };
+        let tokens = registry::register(layout, &auth_dir, &auth_db).await?;
+        started
+            .start(
+                self,
+                prover,
+                Spec {
+                    name: "auth".into(),
+                    kind: Kind::Auth,
+                    args: vec![
+                        "venus-auth".into(),
+                        "--repo".into(),
+                        s(&auth_dir),
+                        "run".into(),
+                        "--listen".into(),
+                        free_addr()?.to_string(),
+                    ],
+                    ready: auth_dir.join("api"),
+                    // A MySQL URL may hold a password.
+                    secrets: vec![Secret {
+                        flag: "--db",
+                        env: "VENUS_AUTH_DB",
+                        value: auth_db,
+                    }],
+                },
+            )
+            .await?;
+        let auth = api_info(&auth_dir, "auth")?;
+        env.push(("AUTH_API_INFO".to_string(), auth.clone()));
+        for (m, token) in pool.members.iter().zip(&tokens) {
+            env.push((format!("MEMBER_TOKEN_{}", m.miner), token.clone()));
+        }
+
         let node_dir = layout.service("node");
         started
             .start(
@@ -260,6 +302,11 @@ impl Devnet {
                         free_addr()?.to_string(),
                     ],
                     ready: node_dir.join("api"),
+                    secrets: vec![Secret {
+                        flag: "--auth-url",
+                        env: "VENUS_NODE_AUTH_URL",
+                        value: auth.clone(),
+                    }],
                 },
             )
             .await?;
@@ -285,6 +332,7 @@ impl Devnet {
                             free_addr()?.to_string(),
                         ],
                         ready: dir.join("api"),
+                        secrets: Vec::new(),
                     },
                 )
                 .await?;
@@ -313,6 +361,7 @@ impl Devnet {
                 listen: free_addr()?,
                 node: node.clone(),
                 wallets: wallets.iter().map(|(_, m)| m.clone()).collect(),
+                auth_url: auth.clone(),
                 db: database(layout, "messager").await?,
                 ..Default::default()
             },
@@ -330,9 +379,16 @@ impl Devnet {
         env.push(("MESSAGER_API_INFO".to_string(), messager.clone()));
 
         let mut members = Vec::new();
-        for (m, wallet) in pool.members.iter().zip(&wallets) {
+        for ((m, wallet), token) in pool.members.iter().zip(&wallets).zip(&tokens) {
             let dir = layout.member(&m.miner);
             let home = dir.join("sealer");
+            // The member's sealer calls the shared services with the
+            // member's own token, as in a real pool: the messager lets it
+            // push from its own worker only.
+            let as_member = |info: &str| {
+                let maddr = info.split_once(':').map_or(info, |(_, a)| a);
+                format!("{token}:{maddr}")
+            };
             started
                 .start(
                     self,
@@ -349,16 +405,24 @@ impl Devnet {
                             s(&dir.join("sectors")),
                             "--miner".into(),
                             m.miner.clone(),
-                            "--node".into(),
-                            node.clone(),
-                            "--messager".into(),
-                            messager.clone(),
                             "--listen".into(),
                             free_addr()?.to_string(),
                             "--seed-confidence".into(),
                             "2".into(),
                         ],
                         ready: home.join("api"),
+                        secrets: vec![
+                            Secret {
+                                flag: "--node",
+                                env: "VENUS_SEALER_NODE",
+                                value: as_member(&node),
+                            },
+                            Secret {
+                                flag: "--messager",
+                                env: "VENUS_SEALER_MESSAGER",
+                                value: as_member(&messager),
+                            },
+                        ],
                     },
                 )
                 .await?;
@@ -398,6 +462,7 @@ impl Devnet {
                 propagation_delay_ms: 500,
                 miner_timeout_ms: block_ms.saturating_sub(1500).max(2000),
                 members,
+                auth_url: auth.clone(),
                 db: database(layout, "miner").await?,
                 ..Default::default()
             },

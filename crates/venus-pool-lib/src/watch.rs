@@ -54,11 +54,30 @@ fn watch_err(e: impl std::fmt::Display) -> PoolError {
 }
 
 /// Counts of some tipsets.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 struct Counts {
     tipsets: u64,
     blocks: BTreeMap<String, u64>,
     messages: u64,
+}
+
+impl Counts {
+    fn add(&mut self, other: &Counts) {
+        self.tipsets += other.tipsets;
+        self.messages += other.messages;
+        for (m, n) in &other.blocks {
+            *self.blocks.entry(m.clone()).or_default() += n;
+        }
+    }
+
+    fn remove(&mut self, other: &Counts) {
+        self.tipsets = self.tipsets.saturating_sub(other.tipsets);
+        self.messages = self.messages.saturating_sub(other.messages);
+        for (m, n) in &other.blocks {
+            let e = self.blocks.entry(m.clone()).or_default();
+            *e = e.saturating_sub(*n);
+        }
+    }
 }
 
 /// The chain, read through the node's Lotus API.
@@ -83,22 +102,35 @@ impl Watcher {
         self.node.head().await.map_err(watch_err)
     }
 
+    /// One tipset's counts: its blocks per miner and distinct messages.
+    async fn count_one(&self, ts: &TipSet) -> Result<Counts> {
+        let mut c = Counts {
+            tipsets: 1,
+            ..Counts::default()
+        };
+        let mut seen = BTreeSet::new();
+        for b in ts.blocks() {
+            *c.blocks.entry(b.miner.to_string()).or_default() += 1;
+            let cid = b.cid().map_err(watch_err)?;
+            let msgs = self.node.block_messages(&cid).await.map_err(watch_err)?;
+            seen.extend(msgs.cids);
+        }
+        c.messages = seen.len() as u64;
+        Ok(c)
+    }
+
+    async fn parent(&self, ts: &TipSet) -> Result<TipSet> {
+        self.node.tipset(&ts.parents()).await.map_err(watch_err)
+    }
+
     /// Tipsets, blocks per miner and distinct messages from `head` back to
     /// (not including) height `from`.
     async fn count(&self, head: &TipSet, from: ChainEpoch) -> Result<Counts> {
         let mut c = Counts::default();
         let mut ts = head.clone();
         while ts.height() > from {
-            c.tipsets += 1;
-            let mut seen = BTreeSet::new();
-            for b in ts.blocks() {
-                *c.blocks.entry(b.miner.to_string()).or_default() += 1;
-                let cid = b.cid().map_err(watch_err)?;
-                let msgs = self.node.block_messages(&cid).await.map_err(watch_err)?;
-                seen.extend(msgs.cids);
-            }
-            c.messages += seen.len() as u64;
-            ts = self.node.tipset(&ts.parents()).await.map_err(watch_err)?;
+            c.add(&self.count_one(&ts).await?);
+            ts = self.parent(&ts).await?;
         }
         Ok(c)
     }
@@ -145,7 +177,11 @@ impl Watcher {
 pub(crate) struct Status {
     display: Display,
     from: ChainEpoch,
-    last: ChainEpoch,
+    /// The tipsets counted in `totals`, from the start to the last head
+    /// seen: a new head is counted back to the first of them it builds on,
+    /// and those it replaced (a late block at the same height makes a new
+    /// tipset there; a reorg replaces several) are taken out again.
+    counted: Vec<(TipSetKey, Counts)>,
     totals: Counts,
 }
 
@@ -158,22 +194,41 @@ impl Status {
         Status {
             display,
             from,
-            last: from,
+            counted: Vec::new(),
             totals: Counts::default(),
         }
     }
 
-    /// Takes in a new head (no-op if it is not higher than the last one).
+    /// Takes in a new head (no-op if it is the last one seen, or not
+    /// above the start).
     pub async fn update(&mut self, w: &Watcher, head: &TipSet) -> Result<()> {
-        if head.height() <= self.last || self.display == Display::Quiet {
+        if self.display == Display::Quiet
+            || head.height() <= self.from
+            || self.counted.last().is_some_and(|(k, _)| k == head.key())
+        {
             return Ok(());
         }
-        let new = w.count(head, self.last).await?;
-        self.last = head.height();
-        self.totals.tipsets += new.tipsets;
-        self.totals.messages += new.messages;
-        for (m, n) in &new.blocks {
-            *self.totals.blocks.entry(m.clone()).or_default() += n;
+        // Back from the head to a tipset already counted (or the start).
+        let mut new = Vec::new();
+        let mut ts = head.clone();
+        let keep = loop {
+            if ts.height() <= self.from {
+                break 0;
+            }
+            if let Some(i) = self.counted.iter().rposition(|(k, _)| k == ts.key()) {
+                break i + 1;
+            }
+            let c = w.count_one(&ts).await?;
+            let parent = w.parent(&ts).await?;
+            new.push((ts.key().clone(), c));
+            ts = parent;
+        };
+        for (_, c) in self.counted.drain(keep..) {
+            self.totals.remove(&c);
+        }
+        for (k, c) in new.into_iter().rev() {
+            self.totals.add(&c);
+            self.counted.push((k, c));
         }
         let winners: Vec<String> = head.blocks().iter().map(|b| b.miner.to_string()).collect();
         let blocks: Vec<String> = w
@@ -223,7 +278,7 @@ impl Status {
 
     /// Ends the live line.
     pub fn finish(&self) {
-        if self.display == Display::Live && self.last > self.from {
+        if self.display == Display::Live && !self.counted.is_empty() {
             println!();
         }
     }

@@ -46,7 +46,9 @@ pub use backend::{sqlite_url, SqlBackend};
 pub use connect::{connect, connect_with, ConnectOptions, Db, Durability, Migrations};
 pub use error::{Result, SqlError};
 pub use group::{GroupCommit, Statement, Value};
-pub use server::{database_name, drop_mysql_database, mysql_database, with_database};
+pub use server::{
+    database_name, drop_mysql_database, existing_mysql_database, mysql_database, with_database,
+};
 /// The `sqlx` this crate is built on, for stores' queries and `migrate!`.
 pub use sqlx;
 

@@ -52,6 +52,22 @@ pub async fn mysql_database(server: &str, name: &str) -> Result<String> {
     Ok(url)
 }
 
+/// The URL of the database `name` on the MySQL server at `server` if it
+/// is there, `None` if it is not (a service that must find its data, not
+/// an empty database made in its place, asks this before
+/// [`mysql_database`]).
+pub async fn existing_mysql_database(server: &str, name: &str) -> Result<Option<String>> {
+    let url = with_database(server, checked_name(server, name)?)?;
+    let admin = admin_pool(server).await?;
+    let found =
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?")
+            .bind(name)
+            .fetch_one(&admin)
+            .await;
+    admin.close().await;
+    Ok((found.map_err(SqlError::from)? > 0).then_some(url))
+}
+
 /// Drops the database `name` from the MySQL server at `server`, if it
 /// exists (what a test made with [`mysql_database`] it drops with this).
 pub async fn drop_mysql_database(server: &str, name: &str) -> Result<()> {
@@ -85,14 +101,19 @@ fn checked_name<'a>(server: &str, name: &'a str) -> Result<&'a str> {
 /// Runs `statement` on the server at `server`, connected without a
 /// database (one that may not exist yet, or is being dropped).
 async fn on_server(server: &str, statement: &str) -> Result<()> {
-    sqlx::any::install_default_drivers();
-    let admin_url = with_database(server, "")?;
-    let admin = sqlx::AnyPool::connect(&admin_url)
-        .await
-        .map_err(|e| SqlError::Database(format!("connecting to {}: {e}", redact(&admin_url))))?;
+    let admin = admin_pool(server).await?;
     let done = sqlx::query(statement).execute(&admin).await;
     admin.close().await;
     done.map(drop).map_err(SqlError::from)
+}
+
+/// A connection to the server at `server` without a database.
+async fn admin_pool(server: &str) -> Result<sqlx::AnyPool> {
+    sqlx::any::install_default_drivers();
+    let admin_url = with_database(server, "")?;
+    sqlx::AnyPool::connect(&admin_url)
+        .await
+        .map_err(|e| SqlError::Database(format!("connecting to {}: {e}", redact(&admin_url))))
 }
 
 #[cfg(test)]

@@ -219,10 +219,18 @@ async fn a_service_database_is_made_once_on_the_server() {
         .expect("time")
         .subsec_nanos();
     let name = format!("venus_test_svc_{}_{nanos}", std::process::id());
+    let absent = venus_sql::existing_mysql_database(&server, &name)
+        .await
+        .expect("asked");
+    assert_eq!(absent, None, "not made yet");
     let url = venus_sql::mysql_database(&server, &name)
         .await
         .expect("made");
     assert_eq!(venus_sql::database_name(&url), Some(name.as_str()));
+    let found = venus_sql::existing_mysql_database(&server, &name)
+        .await
+        .expect("asked");
+    assert_eq!(found.as_deref(), Some(url.as_str()), "made");
     let db = venus_sql::connect(&url, &MIGRATIONS)
         .await
         .expect("connect");
@@ -247,4 +255,8 @@ async fn a_service_database_is_made_once_on_the_server() {
     venus_sql::drop_mysql_database(&server, &name)
         .await
         .expect("drop");
+    let gone = venus_sql::existing_mysql_database(&server, &name)
+        .await
+        .expect("asked");
+    assert_eq!(gone, None, "dropped");
 }

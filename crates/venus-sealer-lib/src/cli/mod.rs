@@ -87,10 +87,10 @@ pub enum Command {
     /// the `api` and `token` files and the pipeline's SQLite database.
     Run {
         /// The chain node's API info (WebSocket or HTTP): turns the pipeline on.
-        #[arg(long, requires = "messager")]
+        #[arg(long, env = "VENUS_SEALER_NODE", requires = "messager")]
         node: Option<String>,
         /// The messager's API info, its token allowed to send from the miner's worker.
-        #[arg(long)]
+        #[arg(long, env = "VENUS_SEALER_MESSAGER")]
         messager: Option<String>,
         /// The pipeline's database (default: sqlite in the repo; a
         /// `mysql://` URL for sealers that share it).
