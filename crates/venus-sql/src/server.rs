@@ -59,11 +59,12 @@ pub async fn mysql_database(server: &str, name: &str) -> Result<String> {
 pub async fn existing_mysql_database(server: &str, name: &str) -> Result<Option<String>> {
     let url = with_database(server, checked_name(server, name)?)?;
     let admin = admin_pool(server).await?;
-    let found =
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?")
-            .bind(name)
-            .fetch_one(&admin)
-            .await;
+    let found = sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+    )
+    .bind(name)
+    .fetch_one(&admin)
+    .await;
     admin.close().await;
     Ok((found.map_err(SqlError::from)? > 0).then_some(url))
 }
