@@ -23,8 +23,8 @@ use venus_core::crypto::{KeyInfo, PrivateKey};
 use venus_core::traits::{ChainRead, MessageApi, StateRead};
 use venus_core::types::{transfer, MsgType};
 use venus_core::{Address, Message, SignatureType, TokenAmount};
-use venus_pool_lib::member_user;
 use venus_pool_lib::wallet::service::WalletRepo;
+use venus_pool_lib::{member_user, with_token};
 use venus_rpc::{codes, Permission, RpcClient};
 
 /// How long the pool has to come up, and to do each step after.
@@ -198,20 +198,14 @@ async fn check_auth(env: &HashMap<String, String>, pool: &venus_pool_lib::PoolFi
         panic!("two members by default");
     };
     let token = &env[&format!("MEMBER_TOKEN_{}", own.miner)];
-    let as_member = |info: &str| {
-        let maddr = info.split_once(':').map_or(info, |(_, a)| a);
-        format!("{token}:{maddr}")
-    };
+    let as_member = |info: &str| with_token(info, token);
     let node = LotusClient::connect(&as_member(&env["FULLNODE_API_INFO"]))
         .await
         .expect("node");
     node.head().await.expect("the node takes a member's token");
-    let forged = LotusClient::connect(&format!(
-        "x{token}:{}",
-        env["FULLNODE_API_INFO"].split_once(':').expect("info").1
-    ))
-    .await
-    .expect("node");
+    let forged = LotusClient::connect(&with_token(&env["FULLNODE_API_INFO"], &format!("x{token}")))
+        .await
+        .expect("node");
     assert!(forged.head().await.is_err(), "the node took a forged token");
     let messager = MessagerClient::connect(&as_member(&env["MESSAGER_API_INFO"]))
         .await
@@ -395,11 +389,10 @@ async fn sigkilled_miner_and_messager_lose_nothing() {
     for m in &pool.members {
         // The sign record is the wallet owner's: an admin token of its repo.
         let info = &env[&format!("WALLET_API_INFO_{}", m.miner)];
-        let maddr = info.split_once(':').map_or(info.as_str(), |(_, a)| a);
         let admin = WalletRepo::open(repo.join("members").join(&m.miner).join("wallet"))
             .and_then(|r| r.token(Permission::Admin, Some("pool-test".into())))
             .expect("an admin token");
-        let wallet = RpcClient::connect(&format!("{admin}:{maddr}"))
+        let wallet = RpcClient::connect(&with_token(info, &admin))
             .await
             .expect("wallet");
         let q = RecordQuery {
@@ -448,19 +441,20 @@ async fn sigkilled_miner_and_messager_lose_nothing() {
     // member at an epoch its election lost.
     let m = &pool.members[0];
     let info = &env[&format!("WALLET_API_INFO_{}", m.miner)];
-    let maddr = info.split_once(':').map_or(info.as_str(), |(_, a)| a);
     let miner_token = WalletRepo::open(repo.join("members").join(&m.miner).join("wallet"))
         .and_then(|r| r.token(Permission::Sign, Some("venus-pool-miner".into())))
         .expect("a token for the pool's miner");
     let token = &env[&format!("MEMBER_TOKEN_{}", m.miner)];
-    let node_info = env["FULLNODE_API_INFO"].split_once(':').expect("info").1;
     let out = tokio::task::block_in_place(|| {
         run_example(
             "miner_election_check",
             &[&m.miner, "8"],
             &[
-                ("FULLNODE_API_INFO", &format!("{token}:{node_info}")),
-                ("WALLET_API_INFO", &format!("{miner_token}:{maddr}")),
+                (
+                    "FULLNODE_API_INFO",
+                    &with_token(&env["FULLNODE_API_INFO"], token),
+                ),
+                ("WALLET_API_INFO", &with_token(info, &miner_token)),
             ],
             "won but no block on chain",
         )

@@ -52,7 +52,7 @@ pub use devnet::{wallet_password, Devnet, DevnetBuilder, Layout, Member, PoolFil
 pub use error::{PoolError, Result};
 pub use launch::{run_component, Kind, Mode};
 pub use registry::member_user;
-pub use run::WALLET_PASSWORD_ENV;
+pub use run::{with_token, WALLET_PASSWORD_ENV};
 pub use watch::{Display, Summary};
 
 /// Method declarations and typed clients of every daemon.

@@ -39,6 +39,13 @@ fn free_addr() -> Result<SocketAddr> {
         .map_err(PoolError::io("binding", "127.0.0.1:0"))
 }
 
+/// The API info `info` (`TOKEN:MULTIADDR`) with `token` in place of its
+/// own: the same service, reached as another caller.
+pub fn with_token(info: &str, token: &str) -> String {
+    let maddr = info.split_once(':').map_or(info, |(_, a)| a);
+    format!("{token}:{maddr}")
+}
+
 fn s(p: &Path) -> String {
     p.display().to_string()
 }
@@ -340,7 +347,6 @@ impl Devnet {
             env.push((format!("WALLET_API_INFO_{}", m.miner), info.clone()));
             // The miner and the messager each sign in under its own name,
             // bound to what it may have signed (see `Devnet::prepare`).
-            let maddr = info.split_once(':').map_or(info.as_str(), |(_, a)| a);
             let named = |caller: &str| -> Result<String> {
                 let token = WalletRepo::open(&dir)
                     .and_then(|r| r.token(Permission::Sign, Some(caller.to_string())))
@@ -348,7 +354,7 @@ impl Devnet {
                         name: format!("{}-wallet", m.miner),
                         reason: format!("a token for {caller}: {e}"),
                     })?;
-                Ok(format!("{token}:{maddr}"))
+                Ok(with_token(&info, &token))
             };
             wallets.push((named(MINER_CALLER)?, named(MESSAGER_CALLER)?));
         }
@@ -385,10 +391,7 @@ impl Devnet {
             // The member's sealer calls the shared services with the
             // member's own token, as in a real pool: the messager lets it
             // push from its own worker only.
-            let as_member = |info: &str| {
-                let maddr = info.split_once(':').map_or(info, |(_, a)| a);
-                format!("{token}:{maddr}")
-            };
+            let as_member = |info: &str| with_token(info, token);
             started
                 .start(
                     self,
