@@ -417,7 +417,10 @@ impl venus_daemon::Service for NodeService {
         let info = Endpoint::new(format!("http://{addr}/rpc/v1"), Some(token))
             .to_api_info()
             .map_err(|e| failed(e.to_string()))?;
-        println!("FULLNODE_API_INFO={info}");
+        // One daemon of several in a process: the repo's files say it.
+        if !venus_daemon::in_scope() {
+            println!("FULLNODE_API_INFO={info}");
+        }
         let head = self.node.chain().head();
         tracing::info!(target: "venus_node", %addr, height = head.height(), head = %head.key(), "serving the Lotus API");
         let store = self.store.clone();

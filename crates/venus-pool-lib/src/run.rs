@@ -198,10 +198,12 @@ impl Devnet {
             .map(|(k, _)| k)
             .filter(|k| {
                 [
+                    "VENUS_AUTH_",
                     "VENUS_NODE_",
                     "VENUS_MESSAGER_",
                     "VENUS_MINER_",
                     "VENUS_WALLET_",
+                    "VENUS_SEALER_",
                 ]
                 .iter()
                 .any(|p| k.starts_with(p))
@@ -258,7 +260,8 @@ impl Devnet {
             None => venus_sql::sqlite_url(&auth_dir.join("auth.db"))
                 .map_err(|e| PoolError::Invalid(e.to_string()))?,
         };
-        let tokens = registry::register(layout, &auth_dir, &auth_db).await?;
+        let registered = registry::register(layout, &auth_dir, &auth_db).await?;
+        let tokens = &registered.members;
         started
             .start(
                 self,
@@ -270,6 +273,10 @@ impl Devnet {
                         "venus-auth".into(),
                         "--repo".into(),
                         s(&auth_dir),
+                        // The secret the members' tokens were signed with,
+                        // whatever VENUS_AUTH_SECRET_FILE says.
+                        "--secret-file".into(),
+                        s(&registry::secret_file(&auth_dir)),
                         "run".into(),
                         "--listen".into(),
                         free_addr()?.to_string(),
@@ -284,9 +291,11 @@ impl Devnet {
                 },
             )
             .await?;
-        let auth = api_info(&auth_dir, "auth")?;
-        env.push(("AUTH_API_INFO".to_string(), auth.clone()));
-        for (m, token) in pool.members.iter().zip(&tokens) {
+        let admin = api_info(&auth_dir, "auth")?;
+        env.push(("AUTH_API_INFO".to_string(), admin.clone()));
+        // The shared services only read venus-auth.
+        let auth = with_token(&admin, &registered.services);
+        for (m, token) in pool.members.iter().zip(tokens) {
             env.push((format!("MEMBER_TOKEN_{}", m.miner), token.clone()));
         }
 
@@ -385,7 +394,7 @@ impl Devnet {
         env.push(("MESSAGER_API_INFO".to_string(), messager.clone()));
 
         let mut members = Vec::new();
-        for ((m, wallet), token) in pool.members.iter().zip(&wallets).zip(&tokens) {
+        for ((m, wallet), token) in pool.members.iter().zip(&wallets).zip(tokens) {
             let dir = layout.member(&m.miner);
             let home = dir.join("sealer");
             // The member's sealer calls the shared services with the

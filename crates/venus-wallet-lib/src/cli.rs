@@ -126,7 +126,10 @@ impl venus_daemon::Service for WalletService {
         let token = self.repo.token(Permission::Sign, None).map_err(failed)?;
         let info = api_info(&token, addr).map_err(failed)?;
         self.dir.write_private("api", info.as_bytes())?;
-        println!("{info}");
+        // One daemon of several in a process: the repo's `api` says it.
+        if !venus_daemon::in_scope() {
+            println!("{info}");
+        }
         let stopped = cancel.clone();
         let done = async move {
             stopped.cancelled().await;
