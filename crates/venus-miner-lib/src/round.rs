@@ -831,8 +831,9 @@ impl Round {
         let outcome = self.sign_and_submit(w, &mut block, &claim, order).await;
         let (state, reason) = match &outcome {
             Ok(()) => (BlockState::Submitted, String::new()),
-            // The claim was released: there is no row to finish.
-            Err(MinerError::Wallet(_)) => return outcome.map(|()| block),
+            // The claim was released, or a later claim fenced it (its row
+            // says so): there is no row of this claim to finish.
+            Err(MinerError::Wallet(_) | MinerError::NotFound(_)) => return outcome.map(|()| block),
             Err(e) => (BlockState::Failed, e.to_string()),
         };
         if let Err(e) = self.slash.finish(&claim, state, &reason).await {

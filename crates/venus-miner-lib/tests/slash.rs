@@ -195,8 +195,11 @@ async fn suite(f: Arc<dyn SlashFilter>) {
         f.claim(&b20).await.expect("the epoch, free again"),
         Claim::Granted
     );
+    // (After a null round: b20 is not at these parents' height.)
+    let mut after_null = block(1002, 21, &[950], 32, "a");
+    after_null.parent_epoch = 19;
     assert_eq!(
-        f.claim(&block(1002, 21, &[950], 32, "a"))
+        f.claim(&after_null)
             .await
             .expect("same parents, no longer held"),
         Claim::Granted
@@ -204,50 +207,71 @@ async fn suite(f: Arc<dyn SlashFilter>) {
     f.signed(&b20, &cid(200)).await.expect("signed");
     assert!(!f.release(&b20).await.expect("signed: kept"));
 
-    // Another instance still signing the miner's block at the parents'
-    // height holds the next epoch back; this instance's own unsigned claim
-    // (never sent) does not.
+    // A claim whose signature was never recorded never left the miner (an
+    // instance killed or hung between claim and signature): the next
+    // epoch's claim fences it, whichever instance holds it, so it can no
+    // longer be signed, and its row says why.
     let pending = block(1003, 30, &[960], 50, "b");
     assert_eq!(f.claim(&pending).await.expect("claim"), Claim::Granted);
-    assert_eq!(
-        f.claim(&block(1003, 31, &[961], 51, "a"))
-            .await
-            .expect("claim"),
-        Claim::Refused(Refusal::ParentUnsettled {
-            instance: "b".into()
-        })
+    let next = block(1003, 31, &[961], 51, "a");
+    assert_eq!(f.claim(&next).await.expect("claim"), Claim::Granted);
+    assert!(
+        f.signed(&pending, &cid(53)).await.is_err(),
+        "a fenced claim cannot be signed"
     );
+    assert!(f.finish(&pending, BlockState::Submitted, "").await.is_err());
+    let rows = f
+        .list(&BlocksQuery {
+            miners: vec![miner(1003)],
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(rows[1].epoch, 30);
+    assert_eq!(rows[1].state, BlockState::Failed);
+    assert!(
+        rows[1].reason.contains("instance a claimed epoch 31"),
+        "{}",
+        rows[1].reason
+    );
+    f.signed(&next, &cid(54))
+        .await
+        .expect("the fencing claim signs");
+    // A signature recorded first wins over the fence: the later claim is
+    // refused.
+    let signed_first = block(1009, 30, &[990], 80, "b");
+    assert_eq!(f.claim(&signed_first).await.expect("claim"), Claim::Granted);
+    f.signed(&signed_first, &cid(81)).await.expect("signed");
     assert_eq!(
-        f.claim(&block(1003, 31, &[962], 52, "b"))
+        f.claim(&block(1009, 31, &[991], 82, "a"))
             .await
             .expect("claim"),
-        Claim::Granted
+        Claim::Refused(Refusal::ParentGrinding { ours: cid(81) })
     );
 
-    // A claim of this instance whose signature was never recorded never
-    // left the miner: a later block on the same parents is no time-offset
-    // (it takes the parents over), while its own epoch stays held.
+    // The same on the same parents: a later block there is no time-offset
+    // against an unsigned claim (it takes the parents over) and fences it,
+    // while its own epoch stays held; once one is signed, it binds.
     let unsent = block(1008, 30, &[980], 70, "a");
     assert_eq!(f.claim(&unsent).await.expect("claim"), Claim::Granted);
     let b31 = block(1008, 31, &[980], 71, "a");
     assert_eq!(f.claim(&b31).await.expect("claim"), Claim::Granted);
+    assert!(f.signed(&unsent, &cid(79)).await.is_err(), "fenced");
+    let b32 = block(1008, 32, &[980], 72, "b");
     assert_eq!(
-        f.claim(&block(1008, 32, &[980], 72, "b"))
-            .await
-            .expect("claim"),
-        Claim::Refused(Refusal::TimeOffset {
-            other: cid(71),
-            epoch: 31
-        })
+        f.claim(&b32).await.expect("claim"),
+        Claim::Granted,
+        "another instance's unsigned claim does not stall the miner"
     );
-    f.signed(&b31, &cid(73)).await.expect("signed");
+    assert!(f.signed(&b31, &cid(73)).await.is_err(), "fenced");
+    f.signed(&b32, &cid(74)).await.expect("signed");
     assert_eq!(
-        f.claim(&block(1008, 33, &[980], 74, "a"))
+        f.claim(&block(1008, 33, &[980], 75, "a"))
             .await
             .expect("claim"),
         Claim::Refused(Refusal::TimeOffset {
-            other: cid(71),
-            epoch: 31
+            other: cid(72),
+            epoch: 32
         }),
         "a signed block binds"
     );
@@ -256,14 +280,14 @@ async fn suite(f: Arc<dyn SlashFilter>) {
         .await
         .expect("the unsent claim is released"));
     assert_eq!(
-        f.claim(&block(1008, 34, &[980], 75, "b"))
+        f.claim(&block(1008, 34, &[980], 76, "b"))
             .await
             .expect("claim"),
         Claim::Refused(Refusal::TimeOffset {
-            other: cid(71),
-            epoch: 31
+            other: cid(72),
+            epoch: 32
         }),
-        "releasing the superseded claim left the parents' holder"
+        "releasing the fenced claim left the parents' holder"
     );
 
     // Nothing is claimed below an epoch the miner already claimed (by
@@ -406,5 +430,51 @@ async fn two_instances_never_both_get_an_epoch() {
             60,
             "{backend:?}: every (miner, epoch) granted once"
         );
+    }
+}
+
+/// An instance recording its signature races another's later claim that
+/// would fence it, over two connection pools: exactly one of them wins,
+/// never both (two blocks on one set of parents) and never neither.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signature_and_a_fence_never_both_win() {
+    for backend in [venus_sql::SqlBackend::Sqlite, venus_sql::SqlBackend::MySql] {
+        let Some(t) = venus_sql::harness::fresh(backend, &MIGRATIONS).await else {
+            continue;
+        };
+        let a: Arc<dyn SlashFilter> = Arc::new(SqlSlashFilter::new(t.db.clone()));
+        let other = venus_sql::connect(&t.url, &MIGRATIONS)
+            .await
+            .expect("second pool");
+        let b: Arc<dyn SlashFilter> = Arc::new(SqlSlashFilter::new(other));
+        let mut fenced = 0;
+        for m in 2000..2030u64 {
+            let n = m as u32 * 10;
+            let first = block(m, 10, &[n], n + 1, "a");
+            assert_eq!(a.claim(&first).await.expect("claim"), Claim::Granted);
+            let later = block(m, 11, &[n], n + 2, "b");
+            let (a2, first2) = (a.clone(), first.clone());
+            let sign = tokio::spawn(async move { a2.signed(&first2, &cid(n + 3)).await.is_ok() });
+            let claim = b.claim(&later).await.expect("claim");
+            let signed = sign.await.expect("task");
+            match claim {
+                Claim::Granted => {
+                    assert!(!signed, "{backend:?} {m}: signed and fenced");
+                    fenced += 1;
+                }
+                // Signed before the claim looked at the parents, or between
+                // that and its look at the parents' height.
+                Claim::Refused(Refusal::TimeOffset { other, epoch }) => {
+                    assert!(signed, "{backend:?} {m}: neither won");
+                    assert_eq!((other, epoch), (cid(n + 1), 10));
+                }
+                Claim::Refused(Refusal::ParentGrinding { ours }) => {
+                    assert!(signed, "{backend:?} {m}: neither won");
+                    assert_eq!(ours, cid(n + 3));
+                }
+                other => panic!("{backend:?} {m}: {other:?}"),
+            }
+        }
+        println!("{backend:?}: the later claim won {fenced} of 30 races");
     }
 }

@@ -10,8 +10,8 @@ use cid::Cid;
 use venus_core::{Address, ChainEpoch};
 
 use super::{
-    decide, lapse_at, parent_check, unsent_own, BlockClaim, BlockState, BlocksQuery, Claim,
-    LeaseHolder, MinedBlock, Refusal, SlashFilter,
+    decide, fenced_reason, lapse_at, offset_check, parent_check, parents_hash, BlockClaim,
+    BlockState, BlocksQuery, Check, Claim, LeaseHolder, MinedBlock, Refusal, SlashFilter,
 };
 use crate::{now_ms, MinerError, Result};
 
@@ -105,19 +105,19 @@ impl SlashFilter for MemorySlashFilter {
             return Ok(decide(block, &held.unsigned, &held.instance));
         }
         let hash = block.parent_hash();
+        // Refusals first; then the fences, so that a refused claim fences
+        // nothing.
+        let mut fences = Vec::new();
         if let Some(epoch) = inner.by_parents.get(&(miner.clone(), hash.clone())) {
             let other = inner
                 .blocks
                 .get(&(miner.clone(), *epoch))
                 .ok_or_else(|| MinerError::Corrupt("a parents entry without its block".into()))?;
-            if !unsent_own(block, other) {
-                return Ok(Claim::Refused(Refusal::TimeOffset {
-                    other: other.unsigned,
-                    epoch: *epoch,
-                }));
+            match offset_check(block, other) {
+                Check::Refuse(why) => return Ok(Claim::Refused(why)),
+                Check::Fence => fences.push(*epoch),
+                Check::Clear => {}
             }
-            // Never sent: it keeps its epoch, and gives up its parents.
-            inner.by_parents.remove(&(miner.clone(), hash.clone()));
         }
         if let Some(((_, epoch), _)) = inner
             .blocks
@@ -128,9 +128,14 @@ impl SlashFilter for MemorySlashFilter {
             return Ok(Claim::Refused(Refusal::Later { epoch: *epoch }));
         }
         if let Some(prev) = inner.blocks.get(&(miner.clone(), block.parent_epoch)) {
-            if let Some(refused) = parent_check(block, prev) {
-                return Ok(refused);
+            match parent_check(block, prev) {
+                Check::Refuse(why) => return Ok(Claim::Refused(why)),
+                Check::Fence => fences.push(block.parent_epoch),
+                Check::Clear => {}
             }
+        }
+        for epoch in fences {
+            fence(&mut inner, &miner, epoch, block);
         }
         inner.by_parents.insert((miner.clone(), hash), block.epoch);
         inner.blocks.insert(
@@ -153,7 +158,7 @@ impl SlashFilter for MemorySlashFilter {
 
     async fn signed(&self, claim: &BlockClaim, cid: &Cid) -> Result<()> {
         let mut inner = self.lock();
-        let b = held(&mut inner, claim)?;
+        let b = held(&mut inner, claim, true)?;
         b.cid = Some(*cid);
         b.state = BlockState::Signed;
         Ok(())
@@ -161,7 +166,7 @@ impl SlashFilter for MemorySlashFilter {
 
     async fn release(&self, claim: &BlockClaim) -> Result<bool> {
         let mut inner = self.lock();
-        match held(&mut inner, claim) {
+        match held(&mut inner, claim, false) {
             Ok(b) if b.cid.is_none() => {}
             _ => return Ok(false),
         }
@@ -175,7 +180,7 @@ impl SlashFilter for MemorySlashFilter {
 
     async fn finish(&self, claim: &BlockClaim, state: BlockState, reason: &str) -> Result<()> {
         let mut inner = self.lock();
-        let b = held(&mut inner, claim)?;
+        let b = held(&mut inner, claim, true)?;
         b.state = state;
         b.reason = reason.to_string();
         Ok(())
@@ -204,18 +209,45 @@ impl SlashFilter for MemorySlashFilter {
     }
 }
 
-/// The row holding `claim` itself (same block, same instance).
-fn held<'a>(inner: &'a mut Inner, claim: &BlockClaim) -> Result<&'a mut MinedBlock> {
+/// The row holding `claim` itself (same block, same instance); if
+/// `unfenced`, only while it still holds its parents.
+fn held<'a>(
+    inner: &'a mut Inner,
+    claim: &BlockClaim,
+    unfenced: bool,
+) -> Result<&'a mut MinedBlock> {
+    let key = (claim.miner.to_string(), claim.parent_hash());
+    let holds_parents = inner.by_parents.get(&key) == Some(&claim.epoch);
     inner
         .blocks
         .get_mut(&(claim.miner.to_string(), claim.epoch))
-        .filter(|b| b.unsigned == claim.unsigned && b.instance == claim.instance)
+        .filter(|b| {
+            b.unsigned == claim.unsigned
+                && b.instance == claim.instance
+                && (holds_parents || !unfenced)
+        })
         .ok_or_else(|| not_claimed(claim))
+}
+
+/// Fences the miner's unsigned block at `epoch` for `by`: it keeps its
+/// epoch, gives up its parents, and can no longer be signed.
+fn fence(inner: &mut Inner, miner: &str, epoch: ChainEpoch, by: &BlockClaim) {
+    let Some(b) = inner.blocks.get_mut(&(miner.to_string(), epoch)) else {
+        return;
+    };
+    let key = (miner.to_string(), parents_hash(&b.parents));
+    if b.cid.is_none() && inner.by_parents.get(&key) == Some(&epoch) {
+        inner.by_parents.remove(&key);
+        if b.state != BlockState::Failed {
+            b.state = BlockState::Failed;
+            b.reason = fenced_reason(by);
+        }
+    }
 }
 
 pub(super) fn not_claimed(claim: &BlockClaim) -> MinerError {
     MinerError::NotFound(format!(
-        "{} holds no claim of block {} of {} at epoch {}",
+        "{} holds no claim of block {} of {} at epoch {} (or a later claim fenced it)",
         claim.instance, claim.unsigned, claim.miner, claim.epoch
     ))
 }

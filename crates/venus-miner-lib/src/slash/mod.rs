@@ -12,13 +12,23 @@
 //!
 //! - **double-fork** (two blocks at one epoch): one row per (miner, epoch);
 //! - **time-offset** (two blocks on the same parents): one row per (miner,
-//!   parents), which a claim of this instance that never got its
-//!   signature recorded (so never left the miner) gives up to a later one;
+//!   parents);
 //! - **parent-grinding** (a block whose parents leave out our own signed
 //!   block at the parents' height): checked against the block recorded
 //!   there, as Lotus's `MinedBlock` checks it at `base.TipSet.Height()`
 //!   (`miner/miner.go`); and no block is claimed below an epoch the miner
 //!   already claimed (that later block's parents could not hold it).
+//!
+//! A block leaves the miner only after its signature is recorded
+//! ([`SlashFilter::signed`]), so a claim without one binds nothing yet. A
+//! later claim that meets such a claim, on its parents or at its parents'
+//! height, **fences** it, in one conditional update: the old claim keeps
+//! its epoch, gives up its parents and is marked failed, and its
+//! signature can no longer be recorded, so that block never leaves. Had
+//! the signature been recorded first, the fence misses and the later
+//! claim is refused. So an instance killed between its claim and its
+//! signature (or a hung one) cannot stall the members it was mining for,
+//! which on a network of pool miners alone would stall the chain for good.
 //!
 //! The same rows are how two miner instances on one database share the
 //! pool: whichever claims (miner, epoch) first mines it; the other gets
@@ -66,8 +76,12 @@ impl BlockClaim {
     /// The parents as one fixed-length key (hex of their key's BLAKE2b-256),
     /// which the storage keeps unique per miner.
     pub fn parent_hash(&self) -> String {
-        hex::encode(venus_core::encoding::blake2b_256(&self.parents.to_bytes()))
+        parents_hash(&self.parents)
     }
+}
+
+fn parents_hash(parents: &TipSetKey) -> String {
+    hex::encode(venus_core::encoding::blake2b_256(&parents.to_bytes()))
 }
 
 /// What [`SlashFilter::claim`] answers.
@@ -115,6 +129,10 @@ pub enum Refusal {
         /// The CID of our signed block of the epoch before.
         ours: Cid,
     },
+    /// The claim kept losing races with other claims of the miner's
+    /// blocks; the next round tries again.
+    #[error("the claim kept racing with other instances")]
+    Contended,
     /// A block of the miner at a later epoch was claimed: signing an
     /// older one now could leave the later block's parents without it
     /// (parent-grinding).
@@ -122,13 +140,6 @@ pub enum Refusal {
     Later {
         /// That block's epoch.
         epoch: ChainEpoch,
-    },
-    /// Another instance is still signing the miner's block at the
-    /// parents' height: whether these parents hold it cannot be known yet.
-    #[error("instance {instance} has not settled the miner's block at the parents' height")]
-    ParentUnsettled {
-        /// The instance holding that claim.
-        instance: String,
     },
 }
 
@@ -219,44 +230,61 @@ fn decide(block: &BlockClaim, held: &Cid, instance: &str) -> Claim {
     }
 }
 
-/// Whether `other`, the miner's block on `block`'s parents, is this
-/// instance's and its signature was never recorded: it never left the
-/// miner (a block is sent only after that), so, as for parent-grinding,
-/// it binds nothing, and a block on the same parents at a later epoch is
-/// no time-offset. (A pool that is the whole network, as a devnet, would
-/// otherwise stall for good when a crash hit every winner of an epoch
-/// between their signatures and their records.) Its own epoch stays held.
-fn unsent_own(block: &BlockClaim, other: &MinedBlock) -> bool {
-    other.instance == block.instance && other.cid.is_none() && other.epoch < block.epoch
+/// What a claim does about `other`, a recorded block of its miner on its
+/// parents or at its parents' height.
+enum Check {
+    /// Nothing in the way.
+    Clear,
+    /// Signing could get the miner slashed.
+    Refuse(Refusal),
+    /// `other`'s signature was never recorded: fence it first.
+    Fence,
 }
 
-/// The parent key a superseded, never-sent claim keeps: unique, and no
-/// block's.
-fn superseded_hash(other: &MinedBlock) -> String {
+/// The time-offset check against `other`, the block holding `block`'s
+/// parents.
+fn offset_check(block: &BlockClaim, other: &MinedBlock) -> Check {
+    if other.cid.is_none() && other.epoch < block.epoch {
+        Check::Fence
+    } else {
+        Check::Refuse(Refusal::TimeOffset {
+            other: other.unsigned,
+            epoch: other.epoch,
+        })
+    }
+}
+
+/// The parent-grinding check against `prev`, the miner's block at the
+/// parents' height: signed and left out of the parents; or not signed yet
+/// (it could be, any moment), so fenced (a no-op if it already is).
+fn parent_check(block: &BlockClaim, prev: &MinedBlock) -> Check {
+    match prev.cid {
+        Some(ours) if !block.parents.cids().contains(&ours) => {
+            Check::Refuse(Refusal::ParentGrinding { ours })
+        }
+        Some(_) => Check::Clear,
+        None => Check::Fence,
+    }
+}
+
+/// The parent key a fenced claim keeps: unique, and no block's.
+fn fenced_hash(other: &MinedBlock) -> String {
     let mut bytes = b"superseded".to_vec();
     bytes.extend_from_slice(&other.epoch.to_be_bytes());
     bytes.extend_from_slice(&other.parents.to_bytes());
     hex::encode(venus_core::encoding::blake2b_256(&bytes))
 }
 
-/// The parent-grinding check against `prev`, the miner's block at the
-/// parents' height: signed and left out of the parents, or still being
-/// signed by another instance (it may be published any moment). An
-/// unsigned claim of this instance was never sent (a block leaves only
-/// after its signature is recorded): it binds nothing.
-fn parent_check(block: &BlockClaim, prev: &MinedBlock) -> Option<Claim> {
-    match prev.cid {
-        Some(ours) if !block.parents.cids().contains(&ours) => {
-            Some(Claim::Refused(Refusal::ParentGrinding { ours }))
-        }
-        None if prev.state == BlockState::Claimed && prev.instance != block.instance => {
-            Some(Claim::Refused(Refusal::ParentUnsettled {
-                instance: prev.instance.clone(),
-            }))
-        }
-        _ => None,
-    }
+/// The reason a fenced claim records.
+fn fenced_reason(block: &BlockClaim) -> String {
+    format!(
+        "superseded before its signature was recorded: instance {} claimed epoch {} over it",
+        block.instance, block.epoch
+    )
 }
+
+/// How many times a claim looks again after losing a race.
+const CLAIM_TRIES: usize = 4;
 
 /// Where the pool records the blocks it claims, so that it never signs two
 /// that get a miner slashed. Implementations must make [`claim`] atomic
@@ -276,7 +304,8 @@ pub trait SlashFilter: Send + Sync {
     ///
     /// Records the signed block's CID: from now on the parent-grinding
     /// check holds the next epoch's blocks to it. Call it before the block
-    /// leaves the miner.
+    /// leaves the miner, and send the block only if it succeeds: it fails
+    /// with `NotFound` once a later claim fenced this one.
     async fn signed(&self, claim: &BlockClaim, cid: &Cid) -> Result<()>;
 
     /// Gives up `claim` when its

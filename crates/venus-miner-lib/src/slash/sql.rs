@@ -15,8 +15,9 @@ use venus_sql::{row, Db, SqlError};
 
 use super::memory::not_claimed;
 use super::{
-    decide, lapse_at, parent_check, superseded_hash, unsent_own, BlockClaim, BlockState,
-    BlocksQuery, Claim, LeaseHolder, MinedBlock, Refusal, SlashFilter,
+    decide, fenced_hash, fenced_reason, lapse_at, offset_check, parent_check, parents_hash,
+    BlockClaim, BlockState, BlocksQuery, Check, Claim, LeaseHolder, MinedBlock, Refusal,
+    SlashFilter, CLAIM_TRIES,
 };
 use crate::{now_ms, MinerError, Result};
 
@@ -59,37 +60,111 @@ impl SqlSlashFilter {
         r.map(|r| mined(&r)).transpose()
     }
 
-    /// Why `block` may not be claimed, if another row says so.
-    async fn refusal(&self, block: &BlockClaim, miner: &str) -> Result<Option<Claim>> {
+    /// One try at claiming `block`: `None` when a row it read changed
+    /// under it (another claim or signature got in between), so it must
+    /// look again.
+    async fn try_claim(&self, block: &BlockClaim, miner: &str) -> Result<Option<Claim>> {
         if let Some(held) = self.at(miner, block.epoch).await? {
             return Ok(Some(decide(block, &held.unsigned, &held.instance)));
         }
+        // Refusals first; then the fences, so that a refused claim fences
+        // nothing.
+        let mut fences = Vec::new();
         if let Some(other) = self.on_parents(miner, &block.parent_hash()).await? {
-            if !unsent_own(block, &other) {
-                return Ok(Some(Claim::Refused(Refusal::TimeOffset {
-                    other: other.unsigned,
-                    epoch: other.epoch,
-                })));
+            match offset_check(block, &other) {
+                Check::Refuse(why) => return Ok(Some(Claim::Refused(why))),
+                Check::Fence => fences.push(other),
+                Check::Clear => {}
             }
-            // Never sent: it keeps its epoch, and gives up its parents.
-            sqlx::query(
-                "UPDATE miner_blocks SET parent_hash = ? \
-                 WHERE miner = ? AND epoch = ? AND instance = ? AND cid = ''",
-            )
-            .bind(superseded_hash(&other))
-            .bind(miner)
-            .bind(other.epoch)
-            .bind(&block.instance)
-            .execute(self.db.pool())
-            .await?;
         }
-        Ok(None)
+        let later = sqlx::query(
+            "SELECT epoch FROM miner_blocks WHERE miner = ? AND epoch > ? ORDER BY epoch LIMIT 1",
+        )
+        .bind(miner)
+        .bind(block.epoch)
+        .fetch_optional(self.db.pool())
+        .await?;
+        if let Some(r) = later {
+            return Ok(Some(Claim::Refused(Refusal::Later {
+                epoch: row::int(&r, 0)?,
+            })));
+        }
+        if let Some(prev) = self.at(miner, block.parent_epoch).await? {
+            match parent_check(block, &prev) {
+                Check::Refuse(why) => return Ok(Some(Claim::Refused(why))),
+                Check::Fence => fences.push(prev),
+                Check::Clear => {}
+            }
+        }
+        for other in &fences {
+            if !self.fence(other, block).await? {
+                return Ok(None);
+            }
+        }
+        let now = now_ms();
+        let inserted = sqlx::query(
+            "INSERT INTO miner_blocks (miner, epoch, parent_epoch, parent_key, parent_hash, \
+             unsigned_cid, cid, instance, state, reason, claimed_at_ms, updated_at_ms) \
+             VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, '', ?, ?)",
+        )
+        .bind(miner)
+        .bind(block.epoch)
+        .bind(block.parent_epoch)
+        .bind(parents_text(&block.parents))
+        .bind(block.parent_hash())
+        .bind(block.unsigned.to_string())
+        .bind(&block.instance)
+        .bind(BlockState::Claimed.code())
+        .bind(now)
+        .bind(now)
+        .execute(self.db.pool())
+        .await
+        .map_err(SqlError::from);
+        match inserted {
+            Ok(_) => Ok(Some(Claim::Granted)),
+            // Someone claimed between the reads and the insert.
+            Err(SqlError::Duplicate(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Fences `other` (its signature not recorded) for `by`, in one
+    /// conditional update against its signature being recorded. Whether
+    /// it is fenced now (by this call or an earlier one), or gone.
+    async fn fence(&self, other: &MinedBlock, by: &BlockClaim) -> Result<bool> {
+        let miner = other.miner.to_string();
+        sqlx::query(
+            // The reason first: MySQL reads `state` in later assignments as
+            // already set.
+            "UPDATE miner_blocks SET reason = CASE WHEN state = ? THEN reason ELSE ? END, \
+             parent_hash = ?, state = ?, updated_at_ms = ? \
+             WHERE miner = ? AND epoch = ? AND unsigned_cid = ? AND cid = '' AND parent_hash = ?",
+        )
+        .bind(BlockState::Failed.code())
+        .bind(fenced_reason(by))
+        .bind(fenced_hash(other))
+        .bind(BlockState::Failed.code())
+        .bind(now_ms())
+        .bind(&miner)
+        .bind(other.epoch)
+        .bind(other.unsigned.to_string())
+        .bind(parents_hash(&other.parents))
+        .execute(self.db.pool())
+        .await?;
+        // Read back (MySQL counts only the rows it changed): still unsigned
+        // means fenced, as the update leaves no other way to be.
+        Ok(match self.at(&miner, other.epoch).await? {
+            Some(now) if now.unsigned == other.unsigned => now.cid.is_none(),
+            Some(_) => false,
+            None => true,
+        })
     }
 
     async fn update(&self, claim: &BlockClaim, set: &str, bind: (&str, i64)) -> Result<()> {
         let sql = format!(
             "UPDATE miner_blocks SET {set}, state = ?, updated_at_ms = ? \
-             WHERE miner = ? AND epoch = ? AND unsigned_cid = ? AND instance = ?"
+             WHERE miner = ? AND epoch = ? AND unsigned_cid = ? AND instance = ? \
+             AND parent_hash = ?"
         );
         let done = sqlx::query(&sql)
             .bind(bind.0)
@@ -99,6 +174,7 @@ impl SqlSlashFilter {
             .bind(claim.epoch)
             .bind(claim.unsigned.to_string())
             .bind(&claim.instance)
+            .bind(claim.parent_hash())
             .execute(self.db.pool())
             .await?;
         if done.rows_affected() == 0 {
@@ -156,57 +232,12 @@ fn mined(r: &AnyRow) -> Result<MinedBlock> {
 impl SlashFilter for SqlSlashFilter {
     async fn claim(&self, block: &BlockClaim) -> Result<Claim> {
         let miner = block.miner.to_string();
-        if let Some(refused) = self.refusal(block, &miner).await? {
-            return Ok(refused);
-        }
-        let later = sqlx::query(
-            "SELECT epoch FROM miner_blocks WHERE miner = ? AND epoch > ? ORDER BY epoch LIMIT 1",
-        )
-        .bind(&miner)
-        .bind(block.epoch)
-        .fetch_optional(self.db.pool())
-        .await?;
-        if let Some(r) = later {
-            return Ok(Claim::Refused(Refusal::Later {
-                epoch: row::int(&r, 0)?,
-            }));
-        }
-        if let Some(prev) = self.at(&miner, block.parent_epoch).await? {
-            if let Some(refused) = parent_check(block, &prev) {
-                return Ok(refused);
+        for _ in 0..CLAIM_TRIES {
+            if let Some(answer) = self.try_claim(block, &miner).await? {
+                return Ok(answer);
             }
         }
-        let now = now_ms();
-        let inserted = sqlx::query(
-            "INSERT INTO miner_blocks (miner, epoch, parent_epoch, parent_key, parent_hash, \
-             unsigned_cid, cid, instance, state, reason, claimed_at_ms, updated_at_ms) \
-             VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, '', ?, ?)",
-        )
-        .bind(&miner)
-        .bind(block.epoch)
-        .bind(block.parent_epoch)
-        .bind(parents_text(&block.parents))
-        .bind(block.parent_hash())
-        .bind(block.unsigned.to_string())
-        .bind(&block.instance)
-        .bind(BlockState::Claimed.code())
-        .bind(now)
-        .bind(now)
-        .execute(self.db.pool())
-        .await
-        .map_err(SqlError::from);
-        match inserted {
-            Ok(_) => Ok(Claim::Granted),
-            // Someone claimed between the read and the insert: say who.
-            Err(SqlError::Duplicate(what)) => match self.refusal(block, &miner).await? {
-                Some(refused) => Ok(refused),
-                None => Err(MinerError::Corrupt(format!(
-                    "claim of {miner} at {} refused as a duplicate ({what}), but no row holds it",
-                    block.epoch
-                ))),
-            },
-            Err(e) => Err(e.into()),
-        }
+        Ok(Claim::Refused(Refusal::Contended))
     }
 
     async fn signed(&self, claim: &BlockClaim, cid: &Cid) -> Result<()> {
