@@ -129,7 +129,7 @@ impl InstanceLock {
             .bind(&self.owner)
             .execute(self.db.pool())
             .await?;
-        // Read back: MySQL counts only rows it changed.
+        // Read back who holds it now.
         match self.holder().await? {
             Some((holder, _)) if holder == self.owner => Ok(()),
             other => Err(MinerError::InstanceInUse {

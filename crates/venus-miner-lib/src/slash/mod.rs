@@ -36,9 +36,10 @@
 //!
 //! A claim names the block by the CID of its *unsigned* header, so the
 //! same block claimed again (a restart that rebuilt it exactly) is
-//! [`Claim::Again`] and may be signed again: BLS signatures are
-//! deterministic, so that is the same block. Anything else at that epoch
-//! is refused.
+//! [`Claim::Again`] and may be signed again (unless a later claim fenced
+//! it meanwhile: then recording the signature fails, and it is not sent):
+//! BLS signatures are deterministic, so that is the same block. Anything
+//! else at that epoch is refused.
 
 mod memory;
 mod sql;
@@ -112,7 +113,8 @@ pub enum Refusal {
         /// The instance that holds the claim.
         instance: String,
     },
-    /// A block on the same parents was claimed at another epoch.
+    /// A block on the same parents was signed, or claimed at a later
+    /// epoch.
     #[error(
         "time-offset: block {other} (unsigned) on the same parents was claimed at epoch {epoch}"
     )]
@@ -301,6 +303,8 @@ pub trait SlashFilter: Send + Sync {
     /// These three act on `claim`'s row only when it holds that very claim
     /// (same block, same instance); otherwise they fail with `NotFound`
     /// (or answer `false`), so no instance can touch another's claim.
+    /// `signed` and `finish` also fail on a claim a later one fenced;
+    /// `release` still gives it up.
     ///
     /// Records the signed block's CID: from now on the parent-grinding
     /// check holds the next epoch's blocks to it. Call it before the block
@@ -316,7 +320,8 @@ pub trait SlashFilter: Send + Sync {
 
     /// Records the outcome of a claimed block: [`BlockState::Submitted`],
     /// or [`BlockState::Failed`] with `reason`. The claim stays: a failed
-    /// block still holds its epoch.
+    /// block still holds its epoch. Fails with `NotFound` once a later
+    /// claim fenced it (its row keeps the fence's reason).
     async fn finish(&self, claim: &BlockClaim, state: BlockState, reason: &str) -> Result<()>;
 
     /// The recorded blocks, newest epoch first.

@@ -2,7 +2,10 @@
 //! for one miner, MySQL for instances that share the pool). The table's
 //! primary key (miner, epoch) and unique (miner, parent hash) make a claim
 //! exclusive across every instance on the database: the insert is the
-//! claim, and a duplicate is read back to say who holds it.
+//! claim, and a duplicate makes the claim look again, to say who holds it.
+//! The checks across epochs (a later claim; the parents' height) are read
+//! before the insert and again after it, so that of two instances
+//! inserting at once at least one sees the other.
 
 use async_trait::async_trait;
 use cid::Cid;
@@ -68,7 +71,8 @@ impl SqlSlashFilter {
             return Ok(Some(decide(block, &held.unsigned, &held.instance)));
         }
         // Refusals first; then the fences, so that a refused claim fences
-        // nothing.
+        // nothing (unless it loses a race after them: the fenced block was
+        // late by then anyway).
         let mut fences = Vec::new();
         if let Some(other) = self.on_parents(miner, &block.parent_hash()).await? {
             match offset_check(block, &other) {
@@ -77,17 +81,8 @@ impl SqlSlashFilter {
                 Check::Clear => {}
             }
         }
-        let later = sqlx::query(
-            "SELECT epoch FROM miner_blocks WHERE miner = ? AND epoch > ? ORDER BY epoch LIMIT 1",
-        )
-        .bind(miner)
-        .bind(block.epoch)
-        .fetch_optional(self.db.pool())
-        .await?;
-        if let Some(r) = later {
-            return Ok(Some(Claim::Refused(Refusal::Later {
-                epoch: row::int(&r, 0)?,
-            })));
+        if let Some(epoch) = self.later(miner, block.epoch).await? {
+            return Ok(Some(Claim::Refused(Refusal::Later { epoch })));
         }
         if let Some(prev) = self.at(miner, block.parent_epoch).await? {
             match parent_check(block, &prev) {
@@ -121,19 +116,64 @@ impl SqlSlashFilter {
         .await
         .map_err(SqlError::from);
         match inserted {
-            Ok(_) => Ok(Some(Claim::Granted)),
+            Ok(_) => {}
             // Someone claimed between the reads and the insert.
-            Err(SqlError::Duplicate(_)) => Ok(None),
-            Err(e) => Err(e.into()),
+            Err(SqlError::Duplicate(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
         }
+        match self.recheck(block, miner).await? {
+            None => Ok(Some(Claim::Granted)),
+            Some(why) => {
+                SlashFilter::release(self, block).await?;
+                Ok(Some(Claim::Refused(why)))
+            }
+        }
+    }
+
+    /// The miner's first claimed epoch above `epoch`.
+    async fn later(&self, miner: &str, epoch: ChainEpoch) -> Result<Option<ChainEpoch>> {
+        let r = sqlx::query(
+            "SELECT epoch FROM miner_blocks WHERE miner = ? AND epoch > ? ORDER BY epoch LIMIT 1",
+        )
+        .bind(miner)
+        .bind(epoch)
+        .fetch_optional(self.db.pool())
+        .await?;
+        r.map(|r| row::int(&r, 0)).transpose().map_err(Into::into)
+    }
+
+    /// The checks across epochs again, once `block`'s claim is in: another
+    /// instance may have claimed a later epoch, or at the parents' height,
+    /// between this one's reads and its insert. Of two such inserts, each
+    /// re-checked after its own, at least one sees the other: the lower
+    /// gives way (`Later`), the higher fences the lower. Why `block` must
+    /// give its claim up, if it must.
+    async fn recheck(&self, block: &BlockClaim, miner: &str) -> Result<Option<Refusal>> {
+        if let Some(epoch) = self.later(miner, block.epoch).await? {
+            return Ok(Some(Refusal::Later { epoch }));
+        }
+        for _ in 0..CLAIM_TRIES {
+            let Some(prev) = self.at(miner, block.parent_epoch).await? else {
+                return Ok(None);
+            };
+            match parent_check(block, &prev) {
+                Check::Refuse(why) => return Ok(Some(why)),
+                Check::Clear => return Ok(None),
+                // Signed meanwhile, or another row now: look again.
+                Check::Fence if !self.fence(&prev, block).await? => {}
+                Check::Fence => return Ok(None),
+            }
+        }
+        Ok(Some(Refusal::Contended))
     }
 
     /// Fences `other` (its signature not recorded) for `by`, in one
     /// conditional update against its signature being recorded. Whether
-    /// it is fenced now (by this call or an earlier one), or gone.
+    /// it is fenced now (by this call or an earlier one), or gone; `false`
+    /// when it got signed first or its epoch holds another block now.
     async fn fence(&self, other: &MinedBlock, by: &BlockClaim) -> Result<bool> {
         let miner = other.miner.to_string();
-        sqlx::query(
+        let done = sqlx::query(
             // The reason first: MySQL reads `state` in later assignments as
             // already set.
             "UPDATE miner_blocks SET reason = CASE WHEN state = ? THEN reason ELSE ? END, \
@@ -151,12 +191,24 @@ impl SqlSlashFilter {
         .bind(parents_hash(&other.parents))
         .execute(self.db.pool())
         .await?;
-        // Read back (MySQL counts only the rows it changed): still unsigned
-        // means fenced, as the update leaves no other way to be.
-        Ok(match self.at(&miner, other.epoch).await? {
-            Some(now) if now.unsigned == other.unsigned => now.cid.is_none(),
-            Some(_) => false,
+        // sqlx counts the rows matched (MySQL's CLIENT_FOUND_ROWS).
+        if done.rows_affected() > 0 {
+            return Ok(true);
+        }
+        let now = sqlx::query(
+            "SELECT unsigned_cid, cid, parent_hash FROM miner_blocks WHERE miner = ? AND epoch = ?",
+        )
+        .bind(&miner)
+        .bind(other.epoch)
+        .fetch_optional(self.db.pool())
+        .await?;
+        Ok(match now {
             None => true,
+            Some(r) => {
+                row::text(&r, 0)? == other.unsigned.to_string()
+                    && row::text(&r, 1)?.is_empty()
+                    && row::text(&r, 2)? == fenced_hash(other)
+            }
         })
     }
 
@@ -324,7 +376,7 @@ impl SlashFilter for SqlSlashFilter {
             .bind(instance)
             .execute(self.db.pool())
             .await?;
-        // Read back: MySQL counts only rows it changed.
+        // Read back who holds it now.
         let holder = sqlx::query("SELECT instance FROM miner_leases WHERE miner = ? AND epoch = ?")
             .bind(miner.to_string())
             .bind(epoch)
