@@ -816,6 +816,12 @@ impl Round {
             unsigned,
             instance: self.config.instance.clone(),
         };
+        // The block's time is waited for before the claim, not after the
+        // signature: a signed block then leaves at once. A block signed and
+        // recorded but never sent (a crash in between) binds its parents
+        // for good, and on a network of pool miners alone stalls the
+        // chain; a claim not signed yet is fenced by the next one.
+        wait_until(block.header.timestamp).await;
         // One claim at a time per miner in this process, until its
         // signature is recorded: rounds overlap (a late winner of one epoch
         // beside the next epoch's), and the next claim must see this one's
@@ -879,7 +885,6 @@ impl Round {
         // held to building on it.
         self.slash.signed(claim, &cid).await?;
         drop(order);
-        wait_until(block.header.timestamp).await;
         w.stages
             .time(Stage::Submit, self.chain.submit_block(block.clone()))
             .await
