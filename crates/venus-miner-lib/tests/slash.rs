@@ -14,6 +14,7 @@ use venus_miner_lib::slash::{
     SlashFilter, SqlSlashFilter,
 };
 use venus_miner_lib::MIGRATIONS;
+use venus_sql::harness::TestDb;
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -380,6 +381,21 @@ async fn sql_filter_conforms_on_each_backend() {
     .await;
 }
 
+type Filter = Arc<dyn SlashFilter>;
+
+/// Two instances' filters, each on its own connection pool, over one fresh
+/// database of `backend` (which the returned `TestDb` keeps); `None` when
+/// that backend is not configured (the harness says it was skipped).
+async fn two_instances(backend: venus_sql::SqlBackend) -> Option<(TestDb, Filter, Filter)> {
+    let t = venus_sql::harness::fresh(backend, &MIGRATIONS).await?;
+    let a: Filter = Arc::new(SqlSlashFilter::new(t.db.clone()));
+    let other = venus_sql::connect(&t.url, &MIGRATIONS)
+        .await
+        .expect("second pool");
+    let b: Filter = Arc::new(SqlSlashFilter::new(other));
+    Some((t, a, b))
+}
+
 /// Two instances, each with its own connection pool on one database,
 /// claim the same 20 epochs for three miners at once, each with a block of
 /// its own: every (miner, epoch) is granted to exactly one of them, and
@@ -387,14 +403,9 @@ async fn sql_filter_conforms_on_each_backend() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_never_both_get_an_epoch() {
     for backend in [venus_sql::SqlBackend::Sqlite, venus_sql::SqlBackend::MySql] {
-        let Some(t) = venus_sql::harness::fresh(backend, &MIGRATIONS).await else {
+        let Some((_db, a, b)) = two_instances(backend).await else {
             continue;
         };
-        let a: Arc<dyn SlashFilter> = Arc::new(SqlSlashFilter::new(t.db.clone()));
-        let other = venus_sql::connect(&t.url, &MIGRATIONS)
-            .await
-            .expect("second pool");
-        let b: Arc<dyn SlashFilter> = Arc::new(SqlSlashFilter::new(other));
         let mut granted = std::collections::HashMap::new();
         // Epoch after epoch, as miners claim (a claim below a claimed
         // epoch is refused); within one epoch, all at once.
@@ -445,15 +456,9 @@ async fn two_instances_never_both_get_an_epoch() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_instances_never_both_sign_a_fault() {
     for backend in [venus_sql::SqlBackend::Sqlite, venus_sql::SqlBackend::MySql] {
-        let Some(t) = venus_sql::harness::fresh(backend, &MIGRATIONS).await else {
-            eprintln!("SKIPPED on {backend:?}: no database");
+        let Some((_db, a, b)) = two_instances(backend).await else {
             continue;
         };
-        let a: Arc<dyn SlashFilter> = Arc::new(SqlSlashFilter::new(t.db.clone()));
-        let other = venus_sql::connect(&t.url, &MIGRATIONS)
-            .await
-            .expect("second pool");
-        let b: Arc<dyn SlashFilter> = Arc::new(SqlSlashFilter::new(other));
         let (mut fenced, mut both_refused) = (0, 0);
         for m in 2000..2030u64 {
             let n = m as u32 * 10;

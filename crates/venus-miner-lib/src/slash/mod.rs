@@ -82,7 +82,12 @@ impl BlockClaim {
 }
 
 fn parents_hash(parents: &TipSetKey) -> String {
-    hex::encode(venus_core::encoding::blake2b_256(&parents.to_bytes()))
+    hex_key(&parents.to_bytes())
+}
+
+/// A fixed-length key for `bytes`: the hex of their BLAKE2b-256.
+fn hex_key(bytes: &[u8]) -> String {
+    hex::encode(venus_core::encoding::blake2b_256(bytes))
 }
 
 /// What [`SlashFilter::claim`] answers.
@@ -274,7 +279,7 @@ fn fenced_hash(other: &MinedBlock) -> String {
     let mut bytes = b"superseded".to_vec();
     bytes.extend_from_slice(&other.epoch.to_be_bytes());
     bytes.extend_from_slice(&other.parents.to_bytes());
-    hex::encode(venus_core::encoding::blake2b_256(&bytes))
+    hex_key(&bytes)
 }
 
 /// The reason a fenced claim records.

@@ -159,9 +159,13 @@ impl SqlSlashFilter {
             match parent_check(block, &prev) {
                 Check::Refuse(why) => return Ok(Some(why)),
                 Check::Clear => return Ok(None),
-                // Signed meanwhile, or another row now: look again.
-                Check::Fence if !self.fence(&prev, block).await? => {}
-                Check::Fence => return Ok(None),
+                Check::Fence => {
+                    if self.fence(&prev, block).await? {
+                        return Ok(None);
+                    }
+                    // Signed meanwhile, or another block there now: look
+                    // again.
+                }
             }
         }
         Ok(Some(Refusal::Contended))
