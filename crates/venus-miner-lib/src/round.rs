@@ -10,10 +10,13 @@
 //!    blocks never share a message. Winners still proving at the cut-off
 //!    (a fifth of an epoch before the blocks' time) do not hold the others
 //!    back: they make their blocks later, from messages left over.
-//! 3. For each winner, concurrently: `MinerCreateBlock` (unsigned), the
-//!    slash filter's claim, the block signature from the member's wallet
-//!    (`block`), the signed CID recorded, a wait until the block's
-//!    timestamp, `SyncSubmitBlock`.
+//! 3. For each winner, concurrently: `MinerCreateBlock` (unsigned), a
+//!    wait until the block's timestamp, the slash filter's claim, the
+//!    block signature from the member's wallet (`block`), the signed block
+//!    recorded, `SyncSubmitBlock`.
+//!
+//! Before all that, a round sends again the signed blocks above its base
+//! that no node took (their instance died before sending them).
 //!
 //! A slow or failing wallet or prover costs only its own miner its round;
 //! every miner's outcome and stage times go to the records.
@@ -32,7 +35,7 @@ use venus_core::types::{
 use venus_core::{Address, ChainEpoch, PoStProof};
 
 use crate::records::{MiningRecords, Outcome, Record, Stage};
-use crate::slash::{BlockClaim, BlockState, Claim, Refusal, SlashFilter};
+use crate::slash::{BlockClaim, BlockState, Claim, Refusal, SlashFilter, UnsentBlock};
 use crate::{now_ms, MinerError, Result};
 
 /// The reason a claimed block's row gets when its step timed out.
@@ -393,6 +396,7 @@ impl Round {
         null_rounds: ChainEpoch,
         early: Option<tokio::sync::oneshot::Sender<Vec<MinerResult>>>,
     ) -> Vec<MinerResult> {
+        self.resend(miners, base).await;
         let round = base.height() + null_rounds + 1;
         let ts = block_time(base, self.config.block_delay, null_rounds);
         let cutoff = Duration::from_secs(ts).saturating_sub(Duration::from_millis(
@@ -881,9 +885,12 @@ impl Round {
             .header
             .cid()
             .map_err(|e| MinerError::Node(format!("block CID: {e}")))?;
-        // Recorded before the block leaves: the next epoch's claim is
-        // held to building on it.
-        self.slash.signed(claim, &cid).await?;
+        // Recorded before the block leaves, with the block: the next
+        // epoch's claim is held to building on it, and if this process
+        // dies before the send, the next round of any instance sends it.
+        let bytes = venus_core::encoding::to_cbor(&*block)
+            .map_err(|e| MinerError::Node(format!("block bytes: {e}")))?;
+        self.slash.signed(claim, &cid, &bytes).await?;
         drop(order);
         w.stages
             .time(Stage::Submit, self.chain.submit_block(block.clone()))
@@ -909,6 +916,59 @@ impl Round {
             });
         }
         Ok(())
+    }
+
+    /// Sends again the signed blocks of `miners` above `base` that no node
+    /// took: an instance died between a signature and its send (or the
+    /// node refused the block), and a signed block binds its parents for
+    /// good, so without it every later block of its miner on `base` would
+    /// be refused as time-offset (on a network of pool miners alone, the
+    /// chain would stall). A block signed less than `lease_ttl` ago is
+    /// left to its own instance, as a won round's lease is. All at once,
+    /// each within [`EXTRA_SUBMIT`], so a hung node delays the round by
+    /// that at most.
+    async fn resend(&self, miners: &[Address], base: &TipSet) {
+        let unsent = match self
+            .slash
+            .unsent(miners, base.height() + 1, self.config.lease_ttl)
+            .await
+        {
+            Ok(unsent) => unsent,
+            Err(e) => {
+                tracing::warn!(target: "venus_miner", error = %e, "reading the unsent blocks failed");
+                return;
+            }
+        };
+        futures::future::join_all(unsent.iter().map(|b| self.resend_one(b))).await;
+    }
+
+    async fn resend_one(&self, b: &UnsentBlock) {
+        let (miner, epoch, cid) = (b.miner, b.epoch, b.cid);
+        let block: BlockMsg = match venus_core::encoding::from_cbor(&b.block) {
+            Ok(block) => block,
+            Err(e) => {
+                tracing::warn!(target: "venus_miner", %miner, epoch, %cid, error = %e, "a stored signed block does not decode");
+                return;
+            }
+        };
+        if block.header.cid().ok() != Some(cid) {
+            tracing::warn!(target: "venus_miner", %miner, epoch, %cid, "a stored signed block is not the block its CID names");
+            return;
+        }
+        match tokio::time::timeout(EXTRA_SUBMIT, self.chain.submit_block(block)).await {
+            Ok(Ok(())) => {
+                tracing::info!(target: "venus_miner", %miner, epoch, %cid, signer = %b.instance, "sent a signed block again");
+                if let Err(e) = self.slash.resent(b, &self.config.instance).await {
+                    tracing::warn!(target: "venus_miner", %miner, epoch, error = %e, "recording a block sent again failed");
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(target: "venus_miner", %miner, epoch, %cid, error = %e, "the node refused a signed block sent again")
+            }
+            Err(_) => {
+                tracing::warn!(target: "venus_miner", %miner, epoch, %cid, "the node did not answer a signed block sent again")
+            }
+        }
     }
 
     async fn done(

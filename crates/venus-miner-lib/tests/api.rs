@@ -39,7 +39,7 @@ async fn the_api_answers_in_sophon_miners_json() {
         instance: "a".into(),
     };
     slash.claim(&claim).await.expect("claim");
-    slash.signed(&claim, &cid(3)).await.expect("signed");
+    slash.signed(&claim, &cid(3), &[]).await.expect("signed");
     records
         .record(&Record {
             miner: Address::new_id(1000),

@@ -700,3 +700,112 @@ async fn a_block_goes_to_the_extra_submit_nodes() {
         .cids()
         .contains(&block.header.cid().expect("cid")));
 }
+
+/// A signed block whose send never landed (here the node refused it as
+/// from the future; a SIGKILL between the signature and the send leaves
+/// the same row) is sent again by the next round, once its signer's grace
+/// (the lease's time) passed. Without that, every later block of its miner
+/// on the same parents is refused as time-offset, and a chain that the
+/// pool alone mines stalls for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_block_that_never_landed_is_sent_again() {
+    use venus_miner_lib::slash::{BlockState, BlocksQuery};
+    let n = devnet();
+    let mut r = round(
+        &n,
+        signer(&n),
+        Arc::new(OneProver(Arc::new(DigestProver))),
+        Arc::new(MemoryRecords::new()),
+        Duration::from_secs(30),
+    );
+    r.config.lease_ttl = Duration::from_secs(1);
+    let base = n.node.head().await.expect("head");
+    // The node's clock an epoch or more behind the blocks' time: it
+    // refuses every block of the round, after the signatures.
+    let mut nulls = 0;
+    let mut signed: Vec<Address> = loop {
+        assert!(nulls < 10, "no member won in 10 rounds");
+        n.now.store(base.min_timestamp(), Ordering::SeqCst);
+        let results = r.run(&miners(&n), &base, nulls).await;
+        let won: Vec<_> = results
+            .iter()
+            .filter(|x| x.outcome != Outcome::NotWinner)
+            .collect();
+        if won.is_empty() {
+            nulls += 1;
+            continue;
+        }
+        for x in &won {
+            assert_eq!(x.outcome, Outcome::Error, "{}", x.reason);
+            assert!(x.reason.contains("submit"), "{}", x.reason);
+        }
+        break won.iter().map(|x| x.miner).collect();
+    };
+    signed.sort_by_key(|a| a.to_string());
+    let epoch = base.height() + nulls + 1;
+    assert_eq!(n.node.head().await.expect("head").key(), base.key());
+    let rows = r.slash.list(&BlocksQuery::default()).await.expect("list");
+    assert_eq!(rows.len(), signed.len());
+    assert!(rows
+        .iter()
+        .all(|b| b.epoch == epoch && b.state == BlockState::Failed && b.cid.is_some()));
+
+    // The node's clock right again. Within the grace nothing is sent
+    // again (its signer may still be sending it)...
+    n.now.store(
+        base.min_timestamp() + DELAY * (nulls as u64 + 2),
+        Ordering::SeqCst,
+    );
+    let mut taken = 0;
+    for x in &rows {
+        taken += n.node.block_messages(&x.cid.expect("cid")).await.is_ok() as usize;
+    }
+    assert_eq!(taken, 0, "no block of the epoch reached the node");
+    // ...after it, the next round sends them before its own blocks.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let results = r.run(&miners(&n), &base, nulls + 1).await;
+    for x in &rows {
+        let cid = x.cid.expect("cid");
+        n.node
+            .block_messages(&cid)
+            .await
+            .unwrap_or_else(|e| panic!("block {cid} of {} was not sent again: {e}", x.miner));
+    }
+    let rows = r.slash.list(&BlocksQuery::default()).await.expect("list");
+    let resent: Vec<_> = rows.iter().filter(|b| b.epoch == epoch).collect();
+    assert!(resent
+        .iter()
+        .all(|b| b.state == BlockState::Submitted
+            && b.reason.contains("sent again by instance test")));
+    // The signed blocks bind their parents: their miners sign nothing
+    // else on the same base.
+    for x in &results {
+        if signed.contains(&x.miner) {
+            assert_ne!(
+                x.outcome,
+                Outcome::Mined,
+                "{} signed twice on one base",
+                x.miner
+            );
+        }
+    }
+    let head = n.node.head().await.expect("head");
+    assert!(
+        head.height() >= epoch,
+        "the chain moved on: {}",
+        head.height()
+    );
+    let mut at_epoch: Vec<Address> = n
+        .node
+        .tipset_by_height(epoch, head.key())
+        .await
+        .expect("tipset")
+        .blocks()
+        .iter()
+        .map(|b| b.miner)
+        .collect();
+    at_epoch.sort_by_key(|a| a.to_string());
+    if head.height() == epoch {
+        assert_eq!(at_epoch, signed, "the head is the blocks sent again");
+    }
+}

@@ -78,19 +78,19 @@ async fn suite(f: Arc<dyn SlashFilter>) {
         })
     );
     // Nobody but the holder touches a claim.
-    assert!(f.signed(&same_elsewhere, &cid(99)).await.is_err());
+    assert!(f.signed(&same_elsewhere, &cid(99), &[]).await.is_err());
     assert!(f
         .finish(&same_elsewhere, BlockState::Failed, "")
         .await
         .is_err());
     assert!(!f.release(&same_elsewhere).await.expect("release"));
     assert!(
-        f.signed(&other, &cid(99)).await.is_err(),
+        f.signed(&other, &cid(99), &[]).await.is_err(),
         "another block's claim"
     );
     // The same parents at another epoch: time-offset (b10 is signed, so
     // it may have left the miner).
-    f.signed(&b10, &cid(100)).await.expect("signed");
+    f.signed(&b10, &cid(100), &[]).await.expect("signed");
     let offset = block(1000, 12, &[900], 4, "a");
     assert_eq!(
         f.claim(&offset).await.expect("claim"),
@@ -148,7 +148,7 @@ async fn suite(f: Arc<dyn SlashFilter>) {
     );
     let unclaimed = block(1000, 99, &[1], 1, "a");
     assert!(f.finish(&unclaimed, BlockState::Failed, "").await.is_err());
-    assert!(f.signed(&unclaimed, &cid(1)).await.is_err());
+    assert!(f.signed(&unclaimed, &cid(1), &[]).await.is_err());
 
     // Newest first, filtered and paged.
     let all = f.list(&BlocksQuery::default()).await.expect("list");
@@ -206,7 +206,7 @@ async fn suite(f: Arc<dyn SlashFilter>) {
             .expect("same parents, no longer held"),
         Claim::Granted
     );
-    f.signed(&b20, &cid(200)).await.expect("signed");
+    f.signed(&b20, &cid(200), &[]).await.expect("signed");
     assert!(!f.release(&b20).await.expect("signed: kept"));
 
     // A claim whose signature was never recorded never left the miner (an
@@ -218,7 +218,7 @@ async fn suite(f: Arc<dyn SlashFilter>) {
     let next = block(1003, 31, &[961], 51, "a");
     assert_eq!(f.claim(&next).await.expect("claim"), Claim::Granted);
     assert!(
-        f.signed(&pending, &cid(53)).await.is_err(),
+        f.signed(&pending, &cid(53), &[]).await.is_err(),
         "a fenced claim cannot be signed"
     );
     assert!(f.finish(&pending, BlockState::Submitted, "").await.is_err());
@@ -236,14 +236,16 @@ async fn suite(f: Arc<dyn SlashFilter>) {
         "{}",
         rows[1].reason
     );
-    f.signed(&next, &cid(54))
+    f.signed(&next, &cid(54), &[])
         .await
         .expect("the fencing claim signs");
     // A signature recorded first wins over the fence: the later claim is
     // refused.
     let signed_first = block(1009, 30, &[990], 80, "b");
     assert_eq!(f.claim(&signed_first).await.expect("claim"), Claim::Granted);
-    f.signed(&signed_first, &cid(81)).await.expect("signed");
+    f.signed(&signed_first, &cid(81), &[])
+        .await
+        .expect("signed");
     assert_eq!(
         f.claim(&block(1009, 31, &[991], 82, "a"))
             .await
@@ -258,15 +260,15 @@ async fn suite(f: Arc<dyn SlashFilter>) {
     assert_eq!(f.claim(&unsent).await.expect("claim"), Claim::Granted);
     let b31 = block(1008, 31, &[980], 71, "a");
     assert_eq!(f.claim(&b31).await.expect("claim"), Claim::Granted);
-    assert!(f.signed(&unsent, &cid(79)).await.is_err(), "fenced");
+    assert!(f.signed(&unsent, &cid(79), &[]).await.is_err(), "fenced");
     let b32 = block(1008, 32, &[980], 72, "b");
     assert_eq!(
         f.claim(&b32).await.expect("claim"),
         Claim::Granted,
         "another instance's unsigned claim does not stall the miner"
     );
-    assert!(f.signed(&b31, &cid(73)).await.is_err(), "fenced");
-    f.signed(&b32, &cid(74)).await.expect("signed");
+    assert!(f.signed(&b31, &cid(73), &[]).await.is_err(), "fenced");
+    f.signed(&b32, &cid(74), &[]).await.expect("signed");
     assert_eq!(
         f.claim(&block(1008, 33, &[980], 75, "a"))
             .await
@@ -313,6 +315,8 @@ async fn suite(f: Arc<dyn SlashFilter>) {
         Claim::Granted,
         "another miner's epochs are its own"
     );
+
+    unsent_blocks(&*f).await;
 
     // Leases: the first instance to take a won round keeps it (also
     // after a restart); the other is told who has it; other epochs and
@@ -365,6 +369,78 @@ async fn suite(f: Arc<dyn SlashFilter>) {
     assert_eq!(
         holder(f.lease(&m, 42, "c", long).await.expect("kept")),
         Some(("b".into(), true))
+    );
+}
+
+/// A signed block no node is known to have taken is kept with its bytes
+/// and offered to any instance once the grace passed, also after a failed
+/// send, until one records it taken; claims without a signature, blocks
+/// taken, other miners and epochs below the mark are not offered.
+async fn unsent_blocks(f: &dyn SlashFilter) {
+    let (m10, m11) = (miner(1010), miner(1011));
+    let s55 = block(1010, 55, &[985], 88, "a");
+    let s60 = block(1010, 60, &[990], 90, "a");
+    for b in [&s55, &s60] {
+        assert_eq!(f.claim(b).await.expect("claim"), Claim::Granted);
+    }
+    f.signed(&s55, &cid(89), b"block 55").await.expect("signed");
+    f.signed(&s60, &cid(91), b"block 60").await.expect("signed");
+    let claimed_only = block(1011, 60, &[990], 92, "b");
+    assert_eq!(f.claim(&claimed_only).await.expect("claim"), Claim::Granted);
+    let taken = block(1011, 62, &[992], 93, "b");
+    assert_eq!(f.claim(&taken).await.expect("claim"), Claim::Granted);
+    f.signed(&taken, &cid(94), b"block 62")
+        .await
+        .expect("signed");
+    f.finish(&taken, BlockState::Submitted, "")
+        .await
+        .expect("finish");
+    let both = [m10, m11];
+    let offered = f.unsent(&both, 56, Duration::ZERO).await.expect("unsent");
+    assert_eq!(offered.len(), 1, "{offered:?}");
+    let u = &offered[0];
+    assert_eq!((u.miner, u.epoch, u.cid), (m10, 60, cid(91)));
+    assert_eq!((u.instance.as_str(), u.state), ("a", BlockState::Signed));
+    assert_eq!(u.block, b"block 60");
+    assert!(
+        f.unsent(&both, 56, Duration::from_secs(60))
+            .await
+            .expect("unsent")
+            .is_empty(),
+        "within the grace the signer still sends it"
+    );
+    assert!(f
+        .unsent(&[m11], 0, Duration::ZERO)
+        .await
+        .expect("unsent")
+        .is_empty());
+    // A failed send is offered too.
+    f.finish(&s60, BlockState::Failed, "submit: refused")
+        .await
+        .expect("finish");
+    let offered = f.unsent(&both, 56, Duration::ZERO).await.expect("unsent");
+    assert_eq!(offered.len(), 1);
+    assert_eq!(offered[0].state, BlockState::Failed);
+    assert!(f.resent(&offered[0], "b").await.expect("resent"));
+    assert!(!f.resent(&offered[0], "c").await.expect("once"));
+    assert!(f
+        .unsent(&both, 56, Duration::ZERO)
+        .await
+        .expect("unsent")
+        .is_empty());
+    let row = f
+        .list(&BlocksQuery {
+            miners: vec![m10],
+            limit: 1,
+            offset: 0,
+        })
+        .await
+        .expect("list");
+    assert_eq!(row[0].state, BlockState::Submitted);
+    assert!(
+        row[0].reason.contains("sent again by instance b"),
+        "{}",
+        row[0].reason
     );
 }
 
@@ -472,7 +548,7 @@ async fn racing_instances_never_both_sign_a_fault() {
             let (a2, first2) = (a.clone(), first.clone());
             let sign = tokio::spawn(async move {
                 tokio::time::sleep(stagger).await;
-                a2.signed(&first2, &cid(n + 3)).await.is_ok()
+                a2.signed(&first2, &cid(n + 3), &[]).await.is_ok()
             });
             let claim = b.claim(&later).await.expect("claim");
             let signed = sign.await.expect("task");
@@ -496,7 +572,7 @@ async fn racing_instances_never_both_sign_a_fault() {
             let sign_if_granted = |f: Arc<dyn SlashFilter>, c: BlockClaim, sig: u32, wait| async move {
                 tokio::time::sleep(wait).await;
                 match f.claim(&c).await.expect("claim") {
-                    Claim::Granted => f.signed(&c, &cid(sig)).await.is_ok(),
+                    Claim::Granted => f.signed(&c, &cid(sig), &[]).await.is_ok(),
                     Claim::Refused(_) => false,
                     Claim::Again => panic!("a first claim answered Again"),
                 }

@@ -47,3 +47,8 @@ pub fn small<T: TryFrom<i64>>(r: &AnyRow, i: usize, what: &str) -> Result<T> {
     let v = int(r, i)?;
     T::try_from(v).map_err(|_| SqlError::Corrupt(format!("{what}: {v} is out of range")))
 }
+
+/// A binary column (SQLite's BLOB, MySQL's BLOB family).
+pub fn bytes(r: &AnyRow, i: usize) -> Result<Vec<u8>> {
+    Ok(r.try_get::<Vec<u8>, _>(i)?)
+}

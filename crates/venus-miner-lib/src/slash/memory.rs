@@ -10,8 +10,9 @@ use cid::Cid;
 use venus_core::{Address, ChainEpoch};
 
 use super::{
-    decide, fenced_reason, lapse_at, offset_check, parent_check, parents_hash, BlockClaim,
-    BlockState, BlocksQuery, Check, Claim, LeaseHolder, MinedBlock, Refusal, SlashFilter,
+    decide, fenced_reason, lapse_at, offset_check, parent_check, parents_hash, resent_reason,
+    BlockClaim, BlockState, BlocksQuery, Check, Claim, LeaseHolder, MinedBlock, Refusal,
+    SlashFilter, UnsentBlock, UNSENT_LIMIT,
 };
 use crate::{now_ms, MinerError, Result};
 
@@ -23,6 +24,9 @@ struct Inner {
     by_parents: HashMap<(String, String), ChainEpoch>,
     /// (miner, epoch) → the lease on the won round.
     leases: HashMap<(String, ChainEpoch), LeaseHolder>,
+    /// (miner, epoch) → the signed block's CBOR, and when its row last
+    /// changed (Unix milliseconds).
+    signed: HashMap<(String, ChainEpoch), (Vec<u8>, i64)>,
 }
 
 /// The slash filter in memory.
@@ -156,12 +160,63 @@ impl SlashFilter for MemorySlashFilter {
         Ok(Claim::Granted)
     }
 
-    async fn signed(&self, claim: &BlockClaim, cid: &Cid) -> Result<()> {
+    async fn signed(&self, claim: &BlockClaim, cid: &Cid, block: &[u8]) -> Result<()> {
         let mut inner = self.lock();
         let b = held(&mut inner, claim, true)?;
         b.cid = Some(*cid);
         b.state = BlockState::Signed;
+        let key = (claim.miner.to_string(), claim.epoch);
+        inner.signed.insert(key, (block.to_vec(), now_ms()));
         Ok(())
+    }
+
+    async fn unsent(
+        &self,
+        miners: &[Address],
+        from: ChainEpoch,
+        grace: Duration,
+    ) -> Result<Vec<UnsentBlock>> {
+        let inner = self.lock();
+        let before = now_ms().saturating_sub(i64::try_from(grace.as_millis()).unwrap_or(i64::MAX));
+        let mut out: Vec<UnsentBlock> = inner
+            .blocks
+            .iter()
+            .filter(|((_, epoch), b)| {
+                *epoch >= from
+                    && miners.contains(&b.miner)
+                    && matches!(b.state, BlockState::Signed | BlockState::Failed)
+            })
+            .filter_map(|(key, b)| {
+                let (block, at) = inner.signed.get(key)?;
+                let cid = b.cid?;
+                (*at <= before).then(|| UnsentBlock {
+                    miner: b.miner,
+                    epoch: b.epoch,
+                    cid,
+                    instance: b.instance.clone(),
+                    state: b.state,
+                    block: block.clone(),
+                })
+            })
+            .collect();
+        out.sort_by_key(|b| b.epoch);
+        out.truncate(UNSENT_LIMIT);
+        Ok(out)
+    }
+
+    async fn resent(&self, block: &UnsentBlock, instance: &str) -> Result<bool> {
+        let mut inner = self.lock();
+        let key = (block.miner.to_string(), block.epoch);
+        let Some(b) = inner
+            .blocks
+            .get_mut(&key)
+            .filter(|b| b.cid == Some(block.cid) && b.state != BlockState::Submitted)
+        else {
+            return Ok(false);
+        };
+        b.state = BlockState::Submitted;
+        b.reason = resent_reason(block, instance);
+        Ok(true)
     }
 
     async fn release(&self, claim: &BlockClaim) -> Result<bool> {
@@ -183,6 +238,12 @@ impl SlashFilter for MemorySlashFilter {
         let b = held(&mut inner, claim, true)?;
         b.state = state;
         b.reason = reason.to_string();
+        if let Some((_, at)) = inner
+            .signed
+            .get_mut(&(claim.miner.to_string(), claim.epoch))
+        {
+            *at = now_ms();
+        }
         Ok(())
     }
 

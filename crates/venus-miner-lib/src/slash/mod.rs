@@ -34,6 +34,12 @@
 //! pool: whichever claims (miner, epoch) first mines it; the other gets
 //! [`Refusal::TakenBy`] and moves on (as Curio claims its `mining_tasks`).
 //!
+//! A signed block binds its miner for good (it may have left), so the
+//! filter also keeps the block itself: if its instance dies between the
+//! signature and the send, or the node refuses it, any instance sends it
+//! again ([`SlashFilter::unsent`]) instead of every later block of that
+//! miner on the same parents being refused as time-offset.
+//!
 //! A claim names the block by the CID of its *unsigned* header, so the
 //! same block claimed again (a restart that rebuilt it exactly) is
 //! [`Claim::Again`] and may be signed again (unless a later claim fenced
@@ -311,11 +317,32 @@ pub trait SlashFilter: Send + Sync {
     /// `signed` and `finish` also fail on a claim a later one fenced;
     /// `release` still gives it up.
     ///
-    /// Records the signed block's CID: from now on the parent-grinding
-    /// check holds the next epoch's blocks to it. Call it before the block
-    /// leaves the miner, and send the block only if it succeeds: it fails
-    /// with `NotFound` once a later claim fenced this one.
-    async fn signed(&self, claim: &BlockClaim, cid: &Cid) -> Result<()>;
+    /// Records the signed block: its CID, from now on held against the
+    /// next epoch's blocks by the parent-grinding check, and `block`, its
+    /// CBOR (a `BlockMsg`), kept for [`unsent`](SlashFilter::unsent). Call
+    /// it before the block leaves the miner, and send the block only if it
+    /// succeeds: it fails with `NotFound` once a later claim fenced this
+    /// one.
+    async fn signed(&self, claim: &BlockClaim, cid: &Cid, block: &[u8]) -> Result<()>;
+
+    /// The signed blocks of `miners` at epoch `from` or later that no node
+    /// is known to have taken (their instance died between the signature
+    /// and the send, or the node refused them), signed or last tried
+    /// `grace` ago or more; oldest epoch first, at most [`UNSENT_LIMIT`].
+    /// Any instance may send them again: they bind their parents for
+    /// good, and unsent they would stall their miner.
+    async fn unsent(
+        &self,
+        miners: &[Address],
+        from: ChainEpoch,
+        grace: std::time::Duration,
+    ) -> Result<Vec<UnsentBlock>>;
+
+    /// Records that a node took `block` (one of [`unsent`]'s), sent again
+    /// by `instance`. `false` when it was recorded as taken already.
+    ///
+    /// [`unsent`]: SlashFilter::unsent
+    async fn resent(&self, block: &UnsentBlock, instance: &str) -> Result<bool>;
 
     /// Gives up `claim` when its
     /// signature never came (the wallet refused): the epoch and the
@@ -366,6 +393,35 @@ pub trait SlashFilter: Send + Sync {
     /// Forgets the leases of epochs below `epoch` (their rounds are long
     /// over); how many.
     async fn prune_leases(&self, epoch: ChainEpoch) -> Result<u64>;
+}
+
+/// How many blocks one [`SlashFilter::unsent`] returns at most.
+pub const UNSENT_LIMIT: usize = 64;
+
+/// A signed block that no node is known to have taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsentBlock {
+    /// The miner.
+    pub miner: Address,
+    /// The block's epoch.
+    pub epoch: ChainEpoch,
+    /// The signed block's CID.
+    pub cid: Cid,
+    /// The instance that signed it.
+    pub instance: String,
+    /// [`BlockState::Signed`], or [`BlockState::Failed`] when the send
+    /// failed.
+    pub state: BlockState,
+    /// The signed block's CBOR, as [`SlashFilter::signed`] got it.
+    pub block: Vec<u8>,
+}
+
+/// The reason a block sent again records.
+fn resent_reason(block: &UnsentBlock, instance: &str) -> String {
+    format!(
+        "sent again by instance {instance} (instance {} signed it and its send did not land)",
+        block.instance
+    )
 }
 
 /// Another instance's lease on a won round.

@@ -19,8 +19,8 @@ use venus_sql::{row, Db, SqlError};
 use super::memory::not_claimed;
 use super::{
     decide, fenced_hash, fenced_reason, lapse_at, offset_check, parent_check, parents_hash,
-    BlockClaim, BlockState, BlocksQuery, Check, Claim, LeaseHolder, MinedBlock, Refusal,
-    SlashFilter, CLAIM_TRIES,
+    resent_reason, BlockClaim, BlockState, BlocksQuery, Check, Claim, LeaseHolder, MinedBlock,
+    Refusal, SlashFilter, UnsentBlock, CLAIM_TRIES, UNSENT_LIMIT,
 };
 use crate::{now_ms, MinerError, Result};
 
@@ -216,15 +216,22 @@ impl SqlSlashFilter {
         })
     }
 
-    async fn update(&self, claim: &BlockClaim, set: &str, bind: (&str, i64)) -> Result<()> {
+    /// Sets `set` (its values bound by `bind`), the state and the time on
+    /// `claim`'s own row, while it holds its parents.
+    async fn update(
+        &self,
+        claim: &BlockClaim,
+        set: &str,
+        bind: impl for<'q> FnOnce(AnyQuery<'q>) -> AnyQuery<'q> + Send,
+        state: BlockState,
+    ) -> Result<()> {
         let sql = format!(
             "UPDATE miner_blocks SET {set}, state = ?, updated_at_ms = ? \
              WHERE miner = ? AND epoch = ? AND unsigned_cid = ? AND instance = ? \
              AND parent_hash = ?"
         );
-        let done = sqlx::query(&sql)
-            .bind(bind.0)
-            .bind(bind.1)
+        let done = bind(sqlx::query(&sql))
+            .bind(state.code())
             .bind(now_ms())
             .bind(claim.miner.to_string())
             .bind(claim.epoch)
@@ -239,6 +246,8 @@ impl SqlSlashFilter {
         Ok(())
     }
 }
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 fn cid_of(what: &str, s: &str) -> Result<Cid> {
     Cid::try_from(s).map_err(|e| MinerError::Corrupt(format!("{what} {s:?}: {e}")))
@@ -296,13 +305,79 @@ impl SlashFilter for SqlSlashFilter {
         Ok(Claim::Refused(Refusal::Contended))
     }
 
-    async fn signed(&self, claim: &BlockClaim, cid: &Cid) -> Result<()> {
+    async fn signed(&self, claim: &BlockClaim, cid: &Cid, block: &[u8]) -> Result<()> {
+        let (cid, block) = (cid.to_string(), block.to_vec());
         self.update(
             claim,
-            "cid = ?",
-            (&cid.to_string(), BlockState::Signed.code()),
+            "cid = ?, block = ?",
+            move |q| q.bind(cid).bind(block),
+            BlockState::Signed,
         )
         .await
+    }
+
+    async fn unsent(
+        &self,
+        miners: &[Address],
+        from: ChainEpoch,
+        grace: Duration,
+    ) -> Result<Vec<UnsentBlock>> {
+        if miners.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; miners.len()].join(", ");
+        let sql = format!(
+            "SELECT miner, epoch, cid, instance, state, block FROM miner_blocks \
+             WHERE miner IN ({marks}) AND epoch >= ? AND cid <> '' AND state IN (?, ?) \
+             AND block IS NOT NULL AND updated_at_ms <= ? ORDER BY epoch LIMIT ?"
+        );
+        let mut q = sqlx::query(&sql);
+        for m in miners {
+            q = q.bind(m.to_string());
+        }
+        let before = now_ms().saturating_sub(i64::try_from(grace.as_millis()).unwrap_or(i64::MAX));
+        let rows = q
+            .bind(from)
+            .bind(BlockState::Signed.code())
+            .bind(BlockState::Failed.code())
+            .bind(before)
+            .bind(UNSENT_LIMIT as i64)
+            .fetch_all(self.db.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let miner = row::text(r, 0)?;
+                let state = row::int(r, 4)?;
+                Ok(UnsentBlock {
+                    miner: miner
+                        .parse()
+                        .map_err(|e| MinerError::Corrupt(format!("miner {miner:?}: {e}")))?,
+                    epoch: row::int(r, 1)?,
+                    cid: cid_of("cid", &row::text(r, 2)?)?,
+                    instance: row::text(r, 3)?,
+                    state: BlockState::from_code(state)
+                        .ok_or_else(|| MinerError::Corrupt(format!("block state {state}")))?,
+                    block: row::bytes(r, 5)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn resent(&self, block: &UnsentBlock, instance: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE miner_blocks SET reason = ?, state = ?, updated_at_ms = ? \
+             WHERE miner = ? AND epoch = ? AND cid = ? AND state <> ?",
+        )
+        .bind(resent_reason(block, instance))
+        .bind(BlockState::Submitted.code())
+        .bind(now_ms())
+        .bind(block.miner.to_string())
+        .bind(block.epoch)
+        .bind(block.cid.to_string())
+        .bind(BlockState::Submitted.code())
+        .execute(self.db.pool())
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn lease(
@@ -415,7 +490,8 @@ impl SlashFilter for SqlSlashFilter {
     }
 
     async fn finish(&self, claim: &BlockClaim, state: BlockState, reason: &str) -> Result<()> {
-        self.update(claim, "reason = ?", (reason, state.code()))
+        let reason = reason.to_string();
+        self.update(claim, "reason = ?", move |q| q.bind(reason), state)
             .await
     }
 
