@@ -177,13 +177,20 @@ impl Watcher {
 pub(crate) struct Status {
     display: Display,
     from: ChainEpoch,
-    /// The tipsets counted in `totals`, from the start to the last head
+    /// The last [`KEEP`] tipsets counted in `totals`, up to the last head
     /// seen: a new head is counted back to the first of them it builds on,
     /// and those it replaced (a late block at the same height makes a new
     /// tipset there; a reorg replaces several) are taken out again.
-    counted: Vec<(TipSetKey, Counts)>,
+    counted: Vec<(TipSetKey, ChainEpoch, Counts)>,
+    /// The height of the last tipset counted and no longer kept (final).
+    settled: ChainEpoch,
     totals: Counts,
 }
+
+/// How many counted tipsets the status keeps to take a reorg back: the
+/// chain's finality (900 epochs), so that a pool running for months holds
+/// a bounded list.
+const KEEP: usize = 900;
 
 fn kib(bytes: u64) -> String {
     format!("{} KiB", bytes / 1024)
@@ -195,7 +202,24 @@ impl Status {
             display,
             from,
             counted: Vec::new(),
+            settled: from,
             totals: Counts::default(),
+        }
+    }
+
+    /// Counts `new` (oldest first) in place of the tipsets counted after
+    /// the first `keep`, and forgets all but the last [`KEEP`].
+    fn apply(&mut self, keep: usize, new: Vec<(TipSetKey, ChainEpoch, Counts)>) {
+        for (_, _, c) in self.counted.drain(keep..) {
+            self.totals.remove(&c);
+        }
+        for (k, h, c) in new {
+            self.totals.add(&c);
+            self.counted.push((k, h, c));
+        }
+        let over = self.counted.len().saturating_sub(KEEP);
+        if let Some((_, h, _)) = self.counted.drain(..over).last() {
+            self.settled = h;
         }
     }
 
@@ -204,32 +228,28 @@ impl Status {
     pub async fn update(&mut self, w: &Watcher, head: &TipSet) -> Result<()> {
         if self.display == Display::Quiet
             || head.height() <= self.from
-            || self.counted.last().is_some_and(|(k, _)| k == head.key())
+            || self.counted.last().is_some_and(|(k, _, _)| k == head.key())
         {
             return Ok(());
         }
-        // Back from the head to a tipset already counted (or the start).
+        // Back from the head to a tipset already counted (or the start, or
+        // the last one forgotten).
         let mut new = Vec::new();
         let mut ts = head.clone();
         let keep = loop {
-            if ts.height() <= self.from {
+            if ts.height() <= self.settled {
                 break 0;
             }
-            if let Some(i) = self.counted.iter().rposition(|(k, _)| k == ts.key()) {
+            if let Some(i) = self.counted.iter().rposition(|(k, _, _)| k == ts.key()) {
                 break i + 1;
             }
             let c = w.count_one(&ts).await?;
             let parent = w.parent(&ts).await?;
-            new.push((ts.key().clone(), c));
+            new.push((ts.key().clone(), ts.height(), c));
             ts = parent;
         };
-        for (_, c) in self.counted.drain(keep..) {
-            self.totals.remove(&c);
-        }
-        for (k, c) in new.into_iter().rev() {
-            self.totals.add(&c);
-            self.counted.push((k, c));
-        }
+        new.reverse();
+        self.apply(keep, new);
         let winners: Vec<String> = head.blocks().iter().map(|b| b.miner.to_string()).collect();
         let blocks: Vec<String> = w
             .members
@@ -281,5 +301,45 @@ impl Status {
         if self.display == Display::Live && !self.counted.is_empty() {
             println!();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(miner: &str) -> Counts {
+        Counts {
+            tipsets: 1,
+            blocks: BTreeMap::from([(miner.to_string(), 1)]),
+            messages: 2,
+        }
+    }
+
+    /// A long run keeps the last `KEEP` tipsets and the totals of all;
+    /// a reorg among the kept ones is taken back exactly.
+    #[test]
+    fn the_status_keeps_a_bounded_window_and_whole_totals() {
+        let mut s = Status::new(Display::Quiet, 10);
+        for h in 11..=2_010 {
+            s.apply(
+                s.counted.len(),
+                vec![(TipSetKey::default(), h, one("f01000"))],
+            );
+        }
+        assert_eq!(s.counted.len(), KEEP);
+        assert_eq!(s.settled, 2_010 - KEEP as ChainEpoch);
+        assert_eq!(s.totals.tipsets, 2_000);
+        assert_eq!(s.totals.messages, 4_000);
+        // The last two tipsets replaced by three of another miner.
+        let keep = s.counted.len() - 2;
+        let new = (2_009..=2_011)
+            .map(|h| (TipSetKey::default(), h, one("f01001")))
+            .collect();
+        s.apply(keep, new);
+        assert_eq!(s.counted.len(), KEEP);
+        assert_eq!(s.totals.tipsets, 2_001);
+        assert_eq!(s.totals.blocks["f01000"], 1_998);
+        assert_eq!(s.totals.blocks["f01001"], 3);
     }
 }
