@@ -206,7 +206,19 @@ async fn check_auth(env: &HashMap<String, String>, pool: &venus_pool_lib::PoolFi
     let forged = LotusClient::connect(&with_token(&env["FULLNODE_API_INFO"], &format!("x{token}")))
         .await
         .expect("node");
-    assert!(forged.head().await.is_err(), "the node took a forged token");
+    let refused = forged
+        .rpc()
+        .call::<venus_api::lotus::ChainHead>([])
+        .await
+        .expect_err("the node took a forged token");
+    // Refused as a token (HTTP 401, or its code over a WebSocket), not
+    // failed for another reason.
+    assert!(
+        matches!(&refused, venus_rpc::Error::Unauthorized(_))
+            || matches!(&refused, venus_rpc::Error::Rpc(e)
+                if [codes::UNAUTHORIZED, codes::TOKEN_REFUSED].contains(&e.code)),
+        "a forged token: {refused}"
+    );
     let messager = MessagerClient::connect(&as_member(&env["MESSAGER_API_INFO"]))
         .await
         .expect("messager");

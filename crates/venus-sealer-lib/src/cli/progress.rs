@@ -1,5 +1,5 @@
 //! A progress line for parameter generation: one opaque call that can take
-//! 10 minutes, so the display shows elapsed time against the measured estimate.
+//! 20 minutes, so the display shows elapsed time against the measured estimate.
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
