@@ -15,8 +15,9 @@
 //!    block signature from the member's wallet (`block`), the signed block
 //!    recorded, `SyncSubmitBlock`.
 //!
-//! Before all that, a round sends again the signed blocks above its base
-//! that no node took (their instance died before sending them).
+//! Beside all that, a round sends again the signed blocks above its base
+//! that no node took (their instance died before sending them, or the
+//! node refused them).
 //!
 //! A slow or failing wallet or prover costs only its own miner its round;
 //! every miner's outcome and stage times go to the records.
@@ -396,7 +397,22 @@ impl Round {
         null_rounds: ChainEpoch,
         early: Option<tokio::sync::oneshot::Sender<Vec<MinerResult>>>,
     ) -> Vec<MinerResult> {
-        self.resend(miners, base).await;
+        // Beside the elections, not before them: a slow node costs the
+        // round none of its time.
+        let ((), results) = tokio::join!(
+            self.resend(miners, base),
+            self.mine(miners, base, null_rounds, early)
+        );
+        results
+    }
+
+    async fn mine(
+        &self,
+        miners: &[Address],
+        base: &TipSet,
+        null_rounds: ChainEpoch,
+        early: Option<tokio::sync::oneshot::Sender<Vec<MinerResult>>>,
+    ) -> Vec<MinerResult> {
         let round = base.height() + null_rounds + 1;
         let ts = block_time(base, self.config.block_delay, null_rounds);
         let cutoff = Duration::from_secs(ts).saturating_sub(Duration::from_millis(
@@ -823,8 +839,8 @@ impl Round {
         // The block's time is waited for before the claim, not after the
         // signature: a signed block then leaves at once. A block signed and
         // recorded but never sent (a crash in between) binds its parents
-        // for good, and on a network of pool miners alone stalls the
-        // chain; a claim not signed yet is fenced by the next one.
+        // for good, until the next round sends it from its record; a claim
+        // not signed yet is fenced by the next one.
         wait_until(block.header.timestamp).await;
         // One claim at a time per miner in this process, until its
         // signature is recorded: rounds overlap (a late winner of one epoch
@@ -925,8 +941,7 @@ impl Round {
     /// be refused as time-offset (on a network of pool miners alone, the
     /// chain would stall). A block signed less than `lease_ttl` ago is
     /// left to its own instance, as a won round's lease is. All at once,
-    /// each within [`EXTRA_SUBMIT`], so a hung node delays the round by
-    /// that at most.
+    /// each within [`EXTRA_SUBMIT`].
     async fn resend(&self, miners: &[Address], base: &TipSet) {
         let unsent = match self
             .slash

@@ -373,9 +373,10 @@ async fn suite(f: Arc<dyn SlashFilter>) {
 }
 
 /// A signed block no node is known to have taken is kept with its bytes
-/// and offered to any instance once the grace passed, also after a failed
-/// send, until one records it taken; claims without a signature, blocks
-/// taken, other miners and epochs below the mark are not offered.
+/// and offered to any instance once the grace passed, and at once after a
+/// failed send, until one records it taken; claims without a signature,
+/// blocks taken, other miners and epochs below the mark are not offered.
+/// Its signer's late outcome does not undo a send by another.
 async fn unsent_blocks(f: &dyn SlashFilter) {
     let (m10, m11) = (miner(1010), miner(1011));
     let s55 = block(1010, 55, &[985], 88, "a");
@@ -396,35 +397,43 @@ async fn unsent_blocks(f: &dyn SlashFilter) {
         .await
         .expect("finish");
     let both = [m10, m11];
-    let offered = f.unsent(&both, 56, Duration::ZERO).await.expect("unsent");
+    let offered = f.unsent(&both, 60, Duration::ZERO).await.expect("unsent");
     assert_eq!(offered.len(), 1, "{offered:?}");
     let u = &offered[0];
     assert_eq!((u.miner, u.epoch, u.cid), (m10, 60, cid(91)));
     assert_eq!((u.instance.as_str(), u.state), ("a", BlockState::Signed));
     assert_eq!(u.block, b"block 60");
     assert!(
-        f.unsent(&both, 56, Duration::from_secs(60))
+        f.unsent(&both, 60, Duration::from_secs(60))
             .await
             .expect("unsent")
             .is_empty(),
         "within the grace the signer still sends it"
     );
     assert!(f
+        .unsent(&both, 61, Duration::ZERO)
+        .await
+        .expect("unsent")
+        .is_empty());
+    assert!(f
         .unsent(&[m11], 0, Duration::ZERO)
         .await
         .expect("unsent")
         .is_empty());
-    // A failed send is offered too.
+    // A failed send is offered too, at once.
     f.finish(&s60, BlockState::Failed, "submit: refused")
         .await
         .expect("finish");
-    let offered = f.unsent(&both, 56, Duration::ZERO).await.expect("unsent");
+    let offered = f
+        .unsent(&both, 60, Duration::from_secs(60))
+        .await
+        .expect("unsent");
     assert_eq!(offered.len(), 1);
     assert_eq!(offered[0].state, BlockState::Failed);
     assert!(f.resent(&offered[0], "b").await.expect("resent"));
     assert!(!f.resent(&offered[0], "c").await.expect("once"));
     assert!(f
-        .unsent(&both, 56, Duration::ZERO)
+        .unsent(&both, 60, Duration::ZERO)
         .await
         .expect("unsent")
         .is_empty());
@@ -442,6 +451,21 @@ async fn unsent_blocks(f: &dyn SlashFilter) {
         "{}",
         row[0].reason
     );
+    // Its signer, alive after all, records a failed send late: the block
+    // stays taken.
+    f.finish(&s60, BlockState::Failed, "submit: timed out")
+        .await
+        .expect("finish");
+    let row = f
+        .list(&BlocksQuery {
+            miners: vec![m10],
+            limit: 1,
+            offset: 0,
+        })
+        .await
+        .expect("list");
+    assert_eq!(row[0].state, BlockState::Submitted);
+    assert!(row[0].reason.contains("sent again"), "{}", row[0].reason);
 }
 
 #[tokio::test]

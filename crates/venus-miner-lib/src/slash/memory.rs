@@ -181,15 +181,16 @@ impl SlashFilter for MemorySlashFilter {
         let mut out: Vec<UnsentBlock> = inner
             .blocks
             .iter()
-            .filter(|((_, epoch), b)| {
-                *epoch >= from
-                    && miners.contains(&b.miner)
-                    && matches!(b.state, BlockState::Signed | BlockState::Failed)
-            })
+            .filter(|((_, epoch), b)| *epoch >= from && miners.contains(&b.miner))
             .filter_map(|(key, b)| {
                 let (block, at) = inner.signed.get(key)?;
                 let cid = b.cid?;
-                (*at <= before).then(|| UnsentBlock {
+                let offered = match b.state {
+                    BlockState::Failed => true,
+                    BlockState::Signed => *at <= before,
+                    _ => false,
+                };
+                offered.then(|| UnsentBlock {
                     miner: b.miner,
                     epoch: b.epoch,
                     cid,
@@ -236,8 +237,11 @@ impl SlashFilter for MemorySlashFilter {
     async fn finish(&self, claim: &BlockClaim, state: BlockState, reason: &str) -> Result<()> {
         let mut inner = self.lock();
         let b = held(&mut inner, claim, true)?;
-        b.state = state;
-        b.reason = reason.to_string();
+        // A block sent again by another instance stays so.
+        if b.state != BlockState::Submitted {
+            b.state = state;
+            b.reason = reason.to_string();
+        }
         if let Some((_, at)) = inner
             .signed
             .get_mut(&(claim.miner.to_string(), claim.epoch))

@@ -326,11 +326,13 @@ pub trait SlashFilter: Send + Sync {
     async fn signed(&self, claim: &BlockClaim, cid: &Cid, block: &[u8]) -> Result<()>;
 
     /// The signed blocks of `miners` at epoch `from` or later that no node
-    /// is known to have taken (their instance died between the signature
-    /// and the send, or the node refused them), signed or last tried
-    /// `grace` ago or more; oldest epoch first, at most [`UNSENT_LIMIT`].
-    /// Any instance may send them again: they bind their parents for
-    /// good, and unsent they would stall their miner.
+    /// is known to have taken: their instance died between the signature
+    /// and the send (signed `grace` ago or more: before that, their
+    /// instance may be sending them), or its send failed (at once);
+    /// oldest epoch first, at most [`UNSENT_LIMIT`]. Any instance may send
+    /// them again: they bind their parents for good, and unsent they would
+    /// stall their miner. (A send again that fails is not recorded: they
+    /// are offered until one succeeds.)
     async fn unsent(
         &self,
         miners: &[Address],
@@ -352,8 +354,10 @@ pub trait SlashFilter: Send + Sync {
 
     /// Records the outcome of a claimed block: [`BlockState::Submitted`],
     /// or [`BlockState::Failed`] with `reason`. The claim stays: a failed
-    /// block still holds its epoch. Fails with `NotFound` once a later
-    /// claim fenced it (its row keeps the fence's reason).
+    /// block still holds its epoch. A block another instance sent again
+    /// meanwhile ([`resent`](SlashFilter::resent)) stays `Submitted`.
+    /// Fails with `NotFound` once a later claim fenced it (its row keeps
+    /// the fence's reason).
     async fn finish(&self, claim: &BlockClaim, state: BlockState, reason: &str) -> Result<()>;
 
     /// The recorded blocks, newest epoch first.

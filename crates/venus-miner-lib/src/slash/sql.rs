@@ -216,22 +216,20 @@ impl SqlSlashFilter {
         })
     }
 
-    /// Sets `set` (its values bound by `bind`), the state and the time on
-    /// `claim`'s own row, while it holds its parents.
+    /// Sets `set` (its values bound by `bind`) and the time on `claim`'s
+    /// own row, while it holds its parents.
     async fn update(
         &self,
         claim: &BlockClaim,
         set: &str,
         bind: impl for<'q> FnOnce(AnyQuery<'q>) -> AnyQuery<'q> + Send,
-        state: BlockState,
     ) -> Result<()> {
         let sql = format!(
-            "UPDATE miner_blocks SET {set}, state = ?, updated_at_ms = ? \
+            "UPDATE miner_blocks SET {set}, updated_at_ms = ? \
              WHERE miner = ? AND epoch = ? AND unsigned_cid = ? AND instance = ? \
              AND parent_hash = ?"
         );
         let done = bind(sqlx::query(&sql))
-            .bind(state.code())
             .bind(now_ms())
             .bind(claim.miner.to_string())
             .bind(claim.epoch)
@@ -307,12 +305,10 @@ impl SlashFilter for SqlSlashFilter {
 
     async fn signed(&self, claim: &BlockClaim, cid: &Cid, block: &[u8]) -> Result<()> {
         let (cid, block) = (cid.to_string(), block.to_vec());
-        self.update(
-            claim,
-            "cid = ?, block = ?",
-            move |q| q.bind(cid).bind(block),
-            BlockState::Signed,
-        )
+        let state = BlockState::Signed.code();
+        self.update(claim, "cid = ?, block = ?, state = ?", move |q| {
+            q.bind(cid).bind(block).bind(state)
+        })
         .await
     }
 
@@ -328,8 +324,8 @@ impl SlashFilter for SqlSlashFilter {
         let marks = vec!["?"; miners.len()].join(", ");
         let sql = format!(
             "SELECT miner, epoch, cid, instance, state, block FROM miner_blocks \
-             WHERE miner IN ({marks}) AND epoch >= ? AND cid <> '' AND state IN (?, ?) \
-             AND block IS NOT NULL AND updated_at_ms <= ? ORDER BY epoch LIMIT ?"
+             WHERE miner IN ({marks}) AND epoch >= ? AND cid <> '' AND block IS NOT NULL \
+             AND (state = ? OR (state = ? AND updated_at_ms <= ?)) ORDER BY epoch LIMIT ?"
         );
         let mut q = sqlx::query(&sql);
         for m in miners {
@@ -338,8 +334,8 @@ impl SlashFilter for SqlSlashFilter {
         let before = now_ms().saturating_sub(i64::try_from(grace.as_millis()).unwrap_or(i64::MAX));
         let rows = q
             .bind(from)
-            .bind(BlockState::Signed.code())
             .bind(BlockState::Failed.code())
+            .bind(BlockState::Signed.code())
             .bind(before)
             .bind(UNSENT_LIMIT as i64)
             .fetch_all(self.db.pool())
@@ -490,9 +486,20 @@ impl SlashFilter for SqlSlashFilter {
     }
 
     async fn finish(&self, claim: &BlockClaim, state: BlockState, reason: &str) -> Result<()> {
-        let reason = reason.to_string();
-        self.update(claim, "reason = ?", move |q| q.bind(reason), state)
-            .await
+        let (reason, state, sent) = (
+            reason.to_string(),
+            state.code(),
+            BlockState::Submitted.code(),
+        );
+        // A block sent again by another instance stays so (the reason
+        // first: MySQL reads `state` in later assignments as already set).
+        self.update(
+            claim,
+            "reason = CASE WHEN state = ? THEN reason ELSE ? END, \
+             state = CASE WHEN state = ? THEN state ELSE ? END",
+            move |q| q.bind(sent).bind(reason).bind(sent).bind(state),
+        )
+        .await
     }
 
     async fn list(&self, query: &BlocksQuery) -> Result<Vec<MinedBlock>> {
