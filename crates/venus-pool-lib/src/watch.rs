@@ -218,7 +218,7 @@ impl Status {
             self.counted.push((k, h, c));
         }
         let over = self.counted.len().saturating_sub(KEEP);
-        if let Some((_, h, _)) = self.counted.drain(..over).last() {
+        if let Some((_, h, _)) = self.counted.drain(..over).next_back() {
             self.settled = h;
         }
     }
