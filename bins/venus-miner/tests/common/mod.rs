@@ -265,9 +265,12 @@ impl Pool {
     pub fn miner_repo(&self, name: &str, db: &str) -> PathBuf {
         let repo = self.dir.path().join(name);
         std::fs::create_dir_all(&repo).expect("repo");
+        // A round may take 45 s: two real winning PoSts at once take over
+        // 20 s on a slow 2-core machine (seen on one where the 2 KiB PoRep
+        // parameters took 21 minutes to generate).
         let mut config = format!(
             "listen = \"127.0.0.1:0\"\nnode = \"{}\"\ndb = \"{}\"\nblock_delay_secs = {DELAY}\n\
-             propagation_delay_ms = 300\nminer_timeout_ms = 20000\n",
+             propagation_delay_ms = 300\nminer_timeout_ms = 45000\n",
             self.node_url, db
         );
         for (miner, sealer) in self.miners.iter().zip(&self.sealer_urls) {
