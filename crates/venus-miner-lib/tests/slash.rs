@@ -372,6 +372,17 @@ async fn suite(f: Arc<dyn SlashFilter>) {
     );
 }
 
+/// The newest recorded block of `m`.
+async fn newest(f: &dyn SlashFilter, m: Address) -> Vec<venus_miner_lib::slash::MinedBlock> {
+    f.list(&BlocksQuery {
+        miners: vec![m],
+        limit: 1,
+        offset: 0,
+    })
+    .await
+    .expect("list")
+}
+
 /// A signed block no node is known to have taken is kept with its bytes
 /// and offered to any instance once the grace passed, and at once after a
 /// failed send, until one records it taken; claims without a signature,
@@ -437,14 +448,7 @@ async fn unsent_blocks(f: &dyn SlashFilter) {
         .await
         .expect("unsent")
         .is_empty());
-    let row = f
-        .list(&BlocksQuery {
-            miners: vec![m10],
-            limit: 1,
-            offset: 0,
-        })
-        .await
-        .expect("list");
+    let row = newest(f, m10).await;
     assert_eq!(row[0].state, BlockState::Submitted);
     assert!(
         row[0].reason.contains("sent again by instance b"),
@@ -456,14 +460,7 @@ async fn unsent_blocks(f: &dyn SlashFilter) {
     f.finish(&s60, BlockState::Failed, "submit: timed out")
         .await
         .expect("finish");
-    let row = f
-        .list(&BlocksQuery {
-            miners: vec![m10],
-            limit: 1,
-            offset: 0,
-        })
-        .await
-        .expect("list");
+    let row = newest(f, m10).await;
     assert_eq!(row[0].state, BlockState::Submitted);
     assert!(row[0].reason.contains("sent again"), "{}", row[0].reason);
 }

@@ -11,7 +11,7 @@ use venus_core::{Address, ChainEpoch};
 
 use super::{
     decide, fenced_reason, lapse_at, offset_check, parent_check, parents_hash, resent_reason,
-    BlockClaim, BlockState, BlocksQuery, Check, Claim, LeaseHolder, MinedBlock, Refusal,
+    since, BlockClaim, BlockState, BlocksQuery, Check, Claim, LeaseHolder, MinedBlock, Refusal,
     SlashFilter, UnsentBlock, UNSENT_LIMIT,
 };
 use crate::{now_ms, MinerError, Result};
@@ -177,7 +177,7 @@ impl SlashFilter for MemorySlashFilter {
         grace: Duration,
     ) -> Result<Vec<UnsentBlock>> {
         let inner = self.lock();
-        let before = now_ms().saturating_sub(i64::try_from(grace.as_millis()).unwrap_or(i64::MAX));
+        let before = since(grace);
         let mut out: Vec<UnsentBlock> = inner
             .blocks
             .iter()

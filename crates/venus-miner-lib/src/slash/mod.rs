@@ -441,5 +441,15 @@ pub struct LeaseHolder {
 
 /// The lapse time of a lease taken or renewed now for `ttl`.
 fn lapse_at(ttl: std::time::Duration) -> i64 {
-    now_ms().saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX))
+    now_ms().saturating_add(millis(ttl))
+}
+
+/// The time `grace` ago (Unix milliseconds): what [`SlashFilter::unsent`]
+/// offers was signed then or before.
+fn since(grace: std::time::Duration) -> i64 {
+    now_ms().saturating_sub(millis(grace))
+}
+
+fn millis(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }

@@ -19,8 +19,8 @@ use venus_sql::{row, Db, SqlError};
 use super::memory::not_claimed;
 use super::{
     decide, fenced_hash, fenced_reason, lapse_at, offset_check, parent_check, parents_hash,
-    resent_reason, BlockClaim, BlockState, BlocksQuery, Check, Claim, LeaseHolder, MinedBlock,
-    Refusal, SlashFilter, UnsentBlock, CLAIM_TRIES, UNSENT_LIMIT,
+    resent_reason, since, BlockClaim, BlockState, BlocksQuery, Check, Claim, LeaseHolder,
+    MinedBlock, Refusal, SlashFilter, UnsentBlock, CLAIM_TRIES, UNSENT_LIMIT,
 };
 use crate::{now_ms, MinerError, Result};
 
@@ -247,6 +247,20 @@ impl SqlSlashFilter {
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
+/// `n` placeholders for an `IN (…)` list.
+fn marks(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+fn miner_of(s: &str) -> Result<Address> {
+    s.parse()
+        .map_err(|e| MinerError::Corrupt(format!("miner {s:?}: {e}")))
+}
+
+fn state_of(code: i64) -> Result<BlockState> {
+    BlockState::from_code(code).ok_or_else(|| MinerError::Corrupt(format!("block state {code}")))
+}
+
 fn cid_of(what: &str, s: &str) -> Result<Cid> {
     Cid::try_from(s).map_err(|e| MinerError::Corrupt(format!("{what} {s:?}: {e}")))
 }
@@ -260,7 +274,6 @@ fn parents_text(key: &TipSetKey) -> String {
 }
 
 fn mined(r: &AnyRow) -> Result<MinedBlock> {
-    let miner = row::text(r, 0)?;
     let parents = row::text(r, 3)?;
     let parents = if parents.is_empty() {
         TipSetKey::default()
@@ -273,19 +286,15 @@ fn mined(r: &AnyRow) -> Result<MinedBlock> {
         )
     };
     let cid = row::text(r, 5)?;
-    let state = row::int(r, 7)?;
     Ok(MinedBlock {
-        miner: miner
-            .parse()
-            .map_err(|e| MinerError::Corrupt(format!("miner {miner:?}: {e}")))?,
+        miner: miner_of(&row::text(r, 0)?)?,
         epoch: row::int(r, 1)?,
         parent_epoch: row::int(r, 2)?,
         parents,
         unsigned: cid_of("unsigned cid", &row::text(r, 4)?)?,
         cid: (!cid.is_empty()).then(|| cid_of("cid", &cid)).transpose()?,
         instance: row::text(r, 6)?,
-        state: BlockState::from_code(state)
-            .ok_or_else(|| MinerError::Corrupt(format!("block state {state}")))?,
+        state: state_of(row::int(r, 7)?)?,
         reason: row::text(r, 8)?,
         claimed_at_ms: row::int(r, 9)?,
     })
@@ -321,7 +330,7 @@ impl SlashFilter for SqlSlashFilter {
         if miners.is_empty() {
             return Ok(Vec::new());
         }
-        let marks = vec!["?"; miners.len()].join(", ");
+        let marks = marks(miners.len());
         let sql = format!(
             "SELECT miner, epoch, cid, instance, state, block FROM miner_blocks \
              WHERE miner IN ({marks}) AND epoch >= ? AND cid <> '' AND block IS NOT NULL \
@@ -331,7 +340,7 @@ impl SlashFilter for SqlSlashFilter {
         for m in miners {
             q = q.bind(m.to_string());
         }
-        let before = now_ms().saturating_sub(i64::try_from(grace.as_millis()).unwrap_or(i64::MAX));
+        let before = since(grace);
         let rows = q
             .bind(from)
             .bind(BlockState::Failed.code())
@@ -342,17 +351,12 @@ impl SlashFilter for SqlSlashFilter {
             .await?;
         rows.iter()
             .map(|r| {
-                let miner = row::text(r, 0)?;
-                let state = row::int(r, 4)?;
                 Ok(UnsentBlock {
-                    miner: miner
-                        .parse()
-                        .map_err(|e| MinerError::Corrupt(format!("miner {miner:?}: {e}")))?,
+                    miner: miner_of(&row::text(r, 0)?)?,
                     epoch: row::int(r, 1)?,
                     cid: cid_of("cid", &row::text(r, 2)?)?,
                     instance: row::text(r, 3)?,
-                    state: BlockState::from_code(state)
-                        .ok_or_else(|| MinerError::Corrupt(format!("block state {state}")))?,
+                    state: state_of(row::int(r, 4)?)?,
                     block: row::bytes(r, 5)?,
                 })
             })
@@ -505,7 +509,7 @@ impl SlashFilter for SqlSlashFilter {
     async fn list(&self, query: &BlocksQuery) -> Result<Vec<MinedBlock>> {
         let mut sql = format!("SELECT {COLUMNS} FROM miner_blocks");
         if !query.miners.is_empty() {
-            let marks = vec!["?"; query.miners.len()].join(", ");
+            let marks = marks(query.miners.len());
             sql.push_str(&format!(" WHERE miner IN ({marks})"));
         }
         sql.push_str(" ORDER BY epoch DESC, miner");
