@@ -512,6 +512,17 @@ impl Round {
         let (outcome, reason) = match r {
             Ok(Some(w)) => return Some(w),
             Ok(None) => (Outcome::NotWinner, String::new()),
+            // Won, then out of time: the prover is too slow for the epoch.
+            Err(MinerError::Timeout)
+                if stages.0.last().is_some_and(|(s, _)| *s == Stage::Election) =>
+            {
+                let reason = format!(
+                    "timed out proving: the winning PoSt took over {:?}, the miner's limit \
+                     (a prover this slow needs a longer epoch, or fewer proofs at once)",
+                    self.config.miner_timeout
+                );
+                (Outcome::Timeout, reason)
+            }
             Err(e) => {
                 let outcome = match e {
                     MinerError::Timeout => Outcome::Timeout,

@@ -545,7 +545,8 @@ impl Devnet {
             } else if moved_at.elapsed() > stall {
                 status.finish();
                 return Err(PoolError::Watch(format!(
-                    "the chain has not moved past height {top} for {stall:?}: no member is winning (see the log above)"
+                    "the chain has not moved past height {top} for {stall:?}: no member is winning (see the log above; rounds that time out proving mean this machine's \
+                     winning PoSts take longer than --block-time allows)"
                 )));
             }
             // The status line is a view: a failed read does not end the run.
