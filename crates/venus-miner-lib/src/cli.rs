@@ -29,7 +29,7 @@ use crate::metrics::{Metered, MinerMetrics};
 use crate::records::SqlRecords;
 use crate::round::{PerMiner, RoundConfig};
 use crate::rpc::{miner_module, MinerService};
-use crate::slash::SqlSlashFilter;
+use crate::slash::{SlashFilter, SqlSlashFilter};
 use crate::{Members, Miner, MinerConfig, MinerError, Result};
 
 /// The daemon's config (`config.toml` in the repo; `VENUS_MINER_<FIELD>`
@@ -317,8 +317,30 @@ async fn check_endpoints(members: &dyn Members, endpoints: &PerMiner) {
     }
 }
 
+/// Parts of the daemon that an integrator running it in its own process
+/// ([`run_with`]) supplies in place of the daemon's own.
+#[derive(Clone, Default)]
+pub struct Slots {
+    /// The slash filter, instead of the SQL one in the daemon's database
+    /// (`db`). Every instance mining for the same members must share it,
+    /// and it must keep the [`SlashFilter`] contract: a claim exclusive
+    /// and durable before it returns.
+    pub slash_filter: Option<Arc<dyn SlashFilter>>,
+}
+
+impl std::fmt::Debug for Slots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Slots")
+            .field(
+                "slash_filter",
+                &self.slash_filter.as_ref().map(|_| "custom"),
+            )
+            .finish()
+    }
+}
+
 /// The daemon: the miner and its API, from `config`.
-async fn serve(repo: Repo, config: DaemonConfig) -> Result<()> {
+async fn serve(repo: Repo, config: DaemonConfig, slots: Slots) -> Result<()> {
     if config.node.is_empty() {
         return Err(MinerError::Config(
             "no node: set `node` (a Lotus API info) in config.toml, VENUS_MINER_NODE or --node"
@@ -378,7 +400,13 @@ async fn serve(repo: Repo, config: DaemonConfig) -> Result<()> {
     };
     check_endpoints(&*list, &endpoints).await;
     let switches = Arc::new(SqlMemberStore::new(db.clone()));
-    let slash = Arc::new(SqlSlashFilter::new(db.clone()));
+    let slash: Arc<dyn SlashFilter> = match slots.slash_filter {
+        Some(custom) => {
+            tracing::info!(target: "venus_miner", "the slash filter is the integrator's, not the database's");
+            custom
+        }
+        None => Arc::new(SqlSlashFilter::new(db.clone())),
+    };
     let metrics = Arc::new(MinerMetrics::new());
     let records = Arc::new(Metered::new(Arc::new(SqlRecords::new(db)), metrics.clone()));
     let miner_config = MinerConfig {
@@ -459,6 +487,12 @@ fn to_json<T: Serialize>(v: T) -> Result<Value> {
 
 /// Runs a command; `run` serves until Ctrl-C or SIGTERM. Returns what to print.
 pub async fn run(cli: Cli) -> Result<Value> {
+    run_with(cli, Slots::default()).await
+}
+
+/// [`run`], with the daemon's parts in `slots` swapped for the caller's
+/// (used by `run`; the other commands ignore them).
+pub async fn run_with(cli: Cli, slots: Slots) -> Result<Value> {
     let repo = Repo::open("miner", cli.repo).map_err(daemon)?;
     let load = |flags| venus_daemon::config::load::<DaemonConfig>(&repo, flags).map_err(daemon);
     match cli.cmd {
@@ -477,7 +511,7 @@ pub async fn run(cli: Cli) -> Result<Value> {
                     .set("db", db)
                     .set("instance", instance),
             )?;
-            serve(repo, config).await?;
+            serve(repo, config, slots).await?;
             Ok(Value::Null)
         }
         Cmd::Config => {

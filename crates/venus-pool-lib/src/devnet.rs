@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use venus_core::crypto::{KeyInfo, PrivateKey};
 use venus_core::traits::ComputeProof;
 use venus_core::{RegisteredSealProof, SignatureType};
+use venus_miner_lib::slash::SlashFilter;
 use venus_sealer_lib::{preseal, LocalSectorStore, PreSealConfig, PreSealMiner, Prover};
 use venus_wallet_lib::service::WalletRepo;
 use venus_wallet_lib::KdfParams;
@@ -163,7 +164,7 @@ impl Layout {
 }
 
 /// The devnet pool: how many members, how fast, run how.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Devnet {
     pub(crate) repo: PathBuf,
     pub(crate) members: Option<u32>,
@@ -172,6 +173,35 @@ pub struct Devnet {
     pub(crate) mysql: Option<String>,
     pub(crate) mode: Mode,
     pub(crate) winning_prover: Option<WinningProver>,
+    /// The integrator's slash filter, handed to the in-process miner.
+    pub(crate) slash_filter: Option<Arc<dyn SlashFilter>>,
+}
+
+impl std::fmt::Debug for Devnet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Devnet")
+            .field("repo", &self.repo)
+            .field("members", &self.members)
+            .field("sectors", &self.sectors)
+            .field("block_time", &self.block_time)
+            .field("mysql", &self.mysql)
+            .field("mode", &self.mode)
+            .field("winning_prover", &self.winning_prover)
+            .field(
+                "slash_filter",
+                &self.slash_filter.as_ref().map(|_| "custom"),
+            )
+            .finish()
+    }
+}
+
+impl Devnet {
+    /// The miner's parts that the integrator swapped ([`DevnetBuilder::slash_filter`]).
+    pub(crate) fn miner_slots(&self) -> venus_miner_lib::cli::Slots {
+        venus_miner_lib::cli::Slots {
+            slash_filter: self.slash_filter.clone(),
+        }
+    }
 }
 
 /// The integrator's winning-PoSt prover, served to the pool's miner in
@@ -201,6 +231,7 @@ impl Devnet {
             mysql: None,
             mode: Mode::InProcess,
             winning_prover: None,
+            slash_filter: None,
         })
     }
 
@@ -252,6 +283,20 @@ impl DevnetBuilder {
         self
     }
 
+    /// The slot for the slash filter: the pool's miner claims every block
+    /// in `filter` before a member's wallet signs it, and records its
+    /// signature there, instead of in the miner's own database. Wrap a
+    /// [`SqlSlashFilter`](venus_miner_lib::slash::SqlSlashFilter) to audit
+    /// or mirror claims, or keep them in storage the pool already runs; it
+    /// must keep the [`SlashFilter`] contract (a claim exclusive and durable
+    /// before it returns), or members can be slashed. The miner uses it in
+    /// this process, so it needs [`Mode::InProcess`]: [`build`](Self::build)
+    /// refuses it with [`Mode::Processes`].
+    pub fn slash_filter(mut self, filter: Arc<dyn SlashFilter>) -> Self {
+        self.0.slash_filter = Some(filter);
+        self
+    }
+
     /// In one process, or each component as its own process.
     pub fn mode(mut self, mode: Mode) -> Self {
         self.0.mode = mode;
@@ -266,6 +311,13 @@ impl DevnetBuilder {
         }
         if d.sectors == Some(0) || d.sectors.is_some_and(|s| s > 64) {
             return Err(PoolError::Invalid("--sectors must be 1 to 64".into()));
+        }
+        if d.slash_filter.is_some() && d.mode == Mode::Processes {
+            return Err(PoolError::Invalid(
+                "a custom slash filter lives in this process, so the miner must too: \
+                 it needs the in-process mode, not --processes"
+                    .into(),
+            ));
         }
         if d.block_time.is_some_and(|t| !(2..=600).contains(&t)) {
             return Err(PoolError::Invalid(

@@ -61,6 +61,16 @@ impl Kind {
 /// it ends: what a component process does, and what an in-process one
 /// does under [`venus_daemon::scoped`].
 pub async fn run_component(kind: Kind, args: Vec<String>, prover: Prover) -> Result<()> {
+    run_in(kind, args, prover, venus_miner_lib::cli::Slots::default()).await
+}
+
+/// [`run_component`], with the miner's parts in `miner` (in process only).
+async fn run_in(
+    kind: Kind,
+    args: Vec<String>,
+    prover: Prover,
+    miner: venus_miner_lib::cli::Slots,
+) -> Result<()> {
     let bad = |e: clap::Error| PoolError::Invalid(e.to_string());
     let failed = |e: &dyn std::fmt::Display| PoolError::Component {
         name: kind.as_str().into(),
@@ -98,7 +108,7 @@ pub async fn run_component(kind: Kind, args: Vec<String>, prover: Prover) -> Res
         }
         Kind::Miner => {
             let cli = venus_miner_lib::cli::Cli::try_parse_from(&args).map_err(bad)?;
-            venus_miner_lib::cli::run(cli)
+            venus_miner_lib::cli::run_with(cli, miner)
                 .await
                 .map(drop)
                 .map_err(|e| failed(&e))
@@ -167,7 +177,13 @@ const READY_TIMEOUT: Duration = Duration::from_secs(300);
 
 impl Component {
     /// Starts `spec` and waits until it serves (its `ready` file appears).
-    pub async fn start(spec: Spec, mode: Mode, prover: &Prover, logs: &Path) -> Result<Component> {
+    pub async fn start(
+        spec: Spec,
+        mode: Mode,
+        prover: &Prover,
+        miner: venus_miner_lib::cli::Slots,
+        logs: &Path,
+    ) -> Result<Component> {
         match std::fs::remove_file(&spec.ready) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -178,7 +194,7 @@ impl Component {
         let task = match mode {
             Mode::InProcess => tokio::spawn(venus_daemon::scoped(
                 stop.clone(),
-                run_component(spec.kind, spec.in_process_args(), prover.clone()),
+                run_in(spec.kind, spec.in_process_args(), prover.clone(), miner),
             )),
             Mode::Processes => {
                 std::fs::create_dir_all(logs).map_err(PoolError::io("creating", logs))?;

@@ -17,8 +17,12 @@
 //! a pool differently needs only this crate. The builder's slots:
 //! [`DevnetBuilder::winning_prover`] puts your own `ComputeProof` in place
 //! of the members' sealers for winning PoSts (see
-//! `examples/pool_custom_prover.rs`), and [`DevnetBuilder::mysql`] puts the
-//! shared messager, miner and auth on a MySQL server.
+//! `examples/pool_custom_prover.rs`), [`DevnetBuilder::slash_filter`] puts
+//! your own `SlashFilter` in place of the miner's own database for the
+//! claims and signatures that keep members from being slashed (in one
+//! process; `tests/slash_slot.rs` wraps one to audit every claim), and
+//! [`DevnetBuilder::mysql`] puts the shared messager, miner and auth on a
+//! MySQL server.
 //!
 //! ```no_run
 //! use venus_pool_lib::{Devnet, Mode};

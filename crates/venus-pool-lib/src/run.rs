@@ -97,7 +97,7 @@ struct Started {
 
 impl Started {
     async fn start(&mut self, d: &Devnet, prover: &Prover, spec: Spec) -> Result<()> {
-        let c = Component::start(spec, d.mode, prover, &self.logs).await?;
+        let c = Component::start(spec, d.mode, prover, d.miner_slots(), &self.logs).await?;
         self.list.push(c);
         Ok(())
     }
