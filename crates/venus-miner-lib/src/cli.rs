@@ -491,7 +491,7 @@ pub async fn run(cli: Cli) -> Result<Value> {
 }
 
 /// [`run`], with the daemon's parts in `slots` swapped for the caller's
-/// (used by `run`; the other commands ignore them).
+/// (the `run` command uses them; the client commands ignore them).
 pub async fn run_with(cli: Cli, slots: Slots) -> Result<Value> {
     let repo = Repo::open("miner", cli.repo).map_err(daemon)?;
     let load = |flags| venus_daemon::config::load::<DaemonConfig>(&repo, flags).map_err(daemon);
