@@ -164,7 +164,7 @@ impl Layout {
 }
 
 /// The devnet pool: how many members, how fast, run how.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Devnet {
     pub(crate) repo: PathBuf,
     pub(crate) members: Option<u32>,
@@ -174,24 +174,16 @@ pub struct Devnet {
     pub(crate) mode: Mode,
     pub(crate) winning_prover: Option<WinningProver>,
     /// The integrator's slash filter, handed to the in-process miner.
-    pub(crate) slash_filter: Option<Arc<dyn SlashFilter>>,
+    pub(crate) slash_filter: Option<CustomSlash>,
 }
 
-impl std::fmt::Debug for Devnet {
+/// The integrator's slash filter ([`DevnetBuilder::slash_filter`]).
+#[derive(Clone)]
+pub(crate) struct CustomSlash(Arc<dyn SlashFilter>);
+
+impl std::fmt::Debug for CustomSlash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Devnet")
-            .field("repo", &self.repo)
-            .field("members", &self.members)
-            .field("sectors", &self.sectors)
-            .field("block_time", &self.block_time)
-            .field("mysql", &self.mysql)
-            .field("mode", &self.mode)
-            .field("winning_prover", &self.winning_prover)
-            .field(
-                "slash_filter",
-                &self.slash_filter.as_ref().map(|_| "custom"),
-            )
-            .finish()
+        f.write_str("CustomSlash(..)")
     }
 }
 
@@ -199,7 +191,7 @@ impl Devnet {
     /// The miner's parts that the integrator swapped ([`DevnetBuilder::slash_filter`]).
     pub(crate) fn miner_slots(&self) -> venus_miner_lib::cli::Slots {
         venus_miner_lib::cli::Slots {
-            slash_filter: self.slash_filter.clone(),
+            slash_filter: self.slash_filter.as_ref().map(|s| s.0.clone()),
         }
     }
 }
@@ -293,7 +285,7 @@ impl DevnetBuilder {
     /// this process, so it needs [`Mode::InProcess`]: [`build`](Self::build)
     /// refuses it with [`Mode::Processes`].
     pub fn slash_filter(mut self, filter: Arc<dyn SlashFilter>) -> Self {
-        self.0.slash_filter = Some(filter);
+        self.0.slash_filter = Some(CustomSlash(filter));
         self
     }
 
