@@ -44,7 +44,7 @@
 //!
 //! ## Feature flags
 //! - `mysql`: the storage on MySQL/MariaDB too (SQLite is always there).
-//! - `cli`: the `venus-miner` command line and daemon ([`cli`]).
+//! - `cli`: the `venus-miner` command line and daemon (the `cli` module).
 
 mod builder;
 #[cfg(feature = "cli")]

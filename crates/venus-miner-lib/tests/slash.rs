@@ -221,6 +221,11 @@ async fn suite(f: Arc<dyn SlashFilter>) {
         f.signed(&pending, &cid(53), &[]).await.is_err(),
         "a fenced claim cannot be signed"
     );
+    assert_eq!(
+        f.claim(&pending).await.expect("claim"),
+        Claim::Refused(Refusal::Fenced),
+        "its instance, claiming it again (restarted), learns before asking for a signature"
+    );
     assert!(f.finish(&pending, BlockState::Submitted, "").await.is_err());
     let rows = f
         .list(&BlocksQuery {
@@ -261,6 +266,15 @@ async fn suite(f: Arc<dyn SlashFilter>) {
     let b31 = block(1008, 31, &[980], 71, "a");
     assert_eq!(f.claim(&b31).await.expect("claim"), Claim::Granted);
     assert!(f.signed(&unsent, &cid(79), &[]).await.is_err(), "fenced");
+    assert_eq!(
+        f.claim(&unsent).await.expect("claim"),
+        Claim::Refused(Refusal::Fenced)
+    );
+    assert_eq!(
+        f.claim(&b31).await.expect("claim"),
+        Claim::Again,
+        "the fencing claim, unsigned yet, may be signed again"
+    );
     let b32 = block(1008, 32, &[980], 72, "b");
     assert_eq!(
         f.claim(&b32).await.expect("claim"),

@@ -106,7 +106,13 @@ impl SlashFilter for MemorySlashFilter {
         let mut inner = self.lock();
         let miner = block.miner.to_string();
         if let Some(held) = inner.blocks.get(&(miner.clone(), block.epoch)) {
-            return Ok(decide(block, &held.unsigned, &held.instance));
+            // A claim unsigned and no longer holding its parents is fenced.
+            let fenced = held.cid.is_none()
+                && inner
+                    .by_parents
+                    .get(&(miner.clone(), parents_hash(&held.parents)))
+                    != Some(&held.epoch);
+            return Ok(decide(block, held, fenced));
         }
         let hash = block.parent_hash();
         // Refusals first; then the fences, so that a refused claim fences

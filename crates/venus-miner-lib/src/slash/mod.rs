@@ -42,9 +42,10 @@
 //!
 //! A claim names the block by the CID of its *unsigned* header, so the
 //! same block claimed again (a restart that rebuilt it exactly) is
-//! [`Claim::Again`] and may be signed again (unless a later claim fenced
-//! it meanwhile: then recording the signature fails, and it is not sent):
-//! BLS signatures are deterministic, so that is the same block. Anything
+//! [`Claim::Again`] and may be signed again (BLS signatures are
+//! deterministic, so that is the same block), unless a later claim fenced
+//! it meanwhile: that is [`Refusal::Fenced`], said before the wallet is
+//! asked for a signature that could never be recorded or sent. Anything
 //! else at that epoch is refused.
 
 mod memory;
@@ -154,6 +155,11 @@ pub enum Refusal {
         /// That block's epoch.
         epoch: ChainEpoch,
     },
+    /// This very block was claimed before, by this instance, but a later
+    /// claim fenced it before its signature was recorded: it can no
+    /// longer be signed and sent.
+    #[error("fenced: a later claim superseded this block before its signature was recorded")]
+    Fenced,
 }
 
 /// Where a claimed block got to.
@@ -228,18 +234,22 @@ pub struct BlocksQuery {
     pub offset: usize,
 }
 
-/// The answer to `block` where its (miner, epoch) is already held by the
-/// block `held` (unsigned CID) of `instance`.
-fn decide(block: &BlockClaim, held: &Cid, instance: &str) -> Claim {
-    if instance != block.instance {
+/// The answer to `block` where its (miner, epoch) is already held by
+/// `held`, which a later claim has `fenced` or not.
+fn decide(block: &BlockClaim, held: &MinedBlock, fenced: bool) -> Claim {
+    if held.instance != block.instance {
         // Even the same block: the holder signs and submits it.
         Claim::Refused(Refusal::TakenBy {
-            instance: instance.to_string(),
+            instance: held.instance.clone(),
         })
-    } else if *held == block.unsigned {
-        Claim::Again
+    } else if held.unsigned != block.unsigned {
+        Claim::Refused(Refusal::DoubleFork {
+            other: held.unsigned,
+        })
+    } else if fenced {
+        Claim::Refused(Refusal::Fenced)
     } else {
-        Claim::Refused(Refusal::DoubleFork { other: *held })
+        Claim::Again
     }
 }
 

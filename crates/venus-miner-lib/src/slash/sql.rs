@@ -68,7 +68,8 @@ impl SqlSlashFilter {
     /// look again.
     async fn try_claim(&self, block: &BlockClaim, miner: &str) -> Result<Option<Claim>> {
         if let Some(held) = self.at(miner, block.epoch).await? {
-            return Ok(Some(decide(block, &held.unsigned, &held.instance)));
+            let fenced = held.cid.is_none() && self.is_fenced(&held).await?;
+            return Ok(Some(decide(block, &held, fenced)));
         }
         // Refusals first; then the fences, so that a refused claim fences
         // nothing (unless it loses a race after them: the fenced block was
@@ -169,6 +170,20 @@ impl SqlSlashFilter {
             }
         }
         Ok(Some(Refusal::Contended))
+    }
+
+    /// Whether `held`'s row is fenced: it keeps the parent key a fence
+    /// gives it ([`fenced_hash`]).
+    async fn is_fenced(&self, held: &MinedBlock) -> Result<bool> {
+        let r = sqlx::query("SELECT parent_hash FROM miner_blocks WHERE miner = ? AND epoch = ?")
+            .bind(held.miner.to_string())
+            .bind(held.epoch)
+            .fetch_optional(self.db.pool())
+            .await?;
+        match r {
+            Some(r) => Ok(row::text(&r, 0)? == fenced_hash(held)),
+            None => Ok(false),
+        }
     }
 
     /// Fences `other` (its signature not recorded) for `by`, in one
