@@ -923,26 +923,31 @@ impl Round {
             .time(Stage::Submit, self.chain.submit_block(block.clone()))
             .await
             .map_err(|e| MinerError::Node(format!("submit: {e}")))?;
-        // The extra nodes on their own, so that a hung one cannot turn a
-        // block the node took into a timeout.
-        if !self.submit_to.is_empty() {
-            let (miner, nodes, block) = (w.miner, self.submit_to.clone(), block.clone());
-            tokio::spawn(async move {
-                for (i, node) in nodes.iter().enumerate() {
-                    let sent = tokio::time::timeout(EXTRA_SUBMIT, node.submit_block(block.clone()));
-                    match sent.await {
-                        Ok(Ok(())) => {}
-                        Ok(Err(e)) => {
-                            tracing::warn!(target: "venus_miner", %miner, node = i + 1, error = %e, "an extra submit node refused the block")
-                        }
-                        Err(_) => {
-                            tracing::warn!(target: "venus_miner", %miner, node = i + 1, "an extra submit node did not answer")
-                        }
+        self.spread(w.miner, block);
+        Ok(())
+    }
+
+    /// Sends a block the node took to the extra submit nodes too, on their
+    /// own, so that a hung one cannot turn it into a timeout.
+    fn spread(&self, miner: Address, block: &BlockMsg) {
+        if self.submit_to.is_empty() {
+            return;
+        }
+        let (nodes, block) = (self.submit_to.clone(), block.clone());
+        tokio::spawn(async move {
+            for (i, node) in nodes.iter().enumerate() {
+                let sent = tokio::time::timeout(EXTRA_SUBMIT, node.submit_block(block.clone()));
+                match sent.await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => {
+                        tracing::warn!(target: "venus_miner", %miner, node = i + 1, error = %e, "an extra submit node refused the block")
+                    }
+                    Err(_) => {
+                        tracing::warn!(target: "venus_miner", %miner, node = i + 1, "an extra submit node did not answer")
                     }
                 }
-            });
-        }
-        Ok(())
+            }
+        });
     }
 
     /// Sends again the signed blocks of `miners` above `base` that no node
@@ -981,9 +986,10 @@ impl Round {
             tracing::warn!(target: "venus_miner", %miner, epoch, %cid, "a stored signed block is not the block its CID names");
             return;
         }
-        match tokio::time::timeout(EXTRA_SUBMIT, self.chain.submit_block(block)).await {
+        match tokio::time::timeout(EXTRA_SUBMIT, self.chain.submit_block(block.clone())).await {
             Ok(Ok(())) => {
                 tracing::info!(target: "venus_miner", %miner, epoch, %cid, signer = %b.instance, "sent a signed block again");
+                self.spread(miner, &block);
                 if let Err(e) = self.slash.resent(b, &self.config.instance).await {
                     tracing::warn!(target: "venus_miner", %miner, epoch, error = %e, "recording a block sent again failed");
                 }

@@ -704,7 +704,7 @@ async fn a_block_goes_to_the_extra_submit_nodes() {
 /// A signed block whose send never landed (here the node refused it as
 /// from the future; a SIGKILL between the signature and the send leaves
 /// the same row) is sent again by the next round, once its signer's grace
-/// (the lease's time) passed. Without that, every later block of its miner
+/// (the lease's time) passed, to the node and the extra submit nodes. Without that, every later block of its miner
 /// on the same parents is refused as time-offset, and a chain that the
 /// pool alone mines stalls for good.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -719,6 +719,11 @@ async fn a_signed_block_that_never_landed_is_sent_again() {
         Duration::from_secs(30),
     );
     r.config.lease_ttl = Duration::from_secs(1);
+    let extra = Arc::new(ExtraNode {
+        got: Default::default(),
+        refuse: false,
+    });
+    r.submit_to = vec![extra.clone()];
     let base = n.node.head().await.expect("head");
     // The node's clock an epoch or more behind the blocks' time: it
     // refuses every block of the round, after the signatures.
@@ -770,6 +775,16 @@ async fn a_signed_block_that_never_landed_is_sent_again() {
             .block_messages(&cid)
             .await
             .unwrap_or_else(|e| panic!("block {cid} of {} was not sent again: {e}", x.miner));
+        // Sent on the side, after the node took it.
+        let start = std::time::Instant::now();
+        while !extra.got.lock().expect("lock").contains(&cid) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "block {cid} of {} was not sent again to the extra submit node",
+                x.miner
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
     let rows = r.slash.list(&BlocksQuery::default()).await.expect("list");
     let resent: Vec<_> = rows.iter().filter(|b| b.epoch == epoch).collect();
