@@ -509,4 +509,16 @@ async fn sigkilled_miner_and_messager_lose_nothing() {
         );
     }
     assert_eq!(count(&summary["tipsets"]), chain.tipsets, "tipsets");
+
+    // The messager follows the node's head changes over WebSocket, in
+    // each of its processes: none fell back to polling for them.
+    let log = std::fs::read_to_string(repo.join("logs/messager.log")).expect("the messager's log");
+    let polled: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("no head changes from the node"))
+        .collect();
+    assert!(
+        polled.is_empty(),
+        "the messager polled the node: {polled:?}"
+    );
 }

@@ -3,10 +3,11 @@
 //! (`venus-pool component KIND ARGS…`) that a supervisor restarts when it
 //! dies ([`Mode::Processes`]).
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -123,7 +124,7 @@ async fn run_in(
 }
 
 /// What to start: a component's command line and the file that appears
-/// once it serves.
+/// once it serves (its repo's `api`, which names the address it serves on).
 #[derive(Debug, Clone)]
 pub(crate) struct Spec {
     pub name: String,
@@ -152,6 +153,16 @@ impl std::fmt::Debug for Secret {
 }
 
 impl Spec {
+    /// The command line with `--listen` set to `addr` (added if missing).
+    fn listening_on(&self, addr: SocketAddr) -> Vec<String> {
+        let mut args = self.args.clone();
+        match args.iter().position(|a| a == "--listen") {
+            Some(i) if i + 1 < args.len() => args[i + 1] = addr.to_string(),
+            _ => args.extend(["--listen".into(), addr.to_string()]),
+        }
+        args
+    }
+
     /// The command line in process: `args`, then each secret as its flag.
     fn in_process_args(&self) -> Vec<String> {
         let mut args = self.args.clone();
@@ -191,6 +202,7 @@ impl Component {
         }
         let stop = CancellationToken::new();
         let restarts = Arc::new(AtomicU64::new(0));
+        let served = Arc::new(OnceLock::new());
         let task = match mode {
             Mode::InProcess => tokio::spawn(venus_daemon::scoped(
                 stop.clone(),
@@ -203,6 +215,7 @@ impl Component {
                     logs.join(format!("{}.log", spec.name)),
                     stop.clone(),
                     restarts.clone(),
+                    served.clone(),
                 ))
             }
         };
@@ -214,8 +227,15 @@ impl Component {
         };
         let start = Instant::now();
         loop {
-            if std::fs::metadata(&spec.ready).is_ok_and(|m| m.len() > 0) {
-                tracing::info!(target: "venus::pool", component = %c.name, "serving");
+            let api = std::fs::read_to_string(&spec.ready).unwrap_or_default();
+            if !api.trim().is_empty() {
+                // Where a restarted process listens again. (Not logged
+                // whole: a wallet's `api` holds its token.)
+                let addr = served_addr(&api);
+                if let Some(addr) = addr {
+                    let _ = served.set(addr);
+                }
+                tracing::info!(target: "venus::pool", component = %c.name, addr = ?addr, "serving");
                 return Ok(c);
             }
             if c.task.is_finished() {
@@ -275,13 +295,29 @@ fn restart_delay(failed_starts: u32) -> Duration {
     Duration::from_millis(500u64 << failed_starts.min(4))
 }
 
+/// The address in a component's `api` file: a multiaddr
+/// (`/ip4/127.0.0.1/tcp/PORT/http`), or an API info (`TOKEN:` before it).
+fn served_addr(api: &str) -> Option<SocketAddr> {
+    let maddr = &api[api.find("/ip4/")?..];
+    let mut parts = maddr.trim().split('/').skip(2);
+    let ip: std::net::Ipv4Addr = parts.next()?.parse().ok()?;
+    let port: u16 = match (parts.next()?, parts.next()?) {
+        ("tcp", port) => port.parse().ok()?,
+        _ => return None,
+    };
+    Some(SocketAddr::from((ip, port)))
+}
+
 /// Runs `spec` as a process of this binary until `stop`; restarts it when
-/// it dies, unless it keeps dying at start.
+/// it dies, unless it keeps dying at start. A process restarted after it
+/// served (`served`) listens on the same address, where its clients (the
+/// other components' configs) expect it.
 async fn supervise(
     spec: Spec,
     log: PathBuf,
     stop: CancellationToken,
     restarts: Arc<AtomicU64>,
+    served: Arc<OnceLock<SocketAddr>>,
 ) -> Result<()> {
     let exe =
         std::env::current_exe().map_err(PoolError::io("locating", "the venus-pool binary"))?;
@@ -292,10 +328,14 @@ async fn supervise(
             .append(true)
             .open(&log)
             .map_err(PoolError::io("opening", &log))?;
+        let args = match served.get() {
+            Some(addr) => spec.listening_on(*addr),
+            None => spec.args.clone(),
+        };
         let mut child = tokio::process::Command::new(&exe)
             .arg("component")
             .arg(spec.kind.as_str())
-            .args(&spec.args)
+            .args(&args)
             .envs(spec.secrets.iter().map(|s| (s.env, s.value.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -356,6 +396,40 @@ async fn terminate(child: &mut tokio::process::Child) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_restart_listens_where_the_first_process_served() {
+        let addr: SocketAddr = "127.0.0.1:40123".parse().expect("addr");
+        for api in [
+            "/ip4/127.0.0.1/tcp/40123/http",
+            "eyJhbGciOiJIUzI1NiJ9.e30.sig:/ip4/127.0.0.1/tcp/40123/http\n",
+        ] {
+            assert_eq!(served_addr(api), Some(addr), "{api}");
+        }
+        for bad in [
+            "",
+            "/ip4/127.0.0.1/udp/1/http",
+            "/ip4/x/tcp/1",
+            "/ip4/127.0.0.1/tcp/99999",
+        ] {
+            assert_eq!(served_addr(bad), None, "{bad}");
+        }
+        let spec = |args: &[&str]| Spec {
+            name: "c".into(),
+            kind: Kind::Miner,
+            args: args.iter().map(|a| a.to_string()).collect(),
+            ready: PathBuf::new(),
+            secrets: Vec::new(),
+        };
+        assert_eq!(
+            spec(&["venus-miner", "run", "--listen", "127.0.0.1:0", "--x"]).listening_on(addr),
+            ["venus-miner", "run", "--listen", "127.0.0.1:40123", "--x"]
+        );
+        assert_eq!(
+            spec(&["venus-miner", "run"]).listening_on(addr),
+            ["venus-miner", "run", "--listen", "127.0.0.1:40123"]
+        );
+    }
 
     #[test]
     fn restarts_back_off_after_quick_deaths() {

@@ -3,7 +3,7 @@
 //! config, then the chain watched until the epochs are done or the run is
 //! stopped, and everything stopped in reverse order.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -30,13 +30,15 @@ use crate::{Devnet, Display, Layout, PoolError, Result, Summary};
 /// The environment variable the members' wallets unlock with.
 pub const WALLET_PASSWORD_ENV: &str = "VENUS_WALLET_PASSWORD";
 
-/// A port free on loopback now, chosen once per run so a restarted process
-/// listens where its clients expect it. It is released before the
-/// component binds it, so another process could take it in between.
-fn free_addr() -> Result<SocketAddr> {
-    let l = TcpListener::bind("127.0.0.1:0").map_err(PoolError::io("binding", "127.0.0.1:0"))?;
-    l.local_addr()
-        .map_err(PoolError::io("binding", "127.0.0.1:0"))
+/// Where each component listens: a port the system picks as it binds, so
+/// no other process can take it between a choice and the bind. The
+/// component writes the port it got into its repo's `api`, where its
+/// clients read it; a restarted process binds that port again (see
+/// `launch::supervise`).
+const ANY_PORT: &str = "127.0.0.1:0";
+
+fn any_port() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
 }
 
 /// The API info `info` (`TOKEN:MULTIADDR`) with `token` in place of its
@@ -44,6 +46,15 @@ fn free_addr() -> Result<SocketAddr> {
 pub fn with_token(info: &str, token: &str) -> String {
     let maddr = info.split_once(':').map_or(info, |(_, a)| a);
     format!("{token}:{maddr}")
+}
+
+/// The API info `info` (`TOKEN:/ip4/…/tcp/…/http`) over WebSocket
+/// (`…/ws`): the same server, with `ChainNotify`'s head changes.
+fn over_ws(info: &str) -> String {
+    match info.strip_suffix("/http") {
+        Some(base) => format!("{base}/ws"),
+        None => info.to_string(),
+    }
 }
 
 fn s(p: &Path) -> String {
@@ -103,7 +114,7 @@ impl Started {
     }
 
     /// A shared daemon whose whole config is its repo's `config.toml`:
-    /// `PROGRAM --repo DIR run`.
+    /// `PROGRAM --repo DIR run`, on a port the system picks.
     async fn start_daemon(
         &mut self,
         d: &Devnet,
@@ -115,7 +126,14 @@ impl Started {
         let spec = Spec {
             name: kind.as_str().into(),
             kind,
-            args: vec![program.into(), "--repo".into(), s(dir), "run".into()],
+            args: vec![
+                program.into(),
+                "--repo".into(),
+                s(dir),
+                "run".into(),
+                "--listen".into(),
+                ANY_PORT.into(),
+            ],
             ready: dir.join("api"),
             secrets: Vec::new(),
         };
@@ -157,7 +175,7 @@ impl Started {
         let server = RpcServer::builder(module)
             .verifier(verifier)
             .build()
-            .start(free_addr()?)
+            .start(any_port())
             .await
             .map_err(|e| failed(&e))?;
         let info = format!(
@@ -279,7 +297,7 @@ impl Devnet {
                         s(&registry::secret_file(&auth_dir)),
                         "run".into(),
                         "--listen".into(),
-                        free_addr()?.to_string(),
+                        ANY_PORT.into(),
                     ],
                     ready: auth_dir.join("api"),
                     // A MySQL URL may hold a password.
@@ -315,7 +333,7 @@ impl Devnet {
                         "--genesis".into(),
                         s(&layout.genesis()),
                         "--listen".into(),
-                        free_addr()?.to_string(),
+                        ANY_PORT.into(),
                     ],
                     ready: node_dir.join("api"),
                     secrets: vec![Secret {
@@ -345,7 +363,7 @@ impl Devnet {
                             s(&dir),
                             "run".into(),
                             "--listen".into(),
-                            free_addr()?.to_string(),
+                            ANY_PORT.into(),
                         ],
                         ready: dir.join("api"),
                         secrets: Vec::new(),
@@ -373,8 +391,10 @@ impl Devnet {
             &messager_dir,
             "messager",
             &MessagerConfig {
-                listen: free_addr()?,
-                node: node.clone(),
+                listen: any_port(),
+                // Over WebSocket: the messager follows head changes
+                // (ChainNotify) instead of polling for them.
+                node: over_ws(&node),
                 wallets: wallets.iter().map(|(_, m)| m.clone()).collect(),
                 auth_url: auth.clone(),
                 db: database(layout, "messager").await?,
@@ -418,7 +438,7 @@ impl Devnet {
                             "--miner".into(),
                             m.miner.clone(),
                             "--listen".into(),
-                            free_addr()?.to_string(),
+                            ANY_PORT.into(),
                             "--seed-confidence".into(),
                             "2".into(),
                         ],
@@ -466,7 +486,7 @@ impl Devnet {
             &miner_dir,
             "miner",
             &MinerConfig {
-                listen: free_addr()?,
+                listen: any_port(),
                 node: node.clone(),
                 block_delay_secs: pool.block_time,
                 // Start proving as soon as a base is seen: a real winning PoSt
