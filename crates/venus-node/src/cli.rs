@@ -86,13 +86,18 @@ pub struct ProvingPeriod {
     pub challenge_window: i64,
 }
 
-fn parse_period(s: &str) -> std::result::Result<ProvingPeriod, String> {
-    let bad = || format!("{s:?}: a proving period is DEADLINESxEPOCHS, e.g. 4x8");
-    let (d, w) = s.split_once('x').ok_or_else(bad)?;
-    Ok(ProvingPeriod {
-        deadlines: d.trim().parse().map_err(|_| bad())?,
-        challenge_window: w.trim().parse().map_err(|_| bad())?,
-    })
+/// `DEADLINESxEPOCHS`, as `--proving-period` takes it (`4x8`).
+impl std::str::FromStr for ProvingPeriod {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let bad = || format!("{s:?}: a proving period is DEADLINESxEPOCHS, e.g. 4x8");
+        let (d, w) = s.split_once('x').ok_or_else(bad)?;
+        Ok(ProvingPeriod {
+            deadlines: d.trim().parse().map_err(|_| bad())?,
+            challenge_window: w.trim().parse().map_err(|_| bad())?,
+        })
+    }
 }
 
 impl DevnetGenesis {
@@ -151,7 +156,7 @@ pub enum Cmd {
         timestamp: Option<u64>,
         /// A shorter proving period, `DEADLINESxEPOCHS` (e.g. `4x8`), so
         /// window PoSts come round in minutes (ours; Lotus keeps a day).
-        #[arg(long, value_parser = parse_period)]
+        #[arg(long)]
         proving_period: Option<ProvingPeriod>,
     },
     /// Run the node until Ctrl-C or SIGTERM. The first start takes the

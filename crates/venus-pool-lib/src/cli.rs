@@ -60,6 +60,11 @@ pub struct DevnetArgs {
     /// Seconds per epoch (default 30; a real 2 KiB winning PoSt takes 7–15 s on 2 cores).
     #[arg(long)]
     pub block_time: Option<u64>,
+    /// The proving period, `DEADLINESxEPOCHS` (default 4x10): a pledged
+    /// sector's power comes with its first window PoSt, so a shorter one
+    /// brings it sooner; chosen when the devnet is made.
+    #[arg(long, value_name = "DxE")]
+    pub proving_period: Option<venus_node::cli::ProvingPeriod>,
     /// Stop after this many epochs, print a summary and exit 0.
     #[arg(long)]
     pub epochs: Option<u64>,
@@ -123,6 +128,9 @@ async fn devnet(a: DevnetArgs, repo: PathBuf, prover: Prover) -> Result<()> {
     }
     if let Some(t) = a.block_time {
         b = b.block_time(t);
+    }
+    if let Some(p) = a.proving_period {
+        b = b.proving_period(p.deadlines, p.challenge_window);
     }
     if let Some(url) = a.mysql {
         b = b.mysql(url);

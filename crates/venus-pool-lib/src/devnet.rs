@@ -21,6 +21,7 @@ use venus_core::crypto::{KeyInfo, PrivateKey};
 use venus_core::traits::ComputeProof;
 use venus_core::{RegisteredSealProof, SignatureType};
 use venus_miner_lib::slash::SlashFilter;
+use venus_node::cli::ProvingPeriod;
 use venus_sealer_lib::{preseal, LocalSectorStore, PreSealConfig, PreSealMiner, Prover};
 use venus_wallet_lib::service::WalletRepo;
 use venus_wallet_lib::KdfParams;
@@ -35,10 +36,12 @@ const FIRST_MINER: u64 = 1000;
 /// FIL in genesis for the funded key and for each worker.
 const FUNDED_FIL: u64 = 1_000_000;
 const WORKER_FIL: u64 = 100_000;
-/// The devnet's proving period: deadlines × epochs per deadline, short
-/// enough that window PoSts come round within minutes.
-const DEADLINES: u64 = 4;
-const CHALLENGE_WINDOW: i64 = 10;
+/// The devnet's default proving period: deadlines × epochs per deadline,
+/// short enough that window PoSts come round within minutes.
+const PROVING_PERIOD: ProvingPeriod = ProvingPeriod {
+    deadlines: 4,
+    challenge_window: 10,
+};
 const SEAL: RegisteredSealProof = RegisteredSealProof::StackedDRG2KiBV1P1;
 
 /// One member miner of the devnet.
@@ -65,6 +68,14 @@ pub struct PoolFile {
     /// SQLite files in their repos.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mysql: Option<SharedDb>,
+    /// The proving period in the genesis (absent in a repo made before it
+    /// was recorded: the default, the only one then).
+    #[serde(default = "default_period")]
+    pub proving_period: ProvingPeriod,
+}
+
+fn default_period() -> ProvingPeriod {
+    PROVING_PERIOD
 }
 
 /// The shared services' databases on one MySQL server (`--mysql`): one
@@ -170,6 +181,7 @@ pub struct Devnet {
     pub(crate) members: Option<u32>,
     pub(crate) sectors: Option<u64>,
     pub(crate) block_time: Option<u64>,
+    pub(crate) proving_period: Option<ProvingPeriod>,
     pub(crate) mysql: Option<String>,
     pub(crate) mode: Mode,
     pub(crate) winning_prover: Option<WinningProver>,
@@ -220,6 +232,7 @@ impl Devnet {
             members: None,
             sectors: None,
             block_time: None,
+            proving_period: None,
             mysql: None,
             mode: Mode::InProcess,
             winning_prover: None,
@@ -250,6 +263,22 @@ impl DevnetBuilder {
     /// PoSt takes 7–15 s on 2 cores when two members prove at once).
     pub fn block_time(mut self, secs: u64) -> Self {
         self.0.block_time = Some(secs);
+        self
+    }
+
+    /// The proving period: `deadlines` deadlines of `challenge_window`
+    /// epochs each (default 4 × 10). Each member's sectors are proven once
+    /// per period, in their deadline's window, and a new sector's power
+    /// comes with its first proof, so a shorter period brings it sooner;
+    /// every window must still fit a window PoSt and its message landing
+    /// at the block time. A setting of this devnet's genesis (Lotus's
+    /// devnets keep the day-long period): chosen when the devnet is made,
+    /// kept by a later run.
+    pub fn proving_period(mut self, deadlines: u64, challenge_window: i64) -> Self {
+        self.0.proving_period = Some(ProvingPeriod {
+            deadlines,
+            challenge_window,
+        });
         self
     }
 
@@ -310,6 +339,16 @@ impl DevnetBuilder {
                  it needs the in-process mode, not --processes"
                     .into(),
             ));
+        }
+        if let Some(p) = d.proving_period {
+            // Fewer than 3 deadlines leave none that a new sector may be
+            // assigned to (one a challenge window or more from opening).
+            if !(3..=48).contains(&p.deadlines) || !(3..=2880).contains(&p.challenge_window) {
+                return Err(PoolError::Invalid(format!(
+                    "a proving period of {} deadlines of {} epochs: need 3 to 48 deadlines (new sectors go to one that is not about to open) of 3 to 2880 epochs",
+                    p.deadlines, p.challenge_window
+                )));
+            }
         }
         if d.block_time.is_some_and(|t| !(2..=600).contains(&t)) {
             return Err(PoolError::Invalid(
@@ -423,6 +462,7 @@ impl Devnet {
         let members = self.members.unwrap_or(2);
         let sectors = self.sectors.unwrap_or(2);
         let block_time = self.block_time.unwrap_or(30);
+        let proving_period = self.proving_period.unwrap_or(PROVING_PERIOD);
         let mysql = self.mysql.as_deref().map(SharedDb::new).transpose()?;
         if let Some(m) = &mysql {
             // Reached and writable before minutes of pre-sealing.
@@ -516,10 +556,7 @@ impl Devnet {
             block_time,
             // The first epoch is due as soon as the services are up.
             Some(now().saturating_sub(block_time)),
-            Some(venus_node::cli::ProvingPeriod {
-                deadlines: DEADLINES,
-                challenge_window: CHALLENGE_WINDOW,
-            }),
+            Some(proving_period),
         )
         .map_err(|e| prep(&e))?;
         // It holds the devnet beacon's secret.
@@ -535,6 +572,7 @@ impl Devnet {
             block_time,
             funded: funded_addr.to_string(),
             mysql,
+            proving_period,
         };
         let text = serde_json::to_vec_pretty(&pool).map_err(|e| prep(&e))?;
         // Private: the MySQL URL may hold a password.
@@ -589,6 +627,16 @@ impl Devnet {
         )?;
         differs("sectors", self.sectors, pool.sectors)?;
         differs("block time", self.block_time, pool.block_time)?;
+        if let Some(p) = self.proving_period.filter(|p| *p != pool.proving_period) {
+            return Err(PoolError::Invalid(format!(
+                "{} holds a devnet with a proving period of {}x{}, not {}x{}: leave the option out to continue it, or use another --repo",
+                self.repo.display(),
+                pool.proving_period.deadlines,
+                pool.proving_period.challenge_window,
+                p.deadlines,
+                p.challenge_window
+            )));
+        }
         // The URL may hold a password: not repeated.
         match (&self.mysql, &pool.mysql) {
             (Some(_), None) => Err(PoolError::Invalid(format!(

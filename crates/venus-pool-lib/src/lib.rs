@@ -20,9 +20,10 @@
 //! `examples/pool_custom_prover.rs`), [`DevnetBuilder::slash_filter`] puts
 //! your own `SlashFilter` in place of the miner's own database for the
 //! claims and signatures that keep members from being slashed (in one
-//! process; `tests/slash_slot.rs` wraps one to audit every claim), and
+//! process; `tests/one_member.rs` reads every claim back from one),
 //! [`DevnetBuilder::mysql`] puts the shared messager, miner and auth on a
-//! MySQL server.
+//! MySQL server, and [`DevnetBuilder::proving_period`] shortens the
+//! genesis's proving period, so a pledged sector's power comes sooner.
 //!
 //! ```no_run
 //! use venus_pool_lib::{Devnet, Mode};

@@ -1,17 +1,71 @@
-//! The builder's slash-filter slot: a pool whose miner claims, and records
-//! the signature of, every block in the integrator's filter instead of its
-//! own database; and a custom filter refused where it cannot reach the
-//! miner (each component its own process).
+//! A one-member pool in this process, with the builder's slash-filter
+//! slot and a short proving period:
+//! - the miner claims, and records the signature of, every block in the
+//!   integrator's filter instead of its own database; a custom filter is
+//!   refused where it cannot reach the miner (each component its own
+//!   process);
+//! - a sector pledged through the member's sealer, over its API as an
+//!   operator does (`venus-sealer pledge`), is sealed and proven, and adds
+//!   to the member's power on chain while the pool mines.
 
+use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use venus_pool_lib::api::lotus::{LotusClient, StateMinerPower};
+use venus_pool_lib::api::sealer::{Pledge, SectorsStatus};
+use venus_pool_lib::core::json::Lotus;
+use venus_pool_lib::core::traits::ChainRead;
+use venus_pool_lib::core::types::TipSetKey;
+use venus_pool_lib::core::Address;
+use venus_pool_lib::daemon::CancellationToken;
 use venus_pool_lib::miner::slash::{BlocksQuery, MemorySlashFilter, SlashFilter};
 use venus_pool_lib::sealer::params::{Circuit, ParamCache};
 use venus_pool_lib::sealer::{ProofPool, Prover};
-use venus_pool_lib::{wallet_password, Devnet, Display, Mode, PoolError, WALLET_PASSWORD_ENV};
+use venus_pool_lib::{
+    wallet_password, Devnet, Display, Mode, PoolError, Summary, WALLET_PASSWORD_ENV,
+};
+use venus_rpc::RpcClient;
+
+/// One 2 KiB sector.
+const SECTOR: u64 = 2048;
+/// How long the pledged sector may take from the pledge to its power:
+/// the seal, the pre-commit landing, the 10-epoch seed delay, the commit
+/// landing and then its deadline's first window PoSt (about 30 epochs).
+const PLEDGE_TO_POWER: Duration = Duration::from_secs(900);
+
+/// `api-info.env` once the pool is up (all components serve).
+async fn pool_up(
+    repo: &Path,
+    run: &tokio::task::JoinHandle<Result<Summary, PoolError>>,
+) -> HashMap<String, String> {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(repo.join("api-info.env")) {
+            return text
+                .lines()
+                .filter_map(|l| l.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        }
+        assert!(!run.is_finished(), "the pool ended before it was up");
+        assert!(Instant::now() < deadline, "the pool was not up in 600 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn power(node: &LotusClient, miner: Address) -> u64 {
+    let p = node
+        .rpc()
+        .call::<StateMinerPower>((Lotus(miner), Lotus(TipSetKey::default())))
+        .await
+        .expect("StateMinerPower");
+    u64::try_from(p.miner_power.raw_byte_power).expect("power fits")
+}
 
 #[test]
-fn the_miner_claims_and_signs_through_the_integrators_slash_filter() {
+fn slash_filter_slot_and_a_pledge_that_adds_power_while_mining() {
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = dir.path().join("pool");
     // The in-memory filter: what the miner claimed and signed is read
@@ -41,30 +95,105 @@ fn the_miner_claims_and_signs_through_the_integrators_slash_filter() {
             .expect("parameters");
     }
     let prover = Prover::new(params, ProofPool::new(2));
+    // 12 s epochs: one member's real winning PoSt, beside the pledged
+    // sector's proofs, on 2 cores. A proving period of 4 deadlines of 5
+    // epochs (a minute each): the new sector's first window PoSt comes
+    // within a few minutes of its commit.
     let devnet = Devnet::builder(&repo)
         .members(1)
         .sectors(1)
         .block_time(12)
+        .proving_period(4, 5)
         .slash_filter(audited.clone())
         .build()
         .expect("devnet");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let summary = rt
-        .block_on(async {
-            let layout = devnet.prepare(&prover).await?;
-            let stop = venus_pool_lib::daemon::CancellationToken::new();
-            devnet
-                .run(&layout, &prover, Some(3), Display::Plain, stop)
+    let summary = rt.block_on(async {
+        let layout = devnet.prepare(&prover).await.expect("prepared");
+        assert_eq!(layout.pool.proving_period.challenge_window, 5);
+        let miner: Address = layout.pool.members[0].miner.parse().expect("miner");
+        let stop = CancellationToken::new();
+        let run = tokio::spawn({
+            let (devnet, prover, stop) = (devnet.clone(), prover.clone(), stop.clone());
+            async move {
+                devnet
+                    .run(&layout, &prover, None, Display::Plain, stop)
+                    .await
+            }
+        });
+        let env = pool_up(&repo, &run).await;
+        let node = LotusClient::connect(&env["FULLNODE_API_INFO"])
+            .await
+            .expect("node");
+        let before = power(&node, miner).await;
+        assert_eq!(before, SECTOR, "the pre-sealed sector's power");
+
+        // The operator's pledge, through the member's sealer API.
+        let sealer = RpcClient::connect(&env[&format!("SEALER_API_INFO_{miner}")])
+            .await
+            .expect("sealer");
+        let pledged = sealer.call::<Pledge>([]).await.expect("Sealer.Pledge");
+        let pledged_at = node.head().await.expect("head").height();
+        let start = Instant::now();
+        let mut last_state = String::new();
+        let grown = loop {
+            let p = power(&node, miner).await;
+            if p > before {
+                break p;
+            }
+            let s = sealer
+                .call::<SectorsStatus>((pledged.number,))
                 .await
-        })
-        .expect("the pool ran 3 epochs");
+                .expect("Sealer.SectorsStatus");
+            assert!(
+                s.state != "Failed" && s.state != "Aborted",
+                "the pledged sector: {s:?}"
+            );
+            if s.state != last_state {
+                eprintln!(
+                    "sector {} {} at height {} ({:?} after the pledge)",
+                    s.number,
+                    s.state,
+                    node.head().await.map_or(-1, |h| h.height()),
+                    start.elapsed()
+                );
+                last_state = s.state;
+            }
+            assert!(!run.is_finished(), "the pool ended while the sector sealed");
+            assert!(
+                start.elapsed() < PLEDGE_TO_POWER,
+                "no power from the pledged sector after {PLEDGE_TO_POWER:?} (it is {last_state})"
+            );
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        };
+        assert_eq!(grown, before + SECTOR, "one sector more");
+        let status = sealer
+            .call::<SectorsStatus>((pledged.number,))
+            .await
+            .expect("Sealer.SectorsStatus");
+        assert_eq!(status.state, "Proving", "{status:?}");
+        eprintln!(
+            "power {before} -> {grown} {:?} after the pledge at height {pledged_at}",
+            start.elapsed()
+        );
+        stop.cancel();
+        run.await.expect("the pool task").expect("the pool ran")
+    });
+
+    // The pool mined on through the pledge, and its summary has the power.
+    let mined = summary.blocks.values().sum::<u64>();
+    assert!(mined >= 1, "no block: {summary:?}");
+    assert_eq!(
+        summary.power.values().copied().collect::<Vec<_>>(),
+        [2 * SECTOR],
+        "the summary's power: {summary:?}"
+    );
+
+    // Every block went through the integrator's filter.
     let claimed = rt
         .block_on(audited.list(&BlocksQuery::default()))
         .expect("the custom filter's blocks");
     let signed: Vec<_> = claimed.iter().filter_map(|b| b.cid).collect();
-
-    let mined = summary.blocks.values().sum::<u64>();
-    assert!(mined >= 1, "no block in 3 epochs: {summary:?}");
     assert!(
         claimed.len() as u64 >= mined,
         "{mined} blocks, but only {} claims reached the custom filter",
