@@ -766,6 +766,10 @@ async fn a_signed_block_that_never_landed_is_sent_again() {
         taken += n.node.block_messages(&x.cid.expect("cid")).await.is_ok() as usize;
     }
     assert_eq!(taken, 0, "no block of the epoch reached the node");
+    assert!(
+        extra.got.lock().expect("lock").is_empty(),
+        "a block the node refused went to the extra submit node"
+    );
     // ...after it, the next round sends them before its own blocks.
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     let results = r.run(&miners(&n), &base, nulls + 1).await;

@@ -282,6 +282,23 @@ async fn suite(f: Arc<dyn SlashFilter>) {
         "another instance's unsigned claim does not stall the miner"
     );
     assert!(f.signed(&b31, &cid(73), &[]).await.is_err(), "fenced");
+    assert_eq!(
+        f.claim(&b31).await.expect("claim"),
+        Claim::Refused(Refusal::Fenced),
+        "fenced in turn"
+    );
+    assert_eq!(
+        f.claim(&BlockClaim {
+            instance: "b".into(),
+            ..b31.clone()
+        })
+        .await
+        .expect("claim"),
+        Claim::Refused(Refusal::TakenBy {
+            instance: "a".into()
+        }),
+        "another instance's fenced block stays its"
+    );
     f.signed(&b32, &cid(74), &[]).await.expect("signed");
     assert_eq!(
         f.claim(&block(1008, 33, &[980], 75, "a"))

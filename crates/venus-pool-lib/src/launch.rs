@@ -231,11 +231,18 @@ impl Component {
             if !api.trim().is_empty() {
                 // Where a restarted process listens again. (Not logged
                 // whole: a wallet's `api` holds its token.)
-                let addr = served_addr(&api);
-                if let Some(addr) = addr {
-                    let _ = served.set(addr);
+                match served_addr(&api) {
+                    Some(addr) => {
+                        let _ = served.set(addr);
+                        tracing::info!(target: "venus::pool", component = %c.name, %addr, "serving");
+                    }
+                    None => tracing::warn!(
+                        target: "venus::pool",
+                        component = %c.name,
+                        file = %spec.ready.display(),
+                        "serving, at an address its api file does not name as /ip4/…/tcp/…: if its process dies, the restarted one listens on a new port that its clients do not know"
+                    ),
                 }
-                tracing::info!(target: "venus::pool", component = %c.name, addr = ?addr, "serving");
                 return Ok(c);
             }
             if c.task.is_finished() {

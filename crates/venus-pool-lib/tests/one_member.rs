@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use venus_pool_lib::api::lotus::{LotusClient, StateMinerPower};
+use venus_pool_lib::api::lotus::{LotusClient, StateMinerPower, StateMinerProvingDeadline};
 use venus_pool_lib::api::sealer::{Pledge, SectorsStatus};
 use venus_pool_lib::core::json::Lotus;
 use venus_pool_lib::core::traits::ChainRead;
@@ -110,7 +110,6 @@ fn slash_filter_slot_and_a_pledge_that_adds_power_while_mining() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let summary = rt.block_on(async {
         let layout = devnet.prepare(&prover).await.expect("prepared");
-        assert_eq!(layout.pool.proving_period.challenge_window, 5);
         let miner: Address = layout.pool.members[0].miner.parse().expect("miner");
         let stop = CancellationToken::new();
         let run = tokio::spawn({
@@ -125,6 +124,17 @@ fn slash_filter_slot_and_a_pledge_that_adds_power_while_mining() {
         let node = LotusClient::connect(&env["FULLNODE_API_INFO"])
             .await
             .expect("node");
+        // The genesis holds the period asked for.
+        let dl = node
+            .rpc()
+            .call::<StateMinerProvingDeadline>((Lotus(miner), Lotus(TipSetKey::default())))
+            .await
+            .expect("StateMinerProvingDeadline");
+        assert_eq!(
+            (dl.w_post_period_deadlines, dl.w_post_challenge_window),
+            (4, 5),
+            "{dl:?}"
+        );
         let before = power(&node, miner).await;
         assert_eq!(before, SECTOR, "the pre-sealed sector's power");
 

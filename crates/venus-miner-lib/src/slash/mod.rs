@@ -112,6 +112,7 @@ pub enum Claim {
 
 /// Why a block may not be signed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Refusal {
     /// This instance already claimed another block at this epoch.
     #[error("double-fork: block {other} (unsigned) was already claimed at this epoch")]

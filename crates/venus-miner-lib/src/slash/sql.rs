@@ -68,7 +68,9 @@ impl SqlSlashFilter {
     /// look again.
     async fn try_claim(&self, block: &BlockClaim, miner: &str) -> Result<Option<Claim>> {
         if let Some(held) = self.at(miner, block.epoch).await? {
-            let fenced = held.cid.is_none() && self.is_fenced(&held).await?;
+            // Read only where it decides: this instance's own block, unsigned.
+            let own = held.instance == block.instance && held.unsigned == block.unsigned;
+            let fenced = own && held.cid.is_none() && self.is_fenced(&held).await?;
             return Ok(Some(decide(block, &held, fenced)));
         }
         // Refusals first; then the fences, so that a refused claim fences
