@@ -240,7 +240,7 @@ impl Component {
                         target: "venus::pool",
                         component = %c.name,
                         file = %spec.ready.display(),
-                        "serving, at an address its api file does not name as /ip4/…/tcp/…: if its process dies, the restarted one listens on a new port that its clients do not know"
+                        "serving, at an address its api file does not name as /ip4|ip6/…/tcp/…: if its process dies, the restarted one listens on a new port that its clients do not know"
                     ),
                 }
                 return Ok(c);
@@ -305,14 +305,7 @@ fn restart_delay(failed_starts: u32) -> Duration {
 /// The address in a component's `api` file: a multiaddr
 /// (`/ip4/127.0.0.1/tcp/PORT/http`), or an API info (`TOKEN:` before it).
 fn served_addr(api: &str) -> Option<SocketAddr> {
-    let maddr = &api[api.find("/ip4/")?..];
-    let mut parts = maddr.trim().split('/').skip(2);
-    let ip: std::net::Ipv4Addr = parts.next()?.parse().ok()?;
-    let port: u16 = match (parts.next()?, parts.next()?) {
-        ("tcp", port) => port.parse().ok()?,
-        _ => return None,
-    };
-    Some(SocketAddr::from((ip, port)))
+    api.parse::<venus_rpc::Endpoint>().ok()?.socket_addr()
 }
 
 /// Runs `spec` as a process of this binary until `stop`; restarts it when

@@ -35,8 +35,6 @@ pub const WALLET_PASSWORD_ENV: &str = "VENUS_WALLET_PASSWORD";
 /// component writes the port it got into its repo's `api`, where its
 /// clients read it; a restarted process binds that port again (see
 /// `launch::supervise`).
-const ANY_PORT: &str = "127.0.0.1:0";
-
 fn any_port() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
 }
@@ -50,11 +48,10 @@ pub fn with_token(info: &str, token: &str) -> String {
 
 /// The API info `info` (`TOKEN:/ip4/…/tcp/…/http`) over WebSocket
 /// (`…/ws`): the same server, with `ChainNotify`'s head changes.
-fn over_ws(info: &str) -> String {
-    match info.strip_suffix("/http") {
-        Some(base) => format!("{base}/ws"),
-        None => info.to_string(),
-    }
+fn over_ws(info: &str) -> Result<String> {
+    info.parse::<venus_rpc::Endpoint>()
+        .and_then(|e| e.to_ws().to_api_info())
+        .map_err(|e| PoolError::Invalid(format!("the node's API info: {e}")))
 }
 
 fn s(p: &Path) -> String {
@@ -132,7 +129,7 @@ impl Started {
                 s(dir),
                 "run".into(),
                 "--listen".into(),
-                ANY_PORT.into(),
+                any_port().to_string(),
             ],
             ready: dir.join("api"),
             secrets: Vec::new(),
@@ -297,7 +294,7 @@ impl Devnet {
                         s(&registry::secret_file(&auth_dir)),
                         "run".into(),
                         "--listen".into(),
-                        ANY_PORT.into(),
+                        any_port().to_string(),
                     ],
                     ready: auth_dir.join("api"),
                     // A MySQL URL may hold a password.
@@ -333,7 +330,7 @@ impl Devnet {
                         "--genesis".into(),
                         s(&layout.genesis()),
                         "--listen".into(),
-                        ANY_PORT.into(),
+                        any_port().to_string(),
                     ],
                     ready: node_dir.join("api"),
                     secrets: vec![Secret {
@@ -363,7 +360,7 @@ impl Devnet {
                             s(&dir),
                             "run".into(),
                             "--listen".into(),
-                            ANY_PORT.into(),
+                            any_port().to_string(),
                         ],
                         ready: dir.join("api"),
                         secrets: Vec::new(),
@@ -394,7 +391,7 @@ impl Devnet {
                 listen: any_port(),
                 // Over WebSocket: the messager follows head changes
                 // (ChainNotify) instead of polling for them.
-                node: over_ws(&node),
+                node: over_ws(&node)?,
                 wallets: wallets.iter().map(|(_, m)| m.clone()).collect(),
                 auth_url: auth.clone(),
                 db: database(layout, "messager").await?,
@@ -438,7 +435,7 @@ impl Devnet {
                             "--miner".into(),
                             m.miner.clone(),
                             "--listen".into(),
-                            ANY_PORT.into(),
+                            any_port().to_string(),
                             "--seed-confidence".into(),
                             "2".into(),
                         ],

@@ -64,6 +64,21 @@ impl Endpoint {
         }
     }
 
+    /// The socket address the URL names, when its host is an IP address
+    /// (not a name to resolve).
+    pub fn socket_addr(&self) -> Option<std::net::SocketAddr> {
+        let parsed = url::Url::parse(&self.url).ok()?;
+        let ip: std::net::IpAddr = match parsed.host()? {
+            url::Host::Ipv4(ip) => ip.into(),
+            url::Host::Ipv6(ip) => ip.into(),
+            url::Host::Domain(_) => return None,
+        };
+        Some(std::net::SocketAddr::new(
+            ip,
+            parsed.port_or_known_default()?,
+        ))
+    }
+
     /// The API-info string Lotus's clients and `RemoteBackend` accept.
     pub fn to_api_info(&self) -> Result<String, Error> {
         let parsed = url::Url::parse(&self.url).map_err(|e| Error::Endpoint(e.to_string()))?;
@@ -169,6 +184,7 @@ mod tests {
             .expect("api info");
         assert_eq!(e.url, "http://127.0.0.1:1234/rpc/v1");
         assert_eq!(e.token.as_deref(), Some("abc.def"));
+        assert_eq!(e.socket_addr(), "127.0.0.1:1234".parse().ok());
         assert_eq!(
             e.to_api_info().expect("back"),
             "abc.def:/ip4/127.0.0.1/tcp/1234/http"
