@@ -1,7 +1,9 @@
 //! `venus-pool devnet` as a process, from an empty repo (the proof
 //! parameters cached): it mines the epochs asked for with every member,
 //! exits 0, and its summary's counts are what the node's chain holds; a
-//! second run on the same repo continues the chain.
+//! second run on the same repo continues the chain. `--prepare-only` makes
+//! a devnet and starts nothing; `--node` refuses an API info it cannot
+//! read and a node that does not answer, before anything starts.
 
 mod common;
 
@@ -10,14 +12,17 @@ use std::time::Duration;
 
 use common::{chain_counts, count, devnet, head};
 
+/// Seconds per epoch: two members' real winning PoSts at once fit in the
+/// miner's 13.5 s here (no null round in 20 epochs).
+const BLOCK_TIME: &str = "15";
+
 #[test]
 fn twenty_epochs_then_a_second_run_continues() {
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = dir.path().join("pool");
-    // 20 s epochs: two real winning PoSts at once take 10-15 s here.
     let s = devnet(
         &repo,
-        &["--epochs", "20", "--block-time", "20"],
+        &["--epochs", "20", "--block-time", BLOCK_TIME],
         Duration::from_secs(1200),
     );
     eprintln!("summary: {s:#}");
@@ -73,4 +78,79 @@ fn twenty_epochs_then_a_second_run_continues() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("members 2, not 3"), "{err}");
+
+    // Another devnet (one member, one sector), made with --prepare-only.
+    let repo = dir.path().join("prepared");
+    let fails = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_venus-pool"))
+            .arg("devnet")
+            .arg("--repo")
+            .arg(&repo)
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(!out.status.success(), "{args:?} ran");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    for bad in [
+        "not-an-api-info",
+        "secret-token:http://127.0.0.1:1234/rpc/v1",
+    ] {
+        let err = fails(&["--node", bad]);
+        assert!(err.contains("--node takes a node's API info"), "{err}");
+        assert!(
+            !err.contains("secret-token"),
+            "the error shows the token: {err}"
+        );
+    }
+    assert!(
+        !repo.join("pool.json").exists(),
+        "made a devnet on a bad --node"
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_venus-pool"))
+        .args([
+            "devnet",
+            "--prepare-only",
+            "--members",
+            "1",
+            "--sectors",
+            "1",
+            "--repo",
+        ])
+        .arg(&repo)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("genesis.json"), "{text}");
+    assert!(repo.join("genesis.json").exists() && repo.join("pool.json").exists());
+    assert!(
+        !repo.join("api-info.env").exists() && !repo.join("node").join("api").exists(),
+        "--prepare-only started the pool"
+    );
+    // Nothing listens on a port just released.
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a port")
+        .port();
+    // A last run's API infos (their ports gone) do not outlive a refusal.
+    std::fs::write(repo.join("api-info.env"), "FULLNODE_API_INFO=stale\n").expect("write");
+    let err = fails(&[
+        "--node",
+        &format!("x:/ip4/127.0.0.1/tcp/{free}/http"),
+        "--epochs",
+        "1",
+    ]);
+    assert!(err.contains("the node does not answer"), "{err}");
+    assert!(
+        !repo.join("api-info.env").exists(),
+        "a stale api-info.env was left"
+    );
+    let err = fails(&["--prepare-only", "--epochs", "1"]);
+    assert!(err.contains("cannot be used with"), "{err}");
 }

@@ -77,6 +77,23 @@ pub struct DevnetArgs {
     /// in their repos).
     #[arg(long, value_name = "URL")]
     pub mysql: Option<String>,
+    /// An outside node to use instead of starting the pool's own: its API
+    /// info with a token that may write (`TOKEN:/ip4/HOST/tcp/PORT/http`,
+    /// as Lotus's FULLNODE_API_INFO; better in VENUS_POOL_NODE than on the
+    /// command line, which `ps` shows). It must run this devnet's chain:
+    /// make the devnet with --prepare-only, start the node on
+    /// REPO/genesis.json, then run.
+    #[arg(
+        long,
+        value_name = "API_INFO",
+        env = "VENUS_POOL_NODE",
+        hide_env_values = true
+    )]
+    pub node: Option<String>,
+    /// Make the devnet (pre-sealed sectors, wallets, genesis) and exit
+    /// without running it.
+    #[arg(long, conflicts_with_all = ["epochs", "processes", "node"])]
+    pub prepare_only: bool,
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -135,6 +152,9 @@ async fn devnet(a: DevnetArgs, repo: PathBuf, prover: Prover) -> Result<()> {
     if let Some(url) = a.mysql {
         b = b.mysql(url);
     }
+    if let Some(info) = a.node {
+        b = b.node(info);
+    }
     let devnet = b.build()?;
     println!(
         "venus-pool devnet in {} (the first run on a machine generates the 2 KiB proof parameters: about 20 minutes on 2 cores)",
@@ -146,6 +166,13 @@ async fn devnet(a: DevnetArgs, repo: PathBuf, prover: Prover) -> Result<()> {
         .await
         .map_err(|e| PoolError::Prepare(format!("proof parameters: {e:#}")))?;
     let layout = devnet.prepare(&prover).await?;
+    if a.prepare_only {
+        println!(
+            "the devnet is made; its genesis: {}",
+            layout.genesis().display()
+        );
+        return Ok(());
+    }
     let stop = CancellationToken::new();
     let mut signals =
         venus_daemon::Shutdown::install().map_err(|e| PoolError::Invalid(e.to_string()))?;

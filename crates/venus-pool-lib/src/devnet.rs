@@ -8,6 +8,7 @@
 //! REPO/funded.key           a funded secp256k1 key, in Lotus's export format
 //! REPO/wallet-password      the members' wallet password
 //! REPO/api-info.env         every service's API info, once running
+//! REPO/last-head            the head the last run ended at (a later run's node must hold it)
 //! REPO/node/ messager/ miner/          the shared services' repos
 //! REPO/members/f01000/{wallet,sealer,sectors}/   each member's own
 //! REPO/logs/                each component's log (with --processes)
@@ -187,6 +188,19 @@ pub struct Devnet {
     pub(crate) winning_prover: Option<WinningProver>,
     /// The integrator's slash filter, handed to the in-process miner.
     pub(crate) slash_filter: Option<CustomSlash>,
+    /// An outside node's API info, used in place of the pool's own.
+    pub(crate) node: Option<OutsideNode>,
+}
+
+/// An outside node's API info ([`DevnetBuilder::node`]); it holds a token,
+/// so `Debug` does not show it.
+#[derive(Clone)]
+pub(crate) struct OutsideNode(pub String);
+
+impl std::fmt::Debug for OutsideNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OutsideNode(..)")
+    }
 }
 
 /// The integrator's slash filter ([`DevnetBuilder::slash_filter`]).
@@ -237,6 +251,7 @@ impl Devnet {
             mode: Mode::InProcess,
             winning_prover: None,
             slash_filter: None,
+            node: None,
         })
     }
 
@@ -318,6 +333,27 @@ impl DevnetBuilder {
         self
     }
 
+    /// The slot for the chain node: a node the pool does not start,
+    /// reached by its API info (`TOKEN:/ip4/…/tcp/…/http`, with a token
+    /// that may write: the miner submits blocks and the messager pushes
+    /// messages) through the Lotus API only. The pool then starts no node
+    /// of its own: its miner, messager, sealers and status line all use
+    /// this one, with the token in `info` (an outside node verifies its own
+    /// tokens, not venus-auth's).
+    ///
+    /// The node must hold the devnet's chain: start it after
+    /// [`Devnet::prepare`] on [`Layout::genesis`]. Today that is our
+    /// `venus daemon --genesis REPO/genesis.json` run apart (on a host of its
+    /// own, say); a Lotus or Venus node would need this genesis in its own
+    /// format and the builtin-actors bundle. [`Devnet::run`] checks first
+    /// that every member is a miner there whose worker key is the one in
+    /// the member's wallet, and that the node holds the last run's head,
+    /// and refuses to start otherwise.
+    pub fn node(mut self, info: impl Into<String>) -> Self {
+        self.0.node = Some(OutsideNode(info.into()));
+        self
+    }
+
     /// In one process, or each component as its own process.
     pub fn mode(mut self, mode: Mode) -> Self {
         self.0.mode = mode;
@@ -348,6 +384,18 @@ impl DevnetBuilder {
                     "a proving period of {} deadlines of {} epochs: need 3 to 48 deadlines (new sectors go to one that is not about to open) of 3 to 2880 epochs",
                     p.deadlines, p.challenge_window
                 )));
+            }
+        }
+        if let Some(OutsideNode(info)) = &d.node {
+            // The multiaddr form only, with a token: the error does not
+            // quote it (it holds the token).
+            let multiaddr = info
+                .split_once(':')
+                .is_some_and(|(token, addr)| !token.is_empty() && addr.starts_with('/'));
+            if !multiaddr || info.parse::<venus_rpc::Endpoint>().is_err() {
+                return Err(PoolError::Invalid(
+                    "--node takes a node's API info with a token that may write: TOKEN:/ip4/HOST/tcp/PORT/http (as Lotus's FULLNODE_API_INFO)".into(),
+                ));
             }
         }
         if d.block_time.is_some_and(|t| !(2..=600).contains(&t)) {

@@ -1,6 +1,7 @@
 //! [`Devnet::run`]: the components started in the order they need each
-//! other (auth, node, wallets, messager, sealers, miner), each with its own
-//! config, then the chain watched until the epochs are done or the run is
+//! other (auth, node, wallets, messager, sealers, miner; no node with an
+//! outside one in [`DevnetBuilder::node`](crate::DevnetBuilder::node)),
+//! each with its own config, then the chain watched until the epochs are done or the run is
 //! stopped, and everything stopped in reverse order.
 
 use std::net::SocketAddr;
@@ -24,7 +25,7 @@ use crate::devnet::{
 };
 use crate::launch::{Component, Kind, Secret, Spec};
 use crate::registry;
-use crate::watch::{Status, Watcher};
+use crate::watch::{Status, Watcher, LAST_HEAD};
 use crate::{Devnet, Display, Layout, PoolError, Result, Summary};
 
 /// The environment variable the members' wallets unlock with.
@@ -184,6 +185,45 @@ impl Started {
     }
 }
 
+/// Starts the pool's own node (`venus daemon`) on the devnet's genesis,
+/// verifying tokens with venus-auth at `auth`; its API info.
+async fn start_node(
+    d: &Devnet,
+    layout: &Layout,
+    prover: &Prover,
+    auth: &str,
+    started: &mut Started,
+) -> Result<String> {
+    let node_dir = layout.service("node");
+    started
+        .start(
+            d,
+            prover,
+            Spec {
+                name: "node".into(),
+                kind: Kind::Node,
+                args: vec![
+                    "venus".into(),
+                    "--repo".into(),
+                    s(&node_dir),
+                    "daemon".into(),
+                    "--genesis".into(),
+                    s(&layout.genesis()),
+                    "--listen".into(),
+                    any_port().to_string(),
+                ],
+                ready: node_dir.join("api"),
+                secrets: vec![Secret {
+                    flag: "--auth-url",
+                    env: "VENUS_NODE_AUTH_URL",
+                    value: auth.to_string(),
+                }],
+            },
+        )
+        .await?;
+    api_info(&node_dir, "node")
+}
+
 impl Devnet {
     /// Starts the pool on `layout`, mines until `epochs` epochs have passed
     /// (or until `stop` is cancelled), then stops every component and
@@ -247,6 +287,15 @@ impl Devnet {
             .map(|c| (c.name.clone(), c.restarts()))
             .collect();
         started.stop_all().await;
+        if let Ok(summary) = &result {
+            // What the next run's node must hold.
+            let written = serde_json::to_vec(&summary.head)
+                .map_err(|e| PoolError::Invalid(e.to_string()))
+                .and_then(|json| write_private_whole(&layout.repo.join(LAST_HEAD), &json));
+            if let Err(e) = written {
+                tracing::warn!(target: "venus::pool", error = %e, "the last head not recorded");
+            }
+        }
         result.map(|mut summary| {
             summary.restarts = restarts;
             summary
@@ -266,8 +315,17 @@ impl Devnet {
         let mut env = Vec::new();
         // The last run's (its ports are gone): written again once all serve.
         let _ = std::fs::remove_file(layout.repo.join("api-info.env"));
+        // An outside node must hold the members as this pool's genesis
+        // made them: checked before anything starts.
+        if let Some(outside) = &self.node {
+            let watcher = Watcher::connect(&outside.0, &[])
+                .await
+                .map_err(|e| PoolError::Invalid(format!("--node: {e}")))?;
+            watcher.check_members(&pool.members).await?;
+            watcher.check_last_head(&layout.repo).await?;
+        }
 
-        // venus-auth first: the node, messager and miner verify the
+        // venus-auth first: the (pool's own) node, messager and miner verify the
         // members' tokens with it, and the miner mines its open miners.
         let auth_dir = layout.service("auth");
         let auth_db = match &pool.mysql {
@@ -314,34 +372,17 @@ impl Devnet {
             env.push((format!("MEMBER_TOKEN_{}", m.miner), token.clone()));
         }
 
-        let node_dir = layout.service("node");
-        started
-            .start(
-                self,
-                prover,
-                Spec {
-                    name: "node".into(),
-                    kind: Kind::Node,
-                    args: vec![
-                        "venus".into(),
-                        "--repo".into(),
-                        s(&node_dir),
-                        "daemon".into(),
-                        "--genesis".into(),
-                        s(&layout.genesis()),
-                        "--listen".into(),
-                        any_port().to_string(),
-                    ],
-                    ready: node_dir.join("api"),
-                    secrets: vec![Secret {
-                        flag: "--auth-url",
-                        env: "VENUS_NODE_AUTH_URL",
-                        value: auth.clone(),
-                    }],
-                },
-            )
-            .await?;
-        let node = api_info(&node_dir, "node")?;
+        let node = match &self.node {
+            Some(outside) => outside.0.clone(),
+            None => {
+                let info = start_node(self, layout, prover, &auth, started).await?;
+                Watcher::connect(&info, &[])
+                    .await?
+                    .check_last_head(&layout.repo)
+                    .await?;
+                info
+            }
+        };
         env.push(("FULLNODE_API_INFO".to_string(), node.clone()));
 
         let mut wallets = Vec::new();
@@ -416,8 +457,13 @@ impl Devnet {
             let home = dir.join("sealer");
             // The member's sealer calls the shared services with the
             // member's own token, as in a real pool: the messager lets it
-            // push from its own worker only.
+            // push from its own worker only. An outside node verifies its
+            // own tokens: the sealer uses the one it was given.
             let as_member = |info: &str| with_token(info, token);
+            let member_node = match &self.node {
+                Some(_) => node.clone(),
+                None => as_member(&node),
+            };
             started
                 .start(
                     self,
@@ -444,7 +490,7 @@ impl Devnet {
                             Secret {
                                 flag: "--node",
                                 env: "VENUS_SEALER_NODE",
-                                value: as_member(&node),
+                                value: member_node,
                             },
                             Secret {
                                 flag: "--messager",

@@ -4,15 +4,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
+use std::path::Path;
 
 use serde::Serialize;
-use venus_api::lotus::{LotusClient, StateMinerPower};
+use venus_api::lotus::{LotusClient, StateAccountKey, StateMinerInfo, StateMinerPower};
 use venus_core::json::Lotus;
 use venus_core::traits::ChainRead;
 use venus_core::types::{TipSet, TipSetKey};
 use venus_core::{Address, ChainEpoch};
 
-use crate::{PoolError, Result};
+use crate::{Member, PoolError, Result};
+
+/// The file in the repo that holds the head the last run ended at.
+pub(crate) const LAST_HEAD: &str = "last-head";
 
 /// How the run shows its progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +100,76 @@ impl Watcher {
             node: LotusClient::connect(node).await.map_err(watch_err)?,
             members,
         })
+    }
+
+    /// Checks that the node's chain holds each member as a miner whose
+    /// worker is the member's key: an outside node must run the devnet's
+    /// chain (`--node`).
+    pub async fn check_members(&self, members: &[Member]) -> Result<()> {
+        let wrong = |why: String| {
+            PoolError::Invalid(format!(
+                "--node: {why}; the node must hold this pool's chain: start it on the repo's genesis.json"
+            ))
+        };
+        let empty = || Lotus(TipSetKey::default());
+        self.node
+            .head()
+            .await
+            .map_err(|e| PoolError::Invalid(format!("--node: the node does not answer: {e}")))?;
+        for m in members {
+            let miner = venus_core::address::parse(&m.miner).map_err(watch_err)?;
+            let info = self
+                .node
+                .rpc()
+                .call::<StateMinerInfo>((Lotus(miner), empty()))
+                .await
+                .map_err(|e| wrong(format!("{} is not a miner there ({e})", m.miner)))?;
+            let key = self
+                .node
+                .rpc()
+                .call::<StateAccountKey>((Lotus(info.worker), empty()))
+                .await
+                .map_err(|e| wrong(format!("{}'s worker {}: {e}", m.miner, info.worker)))?;
+            if key.0.to_string() != m.worker {
+                return Err(wrong(format!(
+                    "{}'s worker there is {}, but the member's wallet holds {}",
+                    m.miner, key.0, m.worker
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that the node holds the head the last run on `repo` ended
+    /// at (its `last-head`, if any): a node started anew on the genesis
+    /// would strand what the members did on the old chain (the messager's
+    /// nonces, the sealers' sectors).
+    pub async fn check_last_head(&self, repo: &Path) -> Result<()> {
+        let path = repo.join(LAST_HEAD);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(PoolError::io("reading", &path)(e)),
+        };
+        let cids: Vec<String> = serde_json::from_str(&text)
+            .map_err(|e| PoolError::Invalid(format!("{}: {e}", path.display())))?;
+        let cids = cids
+            .iter()
+            .map(|c| c.parse())
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| PoolError::Invalid(format!("{}: {e}", path.display())))?;
+        self.node
+            .tipset(&TipSetKey::new(cids))
+            .await
+            .map(drop)
+            .map_err(|e| {
+                PoolError::Invalid(format!(
+                    "the node does not hold this pool's chain: the head the last run ended at ({}) is not there ({e}); \
+                     a node started anew on the genesis would strand the members' messages and sectors: \
+                     run on the node of the last run, or make a new --repo",
+                    path.display()
+                ))
+            })
     }
 
     pub async fn head(&self) -> Result<TipSet> {
@@ -341,5 +415,53 @@ mod tests {
         assert_eq!(s.totals.tipsets, 2_001);
         assert_eq!(s.totals.blocks["f01000"], 1_998);
         assert_eq!(s.totals.blocks["f01001"], 3);
+    }
+
+    /// An outside node (`--node`) must hold the members as the pool's
+    /// genesis made them: a miner missing there, or one whose worker is
+    /// another key than the member's wallet holds, is refused by name.
+    #[tokio::test]
+    async fn an_outside_node_without_the_members_is_refused() {
+        let net = venus_node::testing::net();
+        let server = venus_rpc::RpcServer::builder(venus_node::rpc::lotus_module(net.node.clone()))
+            .insecure_allow_all()
+            .build()
+            .start("127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("serve");
+        let info = format!("any:/ip4/127.0.0.1/tcp/{}/http", server.local_addr().port());
+        let w = Watcher::connect(&info, &[]).await.expect("connect");
+        let worker = net.worker.address().expect("worker").to_string();
+        let member = |miner: &str, worker: &str| Member {
+            miner: miner.into(),
+            worker: worker.into(),
+        };
+
+        w.check_members(&[member("f01000", &worker)])
+            .await
+            .expect("the node's own miner and worker");
+        let other = net.secp.address().expect("address").to_string();
+        let e = w
+            .check_members(&[member("f01000", &worker), member("f01000", &other)])
+            .await
+            .expect_err("another worker");
+        assert!(
+            e.to_string().contains(&format!(
+                "f01000's worker there is {worker}, but the member's wallet holds {other}"
+            )),
+            "{e}"
+        );
+        let e = w
+            .check_members(&[member("f01007", &worker)])
+            .await
+            .expect_err("no such miner");
+        assert!(e.to_string().contains("f01007 is not a miner there"), "{e}");
+        assert!(e.to_string().contains("genesis.json"), "{e}");
+        server.stop().await;
+        let e = w
+            .check_members(&[member("f01000", &worker)])
+            .await
+            .expect_err("no node");
+        assert!(e.to_string().contains("the node does not answer"), "{e}");
     }
 }

@@ -1,5 +1,10 @@
-//! A one-member pool in this process, with the builder's slash-filter
-//! slot and a short proving period:
+//! A one-member pool in this process, with the builder's node and
+//! slash-filter slots and a short proving period:
+//! - the pool uses a node it did not start (ours, run apart on the pool's
+//!   genesis with its own tokens, as a Lotus node would be), reached only
+//!   through the Lotus API: every component, the pledge and the status
+//!   line go through it; back on a node of its own, started anew, the
+//!   pool refuses to run, as that node lacks the members' chain;
 //! - the miner claims, and records the signature of, every block in the
 //!   integrator's filter instead of its own database; a custom filter is
 //!   refused where it cannot reach the miner (each component its own
@@ -24,7 +29,8 @@ use venus_pool_lib::miner::slash::{BlocksQuery, MemorySlashFilter, SlashFilter};
 use venus_pool_lib::sealer::params::{Circuit, ParamCache};
 use venus_pool_lib::sealer::{ProofPool, Prover};
 use venus_pool_lib::{
-    wallet_password, Devnet, Display, Mode, PoolError, Summary, WALLET_PASSWORD_ENV,
+    run_component, wallet_password, Devnet, Display, Kind, Mode, PoolError, Summary,
+    WALLET_PASSWORD_ENV,
 };
 use venus_rpc::RpcClient;
 
@@ -64,8 +70,52 @@ async fn power(node: &LotusClient, miner: Address) -> u64 {
     u64::try_from(p.miner_power.raw_byte_power).expect("power fits")
 }
 
+/// Our node, started apart from the pool on its genesis (the pool's own
+/// node would verify tokens with the pool's venus-auth; this one has its
+/// own secret, as a Lotus node has). Its API info, read from its repo as
+/// Lotus's tools read LOTUS_PATH.
+async fn outside_node(
+    dir: &Path,
+    genesis: &Path,
+    prover: &Prover,
+    stop: &CancellationToken,
+) -> String {
+    let args = [
+        "venus",
+        "--repo",
+        &dir.display().to_string(),
+        "daemon",
+        "--genesis",
+        &genesis.display().to_string(),
+        "--listen",
+        "127.0.0.1:0",
+    ]
+    .map(String::from)
+    .to_vec();
+    let node = tokio::spawn(venus_pool_lib::daemon::scoped(
+        stop.clone(),
+        run_component(Kind::Node, args, prover.clone()),
+    ));
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap_or_default();
+        let (token, api) = (read("token"), read("api"));
+        if !api.trim().is_empty() && !token.trim().is_empty() {
+            return format!("{}:{}", token.trim(), api.trim());
+        }
+        if node.is_finished() {
+            panic!("the outside node ended: {:?}", node.await);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the outside node did not serve in 300 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[test]
-fn slash_filter_slot_and_a_pledge_that_adds_power_while_mining() {
+fn node_and_slash_filter_slots_and_a_pledge_that_adds_power_while_mining() {
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = dir.path().join("pool");
     // The in-memory filter: what the miner claimed and signed is read
@@ -99,17 +149,32 @@ fn slash_filter_slot_and_a_pledge_that_adds_power_while_mining() {
     // sector's proofs, on 2 cores. A proving period of 4 deadlines of 5
     // epochs (a minute each): the new sector's first window PoSt comes
     // within a few minutes of its commit.
-    let devnet = Devnet::builder(&repo)
+    let builder = Devnet::builder(&repo)
         .members(1)
         .sectors(1)
         .block_time(12)
         .proving_period(4, 5)
-        .slash_filter(audited.clone())
-        .build()
-        .expect("devnet");
+        .slash_filter(audited.clone());
     let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let node_stop = CancellationToken::new();
     let summary = rt.block_on(async {
-        let layout = devnet.prepare(&prover).await.expect("prepared");
+        // Made first (the genesis), then the node started on it, then the
+        // pool run with the node in its slot.
+        let layout = builder
+            .clone()
+            .build()
+            .expect("devnet")
+            .prepare(&prover)
+            .await
+            .expect("prepared");
+        let node_info = outside_node(
+            &dir.path().join("outside-node"),
+            &layout.genesis(),
+            &prover,
+            &node_stop,
+        )
+        .await;
+        let devnet = builder.node(node_info.clone()).build().expect("devnet");
         let miner: Address = layout.pool.members[0].miner.parse().expect("miner");
         let stop = CancellationToken::new();
         let run = tokio::spawn({
@@ -121,6 +186,11 @@ fn slash_filter_slot_and_a_pledge_that_adds_power_while_mining() {
             }
         });
         let env = pool_up(&repo, &run).await;
+        assert_eq!(env["FULLNODE_API_INFO"], node_info, "the outside node");
+        assert!(
+            !repo.join("node").join("api").exists(),
+            "the pool started a node of its own"
+        );
         let node = LotusClient::connect(&env["FULLNODE_API_INFO"])
             .await
             .expect("node");
@@ -187,8 +257,32 @@ fn slash_filter_slot_and_a_pledge_that_adds_power_while_mining() {
             start.elapsed()
         );
         stop.cancel();
-        run.await.expect("the pool task").expect("the pool ran")
+        let summary = run.await.expect("the pool task").expect("the pool ran");
+        // The pool's blocks are the outside node's chain.
+        let head = node.head().await.expect("head");
+        assert!(head.height() >= summary.to, "{summary:?}");
+        node_stop.cancel();
+        summary
     });
+
+    // Back on a node of its own, started anew on the genesis, the pool
+    // refuses to run: that node lacks the chain the member worked on.
+    let own = Devnet::builder(&repo).build().expect("devnet");
+    let refused = rt.block_on(async {
+        let layout = own.prepare(&prover).await.expect("the same devnet");
+        own.run(
+            &layout,
+            &prover,
+            Some(1),
+            Display::Quiet,
+            CancellationToken::new(),
+        )
+        .await
+    });
+    assert!(
+        matches!(&refused, Err(PoolError::Invalid(why)) if why.contains("does not hold this pool's chain")),
+        "{refused:?}"
+    );
 
     // The pool mined on through the pledge, and its summary has the power.
     let mined = summary.blocks.values().sum::<u64>();
