@@ -387,12 +387,12 @@ impl DevnetBuilder {
             }
         }
         if let Some(OutsideNode(info)) = &d.node {
-            // The multiaddr form only, with a token: the error does not
-            // quote it (it holds the token).
-            let multiaddr = info
-                .split_once(':')
-                .is_some_and(|(token, addr)| !token.is_empty() && addr.starts_with('/'));
-            if !multiaddr || info.parse::<venus_rpc::Endpoint>().is_err() {
+            // With a token, so `TOKEN:/multiaddr` (a URL parses without
+            // one). The error does not quote it: it holds the token.
+            let with_token = info
+                .parse::<venus_rpc::Endpoint>()
+                .is_ok_and(|e| e.token.is_some_and(|t| !t.is_empty()));
+            if !with_token {
                 return Err(PoolError::Invalid(
                     "--node takes a node's API info with a token that may write: TOKEN:/ip4/HOST/tcp/PORT/http (as Lotus's FULLNODE_API_INFO)".into(),
                 ));

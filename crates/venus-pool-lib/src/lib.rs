@@ -15,10 +15,10 @@
 //!
 //! The component crates are re-exported, so an integrator who assembles
 //! a pool differently needs only this crate. The builder's slots:
-//! [`DevnetBuilder::node`] puts an outside node (Lotus, Venus, or ours
-//! run apart) in place of the pool's own, reached by its API info through
-//! the Lotus API only, [`DevnetBuilder::winning_prover`] puts your own `ComputeProof` in place
-//! of the members' sealers for winning PoSts (see
+//! [`DevnetBuilder::node`] puts a node the pool does not start (today
+//! ours, run apart) in place of its own, reached by its API info through
+//! the Lotus API only, [`DevnetBuilder::winning_prover`] puts your own
+//! `ComputeProof` in place of the members' sealers for winning PoSts (see
 //! `examples/pool_custom_prover.rs`), [`DevnetBuilder::slash_filter`] puts
 //! your own `SlashFilter` in place of the miner's own database for the
 //! claims and signatures that keep members from being slashed (in one

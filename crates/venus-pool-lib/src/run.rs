@@ -1,8 +1,8 @@
 //! [`Devnet::run`]: the components started in the order they need each
 //! other (auth, node, wallets, messager, sealers, miner; no node with an
 //! outside one in [`DevnetBuilder::node`](crate::DevnetBuilder::node)),
-//! each with its own config, then the chain watched until the epochs are done or the run is
-//! stopped, and everything stopped in reverse order.
+//! each with its own config, then the chain watched until the epochs are
+//! done or the run is stopped, and everything stopped in reverse order.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -325,8 +325,8 @@ impl Devnet {
             watcher.check_last_head(&layout.repo).await?;
         }
 
-        // venus-auth first: the (pool's own) node, messager and miner verify the
-        // members' tokens with it, and the miner mines its open miners.
+        // venus-auth first: the (pool's own) node, messager and miner
+        // verify the members' tokens with it, and the miner mines its open miners.
         let auth_dir = layout.service("auth");
         let auth_db = match &pool.mysql {
             Some(m) => m.database("auth").await?,

@@ -96,12 +96,14 @@ async fn outside_node(
         stop.clone(),
         run_component(Kind::Node, args, prover.clone()),
     ));
+    let repo = venus_pool_lib::daemon::Repo::open("node", Some(dir.to_path_buf())).expect("repo");
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
-        let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap_or_default();
-        let (token, api) = (read("token"), read("api"));
-        if !api.trim().is_empty() && !token.trim().is_empty() {
-            return format!("{}:{}", token.trim(), api.trim());
+        // `token`:`api`, once both are written.
+        if let Ok(info) = venus_pool_lib::daemon::repo_api_info(&repo) {
+            if !info.starts_with(':') && !info.ends_with(':') {
+                return info;
+            }
         }
         if node.is_finished() {
             panic!("the outside node ended: {:?}", node.await);
