@@ -10,8 +10,13 @@
 //! the batch is rolled back and each statement retried on its own. A
 //! commit that fails fails the whole batch, unretried: its outcome may be
 //! unknown, and a retry could write a row twice.
+//!
+//! A writer may also *linger* ([`GroupCommit::with_linger`]): while writers
+//! keep arriving together, it waits a moment before each commit so that
+//! more of them share it, trading that moment of latency for fewer commits.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
@@ -68,20 +73,24 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 }
 
 /// One statement with its arguments, to run in a group commit.
+///
+/// Cloning one without arguments is cheap (its SQL is shared), so a
+/// writer can build its statement once and clone it for every row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
-    sql: Cow<'static, str>,
+    sql: Arc<str>,
     args: Vec<Value>,
-    /// For [`Statement::insert`]: the SQL up to `VALUES` and one row's
-    /// placeholders, so rows of one table in a batch become one statement.
-    rows: Option<(Cow<'static, str>, usize)>,
+    /// For [`Statement::insert`]: the length of the SQL up to and with
+    /// `VALUES ` (the rest is one row's placeholders), and the number of
+    /// columns, so rows of one table in a batch become one statement.
+    rows: Option<(usize, usize)>,
 }
 
 impl Statement {
     /// A statement with `?` placeholders.
     pub fn new(sql: impl Into<Cow<'static, str>>) -> Self {
         Statement {
-            sql: sql.into(),
+            sql: Arc::from(sql.into().as_ref()),
             args: Vec::new(),
             rows: None,
         }
@@ -96,9 +105,9 @@ impl Statement {
         let head = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
         let row = format!("({})", vec!["?"; cols.len()].join(", "));
         Statement {
-            sql: Cow::Owned(format!("{head}{row}")),
-            args: Vec::new(),
-            rows: Some((Cow::Owned(head), cols.len())),
+            sql: Arc::from(format!("{head}{row}")),
+            args: Vec::with_capacity(cols.len()),
+            rows: Some((head.len(), cols.len())),
         }
     }
 
@@ -109,18 +118,34 @@ impl Statement {
     }
 
     async fn execute(&self, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
-        let mut q = sqlx::query(&self.sql);
-        for a in &self.args {
-            q = match a {
-                Value::Null => q.bind(Option::<i64>::None),
-                Value::Int(v) => q.bind(*v),
-                Value::Text(v) => q.bind(v.as_str()),
-                Value::Bytes(v) => q.bind(v.as_slice()),
-            };
-        }
-        q.execute(conn).await?;
-        Ok(())
+        run(&self.sql, self.args.iter(), conn).await
     }
+
+    /// The SQL up to `VALUES ` and the column count, if this is a
+    /// well-formed [`Statement::insert`] (one value per column).
+    fn shape(&self) -> Option<(&str, usize)> {
+        let (head, n) = self.rows?;
+        (self.args.len() == n).then(|| (&self.sql[..head], n))
+    }
+}
+
+/// Runs `sql` with `args` bound in order.
+async fn run<'a>(
+    sql: &'a str,
+    args: impl Iterator<Item = &'a Value>,
+    conn: &mut sqlx::AnyConnection,
+) -> Result<(), sqlx::Error> {
+    let mut q = sqlx::query(sql);
+    for a in args {
+        q = match a {
+            Value::Null => q.bind(Option::<i64>::None),
+            Value::Int(v) => q.bind(*v),
+            Value::Text(v) => q.bind(v.as_str()),
+            Value::Bytes(v) => q.bind(v.as_slice()),
+        };
+    }
+    q.execute(conn).await?;
+    Ok(())
 }
 
 type Job = (Statement, oneshot::Sender<Result<()>>);
@@ -139,14 +164,16 @@ type Job = (Statement, oneshot::Sender<Result<()>>);
 pub struct GroupCommit {
     db: Db,
     max_batch: usize,
-    jobs: std::sync::Arc<std::sync::Mutex<mpsc::Sender<Job>>>,
+    linger: Duration,
+    jobs: Arc<std::sync::Mutex<mpsc::Sender<Job>>>,
 }
 
-fn spawn_writer(db: &Db, max_batch: usize) -> mpsc::Sender<Job> {
+fn spawn_writer(db: &Db, max_batch: usize, linger: Duration) -> mpsc::Sender<Job> {
     let (tx, rx) = mpsc::channel(max_batch * 4);
     let in_memory = db.own.is_none();
     if in_memory {
-        tokio::spawn(writer(db.clone(), rx, max_batch));
+        // A task among the callers' must not block its thread: no linger.
+        tokio::spawn(writer(db.clone(), rx, max_batch, Duration::ZERO));
         return tx;
     }
     let db = db.clone();
@@ -157,7 +184,7 @@ fn spawn_writer(db: &Db, max_batch: usize) -> mpsc::Sender<Job> {
                 .enable_all()
                 .build()
             {
-                Ok(rt) => rt.block_on(writer(db, rx, max_batch)),
+                Ok(rt) => rt.block_on(writer(db, rx, max_batch, linger)),
                 Err(e) => {
                     tracing::error!(target: "venus::sql", error = %e, "no runtime for the group-commit writer")
                 }
@@ -175,11 +202,24 @@ impl GroupCommit {
     /// Starts the writer; a transaction holds at most `max_batch`
     /// statements. Needs a Tokio runtime for an in-memory database.
     pub fn new(db: Db, max_batch: usize) -> Self {
+        Self::with_linger(db, max_batch, Duration::ZERO)
+    }
+
+    /// [`GroupCommit::new`] with a writer that lingers: when the last
+    /// commit served more than one statement (writers are arriving
+    /// together), it waits `linger` after the next statement arrives
+    /// before it commits, so the others arriving meanwhile share that
+    /// commit (as PostgreSQL's `commit_delay` with `commit_siblings`). A
+    /// lone writer is never delayed; under load each statement waits at
+    /// most `linger` longer, and a batch serves many more of them. On an
+    /// in-memory database (tests) the writer does not linger.
+    pub fn with_linger(db: Db, max_batch: usize, linger: Duration) -> Self {
         let max_batch = max_batch.max(1);
         GroupCommit {
-            jobs: std::sync::Arc::new(std::sync::Mutex::new(spawn_writer(&db, max_batch))),
+            jobs: Arc::new(std::sync::Mutex::new(spawn_writer(&db, max_batch, linger))),
             db,
             max_batch,
+            linger,
         }
     }
 
@@ -187,7 +227,7 @@ impl GroupCommit {
         let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
         if jobs.is_closed() {
             tracing::error!(target: "venus::sql", "the group-commit writer died; starting a new one");
-            *jobs = spawn_writer(&self.db, self.max_batch);
+            *jobs = spawn_writer(&self.db, self.max_batch, self.linger);
         }
         jobs.clone()
     }
@@ -284,14 +324,28 @@ enum Batch {
     CommitFailed(SqlError),
 }
 
-async fn writer(db: Db, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
+async fn writer(db: Db, mut rx: mpsc::Receiver<Job>, max_batch: usize, linger: Duration) {
     let mut conn = Conn {
         db,
         own: None,
         last_used: Instant::now(),
     };
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
+    let mut last_batch = 0;
     while rx.recv_many(&mut batch, max_batch).await > 0 {
+        if !linger.is_zero() && last_batch > 1 && batch.len() < max_batch {
+            // This thread runs nothing but this writer: a blocking sleep
+            // holds up no other task, and unlike the runtime's timer (1 ms
+            // steps) it keeps a sub-millisecond linger.
+            std::thread::sleep(linger);
+            while batch.len() < max_batch {
+                match rx.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+        }
+        last_batch = batch.len();
         match run_batch(&mut conn, &batch).await {
             Batch::Committed => {
                 for (_, reply) in batch.drain(..) {
@@ -327,30 +381,44 @@ fn fail_all(conn: &mut Conn, batch: &mut Vec<Job>, e: &SqlError) {
     }
 }
 
+/// A statement to run for a batch: one of its statements, or consecutive
+/// inserts of one shape merged. It borrows the batch's SQL and values.
+struct Planned<'a> {
+    sql: Cow<'a, str>,
+    args: Vec<&'a Value>,
+    /// The insert shape (SQL up to `VALUES `, columns) rows may join.
+    shape: Option<(&'a str, usize)>,
+}
+
 /// The batch's statements, with consecutive inserts into the same table
 /// and columns merged into multi-row inserts (at most `MAX_ARGS` values each).
-fn coalesce(batch: &[Job]) -> Vec<Statement> {
+fn coalesce(batch: &[Job]) -> Vec<Planned<'_>> {
     const MAX_ARGS: usize = 30_000; // under SQLite's 32,766 and MySQL's 65,535
-    let mut out: Vec<Statement> = Vec::new();
+    let mut out: Vec<Planned<'_>> = Vec::new();
     for (stmt, _) in batch {
-        let merged = match (out.last_mut(), &stmt.rows) {
-            (Some(prev), Some((head, n)))
-                if prev.rows.as_ref().is_some_and(|(h, m)| h == head && m == n)
-                    && prev.args.len() + stmt.args.len() <= MAX_ARGS
-                    && stmt.args.len() == *n =>
-            {
-                let row = format!(", ({})", vec!["?"; *n].join(", "));
-                prev.sql.to_mut().push_str(&row);
-                prev.args.extend(stmt.args.iter().cloned());
-                true
+        let shape = stmt.shape();
+        if let (Some(prev), Some((head, n))) = (out.last_mut(), shape) {
+            if prev.shape == shape && prev.args.len() + n <= MAX_ARGS {
+                let sql = prev.sql.to_mut();
+                sql.push_str(", ");
+                sql.push_str(&stmt.sql[head.len()..]);
+                prev.args.extend(stmt.args.iter());
+                continue;
             }
-            _ => false,
-        };
-        if !merged {
-            out.push(stmt.clone());
         }
+        out.push(Planned {
+            sql: Cow::Borrowed(&stmt.sql),
+            args: stmt.args.iter().collect(),
+            shape,
+        });
     }
     out
+}
+
+impl Planned<'_> {
+    async fn execute(&self, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+        run(&self.sql, self.args.iter().copied(), conn).await
+    }
 }
 
 async fn run_batch(conn: &mut Conn, batch: &[Job]) -> Batch {

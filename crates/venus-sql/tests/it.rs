@@ -86,6 +86,82 @@ async fn suite(db: Db) {
             .await
             .expect("names");
     assert_eq!(names, ["renamed1", "renamed101", "t500"]);
+
+    lingering(db).await;
+}
+
+/// A lingering writer: writers arriving together share one commit after
+/// the linger, a duplicate among them still fails alone, and a lone writer
+/// is not delayed.
+async fn lingering(db: Db) {
+    use std::time::{Duration, Instant};
+    const LINGER: Duration = Duration::from_secs(2);
+    let w = GroupCommit::with_linger(db.clone(), 64, LINGER);
+    // 32 at once: their last commit serves several (the first may go
+    // alone), so the writer now knows writers arrive together.
+    let warm: Vec<_> = (1000..1032i64)
+        .map(|id| {
+            let w = w.clone();
+            tokio::spawn(async move { w.execute(insert(id, &format!("l{id}"))).await })
+        })
+        .collect();
+    for t in warm {
+        t.await.expect("task").expect("insert");
+    }
+    // Eight writers started 100 ms apart, one a duplicate: the first waits
+    // for the last (its commit is held for the linger), all but the
+    // duplicate land.
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..8i64 {
+        let w = w.clone();
+        let name = if i == 5 {
+            "l1000".to_string()
+        } else {
+            format!("l{}", 1040 + i)
+        };
+        tasks.push(tokio::spawn(async move {
+            let r = w.execute(insert(1040 + i, &name)).await;
+            (r, started.elapsed())
+        }));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let last_started = started.elapsed();
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.expect("task"));
+    }
+    assert!(
+        outcomes[0].1 >= last_started,
+        "the first writer answered at {:?}, before the last one started at {last_started:?}",
+        outcomes[0].1
+    );
+    for (i, (r, _)) in outcomes.iter().enumerate() {
+        match (i, r) {
+            (5, Err(SqlError::Duplicate(_))) => {}
+            (5, other) => panic!("the duplicate: {other:?}"),
+            (_, r) => assert!(r.is_ok(), "writer {i}: {r:?}"),
+        }
+    }
+    // One more alone (the last batch had several: it lingers), then a lone
+    // writer's statements are committed at once.
+    w.execute(insert(1100, "l1100")).await.expect("insert");
+    let alone = Instant::now();
+    for id in 1101..1104 {
+        w.execute(insert(id, &format!("l{id}")))
+            .await
+            .expect("insert");
+    }
+    assert!(
+        alone.elapsed() < LINGER,
+        "three lone writes took {:?}",
+        alone.elapsed()
+    );
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM items WHERE id >= 1000 AND id < 2000")
+        .fetch_one(db.pool())
+        .await
+        .expect("count");
+    assert_eq!(n, 32 + 7 + 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
