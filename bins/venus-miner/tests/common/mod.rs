@@ -263,14 +263,20 @@ pub async fn pool() -> Pool {
 impl Pool {
     /// A miner repo whose config mines for every member on `db`.
     pub fn miner_repo(&self, name: &str, db: &str) -> PathBuf {
-        let repo = self.dir.path().join(name);
-        std::fs::create_dir_all(&repo).expect("repo");
         // A round may take 45 s: two real winning PoSts at once take over
         // 20 s on a slow 2-core machine (seen on one where the 2 KiB PoRep
         // parameters took 21 minutes to generate).
+        self.miner_repo_with_timeout(name, db, 45_000)
+    }
+
+    /// [`Pool::miner_repo`] (written again if it exists) with rounds bounded
+    /// at `timeout_ms`.
+    pub fn miner_repo_with_timeout(&self, name: &str, db: &str, timeout_ms: u64) -> PathBuf {
+        let repo = self.dir.path().join(name);
+        std::fs::create_dir_all(&repo).expect("repo");
         let mut config = format!(
             "listen = \"127.0.0.1:0\"\nnode = \"{}\"\ndb = \"{}\"\nblock_delay_secs = {DELAY}\n\
-             propagation_delay_ms = 300\nminer_timeout_ms = 45000\n",
+             propagation_delay_ms = 300\nminer_timeout_ms = {timeout_ms}\n",
             self.node_url, db
         );
         for (miner, sealer) in self.miners.iter().zip(&self.sealer_urls) {
