@@ -209,10 +209,11 @@ impl GroupCommit {
     /// commit served more than one statement (writers are arriving
     /// together), it waits `linger` after the next statement arrives
     /// before it commits, so the others arriving meanwhile share that
-    /// commit (as PostgreSQL's `commit_delay` with `commit_siblings`). A
-    /// lone writer is never delayed; under load each statement waits at
-    /// most `linger` longer, and a batch serves many more of them. On an
-    /// in-memory database (tests) the writer does not linger.
+    /// commit (as PostgreSQL's `commit_delay` with `commit_siblings`).
+    /// Under load each statement waits at most `linger` longer, and a batch
+    /// serves many more of them; a lone writer waits once, right after a
+    /// burst, and not again. On an in-memory database (tests) the writer
+    /// does not linger.
     pub fn with_linger(db: Db, max_batch: usize, linger: Duration) -> Self {
         let max_batch = max_batch.max(1);
         GroupCommit {

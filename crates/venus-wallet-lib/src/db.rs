@@ -21,10 +21,11 @@ const RECORD_BATCH: usize = 512;
 
 /// How long the record writer waits before a commit while signers arrive
 /// together, so that more of their records share it. With 64 concurrent
-/// secp256k1 signers (`benches/wallet.rs`, this machine) a record cost 37%
-/// more process CPU per signature without the wait (about 3 records per
-/// commit) and 20% with 1 ms (about 25); 2 and 4 ms saved no more CPU and
-/// cost throughput. A lone signer never waits.
+/// secp256k1 signers (`benches/wallet.rs`, this machine, before the bench
+/// ran the daemon on a runtime of its own) a record cost 37% more process
+/// CPU per signature without the wait (about 3 records per commit) and 20%
+/// with 1 ms (about 25); 2 and 4 ms saved no more CPU and cost throughput.
+/// A lone signer waits at most once, right after a burst.
 const RECORD_LINGER: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// The wallet's storage. Cheap to clone.

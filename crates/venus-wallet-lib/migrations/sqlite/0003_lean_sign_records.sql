@@ -1,7 +1,9 @@
 -- Sign records are written on every signature and read newest first (by
--- id) with optional filters, a form no index serves: the two indexes were
--- two more B-trees written per commit, and AUTOINCREMENT's sqlite_sequence
--- row one more page. Records are never deleted, so a plain INTEGER PRIMARY
+-- id) with optional filters (`? IS NULL OR address = ?`), which SQLite plans
+-- before the values are bound, as a scan: its two indexes served no query
+-- and were two more B-trees written per commit, and AUTOINCREMENT's
+-- sqlite_sequence row one more page. (MySQL plans with the values and uses
+-- them: its indexes stay.) Records are never deleted, so a plain INTEGER PRIMARY
 -- KEY keeps ids rising as before. The table is rebuilt to drop AUTOINCREMENT.
 CREATE TABLE sign_records_new (
     id INTEGER PRIMARY KEY,
