@@ -228,13 +228,13 @@ async fn sigkill_after_signing_never_signs_twice() {
     let listed = miner.cli(&["list"]);
     assert_eq!(listed.as_array().map(Vec::len), Some(3), "{listed}");
 
-    // The faults with rounds bounded at 20 s, not 45: every round waits
+    // The faults with rounds bounded at 30 s, not 45: every round waits
     // the whole bound for member 1's stalled wallet (rounds run one after
     // another), and only member 0 proves there, one winning PoSt at a time
     // (5 s here). The same instance, restarted: the switched-off member
     // stays off until the fault phase starts it.
     drop(miner);
-    pool.miner_repo_with_timeout("miner-sqlite", &sqlite, 20_000);
+    pool.miner_repo_with_timeout("miner-sqlite", &sqlite, 30_000);
     let miner = MinerProcess::start(&repo);
     faults_cost_only_their_member(&pool, &miner, &off).await;
     drop(miner);
