@@ -1,7 +1,9 @@
 //! Wallet signing (38-byte payload, `unknown` type, sign record written) in
 //! process and through the daemon on loopback, against the raw key; 64
-//! signers at once against a file-backed daemon, with and without sign
-//! records; and unlocking one key at the production scrypt parameters.
+//! signers at once against a file-backed daemon on a runtime of its own (as
+//! a daemon runs apart from its callers), with and without sign records,
+//! in wall time, the whole process's CPU time and the daemon's threads' CPU
+//! time; and unlocking one key at the production scrypt parameters.
 
 #![allow(missing_docs)] // criterion_group! generates undocumented pub fns.
 
@@ -21,16 +23,18 @@ use venus_wallet_lib::{KdfParams, LocalWallet, WalletDb};
 
 const SECRET: &[u8] = b"bench secret";
 
-/// Sets `wallet`'s password, serves it on loopback, and connects `clients`
-/// admin clients to it.
+/// Sets `wallet`'s password, serves it on loopback from `server_rt`, and
+/// connects `clients` admin clients to it on `rt`.
 fn daemon(
     rt: &Runtime,
+    server_rt: &Runtime,
     wallet: &Arc<LocalWallet>,
     clients: usize,
 ) -> (venus_rpc::ServerHandle, Vec<WalletClient>) {
-    rt.block_on(wallet.set_password(None, "pw"))
+    server_rt
+        .block_on(wallet.set_password(None, "pw"))
         .expect("password");
-    let server = rt
+    let server = server_rt
         .block_on(serve(
             wallet.clone(),
             SECRET,
@@ -60,7 +64,7 @@ fn signing(c: &mut Criterion) {
         rt.block_on(WalletDb::in_memory()).expect("db"),
         KdfParams::FAST_INSECURE,
     ));
-    let (server, remote) = daemon(&rt, &wallet, 1);
+    let (server, remote) = daemon(&rt, &rt, &wallet, 1);
     let remote = remote.into_iter().next().expect("a client");
     let meta = MsgMeta {
         msg_type: MsgType::Unknown,
@@ -116,12 +120,17 @@ fn concurrent(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("runtime");
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .thread_name(DAEMON_THREAD)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = rt
+    let db = server_rt
         .block_on(WalletDb::open(&dir.path().join("wallet.db")))
         .expect("db");
     let wallet = Arc::new(LocalWallet::new(db.clone(), KdfParams::FAST_INSECURE));
-    let (server, clients) = daemon(&rt, &wallet, SIGNERS);
+    let (server, clients) = daemon(&rt, &server_rt, &wallet, SIGNERS);
     let clients: Vec<Arc<WalletClient>> = clients.into_iter().map(Arc::new).collect();
     let meta = Arc::new(MsgMeta {
         msg_type: MsgType::Unknown,
@@ -130,7 +139,9 @@ fn concurrent(c: &mut Criterion) {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     for t in [SignatureType::BLS, SignatureType::Secp256k1] {
         let key = PrivateKey::generate(t);
-        let addr = rt.block_on(wallet.add_key(key.clone())).expect("add");
+        let addr = server_rt
+            .block_on(wallet.add_key(key.clone()))
+            .expect("add");
         let total = SIGNERS * PER_SIGNER;
         let mut g = c.benchmark_group(format!(
             "wallet sign {t:?}, {SIGNERS} concurrent signers ({total} signatures)"
@@ -201,10 +212,61 @@ fn concurrent(c: &mut Criterion) {
                 })
             });
         }
+        g.finish();
+        // The same rounds in CPU time of the daemon's threads alone (its
+        // runtime's workers and blocking threads, the record writer,
+        // SQLite's): what a signature costs the daemon, clients apart.
+        let mut g = c.benchmark_group(format!(
+            "wallet sign {t:?}, {SIGNERS} concurrent signers, daemon threads' CPU time per {total}"
+        ));
+        g.throughput(Throughput::Elements(total as u64));
+        g.sample_size(10);
+        for (label, on) in [
+            ("daemon, sign records on", true),
+            ("daemon, sign records off", false),
+        ] {
+            db.bench_set_recording(on);
+            g.bench_function(label, |b| {
+                b.iter_custom(|iters| {
+                    let start = daemon_cpu_time();
+                    for _ in 0..iters {
+                        round();
+                    }
+                    daemon_cpu_time().saturating_sub(start)
+                })
+            });
+        }
         db.bench_set_recording(true);
         g.finish();
     }
-    rt.block_on(server.stop());
+    server_rt.block_on(server.stop());
+}
+
+/// The name of the daemon runtime's threads in the concurrent bench.
+const DAEMON_THREAD: &str = "wallet-daemon";
+
+/// CPU time used so far by the daemon's live threads: its runtime's
+/// (workers and blocking threads), the group-commit writer's and SQLite's
+/// (`/proc/self/task/*/schedstat`, in nanoseconds).
+fn daemon_cpu_time() -> Duration {
+    let mut ns = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").expect("/proc/self/task") {
+        let dir = task.expect("task").path();
+        let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        let comm = comm.trim_end();
+        if comm == DAEMON_THREAD
+            || comm.starts_with("venus-sql-commi")
+            || comm.starts_with("sqlx-sqlite")
+        {
+            let stat = std::fs::read_to_string(dir.join("schedstat")).unwrap_or_default();
+            ns += stat
+                .split_whitespace()
+                .next()
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    Duration::from_nanos(ns)
 }
 
 /// CPU time used by every thread of this process so far.
