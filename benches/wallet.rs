@@ -189,55 +189,39 @@ fn concurrent(c: &mut Criterion) {
             g.bench_function(label, |b| b.iter(round));
         }
         g.finish();
-        // The same rounds, measured in CPU time of the whole process (every
-        // thread: clients, server, record writer, SQLite), which idle time
-        // spent waiting for a commit does not inflate: what a record costs.
-        let mut g = c.benchmark_group(format!(
-            "wallet sign {t:?}, {SIGNERS} concurrent signers, process CPU time per {total}"
-        ));
-        g.throughput(Throughput::Elements(total as u64));
-        g.sample_size(10);
-        for (label, on) in [
-            ("daemon, sign records on", true),
-            ("daemon, sign records off", false),
-        ] {
-            db.bench_set_recording(on);
-            g.bench_function(label, |b| {
-                b.iter_custom(|iters| {
-                    let start = process_cpu_time();
-                    for _ in 0..iters {
-                        round();
-                    }
-                    process_cpu_time() - start
-                })
-            });
-        }
-        g.finish();
-        // The same rounds in CPU time of the daemon's threads alone (its
-        // runtime's workers and blocking threads, the record writer,
-        // SQLite's): what a signature costs the daemon, clients apart.
-        let mut g = c.benchmark_group(format!(
-            "wallet sign {t:?}, {SIGNERS} concurrent signers, daemon threads' CPU time per {total}"
-        ));
-        g.throughput(Throughput::Elements(total as u64));
-        g.sample_size(10);
-        for (label, on) in [
-            ("daemon, sign records on", true),
-            ("daemon, sign records off", false),
-        ] {
-            db.bench_set_recording(on);
-            g.bench_function(label, |b| {
-                b.iter_custom(|iters| {
-                    let start = daemon_cpu_time();
-                    for _ in 0..iters {
-                        round();
-                    }
-                    daemon_cpu_time().saturating_sub(start)
-                })
-            });
+        // The same rounds in CPU time, which idle time spent waiting for a
+        // commit does not inflate: of the whole process (every thread:
+        // clients, server, record writer, SQLite), and of the daemon's
+        // threads alone (its runtime's workers and blocking threads, the
+        // record writer, SQLite's): what a signature costs the daemon.
+        let clocks = [
+            ("process CPU time", process_cpu_time as fn() -> Duration),
+            ("daemon threads' CPU time", daemon_cpu_time),
+        ];
+        for (what, clock) in clocks {
+            let mut g = c.benchmark_group(format!(
+                "wallet sign {t:?}, {SIGNERS} concurrent signers, {what} per {total}"
+            ));
+            g.throughput(Throughput::Elements(total as u64));
+            g.sample_size(10);
+            for (label, on) in [
+                ("daemon, sign records on", true),
+                ("daemon, sign records off", false),
+            ] {
+                db.bench_set_recording(on);
+                g.bench_function(label, |b| {
+                    b.iter_custom(|iters| {
+                        let start = clock();
+                        for _ in 0..iters {
+                            round();
+                        }
+                        clock().saturating_sub(start)
+                    })
+                });
+            }
+            g.finish();
         }
         db.bench_set_recording(true);
-        g.finish();
     }
     server_rt.block_on(server.stop());
 }

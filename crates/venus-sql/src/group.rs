@@ -129,12 +129,12 @@ impl Statement {
     }
 }
 
-/// Runs `sql` with `args` bound in order.
-async fn run<'a>(
-    sql: &'a str,
-    args: impl Iterator<Item = &'a Value>,
-    conn: &mut sqlx::AnyConnection,
-) -> Result<(), sqlx::Error> {
+/// `sql` with `args` bound to its `?` placeholders in order: a query for
+/// either engine, for stores that build their SQL and arguments at run time.
+pub fn query_with<'q>(
+    sql: &'q str,
+    args: impl IntoIterator<Item = &'q Value>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
     let mut q = sqlx::query(sql);
     for a in args {
         q = match a {
@@ -144,7 +144,16 @@ async fn run<'a>(
             Value::Bytes(v) => q.bind(v.as_slice()),
         };
     }
-    q.execute(conn).await?;
+    q
+}
+
+/// Runs `sql` with `args` bound in order.
+async fn run<'a>(
+    sql: &'a str,
+    args: impl Iterator<Item = &'a Value>,
+    conn: &mut sqlx::AnyConnection,
+) -> Result<(), sqlx::Error> {
+    query_with(sql, args).execute(conn).await?;
     Ok(())
 }
 

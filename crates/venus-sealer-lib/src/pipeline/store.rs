@@ -105,22 +105,6 @@ fn h32(v: &Option<[u8; 32]>) -> Value {
     Value::Text(v.map(hex::encode).unwrap_or_default())
 }
 
-fn query<'q>(
-    sql: &'q str,
-    args: &'q [Value],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    let mut q = sqlx::query(sql);
-    for a in args {
-        q = match a {
-            Value::Null => q.bind(Option::<i64>::None),
-            Value::Int(v) => q.bind(*v),
-            Value::Text(v) => q.bind(v.as_str()),
-            Value::Bytes(v) => q.bind(v.as_slice()),
-        };
-    }
-    q
-}
-
 fn corrupt(what: &str, e: impl std::fmt::Display) -> SealerError {
     SealerError::Sql(SqlError::Corrupt(format!("{what}: {e}")))
 }
@@ -239,7 +223,10 @@ impl SealingStore {
         let marks = vec!["?"; 21].join(", ");
         let sql = format!("INSERT INTO sealer_sectors ({SECTOR_COLS}) VALUES ({marks})");
         let args = sector_values(s)?;
-        match query(&sql, &args).execute(self.db.pool()).await {
+        match venus_sql::query_with(&sql, &args)
+            .execute(self.db.pool())
+            .await
+        {
             Ok(_) => Ok(true),
             Err(e) => match SqlError::from(e) {
                 SqlError::Duplicate(_) => Ok(false),
@@ -264,7 +251,7 @@ impl SealingStore {
         let sql =
             format!("SELECT {SECTOR_COLS} FROM sealer_sectors WHERE miner = ? AND number = ?");
         let args = [i(miner), i(number)];
-        let r = query(&sql, &args)
+        let r = venus_sql::query_with(&sql, &args)
             .fetch_optional(self.db.pool())
             .await
             .map_err(SqlError::from)?;
@@ -315,7 +302,7 @@ impl SealingStore {
             prev.state.as_str().into(),
             i64::from(prev.attempt).into(),
         ]);
-        let done = query(&sql, &args)
+        let done = venus_sql::query_with(&sql, &args)
             .execute(&mut *tx)
             .await
             .map_err(SqlError::from)?;
@@ -340,7 +327,7 @@ impl SealingStore {
                 now.into(),
                 now.into(),
             ];
-            query(&sql, &args)
+            venus_sql::query_with(&sql, &args)
                 .execute(&mut *tx)
                 .await
                 .map_err(SqlError::from)?;
@@ -406,7 +393,7 @@ impl SealingStore {
         args.push(now.into());
         let until = now.saturating_add(i64::try_from(lease_ms).unwrap_or(i64::MAX));
         let mut tx = self.db.begin_write().await?;
-        let Some(r) = query(&sql, &args)
+        let Some(r) = venus_sql::query_with(&sql, &args)
             .fetch_optional(&mut *tx)
             .await
             .map_err(SqlError::from)?
