@@ -88,9 +88,9 @@ pub struct Statement {
 
 impl Statement {
     /// A statement with `?` placeholders.
-    pub fn new(sql: impl Into<Cow<'static, str>>) -> Self {
+    pub fn new(sql: impl Into<Arc<str>>) -> Self {
         Statement {
-            sql: Arc::from(sql.into().as_ref()),
+            sql: sql.into(),
             args: Vec::new(),
             rows: None,
         }
@@ -118,7 +118,8 @@ impl Statement {
     }
 
     async fn execute(&self, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
-        run(&self.sql, self.args.iter(), conn).await
+        query_with(&self.sql, &self.args).execute(conn).await?;
+        Ok(())
     }
 
     /// The SQL up to `VALUES ` and the column count, if this is a
@@ -145,16 +146,6 @@ pub fn query_with<'q>(
         };
     }
     q
-}
-
-/// Runs `sql` with `args` bound in order.
-async fn run<'a>(
-    sql: &'a str,
-    args: impl Iterator<Item = &'a Value>,
-    conn: &mut sqlx::AnyConnection,
-) -> Result<(), sqlx::Error> {
-    query_with(sql, args).execute(conn).await?;
-    Ok(())
 }
 
 type Job = (Statement, oneshot::Sender<Result<()>>);
@@ -427,7 +418,10 @@ fn coalesce(batch: &[Job]) -> Vec<Planned<'_>> {
 
 impl Planned<'_> {
     async fn execute(&self, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
-        run(&self.sql, self.args.iter().copied(), conn).await
+        query_with(&self.sql, self.args.iter().copied())
+            .execute(conn)
+            .await?;
+        Ok(())
     }
 }
 

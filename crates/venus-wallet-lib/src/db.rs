@@ -65,7 +65,9 @@ impl WalletDb {
     }
 
     /// The wallet's storage on `db`, already migrated with [`MIGRATIONS`].
-    /// Needs a Tokio runtime (sign records are written by a task of their own).
+    /// Sign records are written by a group-commit writer on a thread of its
+    /// own; on an in-memory database it is a task, which needs a Tokio
+    /// runtime.
     pub fn on(db: Db) -> Self {
         WalletDb {
             records: GroupCommit::with_linger(db.clone(), RECORD_BATCH, RECORD_LINGER),
