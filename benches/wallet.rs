@@ -3,7 +3,8 @@
 //! signers at once against a file-backed daemon on a runtime of its own (as
 //! a daemon runs apart from its callers), with and without sign records,
 //! in wall time, the whole process's CPU time, the daemon's threads' CPU
-//! time and the record writer's threads' CPU time; and unlocking one key at the production scrypt parameters.
+//! time and the record writer's threads' CPU time; and unlocking one key
+//! at the production scrypt parameters.
 
 #![allow(missing_docs)] // criterion_group! generates undocumented pub fns.
 
