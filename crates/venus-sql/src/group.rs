@@ -117,11 +117,6 @@ impl Statement {
         self
     }
 
-    async fn execute(&self, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
-        query_with(&self.sql, &self.args).execute(conn).await?;
-        Ok(())
-    }
-
     /// The SQL up to `VALUES ` and the column count, if this is a
     /// well-formed [`Statement::insert`] (one value per column).
     fn shape(&self) -> Option<(&str, usize)> {
@@ -149,6 +144,11 @@ pub fn query_with<'q>(
 }
 
 type Job = (Statement, oneshot::Sender<Result<()>>);
+
+/// The name of a group-commit writer's thread (on a database file or a
+/// server), as `top -H` and profilers show it: Linux cuts thread names to
+/// their first 15 bytes, `venus-sql-commi`.
+pub const WRITER_THREAD: &str = "venus-sql-commit";
 
 /// The group-commit writer of one database. Cheap to clone. The writer
 /// stops when the last clone is dropped; if it ever dies, the next call
@@ -178,7 +178,7 @@ fn spawn_writer(db: &Db, max_batch: usize, linger: Duration) -> mpsc::Sender<Job
     }
     let db = db.clone();
     let thread = std::thread::Builder::new()
-        .name("venus-sql-commit".into())
+        .name(WRITER_THREAD.into())
         .spawn(move || {
             match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -407,16 +407,21 @@ fn coalesce(batch: &[Job]) -> Vec<Planned<'_>> {
                 continue;
             }
         }
-        out.push(Planned {
-            sql: Cow::Borrowed(&stmt.sql),
-            args: stmt.args.iter().collect(),
-            shape,
-        });
+        out.push(Planned::of(stmt));
     }
     out
 }
 
-impl Planned<'_> {
+impl<'a> Planned<'a> {
+    /// `stmt` on its own.
+    fn of(stmt: &'a Statement) -> Self {
+        Planned {
+            sql: Cow::Borrowed(&stmt.sql),
+            args: stmt.args.iter().collect(),
+            shape: stmt.shape(),
+        }
+    }
+
     async fn execute(&self, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
         query_with(&self.sql, self.args.iter().copied())
             .execute(conn)
@@ -467,7 +472,7 @@ async fn run_batch(conn: &mut Conn, batch: &[Job]) -> Batch {
 async fn run_one(conn: &mut Conn, stmt: &Statement) -> Result<()> {
     let outcome = {
         let mut c = conn.get().await?;
-        stmt.execute(&mut c).await
+        Planned::of(stmt).execute(&mut c).await
     };
     match outcome {
         Ok(()) => Ok(()),

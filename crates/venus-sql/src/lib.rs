@@ -45,7 +45,7 @@ mod server;
 pub use backend::{sqlite_url, SqlBackend};
 pub use connect::{connect, connect_with, ConnectOptions, Db, Durability, Migrations};
 pub use error::{Result, SqlError};
-pub use group::{query_with, GroupCommit, Statement, Value};
+pub use group::{query_with, GroupCommit, Statement, Value, WRITER_THREAD};
 pub use server::{
     database_name, drop_mysql_database, existing_mysql_database, mysql_database, with_database,
 };
