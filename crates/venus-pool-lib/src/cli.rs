@@ -45,8 +45,9 @@ pub enum Cmd {
     },
 }
 
-/// `venus-pool devnet`'s options.
-#[derive(Debug, Args)]
+/// `venus-pool devnet`'s options. Their `Debug` hides the `--node` token
+/// and the `--mysql` password.
+#[derive(Args)]
 pub struct DevnetArgs {
     /// The devnet's repo (default $VENUS_POOL_PATH or ~/.venus-pool).
     #[arg(long)]
@@ -94,6 +95,26 @@ pub struct DevnetArgs {
     /// without running it.
     #[arg(long, conflicts_with_all = ["epochs", "processes", "node"])]
     pub prepare_only: bool,
+}
+
+impl std::fmt::Debug for DevnetArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevnetArgs")
+            .field("repo", &self.repo)
+            .field("members", &self.members)
+            .field("sectors", &self.sectors)
+            .field("block_time", &self.block_time)
+            .field("proving_period", &self.proving_period)
+            .field("epochs", &self.epochs)
+            .field("processes", &self.processes)
+            .field("mysql", &self.mysql.as_deref().map(venus_sql::redact_url))
+            .field(
+                "node",
+                &self.node.as_ref().map(|_| "<api info with its token>"),
+            )
+            .field("prepare_only", &self.prepare_only)
+            .finish()
+    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -194,4 +215,27 @@ async fn devnet(a: DevnetArgs, repo: PathBuf, prover: Prover) -> Result<()> {
         serde_json::to_string_pretty(&summary).map_err(|e| PoolError::Invalid(e.to_string()))?;
     println!("summary:\n{text}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devnet_args_debug_hides_the_token_and_the_password() {
+        let cli = Cli::try_parse_from([
+            "venus-pool",
+            "devnet",
+            "--node",
+            "t0ken.x:/ip4/127.0.0.1/tcp/1234/http",
+            "--mysql",
+            "mysql://root:pa55@127.0.0.1:3306/pool",
+        ])
+        .expect("parses");
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("t0ken"), "{shown}");
+        assert!(!shown.contains("pa55"), "{shown}");
+        assert!(shown.contains("root:***@127.0.0.1:3306/pool"), "{shown}");
+        assert!(shown.contains("<api info with its token>"), "{shown}");
+    }
 }

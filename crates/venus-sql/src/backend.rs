@@ -21,7 +21,7 @@ impl SqlBackend {
             "sqlite" => Ok(SqlBackend::Sqlite),
             "mysql" | "mariadb" => Ok(SqlBackend::MySql),
             _ => Err(SqlError::Url {
-                url: redact(url),
+                url: redact_url(url),
                 reason: "use sqlite://path (or sqlite::memory:) or mysql://user@host/db".into(),
             }),
         }
@@ -135,23 +135,27 @@ pub fn sqlite_url(path: &std::path::Path) -> crate::Result<String> {
     Ok(format!("{out}?mode=rwc"))
 }
 
-/// `url` without its password, for error messages.
-pub(crate) fn redact(url: &str) -> String {
+/// `url` without its password (`mysql://user:***@host/db`), for error
+/// messages and logs.
+pub fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
         return url.to_string();
     };
     let rest = &url[scheme_end..];
-    let host_start = rest.find('@');
-    match (host_start, rest.find(':')) {
-        (Some(at), Some(colon)) if colon < at => {
-            format!(
-                "{}{}:***{}",
-                &url[..scheme_end],
-                &rest[..colon],
-                &rest[at..]
-            )
-        }
-        _ => url.to_string(),
+    // The user information ends at the authority's last `@` (a password
+    // may hold `@` too); the authority, at the first `/`, `?` or `#`.
+    let authority = rest.find(['/', '?', '#']).map_or(rest, |end| &rest[..end]);
+    let Some(at) = authority.rfind('@') else {
+        return url.to_string();
+    };
+    match authority[..at].find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end],
+            &rest[..colon],
+            &rest[at..]
+        ),
+        None => url.to_string(),
     }
 }
 
@@ -180,6 +184,22 @@ mod tests {
         let e = SqlBackend::from_url("postgres://u:secret@h/db").expect_err("not ours");
         assert!(!e.to_string().contains("secret"), "{e}");
         assert!(e.to_string().contains("u:***@h/db"), "{e}");
+    }
+
+    #[test]
+    fn redacted_urls_keep_no_part_of_the_password() {
+        for (url, shown) in [
+            (
+                "mysql://root:s3cret@h:3306/db",
+                "mysql://root:***@h:3306/db",
+            ),
+            ("mysql://u:p@ss:w@h/db", "mysql://u:***@h/db"),
+            ("mysql://root@h/db?x=a:b@c", "mysql://root@h/db?x=a:b@c"),
+            ("mysql://h:3306/db", "mysql://h:3306/db"),
+            ("sqlite::memory:", "sqlite::memory:"),
+        ] {
+            assert_eq!(redact_url(url), shown);
+        }
     }
 
     #[test]

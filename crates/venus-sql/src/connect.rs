@@ -8,7 +8,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 use sqlx::AnyPool;
 
-use crate::backend::{redact, SqlBackend};
+use crate::backend::{redact_url, SqlBackend};
 use crate::{Result, SqlError};
 
 /// A store's migrations, one set per engine (`sqlx::migrate!` of each
@@ -139,7 +139,7 @@ impl std::fmt::Debug for OwnConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The URL may hold a password.
         f.debug_struct("OwnConnection")
-            .field("url", &redact(&self.url))
+            .field("url", &redact_url(&self.url))
             .finish_non_exhaustive()
     }
 }
@@ -260,7 +260,7 @@ pub async fn connect_with(url: &str, migrations: &Migrations, opts: &ConnectOpti
     if let Some(m) = migrations.for_backend(backend) {
         m.run(&pool).await?;
     }
-    tracing::debug!(target: "venus::sql", backend = backend.name(), url = %redact(url), "database ready");
+    tracing::debug!(target: "venus::sql", backend = backend.name(), url = %redact_url(url), "database ready");
     let own = (!memory).then(|| {
         Arc::new(OwnConnection {
             url: url.to_string(),
@@ -272,7 +272,9 @@ pub async fn connect_with(url: &str, migrations: &Migrations, opts: &ConnectOpti
 
 fn connect_error(url: &str, e: sqlx::Error) -> SqlError {
     match SqlError::from(e) {
-        SqlError::Database(m) => SqlError::Database(format!("connecting to {}: {m}", redact(url))),
+        SqlError::Database(m) => {
+            SqlError::Database(format!("connecting to {}: {m}", redact_url(url)))
+        }
         other => other,
     }
 }

@@ -42,7 +42,7 @@ pub mod harness;
 pub mod row;
 mod server;
 
-pub use backend::{sqlite_url, SqlBackend};
+pub use backend::{redact_url, sqlite_url, SqlBackend};
 pub use connect::{connect, connect_with, ConnectOptions, Db, Durability, Migrations};
 pub use error::{Result, SqlError};
 pub use group::{query_with, GroupCommit, Statement, Value, WRITER_THREAD};

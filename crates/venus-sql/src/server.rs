@@ -1,14 +1,14 @@
 //! A MySQL server's databases: one per service, made on demand
 //! ([`mysql_database`]), so services that share a server never share tables.
 
-use crate::backend::{redact, SqlBackend};
+use crate::backend::{redact_url, SqlBackend};
 use crate::{Result, SqlError};
 
 /// `server` (a `mysql://` URL, with or without a database) naming the
 /// database `name` instead; the URL's query (`?ssl-mode=…`) is kept.
 pub fn with_database(server: &str, name: &str) -> Result<String> {
     let bad = |reason: &str| SqlError::Url {
-        url: redact(server),
+        url: redact_url(server),
         reason: reason.into(),
     };
     let scheme_end = server
@@ -48,7 +48,7 @@ pub async fn mysql_database(server: &str, name: &str) -> Result<String> {
         ),
     )
     .await?;
-    tracing::debug!(target: "venus::sql", url = %redact(&url), "database ready on the server");
+    tracing::debug!(target: "venus::sql", url = %redact_url(&url), "database ready on the server");
     Ok(url)
 }
 
@@ -82,7 +82,7 @@ fn checked_name<'a>(server: &str, name: &'a str) -> Result<&'a str> {
     let backend = SqlBackend::from_url(server)?;
     if backend != SqlBackend::MySql {
         return Err(SqlError::Url {
-            url: redact(server),
+            url: redact_url(server),
             reason: "a MySQL server URL (mysql://…) is needed here".into(),
         });
     }
@@ -92,7 +92,7 @@ fn checked_name<'a>(server: &str, name: &'a str) -> Result<&'a str> {
         || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
     {
         return Err(SqlError::Url {
-            url: redact(server),
+            url: redact_url(server),
             reason: format!("{name:?} is not a database name (letters, digits and _, at most 64)"),
         });
     }
@@ -114,7 +114,7 @@ async fn admin_pool(server: &str) -> Result<sqlx::AnyPool> {
     let admin_url = with_database(server, "")?;
     sqlx::AnyPool::connect(&admin_url)
         .await
-        .map_err(|e| SqlError::Database(format!("connecting to {}: {e}", redact(&admin_url))))
+        .map_err(|e| SqlError::Database(format!("connecting to {}: {e}", redact_url(&admin_url))))
 }
 
 #[cfg(test)]

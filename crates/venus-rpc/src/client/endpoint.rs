@@ -23,7 +23,7 @@ impl fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let token = self.token.as_ref().map(|_| "<token>");
         f.debug_struct("Endpoint")
-            .field("url", &self.url)
+            .field("url", &self.redacted())
             .field("token", &token)
             .finish()
     }
@@ -176,6 +176,18 @@ impl FromStr for Endpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_shows_no_token() {
+        for e in [
+            Endpoint::new("http://h:1234/rpc/v1?token=t0ken", None),
+            Endpoint::new("http://h:1234/rpc/v1", Some("t0ken".into())),
+        ] {
+            let shown = format!("{e:?}");
+            assert!(!shown.contains("t0ken"), "{shown}");
+            assert!(shown.contains("http://h:1234/rpc/v1"), "{shown}");
+        }
+    }
 
     #[test]
     fn lotus_api_info_and_urls() {
