@@ -136,19 +136,29 @@ pub fn sqlite_url(path: &std::path::Path) -> crate::Result<String> {
 }
 
 /// `url` without its password (`mysql://user:***@host/db`), for error
-/// messages and logs.
+/// messages and logs. A URL that is not well formed (a password holding a
+/// raw `/`, `?` or `#`, no `scheme://`) loses more than its password rather
+/// than show any of it.
 pub fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_string();
+        return match url.rfind('@') {
+            Some(at) => format!("***{}", &url[at..]),
+            None => url.to_string(),
+        };
     };
     let rest = &url[scheme_end..];
     // The user information ends at the authority's last `@` (a password
-    // may hold `@` too); the authority, at the first `/`, `?` or `#`.
+    // may hold `@` too); the authority, at the first `/`, `?` or `#`. With
+    // no `@` there, one further on may end a password holding those.
     let authority = rest.find(['/', '?', '#']).map_or(rest, |end| &rest[..end]);
-    let Some(at) = authority.rfind('@') else {
-        return url.to_string();
+    let at = match authority.rfind('@') {
+        Some(at) => at,
+        None => match rest.rfind('@') {
+            Some(at) => at,
+            None => return url.to_string(),
+        },
     };
-    match authority[..at].find(':') {
+    match rest[..at].find(':') {
         Some(colon) => format!(
             "{}{}:***{}",
             &url[..scheme_end],
@@ -196,6 +206,10 @@ mod tests {
             ("mysql://u:p@ss:w@h/db", "mysql://u:***@h/db"),
             ("mysql://root@h/db?x=a:b@c", "mysql://root@h/db?x=a:b@c"),
             ("mysql://h:3306/db", "mysql://h:3306/db"),
+            ("mysql://u:p#ss@h/db", "mysql://u:***@h/db"),
+            ("mysql://u:p/s?s@h/db", "mysql://u:***@h/db"),
+            ("root:pw@h/db", "***@h/db"),
+            ("mysql:root:pw@h/db", "***@h/db"),
             ("sqlite::memory:", "sqlite::memory:"),
         ] {
             assert_eq!(redact_url(url), shown);

@@ -207,7 +207,7 @@ async fn run(
                 }
             }
         };
-        tracing::info!(target: "venus::rpc", url = %endpoint.url, "websocket reconnected; subscriptions must be re-made");
+        tracing::info!(target: "venus::rpc", url = %endpoint.redacted(), "websocket reconnected; subscriptions must be re-made");
     }
 }
 
