@@ -151,12 +151,8 @@ pub fn redact_url(url: &str) -> String {
     // may hold `@` too); the authority, at the first `/`, `?` or `#`. With
     // no `@` there, one further on may end a password holding those.
     let authority = rest.find(['/', '?', '#']).map_or(rest, |end| &rest[..end]);
-    let at = match authority.rfind('@') {
-        Some(at) => at,
-        None => match rest.rfind('@') {
-            Some(at) => at,
-            None => return url.to_string(),
-        },
+    let Some(at) = authority.rfind('@').or_else(|| rest.rfind('@')) else {
+        return url.to_string();
     };
     match rest[..at].find(':') {
         Some(colon) => format!(
