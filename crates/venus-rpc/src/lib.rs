@@ -62,7 +62,7 @@ mod server;
 mod wire;
 
 pub use auth::{AuthError, Hs256Verifier, JwtPayload, LocalThen, TokenVerifier};
-pub use client::{ClientConfig, Endpoint, RpcClient, Subscription};
+pub use client::{redact_api_info, ClientConfig, Endpoint, RpcClient, Subscription};
 pub use error::{codes, Error, Result, RpcError};
 pub use method::{ChannelMethod, NoParams, RpcMethod};
 pub use perm::{Claims, Permission, RateLimit};

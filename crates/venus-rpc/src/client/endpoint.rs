@@ -38,10 +38,11 @@ impl Endpoint {
         }
     }
 
-    /// The URL without its query, for logs and errors: a URL may carry
-    /// the token as `?token=…`, which the server accepts too.
-    pub fn redacted(&self) -> &str {
-        self.url.split(['?', '#']).next().unwrap_or_default()
+    /// The URL for logs and errors, without its query and fragment (a URL
+    /// may carry the token as `?token=…`, which the server accepts too) and
+    /// without a password (`http://user:***@host/…`).
+    pub fn redacted(&self) -> String {
+        redact_url(&self.url)
     }
 
     /// Whether the URL is a WebSocket one.
@@ -102,6 +103,51 @@ impl Endpoint {
     }
 }
 
+/// An API info or URL, as config files, flags and environment variables
+/// hold them, for logs and errors: the token of `TOKEN:/multiaddr` shows
+/// as `<token>`, a URL loses its query, fragment and password (as
+/// [`Endpoint::redacted`]), and any other text (a bare token, perhaps)
+/// shows only its length.
+pub fn redact_api_info(info: &str) -> String {
+    let s = info.trim();
+    if s.contains("://") {
+        return redact_url(s);
+    }
+    if s.is_empty() || s.starts_with('/') {
+        return s.to_string();
+    }
+    match s.split_once(':') {
+        Some((_, ma)) if ma.starts_with('/') => format!("<token>:{ma}"),
+        _ => format!("<a text of {} characters>", s.chars().count()),
+    }
+}
+
+/// `url` without its query, fragment and password. One that does not
+/// parse loses everything up to its last `@` (where a password would end)
+/// rather than show any of a password.
+fn redact_url(url: &str) -> String {
+    if let Ok(mut parsed) = url::Url::parse(url) {
+        if parsed.password().is_some() {
+            // Fails only for URLs that cannot hold one (no host).
+            let _ = parsed.set_password(Some("***"));
+        }
+        parsed.set_query(None);
+        parsed.set_fragment(None);
+        return parsed.to_string();
+    }
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let rest = match rest.rfind('@') {
+        Some(at) => format!("***{}", &rest[at..]),
+        None => rest.to_string(),
+    };
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    if scheme.is_empty() {
+        rest.to_string()
+    } else {
+        format!("{scheme}://{rest}")
+    }
+}
+
 fn from_multiaddr(ma: &str) -> Result<String, Error> {
     let parts: Vec<&str> = ma.trim_start_matches('/').split('/').collect();
     let bad = || {
@@ -133,7 +179,7 @@ impl FromStr for Endpoint {
     fn from_str(s: &str) -> Result<Self, Error> {
         let s = s.trim();
         if s.contains("://") {
-            let shown = s.split(['?', '#']).next().unwrap_or_default();
+            let shown = redact_url(s);
             let mut url =
                 url::Url::parse(s).map_err(|e| Error::Endpoint(format!("{shown:?}: {e}")))?;
             if !matches!(url.scheme(), "http" | "https" | "ws" | "wss") {
@@ -187,6 +233,35 @@ mod tests {
             assert!(!shown.contains("t0ken"), "{shown}");
             assert!(shown.contains("http://h:1234/rpc/v1"), "{shown}");
         }
+    }
+
+    #[test]
+    fn redacted_shows_no_token_or_password() {
+        for (url, shown) in [
+            ("http://h:1234/rpc/v1?token=t0ken", "http://h:1234/rpc/v1"),
+            ("ws://u:t0ken@h:1/rpc/v1#t0ken", "ws://u:***@h:1/rpc/v1"),
+            ("http://u:t0k@en@h:1/rpc/v1", "http://u:***@h:1/rpc/v1"),
+            ("http://u:t0?ken@h:1/rpc/v1", "http://***@h:1/rpc/v1"),
+            ("http://user@h:1/rpc/v1", "http://user@h:1/rpc/v1"),
+        ] {
+            assert_eq!(Endpoint::new(url, None).redacted(), shown, "{url}");
+        }
+        for (info, shown) in [
+            (
+                "t0ken:/ip4/1.2.3.4/tcp/1234/http",
+                "<token>:/ip4/1.2.3.4/tcp/1234/http",
+            ),
+            ("/ip4/1.2.3.4/tcp/1234/http", "/ip4/1.2.3.4/tcp/1234/http"),
+            ("http://h:1/rpc/v1?token=t0ken", "http://h:1/rpc/v1"),
+            ("t0ken", "<a text of 5 characters>"),
+            ("", ""),
+        ] {
+            assert_eq!(redact_api_info(info), shown, "{info}");
+        }
+        let e = "http://u:t0ken@h:99999/"
+            .parse::<Endpoint>()
+            .expect_err("port");
+        assert!(!e.to_string().contains("t0ken"), "{e}");
     }
 
     #[test]

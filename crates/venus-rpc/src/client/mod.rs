@@ -12,7 +12,7 @@ use futures::Stream;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-pub use endpoint::Endpoint;
+pub use endpoint::{redact_api_info, Endpoint};
 
 use crate::wire::OutRequest;
 use crate::{ChannelMethod, Error, Result, RpcError, RpcMethod};
