@@ -19,10 +19,15 @@ pub fn with_database(server: &str, name: &str) -> Result<String> {
         Some(i) => (&server[..i], &server[i..]),
         None => (server, ""),
     };
-    let host_end = base[scheme_end..]
+    // The host starts after the user information, which ends at its last
+    // `@` (a password may hold `@`, and, unencoded, `/`).
+    let host_start = base[scheme_end..]
+        .rfind('@')
+        .map_or(scheme_end, |i| scheme_end + i + 1);
+    let host_end = base[host_start..]
         .find('/')
-        .map_or(base.len(), |i| i + scheme_end);
-    if host_end == scheme_end {
+        .map_or(base.len(), |i| i + host_start);
+    if host_end == host_start {
         return Err(bad("the URL names no host"));
     }
     Ok(format!("{}/{name}{query}", &base[..host_end]))
@@ -32,7 +37,8 @@ pub fn with_database(server: &str, name: &str) -> Result<String> {
 pub fn database_name(url: &str) -> Option<&str> {
     let rest = &url[url.find("://")? + 3..];
     let path = rest.split('?').next().unwrap_or("");
-    let (_, db) = path.split_once('/')?;
+    let host = path.rfind('@').map_or(path, |at| &path[at + 1..]);
+    let (_, db) = host.split_once('/')?;
     (!db.is_empty()).then_some(db)
 }
 
@@ -144,7 +150,15 @@ mod tests {
         for (from, to) in cases {
             assert_eq!(with_database(from, "x").expect(from), to);
         }
+        // A password holding `@` or an unencoded `/` stays the password.
+        assert_eq!(
+            with_database("mysql://u:p@s/s@h:1/db", "x").expect("parsed"),
+            "mysql://u:p@s/s@h:1/x"
+        );
+        assert_eq!(database_name("mysql://u:p@s/s@h:1/db"), Some("db"));
+        assert_eq!(database_name("mysql://u:p/ss@h:1"), None);
         assert!(with_database("mysql:///db", "x").is_err());
+        assert!(with_database("mysql://u:p@/db", "x").is_err());
         assert!(with_database("127.0.0.1:3306", "x").is_err());
         assert_eq!(database_name("mysql://root@h:1/pool?a=b"), Some("pool"));
         assert_eq!(database_name("mysql://root@h:1/?a=b"), None);
