@@ -237,5 +237,23 @@ mod tests {
         assert!(!shown.contains("pa55"), "{shown}");
         assert!(shown.contains("root:***@127.0.0.1:3306/pool"), "{shown}");
         assert!(shown.contains("<api info with its token>"), "{shown}");
+
+        // What the options build, and the server a devnet records.
+        let devnet = Devnet::builder("/tmp/pool")
+            .mysql("mysql://root:pa55@127.0.0.1:3306/pool")
+            .node("t0ken.x:/ip4/127.0.0.1/tcp/1234/http")
+            .build()
+            .expect("devnet");
+        let db = crate::devnet::SharedDb {
+            server: "mysql://root:pa55@127.0.0.1:3306/pool".into(),
+            prefix: "pool_abc".into(),
+        };
+        for shown in [format!("{devnet:?}"), format!("{db:?}")] {
+            assert!(
+                !shown.contains("t0ken") && !shown.contains("pa55"),
+                "{shown}"
+            );
+            assert!(shown.contains("root:***@127.0.0.1:3306/pool"), "{shown}");
+        }
     }
 }

@@ -85,14 +85,23 @@ fn default_period() -> ProvingPeriod {
 /// made when the devnet is (so a bad URL fails before any pre-sealing);
 /// a run that finds the messager's or the miner's dropped refuses to start
 /// (venus-auth's it makes again: the pool registers its members at every
-/// run).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+/// run). Its `Debug` shows no password.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SharedDb {
     /// The server's URL as given (`mysql://user[:password]@host:port[/db]`).
     pub server: String,
     /// The databases' common prefix: `PREFIX_auth`, `PREFIX_messager`,
     /// `PREFIX_miner`.
     pub prefix: String,
+}
+
+impl std::fmt::Debug for SharedDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedDb")
+            .field("server", &venus_sql::redact_url(&self.server))
+            .field("prefix", &self.prefix)
+            .finish()
+    }
 }
 
 impl SharedDb {
@@ -175,8 +184,9 @@ impl Layout {
     }
 }
 
-/// The devnet pool: how many members, how fast, run how.
-#[derive(Debug, Clone)]
+/// The devnet pool: how many members, how fast, run how. Its `Debug`
+/// shows no token or password.
+#[derive(Clone)]
 pub struct Devnet {
     pub(crate) repo: PathBuf,
     pub(crate) members: Option<u32>,
@@ -190,6 +200,23 @@ pub struct Devnet {
     pub(crate) slash_filter: Option<CustomSlash>,
     /// An outside node's API info, used in place of the pool's own.
     pub(crate) node: Option<OutsideNode>,
+}
+
+impl std::fmt::Debug for Devnet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Devnet")
+            .field("repo", &self.repo)
+            .field("members", &self.members)
+            .field("sectors", &self.sectors)
+            .field("block_time", &self.block_time)
+            .field("proving_period", &self.proving_period)
+            .field("mysql", &self.mysql.as_deref().map(venus_sql::redact_url))
+            .field("mode", &self.mode)
+            .field("winning_prover", &self.winning_prover)
+            .field("slash_filter", &self.slash_filter)
+            .field("node", &self.node)
+            .finish()
+    }
 }
 
 /// An outside node's API info ([`DevnetBuilder::node`]); it holds a token,

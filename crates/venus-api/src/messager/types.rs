@@ -520,8 +520,9 @@ pub struct SharedSpec {
     pub fee: FeeSpec,
 }
 
-/// A node messages are pushed to (Venus's `Node`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A node messages are pushed to (Venus's `Node`). Its `Debug` shows no
+/// token.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Node {
     /// A UUID made from the name ([`uuid_of`]).
@@ -543,6 +544,20 @@ pub struct Node {
     /// When it last changed (not kept: the zero time).
     #[serde(with = "rfc3339_ms")]
     pub updated_at: i64,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("url", &venus_rpc::redact_api_info(&self.url))
+            .field("token", &(!self.token.is_empty()).then_some("<token>"))
+            .field("node_type", &self.node_type)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 
 /// Ratios: a zero or null reads as "not set", as in Venus.
@@ -595,6 +610,25 @@ mod tests {
 
     fn atto(n: u64) -> TokenAmount {
         TokenAmount::from_atto(n)
+    }
+
+    #[test]
+    fn node_debug_shows_no_token() {
+        let node = Node {
+            name: "n".into(),
+            url: "http://u:urlpassw0rd@h:1234/rpc/v1".into(),
+            token: "n0detoken".into(),
+            ..Default::default()
+        };
+        let shown = format!("{node:?}");
+        assert!(
+            !shown.contains("n0detoken") && !shown.contains("urlpassw0rd"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("<token>") && shown.contains("h:1234"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -62,8 +62,8 @@ pub struct Landed {
 }
 
 /// A node messages are pushed to, kept in the store (the node list is
-/// data: the operator changes it at run time).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// data: the operator changes it at run time). Its `Debug` shows no token.
+#[derive(Clone, PartialEq, Eq)]
 pub struct NodeEntry {
     /// Its name (unique).
     pub name: String,
@@ -71,6 +71,16 @@ pub struct NodeEntry {
     pub url: String,
     /// Its token.
     pub token: String,
+}
+
+impl std::fmt::Debug for NodeEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeEntry")
+            .field("name", &self.name)
+            .field("url", &venus_rpc::redact_api_info(&self.url))
+            .field("token", &(!self.token.is_empty()).then_some("<token>"))
+            .finish()
+    }
 }
 
 /// Counts for metrics: messages per state, and per address the oldest
