@@ -9,8 +9,9 @@ use crate::Error;
 ///
 /// Parses Lotus API-info strings (`TOKEN:/ip4/127.0.0.1/tcp/1234/http`, the
 /// form of `FULLNODE_API_INFO`; `/ws` for WebSocket; `/dns/host/…`, `/ip6/…`;
-/// the token is optional) and plain URLs (`http://…`, `ws://…`, with
-/// `/rpc/v1` added when the URL has no path).
+/// the token is optional), plain URLs (`http://…`, `ws://…`, with `/rpc/v1`
+/// added when the URL has no path) and a token before a URL
+/// (`TOKEN:http://…`, which Lotus's `ParseApiInfo` takes too).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Endpoint {
     /// `http(s)://…` or `ws(s)://…`.
@@ -110,8 +111,12 @@ impl Endpoint {
 /// shows only its length.
 pub fn redact_api_info(info: &str) -> String {
     let s = info.trim();
-    if s.contains("://") {
-        return redact_url(s);
+    if let Some(scheme_end) = s.find("://") {
+        // A `:` before the scheme's ends a token (`TOKEN:http://…`).
+        return match s[..scheme_end].split_once(':') {
+            Some((token, _)) => format!("<token>:{}", redact_url(&s[token.len() + 1..])),
+            None => redact_url(s),
+        };
     }
     if s.is_empty() || s.starts_with('/') {
         return s.to_string();
@@ -148,6 +153,15 @@ fn redact_url(url: &str) -> String {
     }
 }
 
+/// `TOKEN:scheme://…` as its token and its URL.
+fn token_before_url(s: &str) -> Option<(&str, &str)> {
+    let (token, url) = s.split_once(':')?;
+    let is_url = ["http://", "https://", "ws://", "wss://"]
+        .iter()
+        .any(|scheme| url.starts_with(scheme));
+    (!token.is_empty() && is_url).then_some((token, url))
+}
+
 fn from_multiaddr(ma: &str) -> Result<String, Error> {
     let parts: Vec<&str> = ma.trim_start_matches('/').split('/').collect();
     let bad = || {
@@ -178,8 +192,13 @@ impl FromStr for Endpoint {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
         let s = s.trim();
+        if let Some((token, url)) = token_before_url(s) {
+            let mut endpoint: Endpoint = url.parse()?;
+            endpoint.token = Some(token.to_string());
+            return Ok(endpoint);
+        }
         if s.contains("://") {
-            let shown = redact_url(s);
+            let shown = redact_api_info(s);
             let mut url =
                 url::Url::parse(s).map_err(|e| Error::Endpoint(format!("{shown:?}: {e}")))?;
             if !matches!(url.scheme(), "http" | "https" | "ws" | "wss") {
@@ -254,14 +273,20 @@ mod tests {
             ("/ip4/1.2.3.4/tcp/1234/http", "/ip4/1.2.3.4/tcp/1234/http"),
             ("http://h:1/rpc/v1?token=t0ken", "http://h:1/rpc/v1"),
             ("t0ken", "<a text of 5 characters>"),
+            ("t0ken:http://h:1/rpc/v1", "<token>:http://h:1/rpc/v1"),
+            ("t0.k-en_x:ftp://u:pw@h/x?y", "<token>:ftp://u:***@h/x"),
             ("", ""),
         ] {
             assert_eq!(redact_api_info(info), shown, "{info}");
         }
-        let e = "http://u:t0ken@h:99999/"
-            .parse::<Endpoint>()
-            .expect_err("port");
-        assert!(!e.to_string().contains("t0ken"), "{e}");
+        for bad in [
+            "http://u:t0ken@h:99999/",
+            "t0ken:ftp://h/",
+            "t0ken:http://h:99999/",
+        ] {
+            let e = bad.parse::<Endpoint>().expect_err(bad);
+            assert!(!e.to_string().contains("t0ken"), "{e}");
+        }
     }
 
     #[test]
@@ -281,6 +306,12 @@ mod tests {
         assert!(w.is_ws());
         let d: Endpoint = "t:/dns/node.example/tcp/443/wss".parse().expect("dns");
         assert_eq!(d.url, "wss://node.example:443/rpc/v1");
+        // A token before a URL, as Lotus's `ParseApiInfo` takes it.
+        let t: Endpoint = "abc.def:ws://127.0.0.1:9/rpc/v0"
+            .parse()
+            .expect("token:url");
+        assert_eq!(t.url, "ws://127.0.0.1:9/rpc/v0");
+        assert_eq!(t.token.as_deref(), Some("abc.def"));
         let u: Endpoint = "http://127.0.0.1:9/".parse().expect("url");
         assert_eq!(u.url, "http://127.0.0.1:9/rpc/v1");
         assert_eq!(u.to_ws().url, "ws://127.0.0.1:9/rpc/v1");
