@@ -19,8 +19,10 @@ pub fn with_database(server: &str, name: &str) -> Result<String> {
         Some(i) => (&server[..i], &server[i..]),
         None => (server, ""),
     };
-    // The host starts after the user information, which ends at its last
-    // `@` (a password may hold `@`, and, unencoded, `/`).
+    // The host starts after the last `@`: a password may hold `@`, and
+    // one holding an unencoded `/` (ill-formed: no driver connects with
+    // it) stays whole in the user information rather than be read as the
+    // database, whose name errors quote. A database name holds no `@`.
     let host_start = base[scheme_end..]
         .rfind('@')
         .map_or(scheme_end, |i| scheme_end + i + 1);
@@ -33,7 +35,8 @@ pub fn with_database(server: &str, name: &str) -> Result<String> {
     Ok(format!("{}/{name}{query}", &base[..host_end]))
 }
 
-/// The database a `mysql://` URL names, if any.
+/// The database a `mysql://` URL names, if any (read as [`with_database`]
+/// reads the host: after the last `@`).
 pub fn database_name(url: &str) -> Option<&str> {
     let rest = &url[url.find("://")? + 3..];
     let path = rest.split('?').next().unwrap_or("");
@@ -150,7 +153,8 @@ mod tests {
         for (from, to) in cases {
             assert_eq!(with_database(from, "x").expect(from), to);
         }
-        // A password holding `@` or an unencoded `/` stays the password.
+        // A password holding `@`, or (ill-formed) an unencoded `/`, is never
+        // read as the database, which errors quote.
         assert_eq!(
             with_database("mysql://u:p@s/s@h:1/db", "x").expect("parsed"),
             "mysql://u:p@s/s@h:1/x"
