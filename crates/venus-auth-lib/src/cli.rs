@@ -27,7 +27,7 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub repo: Option<PathBuf>,
     /// Database URL: sqlite://FILE?mode=rwc (default auth.db in the repo) or mysql://user@host/db.
-    #[arg(long, global = true, env = "VENUS_AUTH_DB")]
+    #[arg(long, global = true, env = "VENUS_AUTH_DB", hide_env_values = true)]
     pub db: Option<String>,
     /// File holding the hex token secret (created on first use; default token-secret in the repo).
     #[arg(long, global = true, env = "VENUS_AUTH_SECRET_FILE")]
@@ -43,7 +43,7 @@ pub enum Cmd {
         #[arg(long, default_value = "127.0.0.1:8989")]
         listen: SocketAddr,
         /// Share rate-limit counts through this Redis (e.g. redis://127.0.0.1:6379).
-        #[arg(long, env = "VENUS_AUTH_REDIS")]
+        #[arg(long, env = "VENUS_AUTH_REDIS", hide_env_values = true)]
         redis: Option<String>,
         /// Let requests through when Redis is unreachable (default: refuse them).
         #[arg(long)]

@@ -32,7 +32,7 @@ pub struct Cli {
     pub parallel: usize,
     /// A running sealer's API info, for the client commands (default: the
     /// repo's `api` and `token` files).
-    #[arg(long, global = true, env = "SEALER_API_INFO")]
+    #[arg(long, global = true, env = "SEALER_API_INFO", hide_env_values = true)]
     pub api: Option<String>,
     /// The command.
     #[command(subcommand)]
@@ -87,10 +87,15 @@ pub enum Command {
     /// the `api` and `token` files and the pipeline's SQLite database.
     Run {
         /// The chain node's API info (WebSocket or HTTP): turns the pipeline on.
-        #[arg(long, env = "VENUS_SEALER_NODE", requires = "messager")]
+        #[arg(
+            long,
+            env = "VENUS_SEALER_NODE",
+            hide_env_values = true,
+            requires = "messager"
+        )]
         node: Option<String>,
         /// The messager's API info, its token allowed to send from the miner's worker.
-        #[arg(long, env = "VENUS_SEALER_MESSAGER")]
+        #[arg(long, env = "VENUS_SEALER_MESSAGER", hide_env_values = true)]
         messager: Option<String>,
         /// The pipeline's database (default: sqlite in the repo; a
         /// `mysql://` URL for sealers that share it).

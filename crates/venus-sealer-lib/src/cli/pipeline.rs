@@ -162,7 +162,13 @@ pub enum WorkerCmd {
         /// with `write`. Repeat it (or separate with commas) for instances
         /// of one sealer sharing a database: the next is used when one
         /// cannot be reached.
-        #[arg(long, env = "SEALER_API_INFO", required = true, value_delimiter = ',')]
+        #[arg(
+            long,
+            env = "SEALER_API_INFO",
+            hide_env_values = true,
+            required = true,
+            value_delimiter = ','
+        )]
         sealer: Vec<String>,
         /// The sector store the sealer uses too (sealed/, cache/, unsealed/).
         #[arg(long)]
