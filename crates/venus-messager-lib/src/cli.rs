@@ -20,7 +20,9 @@ use venus_core::json::Lotus;
 use venus_core::traits::ChainApi;
 use venus_core::{Address, TokenAmount};
 use venus_daemon::{CancellationToken, DaemonError, Repo, Service, ServiceHandle};
-use venus_rpc::{Hs256Verifier, Permission, RpcClient, RpcServer, ServerConfig, TokenVerifier};
+use venus_rpc::{
+    redact_api_info, Hs256Verifier, Permission, RpcClient, RpcServer, ServerConfig, TokenVerifier,
+};
 
 use crate::access::{Access, AuthAccess, OpenAccess};
 use crate::metrics::MessagerMetrics;
@@ -30,8 +32,9 @@ use crate::store::SqlMessageStore;
 use crate::{Messager, MessagerConfig, MessagerError, Result, Signers};
 
 /// The daemon's config (`config.toml` in the repo; `VENUS_MESSAGER_<FIELD>`
-/// overrides it, a flag overrides both).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// overrides it, a flag overrides both). Its `Debug` shows no token or
+/// password.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DaemonConfig {
     /// Where the API listens (sophon-messager's port).
@@ -96,6 +99,27 @@ impl Default for DaemonConfig {
     }
 }
 
+impl std::fmt::Debug for DaemonConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let wallets: Vec<String> = self.wallets.iter().map(|w| redact_api_info(w)).collect();
+        f.debug_struct("DaemonConfig")
+            .field("listen", &self.listen)
+            .field("node", &redact_api_info(&self.node))
+            .field("auth_url", &redact_api_info(&self.auth_url))
+            .field("db", &venus_sql::redact_url(&self.db))
+            .field("instance", &self.instance)
+            .field("wallets", &wallets)
+            .field("sel_msg_num", &self.sel_msg_num)
+            .field("replace_after_epochs", &self.replace_after_epochs)
+            .field("lease_ttl_secs", &self.lease_ttl_secs)
+            .field("push_timeout_ms", &self.push_timeout_ms)
+            .field("gas_over_estimation", &self.gas_over_estimation)
+            .field("max_fee", &self.max_fee)
+            .field("max_wait_secs", &self.max_wait_secs)
+            .finish()
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "venus-messager",
@@ -109,7 +133,7 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub repo: Option<PathBuf>,
     /// A running daemon's API info (default: the repo's `api` and `token`).
-    #[arg(long, global = true, env = "MESSAGER_API_INFO")]
+    #[arg(long, global = true, env = "MESSAGER_API_INFO", hide_env_values = true)]
     pub api: Option<String>,
     #[command(subcommand)]
     pub cmd: Cmd,
@@ -313,18 +337,25 @@ async fn serve(repo: Repo, config: DaemonConfig) -> Result<()> {
     let instance = repo
         .instance_name("venus-messager", &config.instance)
         .map_err(daemon)?;
-    let lotus = LotusClient::connect(&config.node)
+    let lotus = LotusClient::connect(&config.node).await.map_err(|e| {
+        MessagerError::Node(format!(
+            "connecting to {}: {e}",
+            venus_rpc::redact_api_info(&config.node)
+        ))
+    })?;
+    lotus
+        .require(Permission::Write, "the messager's MpoolPush")
         .await
-        .map_err(|e| MessagerError::Node(format!("connecting to {}: {e}", config.node)))?;
+        .map_err(MessagerError::Node)?;
     let lotus = Arc::new(lotus);
     let lotus_for_keys = lotus.clone();
     let estimator = Arc::new(crate::gas::BatchEstimator::new(lotus.clone()));
     let chain: Arc<dyn ChainApi> = lotus;
     let mut wallets = Vec::new();
     for w in &config.wallets {
-        let rpc = RpcClient::connect(w)
-            .await
-            .map_err(|e| MessagerError::Wallet(format!("{w}: {e}")))?;
+        let rpc = RpcClient::connect(w).await.map_err(|e| {
+            MessagerError::Wallet(format!("{}: {e}", venus_rpc::redact_api_info(w)))
+        })?;
         wallets.push((
             w.split(':').next_back().unwrap_or(w).to_string(),
             WalletClient::new(rpc),
@@ -595,5 +626,38 @@ async fn command(c: &RpcClient, cmd: Cmd) -> Result<Value> {
             to_json(c.call::<DeleteNode>((name,)).await.map_err(rpc_error)?)
         }
         Cmd::Run { .. } | Cmd::Config | Cmd::Token { .. } => Ok(Value::Null),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_debug_shows_no_token_or_password() {
+        let config = DaemonConfig {
+            node: "n0detoken:/ip4/127.0.0.1/tcp/1234/http".into(),
+            auth_url: "authtoken:/ip4/127.0.0.1/tcp/8989/http".into(),
+            db: "mysql://root:dbpassw0rd@127.0.0.1:3306/messager".into(),
+            wallets: vec!["wallett0ken:/ip4/10.0.0.2/tcp/5678/http".into()],
+            ..DaemonConfig::default()
+        };
+        let shown = format!("{config:?}");
+        for secret in ["n0detoken", "authtoken", "dbpassw0rd", "wallett0ken"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        for kept in ["/ip4/10.0.0.2/tcp/5678/http", "root:***@127.0.0.1"] {
+            assert!(shown.contains(kept), "{kept} not in {shown}");
+        }
+        let entry = crate::store::NodeEntry {
+            name: "n".into(),
+            url: "/ip4/1.2.3.4/tcp/1234/http".into(),
+            token: "entryt0ken".into(),
+        };
+        let shown = format!("{entry:?}");
+        assert!(
+            !shown.contains("entryt0ken") && shown.contains("<token>"),
+            "{shown}"
+        );
     }
 }

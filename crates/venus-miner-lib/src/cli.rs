@@ -21,7 +21,9 @@ use venus_core::json::Lotus;
 use venus_core::traits::ChainApi;
 use venus_core::{Address, ChainEpoch};
 use venus_daemon::{CancellationToken, DaemonError, Repo, Service, ServiceHandle};
-use venus_rpc::{Hs256Verifier, Permission, RpcClient, RpcServer, ServerConfig, TokenVerifier};
+use venus_rpc::{
+    redact_api_info, Hs256Verifier, Permission, RpcClient, RpcServer, ServerConfig, TokenVerifier,
+};
 
 use crate::instance::InstanceLock;
 use crate::members::{AuthMembers, SqlMemberStore, SwitchedMembers};
@@ -33,8 +35,9 @@ use crate::slash::{SlashFilter, SqlSlashFilter};
 use crate::{Members, Miner, MinerConfig, MinerError, Result};
 
 /// The daemon's config (`config.toml` in the repo; `VENUS_MINER_<FIELD>`
-/// overrides it, a flag overrides both).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// overrides it, a flag overrides both). Its `Debug` shows no token or
+/// password.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DaemonConfig {
     /// Where the API listens (sophon-miner's port).
@@ -77,8 +80,8 @@ pub struct DaemonConfig {
     pub members: Vec<MemberConfig>,
 }
 
-/// One member miner's own services.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// One member miner's own services. Its `Debug` shows no token.
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MemberConfig {
     /// The miner (an ID address).
@@ -110,6 +113,42 @@ impl Default for DaemonConfig {
     }
 }
 
+impl std::fmt::Debug for DaemonConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let infos: Vec<String> = self
+            .submit_nodes
+            .iter()
+            .map(|n| redact_api_info(n))
+            .collect();
+        f.debug_struct("DaemonConfig")
+            .field("listen", &self.listen)
+            .field("node", &redact_api_info(&self.node))
+            .field("auth_url", &redact_api_info(&self.auth_url))
+            .field("db", &venus_sql::redact_url(&self.db))
+            .field("instance", &self.instance)
+            .field("block_delay_secs", &self.block_delay_secs)
+            .field("propagation_delay_ms", &self.propagation_delay_ms)
+            .field("miner_timeout_ms", &self.miner_timeout_ms)
+            .field("lease_ttl_ms", &self.lease_ttl_ms)
+            .field("concurrency", &self.concurrency)
+            .field("keep_records_hours", &self.keep_records_hours)
+            .field("members_refresh_secs", &self.members_refresh_secs)
+            .field("submit_nodes", &infos)
+            .field("members", &self.members)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for MemberConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemberConfig")
+            .field("miner", &self.miner)
+            .field("wallet", &redact_api_info(&self.wallet))
+            .field("sealer", &redact_api_info(&self.sealer))
+            .finish()
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "venus-miner",
@@ -123,7 +162,7 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub repo: Option<PathBuf>,
     /// A running daemon's API info (default: the repo's `api` and `token`).
-    #[arg(long, global = true, env = "MINER_API_INFO")]
+    #[arg(long, global = true, env = "MINER_API_INFO", hide_env_values = true)]
     pub api: Option<String>,
     #[command(subcommand)]
     pub cmd: Cmd,
@@ -357,10 +396,20 @@ async fn serve(repo: Repo, config: DaemonConfig, slots: Slots) -> Result<()> {
         .instance_name("venus-miner", &config.instance)
         .map_err(daemon)?;
     let lock_db = db.clone();
-    let lotus = LotusClient::connect(&config.node)
-        .await
-        .map_err(|e| MinerError::Node(format!("connecting to {}: {e}", config.node)))?;
+    let lotus = LotusClient::connect(&config.node).await.map_err(|e| {
+        MinerError::Node(format!(
+            "connecting to {}: {e}",
+            venus_rpc::redact_api_info(&config.node)
+        ))
+    })?;
     let block_delay = block_delay(&lotus, config.block_delay_secs).await?;
+    lotus
+        .require(
+            Permission::Write,
+            "the miner's MinerCreateBlock and SyncSubmitBlock",
+        )
+        .await
+        .map_err(MinerError::Node)?;
     let chain: Arc<dyn ChainApi> = Arc::new(lotus);
     let mut endpoints = PerMiner::new();
     for m in &config.members {
@@ -422,9 +471,12 @@ async fn serve(repo: Repo, config: DaemonConfig, slots: Slots) -> Result<()> {
     };
     let mut builder = Miner::builder(miner_config);
     for node in &config.submit_nodes {
-        let client = LotusClient::connect(node)
-            .await
-            .map_err(|e| MinerError::Config(format!("submit node {node}: {e}")))?;
+        let client = LotusClient::connect(node).await.map_err(|e| {
+            MinerError::Config(format!(
+                "submit node {}: {e}",
+                venus_rpc::redact_api_info(node)
+            ))
+        })?;
         builder = builder.submit_to(Arc::new(client));
     }
     let miner = builder
@@ -588,6 +640,45 @@ pub async fn run_with(cli: Cli, slots: Slots) -> Result<Value> {
                 }
                 Cmd::Run { .. } | Cmd::Config | Cmd::Token { .. } => Ok(Value::Null),
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_debug_shows_no_token_or_password() {
+        let config = DaemonConfig {
+            node: "n0detoken:/ip4/127.0.0.1/tcp/1234/http".into(),
+            auth_url: "http://h:8989/rpc/v0?token=authtoken".into(),
+            db: "mysql://root:dbpassw0rd@127.0.0.1:3306/miner".into(),
+            submit_nodes: vec!["subm1ttoken:/ip4/10.0.0.1/tcp/1234/http".into()],
+            members: vec![MemberConfig {
+                miner: "f01000".into(),
+                wallet: "wallett0ken:/ip4/10.0.0.2/tcp/5678/http".into(),
+                sealer: "sealert0ken:/ip4/10.0.0.3/tcp/2345/http".into(),
+            }],
+            ..DaemonConfig::default()
+        };
+        let shown = format!("{config:?}");
+        for secret in [
+            "n0detoken",
+            "authtoken",
+            "dbpassw0rd",
+            "subm1ttoken",
+            "wallett0ken",
+            "sealert0ken",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        for kept in [
+            "/ip4/127.0.0.1/tcp/1234/http",
+            "root:***@127.0.0.1",
+            "f01000",
+        ] {
+            assert!(shown.contains(kept), "{kept} not in {shown}");
         }
     }
 }

@@ -24,8 +24,8 @@ use crate::error::{NodeError, Result};
 use crate::Node;
 
 /// The daemon's config (`config.toml` in the repo; `VENUS_NODE_<FIELD>`
-/// overrides it, a flag overrides both).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// overrides it, a flag overrides both). Its `Debug` shows no token.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct NodeConfig {
     /// Where the API listens.
@@ -34,6 +34,15 @@ pub struct NodeConfig {
     /// own secret (whose admin token the `token` file holds); empty: the
     /// repo's secret only.
     pub auth_url: String,
+}
+
+impl std::fmt::Debug for NodeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeConfig")
+            .field("listen", &self.listen)
+            .field("auth_url", &venus_rpc::redact_api_info(&self.auth_url))
+            .finish()
+    }
 }
 
 impl Default for NodeConfig {
@@ -385,6 +394,10 @@ pub struct NodeService {
     pub repo: venus_daemon::Repo,
     pub listen: SocketAddr,
     pub verifier: Arc<dyn TokenVerifier>,
+    /// Whether Lotus's `AuthNew` makes tokens with the repo's secret: not
+    /// where tokens come from venus-auth (`auth_url`), as such a token
+    /// would outlive venus-auth's revocations and limits.
+    pub auth_new: bool,
 }
 
 #[async_trait::async_trait]
@@ -401,8 +414,18 @@ impl venus_daemon::Service for NodeService {
             name: "node".into(),
             reason: e,
         };
-        let server = RpcServer::builder(crate::rpc::lotus_module(self.node.clone()))
-            .v0(crate::rpc::lotus_v0_module(self.node.clone()))
+        let signer = Hs256Verifier::new(&secret(&self.repo).map_err(|e| failed(e.to_string()))?);
+        // Lotus's `AuthVerify` and `AuthNew`, on both API versions.
+        let with_auth = |mut m: venus_rpc::RpcModule| {
+            m.merge(venus_api::lotus::auth_module(
+                self.verifier.clone(),
+                self.auth_new.then(|| signer.clone()),
+            ))
+            .map_err(|e| failed(e.to_string()))?;
+            Ok::<_, venus_daemon::DaemonError>(m)
+        };
+        let server = RpcServer::builder(with_auth(crate::rpc::lotus_module(self.node.clone()))?)
+            .v0(with_auth(crate::rpc::lotus_v0_module(self.node.clone()))?)
             .verifier(self.verifier.clone())
             .config(ServerConfig::daemon())
             .build()
@@ -413,7 +436,7 @@ impl venus_daemon::Service for NodeService {
         // Lotus's repo layout: `api` holds the multiaddr, `token` the
         // admin token, so `lotus` with LOTUS_PATH=<repo> talks to us.
         let maddr = format!("/ip4/{}/tcp/{}/http", addr.ip(), addr.port());
-        let token = Hs256Verifier::new(&secret(&self.repo).map_err(|e| failed(e.to_string()))?)
+        let token = signer
             .sign(Permission::Admin.and_below(), None, None)
             .map_err(|e| failed(e.to_string()))?;
         // `token` first: a watcher takes `api` appearing as "serving".
@@ -514,6 +537,7 @@ pub async fn run(
                 repo,
                 listen: config.listen,
                 verifier,
+                auth_new: config.auth_url.is_empty(),
             };
             venus_daemon::run_services(vec![Box::new(service)])
                 .await

@@ -322,6 +322,7 @@ impl Devnet {
                 .await
                 .map_err(|e| PoolError::Invalid(format!("--node: {e}")))?;
             watcher.check_members(&pool.members).await?;
+            watcher.check_token().await?;
             watcher.check_last_head(&layout.repo).await?;
         }
 

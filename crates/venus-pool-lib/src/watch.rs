@@ -140,6 +140,20 @@ impl Watcher {
         Ok(())
     }
 
+    /// Checks that the node's token lets the pool work there: the miner
+    /// makes and submits blocks and the messager pushes messages, which
+    /// need `write` (a read-only token would otherwise show only as a chain
+    /// that does not move). See [`LotusClient::require`].
+    pub async fn check_token(&self) -> Result<()> {
+        self.node
+            .require(
+                venus_rpc::Permission::Write,
+                "the pool's miner (MinerCreateBlock, SyncSubmitBlock) and messager (MpoolPush)",
+            )
+            .await
+            .map_err(|why| PoolError::Invalid(format!("--node: {why}")))
+    }
+
     /// Checks that the node holds the head the last run on `repo` ended
     /// at (its `last-head`, if any): a node started anew on the genesis
     /// would strand what the members did on the old chain (the messager's

@@ -4,7 +4,9 @@
 //!   genesis with its own tokens, as a Lotus node would be), reached only
 //!   through the Lotus API: every component, the pledge and the status
 //!   line go through it; back on a node of its own, started anew, the
-//!   pool refuses to run, as that node lacks the members' chain;
+//!   pool refuses to run, as that node lacks the members' chain; a token
+//!   for it that reads only (made with Lotus's `AuthNew`) is refused before
+//!   anything starts;
 //! - the miner claims, and records the signature of, every block in the
 //!   integrator's filter instead of its own database; a custom filter is
 //!   refused where it cannot reach the miner (each component its own
@@ -18,7 +20,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use venus_pool_lib::api::lotus::{LotusClient, StateMinerPower, StateMinerProvingDeadline};
+use venus_pool_lib::api::lotus::{
+    AuthNew, AuthVerify, LotusClient, StateMinerPower, StateMinerProvingDeadline,
+};
 use venus_pool_lib::api::sealer::{Pledge, SectorsStatus};
 use venus_pool_lib::core::json::Lotus;
 use venus_pool_lib::core::traits::ChainRead;
@@ -32,7 +36,7 @@ use venus_pool_lib::{
     run_component, wallet_password, Devnet, Display, Kind, Mode, PoolError, Summary,
     WALLET_PASSWORD_ENV,
 };
-use venus_rpc::RpcClient;
+use venus_rpc::{Permission, RpcClient};
 
 /// One 2 KiB sector.
 const SECTOR: u64 = 2048;
@@ -176,6 +180,42 @@ fn node_and_slash_filter_slots_and_a_pledge_that_adds_power_while_mining() {
             &node_stop,
         )
         .await;
+        // A token of that node that reads only (Lotus's `AuthNew`, asked
+        // with its admin token) is refused before anything starts: the
+        // miner and the messager need write there.
+        let admin = LotusClient::connect(&node_info).await.expect("node");
+        let read_only = admin
+            .rpc()
+            .call::<AuthNew>((vec![Permission::Read],))
+            .await
+            .expect("AuthNew");
+        let read_only = String::from_utf8(read_only.0).expect("a token");
+        assert_eq!(
+            admin
+                .rpc()
+                .call::<AuthVerify>((read_only.clone(),))
+                .await
+                .expect("AuthVerify"),
+            vec![Permission::Read]
+        );
+        let (_, multiaddr) = node_info.split_once(':').expect("TOKEN:MULTIADDR");
+        let refused = builder
+            .clone()
+            .node(format!("{read_only}:{multiaddr}"))
+            .build()
+            .expect("devnet")
+            .run(
+                &layout,
+                &prover,
+                None,
+                Display::Plain,
+                CancellationToken::new(),
+            )
+            .await;
+        assert!(
+            matches!(&refused, Err(PoolError::Invalid(why)) if why.contains("but not write")),
+            "{refused:?}"
+        );
         let devnet = builder.node(node_info.clone()).build().expect("devnet");
         let miner: Address = layout.pool.members[0].miner.parse().expect("miner");
         let stop = CancellationToken::new();

@@ -11,7 +11,7 @@ use venus_core::json::{lotus_json, Lotus};
 use venus_core::shared::receipt::Receipt;
 use venus_core::types::{BeaconEntry, BlockHeader, SignedMessage, TipSet, TipSetKey};
 use venus_core::{Address, ChainEpoch, Cid, Message, TokenAmount};
-use venus_rpc::{rpc_method, NoParams};
+use venus_rpc::{rpc_method, NoParams, Permission};
 
 /// The API version sophon-miner requires of a node: 2.3.0, as Lotus
 /// encodes it (`major << 16 | minor << 8 | patch`).
@@ -250,6 +250,20 @@ pub struct MinerInfo {
     pub pending_beneficiary_term: Option<serde_json::Value>,
 }
 
+rpc_method! {
+    /// What a token grants on this daemon, its `Allow` list as signed
+    /// (Lotus's `Common.AuthVerify`, `api/api_common.go`). A token that is
+    /// malformed, wrongly signed or refused answers
+    /// [`codes::TOKEN_REFUSED`](venus_rpc::codes::TOKEN_REFUSED) (Lotus:
+    /// code 1, "JWT Verification failed").
+    pub AuthVerify = "Filecoin.AuthVerify", read, idempotent, (String,) => Vec<Permission>
+}
+rpc_method! {
+    /// A new token granting the given permissions, signed with the daemon's
+    /// own secret (Lotus's `Common.AuthNew`; the token's bytes, base64 on the
+    /// wire as Lotus sends `[]byte`).
+    pub AuthNew = "Filecoin.AuthNew", admin, (Vec<Permission>,) => Bytes
+}
 rpc_method! {
     /// The node's version and API version.
     pub Version = "Filecoin.Version", read, idempotent, NoParams => ApiVersion

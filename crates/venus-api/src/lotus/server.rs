@@ -7,7 +7,37 @@ use venus_core::json::Lotus;
 use venus_core::traits::ChainApi;
 
 use super::*;
-use venus_rpc::{RpcError, RpcModule};
+use venus_rpc::{codes, AuthError, Hs256Verifier, RpcError, RpcModule, TokenVerifier};
+
+/// Lotus's `AuthVerify` and `AuthNew` (`node/impl/common/common.go`) for a
+/// daemon whose tokens `verifier` checks: the permissions a token has
+/// here, and, with a `signer` (the daemon's own secret), new tokens for an
+/// admin, granting what is asked as Lotus's do. Lotus's CLI (`lotus auth
+/// create-token`) and a pool checking the token it was given call them.
+///
+/// Leave `signer` out where tokens come from `venus-auth`: a token made
+/// with the daemon's own secret would outlive venus-auth's revocations,
+/// expiries and rate limits.
+pub fn auth_module(verifier: Arc<dyn TokenVerifier>, signer: Option<Hs256Verifier>) -> RpcModule {
+    let mut m = RpcModule::new();
+    m.register_with::<AuthVerify, _, _, _>(&verifier, |v, _, (token,)| async move {
+        // The verdict on the token asked about, not on the caller's own.
+        let claims = v.verify(&token).await.map_err(|e| match e {
+            AuthError::Unavailable(_) => RpcError::new(codes::INTERNAL_ERROR, e.to_string()),
+            refused => RpcError::new(codes::TOKEN_REFUSED, refused.to_string()),
+        })?;
+        Ok(claims.allow)
+    });
+    if let Some(signer) = signer {
+        m.register_with::<AuthNew, _, _, _>(&Arc::new(signer), |s, _, (allow,)| async move {
+            let token = s
+                .sign(allow, None, None)
+                .map_err(|e| RpcError::new(codes::INTERNAL_ERROR, e.to_string()))?;
+            Ok(Bytes(token.into_bytes()))
+        });
+    }
+    m
+}
 
 /// A module answering the Lotus methods of this crate from `api`: put a
 /// `MemoryChain`, a `LotusClient` (a proxy) or our own node behind the Lotus

@@ -2,5 +2,6 @@
 
 #![allow(missing_docs)] // test fixtures
 
+mod lotus_auth;
 mod lotus_client;
 mod refusals;
