@@ -94,7 +94,7 @@ fn twenty_epochs_then_a_second_run_continues() {
     };
     for bad in [
         "not-an-api-info",
-        "secret-token:http://127.0.0.1:1234/rpc/v1",
+        "http://127.0.0.1:1234/rpc/v1?token=secret-token",
     ] {
         let err = fails(&["--node", bad]);
         assert!(err.contains("--node takes a node's API info"), "{err}");
@@ -140,13 +140,18 @@ fn twenty_epochs_then_a_second_run_continues() {
         .port();
     // A last run's API infos (their ports gone) do not outlive a refusal.
     std::fs::write(repo.join("api-info.env"), "FULLNODE_API_INFO=stale\n").expect("write");
-    let err = fails(&[
-        "--node",
-        &format!("x:/ip4/127.0.0.1/tcp/{free}/http"),
-        "--epochs",
-        "1",
-    ]);
-    assert!(err.contains("the node does not answer"), "{err}");
+    // Lotus's two forms of a token with an address.
+    for node in [
+        format!("x:/ip4/127.0.0.1/tcp/{free}/http"),
+        format!("secret-token:http://127.0.0.1:{free}/rpc/v1"),
+    ] {
+        let err = fails(&["--node", &node, "--epochs", "1"]);
+        assert!(err.contains("the node does not answer"), "{err}");
+        assert!(
+            !err.contains("secret-token"),
+            "the error shows the token: {err}"
+        );
+    }
     assert!(
         !repo.join("api-info.env").exists(),
         "a stale api-info.env was left"

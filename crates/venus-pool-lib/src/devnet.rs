@@ -414,8 +414,9 @@ impl DevnetBuilder {
             }
         }
         if let Some(OutsideNode(info)) = &d.node {
-            // With a token, so `TOKEN:/multiaddr` (a URL parses without
-            // one). The error does not quote it: it holds the token.
+            // With a token, so `TOKEN:/multiaddr` or `TOKEN:URL` (a bare
+            // URL parses without one). The error does not quote it: it
+            // holds the token.
             let with_token = info
                 .parse::<venus_rpc::Endpoint>()
                 .is_ok_and(|e| e.token.is_some_and(|t| !t.is_empty()));
