@@ -19,13 +19,7 @@ pub fn with_database(server: &str, name: &str) -> Result<String> {
         Some(i) => (&server[..i], &server[i..]),
         None => (server, ""),
     };
-    // The host starts after the last `@`: a password may hold `@`, and
-    // one holding an unencoded `/` (ill-formed: no driver connects with
-    // it) stays whole in the user information rather than be read as the
-    // database, whose name errors quote. A database name holds no `@`.
-    let host_start = base[scheme_end..]
-        .rfind('@')
-        .map_or(scheme_end, |i| scheme_end + i + 1);
+    let host_start = scheme_end + host_start(&base[scheme_end..]);
     let host_end = base[host_start..]
         .find('/')
         .map_or(base.len(), |i| i + host_start);
@@ -40,9 +34,17 @@ pub fn with_database(server: &str, name: &str) -> Result<String> {
 pub fn database_name(url: &str) -> Option<&str> {
     let rest = &url[url.find("://")? + 3..];
     let path = rest.split('?').next().unwrap_or("");
-    let host = path.rfind('@').map_or(path, |at| &path[at + 1..]);
-    let (_, db) = host.split_once('/')?;
+    let (_, db) = path[host_start(path)..].split_once('/')?;
     (!db.is_empty()).then_some(db)
+}
+
+/// Where the host starts in `rest` (a URL after `scheme://`, without its
+/// query): after the last `@`. A password may hold `@`, and one holding an
+/// unencoded `/` (ill-formed: no driver connects with it) stays whole in
+/// the user information rather than be read as the database, whose name
+/// errors quote. A database name holds no `@`.
+fn host_start(rest: &str) -> usize {
+    rest.rfind('@').map_or(0, |at| at + 1)
 }
 
 /// Makes the database `name` on the MySQL server at `server` if it does
