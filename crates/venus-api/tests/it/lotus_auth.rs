@@ -27,16 +27,22 @@ fn code(r: venus_rpc::Result<impl std::fmt::Debug>) -> i64 {
     }
 }
 
-#[tokio::test]
-async fn tokens_are_made_and_verified_as_lotus_does() {
-    let signer = Hs256Verifier::new(&[7u8; 32]);
+/// `auth_module` on loopback, its tokens `signer`'s, with `AuthNew` only
+/// when `mints`.
+async fn serve(signer: &Hs256Verifier, mints: bool) -> ServerHandle {
     let verifier: Arc<dyn TokenVerifier> = Arc::new(signer.clone());
-    let server = RpcServer::builder(auth_module(verifier.clone(), Some(signer.clone())))
+    RpcServer::builder(auth_module(verifier.clone(), mints.then(|| signer.clone())))
         .verifier(verifier)
         .build()
         .start("127.0.0.1:0".parse().expect("addr"))
         .await
-        .expect("start");
+        .expect("start")
+}
+
+#[tokio::test]
+async fn tokens_are_made_and_verified_as_lotus_does() {
+    let signer = Hs256Verifier::new(&[7u8; 32]);
+    let server = serve(&signer, true).await;
     let token = |p: Permission| signer.sign(p.and_below(), None, None).expect("token");
     let admin = client(&server, token(Permission::Admin)).await;
     let reader = client(&server, token(Permission::Read)).await;
@@ -100,12 +106,7 @@ async fn tokens_are_made_and_verified_as_lotus_does() {
     server.stop().await;
 
     // Without a signer (tokens come from venus-auth), no AuthNew.
-    let server = RpcServer::builder(auth_module(Arc::new(signer.clone()), None))
-        .verifier(Arc::new(signer.clone()))
-        .build()
-        .start("127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("start");
+    let server = serve(&signer, false).await;
     let admin = client(&server, token(Permission::Admin)).await;
     assert_eq!(
         code(admin.call::<AuthNew>((vec![Permission::Read],)).await),
