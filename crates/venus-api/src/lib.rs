@@ -15,6 +15,8 @@
 //!   and [`messager::MessagerClient`].
 //! - [`miner`]: the block producer's API, as sophon-miner serves it.
 //! - [`sealer`]: a member's winning PoSt over RPC ([`sealer::ProverClient`]).
+//! - [`common`]: what every daemon answers (Lotus's `AuthVerify`), and
+//!   [`common::check_token`], a start-time check of a client's token.
 //! - [`auth`]: the auth daemon's registry and tokens, [`auth::AuthClient`],
 //!   and [`auth::RemoteVerifier`], a `TokenVerifier` for any daemon.
 //!
@@ -53,6 +55,7 @@
 mod error;
 
 pub mod auth;
+pub mod common;
 pub mod lotus;
 pub mod messager;
 pub mod miner;

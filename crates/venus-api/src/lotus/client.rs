@@ -14,9 +14,6 @@ use venus_core::{Address, ChainEpoch, Cid, Message, Result};
 use super::*;
 use venus_rpc::{codes, Error, Permission, RpcClient};
 
-/// How long [`LotusClient::require`] waits for the node's answer.
-pub const PERMISSIONS_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// Confidence (epochs on top) `wait_message` asks `StateWaitMsg` for, Lotus's `MessageConfidence`.
 pub const MESSAGE_CONFIDENCE: u64 = 5;
 
@@ -49,46 +46,23 @@ impl LotusClient {
     /// `AuthVerify`), or `None` when that cannot be asked: the endpoint
     /// has no token, or the node has no `AuthVerify`.
     pub async fn permissions(&self) -> crate::Result<Option<Vec<Permission>>> {
-        let Some(token) = self.rpc.endpoint().token.clone() else {
-            return Ok(None);
-        };
-        match self.rpc.call::<AuthVerify>((token,)).await {
-            Ok(allow) => Ok(Some(allow)),
-            Err(Error::Rpc(e)) if e.code == codes::METHOD_NOT_FOUND => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        crate::common::token_permissions(&self.rpc).await
     }
 
     /// Refuses a token that the node says lacks `needed`, with a message
     /// naming what it grants and `uses` (the methods that need it): a
     /// daemon given a read-only token fails at its start, not later as a
-    /// chain that does not move. Only the node's answer refuses: a token
-    /// that cannot be asked about (no token, a node without `AuthVerify`)
-    /// passes with a debug event, and any failure to ask (the node down or
-    /// silent for [`PERMISSIONS_TIMEOUT`], the token refused) with a warning.
+    /// chain that does not move. Only the node's answer refuses; see
+    /// [`check_token`](crate::common::check_token).
     pub async fn require(&self, needed: Permission, uses: &str) -> std::result::Result<(), String> {
-        let asked = tokio::time::timeout(PERMISSIONS_TIMEOUT, self.permissions())
+        crate::common::check_token(&self.rpc, &[needed])
             .await
-            .unwrap_or_else(|_| Err(crate::Error::Rpc(Error::Timeout(PERMISSIONS_TIMEOUT))));
-        match asked {
-            Ok(Some(allow)) if !allow.contains(&needed) => {
-                let granted: Vec<&str> = allow.iter().map(|p| p.as_str()).collect();
-                Err(format!(
-                    "the node's token grants [{}] but not {needed}, which {uses} need: \
-                     give a token with {needed} (`lotus auth create-token --perm {needed}`)",
-                    granted.join(", ")
-                ))
-            }
-            Ok(Some(_)) => Ok(()),
-            Ok(None) => {
-                tracing::debug!(target: "venus::api", "the node's token cannot be asked about: its permissions are not checked");
-                Ok(())
-            }
-            Err(e) => {
-                tracing::warn!(target: "venus::api", error = %e, "asking the node what its token grants failed: its permissions are not checked");
-                Ok(())
-            }
-        }
+            .map_err(|e| {
+                format!(
+                    "the node's {e}, which {uses} need: give a token with {needed} \
+                     (`lotus auth create-token --perm {needed}`)"
+                )
+            })
     }
 }
 

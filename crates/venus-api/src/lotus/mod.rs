@@ -8,7 +8,8 @@ pub mod v0;
 
 pub use node::*;
 
-pub use client::{LotusClient, MESSAGE_CONFIDENCE, PERMISSIONS_TIMEOUT};
+pub use crate::common::PERMISSIONS_TIMEOUT;
+pub use client::{LotusClient, MESSAGE_CONFIDENCE};
 pub use server::{auth_module, chain_api_module};
 
 use venus_core::json::Lotus;
