@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use common::{chain_counts, component_pids, count, head, signal, PoolRun};
 use venus_api::auth::AuthClient;
-use venus_api::lotus::LotusClient;
+use venus_api::lotus::{AuthNew, AuthVerify, LotusClient};
 use venus_api::messager::{MessageState, MessagerClient};
 use venus_api::miner::{BlocksQueryParams, ListBlocks, MinedBlock};
 use venus_api::wallet::{RecordQuery, SignRecord, SignRecords};
@@ -220,6 +220,24 @@ async fn check_auth(env: &HashMap<String, String>, pool: &venus_pool_lib::PoolFi
     let messager = MessagerClient::connect(&as_member(&env["MESSAGER_API_INFO"]))
         .await
         .expect("messager");
+    // The messager and the miner answer Lotus's `AuthVerify` about a
+    // venus-auth token (their verifiers ask venus-auth), and make no
+    // tokens of their own beside it (no `AuthNew`).
+    let miner = RpcClient::connect(&as_member(&env["MINER_API_INFO"]))
+        .await
+        .expect("miner");
+    for (daemon, rpc) in [("messager", messager.rpc()), ("miner", &miner)] {
+        let allow = rpc
+            .call::<AuthVerify>((token.clone(),))
+            .await
+            .unwrap_or_else(|e| panic!("AuthVerify on the {daemon}: {e}"));
+        assert_eq!(allow, Permission::Write.and_below(), "the {daemon}");
+        let minted = rpc.call::<AuthNew>((vec![Permission::Read],)).await;
+        assert!(
+            matches!(&minted, Err(venus_rpc::Error::Rpc(e)) if e.code == codes::METHOD_NOT_FOUND),
+            "AuthNew on the {daemon} beside venus-auth: {minted:?}"
+        );
+    }
     let theirs: Address = other.worker.parse().expect("worker");
     let to: Address = pool.funded.parse().expect("funded");
     let refused = messager

@@ -13,10 +13,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
+use venus_api::lotus::{AuthNew, AuthVerify};
 use venus_api::sealer::ProverClient;
 use venus_core::traits::{ChainRead, ComputeProof};
 use venus_core::types::ExtendedSectorInfo;
 use venus_core::Address;
+use venus_rpc::Permission;
 
 /// Non-null tipsets above genesis (the member is the devnet's one miner).
 async fn mined(d: &Devnet) -> usize {
@@ -40,6 +42,24 @@ async fn the_pool_miner_mines_on_winning_posts_from_the_members_sealer() {
     let home = d.dir.path().join("sealer");
     let sealer = SealerProcess::start(&d, &home, &[]);
     let prover = Arc::new(ProverClient::connect(&sealer.api).await.expect("sealer"));
+
+    // Lotus's `AuthNew` and `AuthVerify`, as on lotus-miner: the repo's
+    // admin token makes one that only reads, and it reads back as that.
+    let admin = venus_rpc::RpcClient::connect(&sealer.api)
+        .await
+        .expect("sealer");
+    let reader = admin
+        .call::<AuthNew>((vec![Permission::Read],))
+        .await
+        .expect("AuthNew");
+    let reader = String::from_utf8(reader.0).expect("a token");
+    assert_eq!(
+        admin
+            .call::<AuthVerify>((reader,))
+            .await
+            .expect("AuthVerify"),
+        vec![Permission::Read]
+    );
 
     // Not its miner: refused before any proof is computed.
     let sector = ExtendedSectorInfo {

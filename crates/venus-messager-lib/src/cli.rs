@@ -320,6 +320,38 @@ impl Service for LoopService {
     }
 }
 
+/// Refuses a wallet that says its token cannot list its keys and sign
+/// (`WalletList`, `WalletSign`): nothing of its addresses could be sent.
+/// All asked at once, so wallets that do not answer hold the start
+/// [`PERMISSIONS_TIMEOUT`] at most.
+///
+/// [`PERMISSIONS_TIMEOUT`]: venus_api::common::PERMISSIONS_TIMEOUT
+async fn check_wallet_tokens(infos: &[String], wallets: &[(String, WalletClient)]) -> Result<()> {
+    use venus_rpc::RpcMethod;
+    let needed = [
+        venus_api::wallet::WalletList::PERMISSION,
+        venus_api::wallet::WalletSign::PERMISSION,
+    ];
+    let checked = infos
+        .iter()
+        .zip(wallets)
+        .map(|(info, (_, wallet))| async move {
+            venus_api::common::check_token(wallet.rpc(), &needed)
+                .await
+                .map_err(|e| {
+                    MessagerError::Wallet(format!(
+                        "{}: the wallet's {e}, which the messager's WalletList and WalletSign \
+                     need: give one made with `venus-wallet api-info --perm sign --name <caller>`",
+                        venus_rpc::redact_api_info(info)
+                    ))
+                })
+        });
+    futures::future::join_all(checked)
+        .await
+        .into_iter()
+        .collect()
+}
+
 /// The daemon: the messager and its API, from `config`.
 async fn serve(repo: Repo, config: DaemonConfig) -> Result<()> {
     if config.node.is_empty() {
@@ -361,6 +393,7 @@ async fn serve(repo: Repo, config: DaemonConfig) -> Result<()> {
             WalletClient::new(rpc),
         ));
     }
+    check_wallet_tokens(&config.wallets, &wallets).await?;
     if wallets.is_empty() {
         tracing::warn!(target: "venus::messager", "no wallets configured (`wallets` in config.toml, --wallet): nothing can be signed");
     }
@@ -387,6 +420,9 @@ async fn serve(repo: Repo, config: DaemonConfig) -> Result<()> {
     let admin = local
         .sign(Permission::Admin.and_below(), None, None)
         .map_err(|e| MessagerError::Invalid(e.to_string()))?;
+    // `AuthNew` only where the tokens are the messager's own: one made with
+    // its secret beside venus-auth would outlive venus-auth's revocations.
+    let mints = config.auth_url.is_empty().then(|| local.clone());
     let (access, verifier): (Arc<dyn Access>, Arc<dyn TokenVerifier>) =
         if config.auth_url.is_empty() {
             (Arc::new(OpenAccess), Arc::new(local))
@@ -416,7 +452,11 @@ async fn serve(repo: Repo, config: DaemonConfig) -> Result<()> {
     service.reload_nodes().await?;
     let metrics = Arc::new(MessagerMetrics::new(messager.clone()));
     let render = metrics.clone();
-    let server = RpcServer::builder(messager_module(service))
+    let mut module = messager_module(service);
+    module
+        .merge(venus_api::lotus::auth_module(verifier.clone(), mints))
+        .map_err(|e| MessagerError::Invalid(e.to_string()))?;
+    let server = RpcServer::builder(module)
         .verifier(verifier)
         .config(ServerConfig::daemon())
         .metrics(Arc::new(move || render.render()))
@@ -632,6 +672,49 @@ async fn command(c: &RpcClient, cmd: Cmd) -> Result<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A wallet whose token it says cannot sign stops the start, named
+    /// without the token; the node's admin token passes.
+    #[tokio::test]
+    async fn a_wallet_token_that_cannot_sign_is_refused_at_start() {
+        let tokens = Hs256Verifier::new(b"the daemons' secret");
+        // One server answering `AuthVerify` only, as the node and the
+        // wallets: the start asks nothing else of them before the check.
+        let daemon = RpcServer::builder(venus_api::lotus::auth_module(
+            Arc::new(tokens.clone()),
+            None,
+        ))
+        .verifier(Arc::new(tokens.clone()))
+        .build()
+        .start("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("server");
+        let info = |perm: Permission| {
+            let token = tokens.sign(perm.and_below(), None, None).expect("token");
+            let info = venus_rpc::Endpoint::new(daemon.http_url(), Some(token.clone()))
+                .to_api_info()
+                .expect("api info");
+            (token, info)
+        };
+        let (write, write_info) = info(Permission::Write);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = DaemonConfig {
+            node: info(Permission::Admin).1,
+            wallets: vec![info(Permission::Sign).1, write_info],
+            ..DaemonConfig::default()
+        };
+        let repo = Repo::open("messager", Some(dir.path().into())).expect("repo");
+        let refused = serve(repo, config)
+            .await
+            .expect_err("a wallet token without sign");
+        let shown = refused.to_string();
+        assert!(
+            shown.contains("the wallet's token grants [read, write] but not sign"),
+            "{shown}"
+        );
+        assert!(!shown.contains(&write), "{shown}");
+        daemon.stop().await;
+    }
 
     #[test]
     fn config_debug_shows_no_token_or_password() {

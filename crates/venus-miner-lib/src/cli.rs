@@ -74,7 +74,9 @@ pub struct DaemonConfig {
     /// How often the members are re-read from venus-auth (s).
     pub members_refresh_secs: u64,
     /// More nodes each block is sent to after `node` (API infos), for a
-    /// block to reach the network even when one node's peers lag.
+    /// block to reach the network even when one node's peers lag. Their
+    /// tokens need `write`: one that a node says lacks it is refused at
+    /// start.
     pub submit_nodes: Vec<String>,
     /// Where each member's wallet and sealer are.
     pub members: Vec<MemberConfig>,
@@ -336,6 +338,77 @@ async fn block_delay(node: &LotusClient, configured: u64) -> Result<u64> {
     }
 }
 
+/// Refuses a member whose wallet or sealer says the token the miner was
+/// given cannot do what the miner asks of it (sign its blocks; compute its
+/// winning PoSts): every round of that member would fail. All asked at
+/// once, so services that do not answer hold the start
+/// [`PERMISSIONS_TIMEOUT`] at most.
+///
+/// [`PERMISSIONS_TIMEOUT`]: venus_api::common::PERMISSIONS_TIMEOUT
+async fn check_member_tokens(members: &[(Address, RpcClient, RpcClient)]) -> Result<()> {
+    use venus_api::common::check_token;
+    use venus_api::sealer::ComputeProofMethod;
+    use venus_api::wallet::WalletSign;
+    use venus_rpc::RpcMethod;
+    let checked = members.iter().map(|(miner, wallet, sealer)| async move {
+        let (wallet, sealer) = futures::join!(
+            check_token(wallet, &[WalletSign::PERMISSION]),
+            check_token(sealer, &[ComputeProofMethod::PERMISSION]),
+        );
+        wallet.map_err(|e| {
+            MinerError::Config(format!(
+                "member {miner}'s wallet {e}, which signing its blocks (WalletSign) \
+                 needs: give one made with `venus-wallet api-info --perm sign --name <caller>`"
+            ))
+        })?;
+        sealer.map_err(|e| {
+            MinerError::Config(format!(
+                "member {miner}'s sealer {e}, which its winning PoSts ({}) need: \
+                 give one with {}",
+                ComputeProofMethod::NAME,
+                ComputeProofMethod::PERMISSION
+            ))
+        })
+    });
+    futures::future::join_all(checked)
+        .await
+        .into_iter()
+        .collect()
+}
+
+/// Connects to the extra nodes blocks are sent to, refusing one whose
+/// token the node says cannot write (`SyncSubmitBlock` needs it): every
+/// block sent there would be refused. Asked all at once, so nodes that do
+/// not answer hold the start [`PERMISSIONS_TIMEOUT`] at most, not once
+/// each.
+///
+/// [`PERMISSIONS_TIMEOUT`]: venus_api::lotus::PERMISSIONS_TIMEOUT
+async fn submit_nodes(infos: &[String]) -> Result<Vec<LotusClient>> {
+    let checked = infos.iter().map(|info| async move {
+        let failed = |e: String| {
+            MinerError::Config(format!(
+                "submit node {}: {e}",
+                venus_rpc::redact_api_info(info)
+            ))
+        };
+        let client = LotusClient::connect(info)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        client
+            .require(
+                Permission::Write,
+                "the miner's block submissions (SyncSubmitBlock)",
+            )
+            .await
+            .map_err(failed)?;
+        Ok(client)
+    });
+    futures::future::join_all(checked)
+        .await
+        .into_iter()
+        .collect()
+}
+
 /// Warns of members that cannot mine: venus-auth opens them, but the
 /// config gives no wallet and sealer for them (every round of theirs
 /// would fail with `no signer`).
@@ -410,24 +483,37 @@ async fn serve(repo: Repo, config: DaemonConfig, slots: Slots) -> Result<()> {
         )
         .await
         .map_err(MinerError::Node)?;
+    let submit_nodes = submit_nodes(&config.submit_nodes).await?;
     let chain: Arc<dyn ChainApi> = Arc::new(lotus);
-    let mut endpoints = PerMiner::new();
+    let mut members = Vec::with_capacity(config.members.len());
     for m in &config.members {
         let miner = venus_core::address::parse(&m.miner)
             .map_err(|e| MinerError::Config(format!("member {:?}: {e}", m.miner)))?;
         let wallet = RpcClient::connect(&m.wallet)
             .await
             .map_err(|e| MinerError::Config(format!("member {miner}'s wallet: {e}")))?;
-        let sealer = ProverClient::connect(&m.sealer)
+        let sealer = RpcClient::connect(&m.sealer)
             .await
             .map_err(|e| MinerError::Config(format!("member {miner}'s sealer: {e}")))?;
-        endpoints.insert(miner, Arc::new(WalletClient::new(wallet)), Arc::new(sealer));
+        members.push((miner, wallet, sealer));
+    }
+    check_member_tokens(&members).await?;
+    let mut endpoints = PerMiner::new();
+    for (miner, wallet, sealer) in members {
+        endpoints.insert(
+            miner,
+            Arc::new(WalletClient::new(wallet)),
+            Arc::new(ProverClient::new(sealer)),
+        );
     }
     let endpoints = Arc::new(endpoints);
     let local = Hs256Verifier::new(&secret(&repo)?);
     let admin = local
         .sign(Permission::Admin.and_below(), None, None)
         .map_err(|e| MinerError::Config(e.to_string()))?;
+    // `AuthNew` only where the tokens are the miner's own: one made with its
+    // secret beside venus-auth would outlive venus-auth's revocations.
+    let mints = config.auth_url.is_empty().then(|| local.clone());
     let (list, verifier): (Arc<dyn Members>, Arc<dyn TokenVerifier>) = if config.auth_url.is_empty()
     {
         (Arc::new(endpoints.miners()), Arc::new(local))
@@ -470,13 +556,7 @@ async fn serve(repo: Repo, config: DaemonConfig, slots: Slots) -> Result<()> {
         keep_records: Duration::from_secs(config.keep_records_hours.saturating_mul(3600)),
     };
     let mut builder = Miner::builder(miner_config);
-    for node in &config.submit_nodes {
-        let client = LotusClient::connect(node).await.map_err(|e| {
-            MinerError::Config(format!(
-                "submit node {}: {e}",
-                venus_rpc::redact_api_info(node)
-            ))
-        })?;
+    for client in submit_nodes {
         builder = builder.submit_to(Arc::new(client));
     }
     let miner = builder
@@ -492,7 +572,11 @@ async fn serve(repo: Repo, config: DaemonConfig, slots: Slots) -> Result<()> {
         .build()?;
     let api =
         Arc::new(MinerService::new(list, switches, slash, records).with_election(chain, endpoints));
-    let server = RpcServer::builder(miner_module(api.clone()))
+    let mut module = miner_module(api.clone());
+    module
+        .merge(venus_api::lotus::auth_module(verifier.clone(), mints))
+        .map_err(|e| MinerError::Config(e.to_string()))?;
+    let server = RpcServer::builder(module)
         .verifier(verifier)
         .config(ServerConfig::daemon())
         .metrics(Arc::new(move || metrics.render()))
@@ -647,6 +731,85 @@ pub async fn run_with(cli: Cli, slots: Slots) -> Result<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A token that its daemon says cannot do what the miner asks of it
+    /// stops the start, named without the token: a submit node's without
+    /// write, a member wallet's without sign, a member sealer's without
+    /// write. The main node's admin token passes.
+    #[tokio::test]
+    async fn tokens_that_cannot_do_their_part_are_refused_at_start() {
+        let tokens = Hs256Verifier::new(b"the daemons' secret");
+        // One server answering `AuthVerify` only, as the node, the submit
+        // nodes, the wallet and the sealer: the start asks nothing else
+        // of them before their checks (no `StateGetNetworkParams`, so the
+        // configured block delay).
+        let daemon = RpcServer::builder(venus_api::lotus::auth_module(
+            Arc::new(tokens.clone()),
+            None,
+        ))
+        .verifier(Arc::new(tokens.clone()))
+        .build()
+        .start("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("server");
+        let token = |perm: Permission| tokens.sign(perm.and_below(), None, None).expect("token");
+        let info = |token: &str| {
+            venus_rpc::Endpoint::new(daemon.http_url(), Some(token.to_string()))
+                .to_api_info()
+                .expect("api info")
+        };
+        let member = |wallet: &str, sealer: &str| MemberConfig {
+            miner: "f01000".into(),
+            wallet: info(wallet),
+            sealer: info(sealer),
+        };
+        let (read, write, sign) = (
+            token(Permission::Read),
+            token(Permission::Write),
+            token(Permission::Sign),
+        );
+        let cases = [
+            (
+                vec![info(&write), info(&read)],
+                member(&sign, &write),
+                &read,
+                "submit node",
+                "grants [read] but not write",
+            ),
+            (
+                vec![],
+                member(&write, &write),
+                &write,
+                "member f01000's wallet",
+                "grants [read, write] but not sign",
+            ),
+            (
+                vec![],
+                member(&sign, &read),
+                &read,
+                "member f01000's sealer",
+                "grants [read] but not write",
+            ),
+        ];
+        for (submit_nodes, member, refused_token, whose, why) in cases {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let config = DaemonConfig {
+                node: info(&token(Permission::Admin)),
+                block_delay_secs: 30,
+                submit_nodes,
+                members: vec![member],
+                ..DaemonConfig::default()
+            };
+            let repo = Repo::open("miner", Some(dir.path().into())).expect("repo");
+            let refused = serve(repo, config, Slots::default())
+                .await
+                .expect_err(whose);
+            let shown = refused.to_string();
+            assert!(shown.contains(whose) && shown.contains(why), "{shown}");
+            assert!(!shown.contains(refused_token.as_str()), "{shown}");
+        }
+        daemon.stop().await;
+    }
 
     #[test]
     fn config_debug_shows_no_token_or_password() {

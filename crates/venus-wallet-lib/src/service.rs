@@ -72,14 +72,27 @@ impl WalletRepo {
     }
 }
 
-/// Serves the wallet's API on `listen` with tokens signed by `secret`.
+/// Serves the wallet's API on `listen` with tokens signed by `secret`, and
+/// Lotus's `AuthVerify` and `AuthNew` beside it, as Venus's wallet does
+/// (its `api/api_common.go`): `AuthNew` makes tokens with `secret` for an
+/// admin. Those tokens name no caller, so one without admin signs nothing
+/// (policies bind to callers' names): make a signer's token with
+/// `venus-wallet api-info --perm sign --name <caller>`.
 pub async fn serve(
     wallet: Arc<LocalWallet>,
     secret: &[u8],
     listen: SocketAddr,
 ) -> Result<ServerHandle> {
-    RpcServer::builder(wallet_module(wallet))
-        .verifier(Arc::new(Hs256Verifier::new(secret)))
+    let tokens = Hs256Verifier::new(secret);
+    let mut module = wallet_module(wallet);
+    module
+        .merge(venus_api::lotus::auth_module(
+            Arc::new(tokens.clone()),
+            Some(tokens.clone()),
+        ))
+        .map_err(|e| WalletError::Serve(e.to_string()))?;
+    RpcServer::builder(module)
+        .verifier(Arc::new(tokens))
         .config(ServerConfig::daemon())
         .build()
         .start(listen)

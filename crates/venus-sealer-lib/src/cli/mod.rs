@@ -317,18 +317,40 @@ pub async fn run(cli: Cli, prover: Prover) -> Result<()> {
                 store.clone(),
             ));
             let mut module = crate::rpc::prover_module(post, miners.clone());
+            // Lotus's `AuthVerify` and `AuthNew`, as on lotus-miner.
+            module.merge(venus_api::lotus::auth_module(
+                Arc::new(verifier.clone()),
+                Some(verifier.clone()),
+            ))?;
             let mut services: Vec<Box<dyn venus_daemon::Service>> = Vec::new();
             if let (Some(node), Some(messager)) = (node, messager) {
                 let [miner] = miners[..] else {
                     bail!("the pipeline seals for one miner: give one --miner");
                 };
+                let messager = venus_api::messager::MessagerClient::connect(&messager)
+                    .await
+                    .context("connecting to the messager")?;
+                // A messager token that cannot push would fail every
+                // pre-commit and commit, sector by sector.
+                {
+                    use venus_api::messager::PushMessageWithId as Push;
+                    use venus_rpc::RpcMethod;
+                    venus_api::common::check_token(messager.rpc(), &[Push::PERMISSION])
+                        .await
+                        .map_err(|e| {
+                            anyhow::anyhow!(
+                                "the messager's {e}, which the sealer's {} needs: \
+                                 give a token with {}",
+                                Push::NAME,
+                                Push::PERMISSION
+                            )
+                        })?;
+                }
                 let api = crate::pipeline::SealingApi::new(
                     venus_api::lotus::LotusClient::connect(&node)
                         .await
                         .context("connecting to the node")?,
-                    venus_api::messager::MessagerClient::connect(&messager)
-                        .await
-                        .context("connecting to the messager")?,
+                    messager,
                 );
                 let url = match db {
                     Some(url) => url,

@@ -200,6 +200,74 @@ async fn every_api_method_over_a_socket_with_permissions() {
     server.stop().await;
 }
 
+/// Lotus's `AuthVerify` and `AuthNew`, as Venus's wallet serves them: an
+/// admin makes a token, which is what it grants here; a token without a
+/// caller's name signs nothing (no policy names it); a signer may not make
+/// tokens.
+#[tokio::test]
+async fn auth_verify_and_new_as_venus_wallet() {
+    use venus_api::lotus::{AuthNew, AuthVerify};
+    let wallet = Arc::new(wallet().await);
+    let server = serve(wallet.clone(), SECRET, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("serve");
+    let url = server.http_url();
+    let admin = client(&url, Permission::Admin, "root").await;
+    let bls = admin
+        .call::<WalletNew>(("bls".into(),))
+        .await
+        .expect("WalletNew")
+        .0;
+    let made = admin
+        .call::<AuthNew>((Permission::Sign.and_below(),))
+        .await
+        .expect("AuthNew");
+    let made = String::from_utf8(made.0).expect("a token");
+    assert_eq!(
+        admin
+            .call::<AuthVerify>((made.clone(),))
+            .await
+            .expect("AuthVerify"),
+        Permission::Sign.and_below()
+    );
+    let anonymous =
+        RpcClient::connect_with(Endpoint::new(&url, Some(made)), ClientConfig::default())
+            .await
+            .expect("client");
+    assert!(anonymous
+        .call::<WalletHas>((Lotus(bls),))
+        .await
+        .expect("WalletHas with the made token"));
+    let refused = anonymous
+        .call::<WalletSign>((
+            Lotus(bls),
+            Lotus(RawBytes::new(b"x".to_vec())),
+            Lotus(unknown()),
+        ))
+        .await
+        .expect_err("a token naming no caller has no policy");
+    assert!(
+        refused.to_string().contains("no policy is bound"),
+        "{refused}"
+    );
+    let signer = client(&url, Permission::Sign, "miner").await;
+    let minted = signer.call::<AuthNew>((vec![Permission::Admin],)).await;
+    assert!(
+        matches!(&minted, Err(Error::Rpc(e)) if e.code == venus_rpc::codes::METHOD_ERROR),
+        "a signer made a token: {minted:?}"
+    );
+    // A token of another secret is refused, not answered with nothing.
+    let forged = Hs256Verifier::new(b"another secret")
+        .sign(Permission::Admin.and_below(), None, None)
+        .expect("token");
+    let verdict = signer.call::<AuthVerify>((forged,)).await;
+    assert!(
+        matches!(&verdict, Err(Error::Rpc(e)) if e.code == venus_rpc::codes::TOKEN_REFUSED),
+        "a forged token: {verdict:?}"
+    );
+    server.stop().await;
+}
+
 /// Each refusal reaches the client with its code, and `WalletClient` reads it
 /// back as its kind: no string matching anywhere.
 #[tokio::test]
