@@ -382,7 +382,7 @@ async fn check_member_tokens(members: &[(Address, RpcClient, RpcClient)]) -> Res
 /// not answer hold the start [`PERMISSIONS_TIMEOUT`] at most, not once
 /// each.
 ///
-/// [`PERMISSIONS_TIMEOUT`]: venus_api::lotus::PERMISSIONS_TIMEOUT
+/// [`PERMISSIONS_TIMEOUT`]: venus_api::common::PERMISSIONS_TIMEOUT
 async fn submit_nodes(infos: &[String]) -> Result<Vec<LotusClient>> {
     let checked = infos.iter().map(|info| async move {
         let failed = |e: String| {

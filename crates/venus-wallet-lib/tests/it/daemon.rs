@@ -21,6 +21,10 @@ async fn client(url: &str, perm: Permission, name: &str) -> RpcClient {
     let token = Hs256Verifier::new(SECRET)
         .sign(perm.and_below(), Some(name.into()), None)
         .expect("token");
+    client_with(url, token).await
+}
+
+async fn client_with(url: &str, token: String) -> RpcClient {
     RpcClient::connect_with(Endpoint::new(url, Some(token)), ClientConfig::default())
         .await
         .expect("client")
@@ -230,10 +234,7 @@ async fn auth_verify_and_new_as_venus_wallet() {
             .expect("AuthVerify"),
         Permission::Sign.and_below()
     );
-    let anonymous =
-        RpcClient::connect_with(Endpoint::new(&url, Some(made)), ClientConfig::default())
-            .await
-            .expect("client");
+    let anonymous = client_with(&url, made).await;
     assert!(anonymous
         .call::<WalletHas>((Lotus(bls),))
         .await
