@@ -12,9 +12,11 @@ use std::time::Duration;
 
 use common::{chain_counts, count, devnet, head};
 
-/// Seconds per epoch: two members' real winning PoSts at once fit in the
-/// miner's 13.5 s here (no null round in 20 epochs).
-const BLOCK_TIME: &str = "15";
+/// Seconds per epoch: the miner gives two members' real winning PoSts,
+/// proved at once on the same 2 cores, 18.5 s. They take about 8 s on
+/// some machines of this kind and over 13.5 s on others, where 15 s
+/// epochs left the chain at height 0 (every round timed out proving).
+const BLOCK_TIME: &str = "20";
 
 #[test]
 fn twenty_epochs_then_a_second_run_continues() {
