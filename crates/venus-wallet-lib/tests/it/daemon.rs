@@ -8,7 +8,9 @@ use venus_core::json::Lotus;
 use venus_core::traits::RemoteSigner;
 use venus_core::types::MsgType;
 use venus_core::SignatureType;
-use venus_rpc::{ClientConfig, Endpoint, Error, Hs256Verifier, Permission, RpcClient};
+use venus_rpc::{
+    ClientConfig, Endpoint, Error, Hs256Verifier, Permission, RpcClient, ServerHandle,
+};
 use venus_wallet_lib::rpc::*;
 use venus_wallet_lib::service::{api_info, serve};
 use venus_wallet_lib::{Policy, PolicyGroup, RecordQuery};
@@ -16,6 +18,16 @@ use venus_wallet_lib::{Policy, PolicyGroup, RecordQuery};
 use crate::*;
 
 const SECRET: &[u8] = b"wallet daemon test secret";
+
+/// A fresh wallet served on a free loopback port, and its HTTP URL.
+async fn served() -> (ServerHandle, String) {
+    let wallet = Arc::new(wallet().await);
+    let server = serve(wallet, SECRET, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("serve");
+    let url = server.http_url();
+    (server, url)
+}
 
 async fn client(url: &str, perm: Permission, name: &str) -> RpcClient {
     let token = Hs256Verifier::new(SECRET)
@@ -32,11 +44,7 @@ async fn client_with(url: &str, token: String) -> RpcClient {
 
 #[tokio::test]
 async fn every_api_method_over_a_socket_with_permissions() {
-    let wallet = Arc::new(wallet().await);
-    let server = serve(wallet.clone(), SECRET, "127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("serve");
-    let url = server.http_url();
+    let (server, url) = served().await;
     let admin = client(&url, Permission::Admin, "root").await;
     let signer = client(&url, Permission::Sign, "miner").await;
     let reader = client(&url, Permission::Read, "watcher").await;
@@ -211,11 +219,7 @@ async fn every_api_method_over_a_socket_with_permissions() {
 #[tokio::test]
 async fn auth_verify_and_new_as_venus_wallet() {
     use venus_api::lotus::{AuthNew, AuthVerify};
-    let wallet = Arc::new(wallet().await);
-    let server = serve(wallet.clone(), SECRET, "127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("serve");
-    let url = server.http_url();
+    let (server, url) = served().await;
     let admin = client(&url, Permission::Admin, "root").await;
     let bls = admin
         .call::<WalletNew>(("bls".into(),))
@@ -276,11 +280,7 @@ async fn refusals_arrive_with_their_codes() {
     use venus_api::Error as ApiError;
     use venus_rpc::codes;
 
-    let wallet = Arc::new(wallet().await);
-    let server = serve(wallet.clone(), SECRET, "127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("serve");
-    let url = server.http_url();
+    let (server, url) = served().await;
     let admin = WalletClient::new(client(&url, Permission::Admin, "root").await);
     let signer = WalletClient::new(client(&url, Permission::Sign, "miner").await);
     let code = |e: &Error| match e {
