@@ -77,6 +77,41 @@ async fn the_pool_miner_mines_on_winning_posts_from_the_members_sealer() {
         "the refusal names the miner: {err}"
     );
 
+    // A winning PoSt its caller gives up on is killed, not left to run
+    // into the next round: the sealer proves in a child process, which
+    // is gone soon after the request is dropped (an idle child stays: it
+    // ends only when killed or when the sealer closes its stdin).
+    assert!(sealer.post_children().is_empty(), "no child before a proof");
+    let sealed = venus_sealer_lib::PreSealMiner::read(&d.sectors, 1000)
+        .expect("pre-seal manifest")
+        .sealed();
+    let sector = ExtendedSectorInfo {
+        seal_proof: sealed[0].proof,
+        sector_number: sealed[0].number,
+        sector_key: None,
+        sealed_cid: sealed[0].sealed_cid,
+    };
+    let proof = prover.compute_winning_post(&d.miner, std::slice::from_ref(&sector), &[9; 32]);
+    let abandoned = tokio::select! {
+        out = proof => panic!("the proof ended before it was given up: {out:?}"),
+        pid = async {
+            loop {
+                if let [pid] = sealer.post_children()[..] {
+                    break pid;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        } => pid,
+    };
+    let gone = Instant::now();
+    while sealer.post_children().contains(&abandoned) {
+        assert!(
+            gone.elapsed() < Duration::from_secs(10),
+            "the proving process {abandoned} still runs 10 s after its request was dropped"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
     d.mine_with(prover, Duration::from_secs(20)).await;
     let start = Instant::now();
     let limit = Duration::from_secs(200);
@@ -92,4 +127,10 @@ async fn the_pool_miner_mines_on_winning_posts_from_the_members_sealer() {
         );
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
+    // Those blocks' proofs came from a new child, which stays for the next.
+    let children = sealer.post_children();
+    assert!(
+        children.len() == 1 && children[0] != abandoned,
+        "one new proving process after the killed one ({abandoned}): {children:?}"
+    );
 }

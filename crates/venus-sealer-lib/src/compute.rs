@@ -9,8 +9,9 @@ use venus_core::shared::sector::PoStProof;
 use venus_core::traits::{ComputeProof, ProofVerifier};
 use venus_core::types::ExtendedSectorInfo;
 
+use crate::child::PostChild;
 use crate::error::Result;
-use crate::prover::{PostSector, Prover};
+use crate::prover::{with_type, PostSector, Prover};
 use crate::store::SectorStore;
 use crate::types::actor_id;
 
@@ -20,16 +21,34 @@ fn post_sectors(sectors: &[ExtendedSectorInfo]) -> Result<Vec<PostSector>> {
 
 /// Computes winning PoSts over a miner's sealed sectors in a [`SectorStore`]:
 /// what `venus-miner` asks of the place where the sectors are.
+///
+/// By default a proof runs on the prover's [`ProofPool`](crate::ProofPool)
+/// in this process and, once started, runs to its end even if its caller
+/// gives up. [`PostProver::in_child`] proves in a child process instead,
+/// which is killed when its caller stops waiting (what `venus-sealer run`
+/// does).
 #[derive(Clone)]
 pub struct PostProver {
     prover: Prover,
     store: Arc<dyn SectorStore>,
+    child: Option<Arc<PostChild>>,
 }
 
 impl PostProver {
     /// Proves sectors found in `store` with `prover`.
     pub fn new(prover: Prover, store: Arc<dyn SectorStore>) -> Self {
-        Self { prover, store }
+        Self {
+            prover,
+            store,
+            child: None,
+        }
+    }
+
+    /// Proves in `child`'s process (parameters are still made ready, and
+    /// sectors located, here).
+    pub fn in_child(mut self, child: Arc<PostChild>) -> Self {
+        self.child = Some(child);
+        self
     }
 }
 
@@ -43,10 +62,19 @@ impl ComputeProof for PostProver {
     ) -> venus_core::Result<Vec<PoStProof>> {
         let miner = actor_id(miner)?;
         let sectors = post_sectors(sectors)?;
-        Ok(self
+        let store = self.store.as_ref();
+        let Some(child) = &self.child else {
+            return Ok(self
+                .prover
+                .generate_winning_post(store, miner, &sectors, randomness)
+                .await?);
+        };
+        let job = self
             .prover
-            .generate_winning_post(self.store.as_ref(), miner, &sectors, randomness)
-            .await?)
+            .winning_post_job(store, miner, &sectors, randomness)
+            .await?;
+        let post_type = job.post_type();
+        Ok(with_type(post_type, child.prove(job).await?))
     }
 }
 

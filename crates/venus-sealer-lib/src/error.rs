@@ -71,6 +71,15 @@ pub enum SealerError {
         /// The library's message, with its causes.
         reason: String,
     },
+    /// The process proving out of this one ([`crate::child::PostChild`])
+    /// could not start, died, or answered something else than a proof.
+    #[error("{stage} process: {reason}")]
+    ProofProcess {
+        /// The stage (`winning post`).
+        stage: &'static str,
+        /// What happened.
+        reason: String,
+    },
     /// Proof work panicked inside filecoin-proofs; the process is unharmed.
     #[error("{stage}: the proving library panicked: {reason}")]
     Panicked {

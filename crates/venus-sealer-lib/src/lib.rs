@@ -8,7 +8,8 @@
 //! - [`SectorStore`]: where a sector's sealed file and cache live;
 //!   [`LocalSectorStore`] is Lotus's directory layout.
 //! - [`PostProver`] / [`PostVerifier`]: venus-core's `ComputeProof` and
-//!   `ProofVerifier` over the real proofs.
+//!   `ProofVerifier` over the real proofs; [`child`] proves winning PoSts in
+//!   a child process, killed when the proof's caller gives up.
 //! - [`preseal()`]: seal sectors for a devnet genesis miner, as `lotus-seed`.
 //! - [`ProofPool`]: proof work on blocking threads, a bounded number at a time.
 //! - `pipeline` (feature `pipeline`): the sector state machine persisted in
@@ -39,6 +40,8 @@ mod sector;
 pub mod store;
 pub mod types;
 
+#[cfg(feature = "proofs")]
+pub mod child;
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "proofs")]

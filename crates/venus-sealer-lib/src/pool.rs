@@ -18,7 +18,9 @@ use crate::error::{Result, SealerError};
 /// slot removes it from the queue. Once the job has started, filecoin-proofs cannot
 /// be interrupted; the job runs to completion on its thread, its result is
 /// discarded, and its slot is released only then, so the bound always reflects the
-/// work actually running. A panic inside the job becomes [`SealerError::Panicked`].
+/// work actually running (work that must stop with its caller runs in a
+/// child process instead: `crate::child`). A panic inside the job becomes
+/// [`SealerError::Panicked`].
 #[derive(Debug, Clone)]
 pub struct ProofPool {
     slots: Arc<Semaphore>,

@@ -2,11 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{Result, SealerError};
 use crate::sector::SectorRef;
 
 /// The files of one sector.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SectorPaths {
     /// The sector.
     pub sector: SectorRef,

@@ -373,6 +373,34 @@ impl SealerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Its live (not exited) `post-child` processes, which prove its
+    /// winning PoSts.
+    pub fn post_children(&self) -> Vec<u32> {
+        let Ok(dir) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        let parent = self.pid().to_string();
+        dir.flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| {
+                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                // `pid (comm) state ppid …`; comm may hold spaces.
+                let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+                let mut fields = rest.split_whitespace();
+                let (state, ppid) = (fields.next(), fields.next());
+                let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                ppid == Some(parent.as_str())
+                    && state != Some("Z")
+                    && cmdline.split(|b| *b == 0).any(|a| a == b"post-child")
+            })
+            .collect()
+    }
 }
 
 impl Drop for SealerProcess {

@@ -16,6 +16,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use venus_core::shared::sector::RegisteredSealProof;
 
+use crate::child::ChildCommand;
 use crate::params::{Circuit, Ensured, ParamCache};
 use crate::types::{actor_id, seal_proof_for_size};
 use crate::{preseal, LocalSectorStore, PreSealConfig, PreSealMiner, ProofPool, Prover};
@@ -164,6 +165,10 @@ pub enum Command {
         #[arg(long)]
         home: Option<PathBuf>,
     },
+    /// The proving child of `run` (one PoSt job per line on stdin, one
+    /// answer per line on stdout, until stdin ends): not for operators.
+    #[command(name = crate::child::CHILD_ARG, hide = true)]
+    PostChild,
     /// Seal one sector and prove and verify it: seal proof, winning and window PoSt.
     Check {
         /// Where to seal the test sector (a fresh directory is fine).
@@ -182,13 +187,15 @@ pub enum Command {
 }
 
 /// Opens the parameter cache (setting filecoin-proofs' environment while the
-/// process has one thread), then runs `cli` on a new runtime.
+/// process has one thread), then runs `cli` on a new runtime; `run` proves
+/// winning PoSts in a child process of this executable.
 pub fn main(cli: Cli) -> Result<()> {
     let prover = prover(&cli)?;
+    let child = ChildCommand::current_exe(Vec::<String>::new())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(run(cli, prover))
+    runtime.block_on(run_with(cli, prover, Some(child)))
 }
 
 fn prover(cli: &Cli) -> Result<Prover> {
@@ -220,8 +227,17 @@ fn circuits(seal: RegisteredSealProof, post_only: bool, only: &[String]) -> Resu
         .collect()
 }
 
-/// Runs one command with `prover` (see [`main`]).
+/// Runs one command with `prover` (see [`main`]); `run` proves winning
+/// PoSts on `prover`'s threads, in this process (see [`run_with`]).
 pub async fn run(cli: Cli, prover: Prover) -> Result<()> {
+    run_with(cli, prover, None).await
+}
+
+/// [`run`], with `run`'s winning PoSts proved in children started by
+/// `child` ([`crate::child`]): a proof the miner gives up on is killed
+/// instead of holding the cores into the next round. `child` must reach
+/// this CLI's hidden `post-child` command.
+pub async fn run_with(cli: Cli, prover: Prover, child: Option<ChildCommand>) -> Result<()> {
     match cli.command {
         Command::Params {
             sector_size,
@@ -312,10 +328,12 @@ pub async fn run(cli: Cli, prover: Prover) -> Result<()> {
             let store = Arc::new(LocalSectorStore::new(&sectors));
             // Winning and window PoSt each get their own pool: a proof due
             // this epoch must not queue behind a C2.
-            let post = Arc::new(crate::PostProver::new(
-                prover.with_pool(ProofPool::new(1)),
-                store.clone(),
-            ));
+            let mut post =
+                crate::PostProver::new(prover.with_pool(ProofPool::new(1)), store.clone());
+            if let Some(child) = child {
+                post = post.in_child(Arc::new(crate::child::PostChild::new(child)));
+            }
+            let post = Arc::new(post);
             let mut module = crate::rpc::prover_module(post, miners.clone());
             // Lotus's `AuthVerify` and `AuthNew`, as on lotus-miner.
             module.merge(venus_api::lotus::auth_module(
@@ -405,6 +423,12 @@ pub async fn run(cli: Cli, prover: Prover) -> Result<()> {
             );
             services.insert(0, Box::new(service));
             venus_daemon::run_services(services).await?;
+        }
+        Command::PostChild => {
+            tokio::task::spawn_blocking(|| {
+                crate::child::serve(std::io::stdin().lock(), std::io::stdout().lock())
+            })
+            .await??;
         }
         Command::Check {
             repo,

@@ -14,6 +14,7 @@ use crate::params::{Circuit, ParamCache, ParamEvent};
 use crate::pool::ProofPool;
 
 pub use post::PostSector;
+pub(crate) use post::{with_type, PostJob};
 pub use seal::{C1Output, Pc1Output, PieceInfo, PreCommit};
 
 /// The real proving system for every sector size filecoin-proofs knows.

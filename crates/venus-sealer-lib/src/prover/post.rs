@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use filecoin_proofs_api::post;
 use filecoin_proofs_api::{PrivateReplicaInfo, PublicReplicaInfo, SectorId};
 use venus_core::shared::sector::{
@@ -13,7 +15,7 @@ use super::{api_post, Prover};
 use crate::error::{Result, SealerError};
 use crate::params::Circuit;
 use crate::sector::SectorRef;
-use crate::store::SectorStore;
+use crate::store::{SectorPaths, SectorStore};
 use crate::types::{comm_r, post_proofs, prover_id, sector_bytes, Commitment, SealedSector};
 use venus_core::types::ExtendedSectorInfo;
 
@@ -54,7 +56,7 @@ impl TryFrom<&ExtendedSectorInfo> for PostSector {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 enum Kind {
     Winning,
     Window,
@@ -144,8 +146,10 @@ impl Prover {
         sectors: &[PostSector],
         randomness: &[u8; 32],
     ) -> Result<Vec<PoStProof>> {
-        self.generate(Kind::Winning, store, miner, sectors, randomness)
-            .await
+        let job = self
+            .plan(Kind::Winning, store, miner, sectors, randomness)
+            .await?;
+        self.prove(job).await
     }
 
     /// A window PoSt over `sectors` of `miner` (as many partitions as they fill),
@@ -157,8 +161,10 @@ impl Prover {
         sectors: &[PostSector],
         randomness: &[u8; 32],
     ) -> Result<Vec<PoStProof>> {
-        self.generate(Kind::Window, store, miner, sectors, randomness)
-            .await
+        let job = self
+            .plan(Kind::Window, store, miner, sectors, randomness)
+            .await?;
+        self.prove(job).await
     }
 
     /// Verifies a winning PoSt; `Ok(false)` when it does not prove these inputs.
@@ -237,53 +243,51 @@ impl Prover {
             .await
     }
 
-    async fn generate(
+    /// A winning PoSt's work, planned here (inputs checked, sectors
+    /// located, parameters ready) and proved by [`PostJob::run`], here or
+    /// in another process ([`crate::child`]).
+    pub(crate) async fn winning_post_job(
+        &self,
+        store: &dyn SectorStore,
+        miner: ActorID,
+        sectors: &[PostSector],
+        randomness: &[u8; 32],
+    ) -> Result<PostJob> {
+        self.plan(Kind::Winning, store, miner, sectors, randomness)
+            .await
+    }
+
+    async fn plan(
         &self,
         kind: Kind,
         store: &dyn SectorStore,
         miner: ActorID,
         sectors: &[PostSector],
         randomness: &[u8; 32],
-    ) -> Result<Vec<PoStProof>> {
+    ) -> Result<PostJob> {
         let post_type = kind.post_type(sectors)?;
-        let api = api_post(post_type)?;
-        let bytes = sector_bytes(sectors[0].proof)?;
-        let located: Vec<_> = sectors
+        api_post(post_type)?;
+        let sector_bytes = sector_bytes(sectors[0].proof)?;
+        let replicas = sectors
             .iter()
             .map(|s| (s.comm_r, store.paths(SectorRef::new(miner, s.number))))
             .collect();
         self.ready(Circuit::PoSt(post_type)).await?;
-        let randomness = fr_randomness(randomness);
-        let stage = kind.name();
-        let proofs = self
-            .pool
-            .run(stage, move || {
-                // File checks read the disk: here, on the blocking thread.
-                let mut replicas = BTreeMap::new();
-                for (comm_r, paths) in located {
-                    paths.check_sealed(bytes)?;
-                    let number = paths.sector.number;
-                    let info = PrivateReplicaInfo::new(api, comm_r, paths.cache, paths.sealed);
-                    replicas.insert(SectorId::from(number), info);
-                }
-                let out = match kind {
-                    Kind::Winning => {
-                        post::generate_winning_post(&randomness, &replicas, prover_id(miner))
-                    }
-                    Kind::Window => {
-                        post::generate_window_post(&randomness, &replicas, prover_id(miner))
-                    }
-                };
-                out.map_err(|e| SealerError::proof(stage, e))
-            })
-            .await?;
-        Ok(proofs
-            .into_iter()
-            .map(|(_, proof_bytes)| PoStProof {
-                post_proof: post_type,
-                proof_bytes,
-            })
-            .collect())
+        Ok(PostJob {
+            kind,
+            post_type: post_type.into(),
+            miner,
+            randomness: fr_randomness(randomness),
+            sector_bytes,
+            replicas,
+        })
+    }
+
+    /// Proves `job` on the pool, in this process.
+    async fn prove(&self, job: PostJob) -> Result<Vec<PoStProof>> {
+        let post_type = job.post_type();
+        let proofs = self.pool.run(job.stage(), move || job.run()).await?;
+        Ok(with_type(post_type, proofs))
     }
 
     async fn verify(
@@ -347,5 +351,65 @@ impl Prover {
                 out.map_err(|e| SealerError::proof(stage, e))
             })
             .await
+    }
+}
+
+/// Proof bytes as PoSt proofs of `post_type`.
+pub(crate) fn with_type(post_type: RegisteredPoStProof, proofs: Vec<Vec<u8>>) -> Vec<PoStProof> {
+    proofs
+        .into_iter()
+        .map(|proof_bytes| PoStProof {
+            post_proof: post_type,
+            proof_bytes,
+        })
+        .collect()
+}
+
+/// One PoSt's work, ready to prove: what [`Prover`] planned in the
+/// caller's process, and all a process proving it needs besides the
+/// parameters (serializable, so a child process can take it over a pipe).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct PostJob {
+    kind: Kind,
+    /// Lotus's number for the PoSt type.
+    post_type: i64,
+    miner: ActorID,
+    /// Already a field element ([`fr_randomness`]).
+    randomness: [u8; 32],
+    sector_bytes: u64,
+    replicas: Vec<(Commitment, SectorPaths)>,
+}
+
+impl PostJob {
+    /// The PoSt type it proves.
+    pub(crate) fn post_type(&self) -> RegisteredPoStProof {
+        RegisteredPoStProof::from(self.post_type)
+    }
+
+    /// The stage name (`winning post`, `window post`).
+    pub(crate) fn stage(&self) -> &'static str {
+        self.kind.name()
+    }
+
+    /// Proves it on this thread (blocking: seconds to minutes), returning
+    /// each partition's proof bytes.
+    pub(crate) fn run(self) -> Result<Vec<Vec<u8>>> {
+        let stage = self.kind.name();
+        let api = api_post(self.post_type())?;
+        let mut replicas = BTreeMap::new();
+        for (comm_r, paths) in self.replicas {
+            // File checks read the disk: here, where the proof runs.
+            paths.check_sealed(self.sector_bytes)?;
+            let number = paths.sector.number;
+            let info = PrivateReplicaInfo::new(api, comm_r, paths.cache, paths.sealed);
+            replicas.insert(SectorId::from(number), info);
+        }
+        let prover = prover_id(self.miner);
+        let out = match self.kind {
+            Kind::Winning => post::generate_winning_post(&self.randomness, &replicas, prover),
+            Kind::Window => post::generate_window_post(&self.randomness, &replicas, prover),
+        };
+        let proofs = out.map_err(|e| SealerError::proof(stage, e))?;
+        Ok(proofs.into_iter().map(|(_, bytes)| bytes).collect())
     }
 }
