@@ -153,11 +153,15 @@ pub fn main(cli: Cli) -> Result<()> {
 }
 
 async fn devnet(a: DevnetArgs, repo: PathBuf, prover: Prover) -> Result<()> {
-    let mut b = Devnet::builder(&repo).mode(if a.processes {
-        Mode::Processes
-    } else {
-        Mode::InProcess
-    });
+    // This binary is venus-pool (or one handing `component` to `main`):
+    // its sealers can prove in child processes of it.
+    let mut b = Devnet::builder(&repo)
+        .post_child(true)
+        .mode(if a.processes {
+            Mode::Processes
+        } else {
+            Mode::InProcess
+        });
     if let Some(n) = a.members {
         b = b.members(n);
     }

@@ -195,6 +195,9 @@ pub struct Devnet {
     pub(crate) proving_period: Option<ProvingPeriod>,
     pub(crate) mysql: Option<String>,
     pub(crate) mode: Mode,
+    /// In process, members' sealers prove in child processes
+    /// ([`DevnetBuilder::post_child`]).
+    pub(crate) post_child: bool,
     pub(crate) winning_prover: Option<WinningProver>,
     /// The integrator's slash filter, handed to the in-process miner.
     pub(crate) slash_filter: Option<CustomSlash>,
@@ -212,6 +215,7 @@ impl std::fmt::Debug for Devnet {
             .field("proving_period", &self.proving_period)
             .field("mysql", &self.mysql.as_deref().map(venus_sql::redact_url))
             .field("mode", &self.mode)
+            .field("post_child", &self.post_child)
             .field("winning_prover", &self.winning_prover)
             .field("slash_filter", &self.slash_filter)
             .field("node", &self.node)
@@ -276,6 +280,7 @@ impl Devnet {
             proving_period: None,
             mysql: None,
             mode: Mode::InProcess,
+            post_child: false,
             winning_prover: None,
             slash_filter: None,
             node: None,
@@ -384,6 +389,19 @@ impl DevnetBuilder {
     /// In one process, or each component as its own process.
     pub fn mode(mut self, mode: Mode) -> Self {
         self.0.mode = mode;
+        self
+    }
+
+    /// With [`Mode::InProcess`], members' sealers prove winning PoSts in
+    /// child processes of this binary (`BIN component sealer venus-sealer
+    /// post-child`, see `venus_sealer_lib::child`), killed when the miner
+    /// gives up on a round, so that an abandoned proof does not hold the
+    /// member's cores into the next round. Off by default: it needs this
+    /// binary to hand `component` to [`crate::cli::main`], as the
+    /// venus-pool binary does (a test binary does not). With
+    /// [`Mode::Processes`] the sealers always prove in children.
+    pub fn post_child(mut self, yes: bool) -> Self {
+        self.0.post_child = yes;
         self
     }
 

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use tokio::task::JoinHandle;
 use venus_daemon::CancellationToken;
+use venus_sealer_lib::child::ChildCommand;
 use venus_sealer_lib::{PostVerifier, Prover};
 
 use crate::{PoolError, Result};
@@ -61,16 +62,28 @@ impl Kind {
 /// Runs one component's command line (`args[0]` is its program name) until
 /// it ends: what a component process does, and what an in-process one
 /// does under [`venus_daemon::scoped`].
+///
+/// A sealer proves winning PoSts in child processes of this binary
+/// (`BIN component sealer venus-sealer post-child`).
 pub async fn run_component(kind: Kind, args: Vec<String>, prover: Prover) -> Result<()> {
-    run_in(kind, args, prover, venus_miner_lib::cli::Slots::default()).await
+    run_in(
+        kind,
+        args,
+        prover,
+        venus_miner_lib::cli::Slots::default(),
+        true,
+    )
+    .await
 }
 
-/// [`run_component`], with the miner's parts in `miner` (in process only).
+/// [`run_component`], with the miner's parts in `miner` (in process only),
+/// and a sealer proving in child processes of this binary if `post_child`.
 async fn run_in(
     kind: Kind,
     args: Vec<String>,
     prover: Prover,
     miner: venus_miner_lib::cli::Slots,
+    post_child: bool,
 ) -> Result<()> {
     let bad = |e: clap::Error| PoolError::Invalid(e.to_string());
     let failed = |e: &dyn std::fmt::Display| PoolError::Component {
@@ -116,7 +129,13 @@ async fn run_in(
         }
         Kind::Sealer => {
             let cli = venus_sealer_lib::cli::Cli::try_parse_from(&args).map_err(bad)?;
-            venus_sealer_lib::cli::run(cli, prover)
+            let child = post_child
+                .then(|| {
+                    ChildCommand::current_exe(["component", Kind::Sealer.as_str(), "venus-sealer"])
+                })
+                .transpose()
+                .map_err(|e| failed(&e))?;
+            venus_sealer_lib::cli::run_with(cli, prover, child)
                 .await
                 .map_err(|e| failed(&e))
         }
@@ -193,6 +212,7 @@ impl Component {
         mode: Mode,
         prover: &Prover,
         miner: venus_miner_lib::cli::Slots,
+        post_child: bool,
         logs: &Path,
     ) -> Result<Component> {
         match std::fs::remove_file(&spec.ready) {
@@ -206,7 +226,13 @@ impl Component {
         let task = match mode {
             Mode::InProcess => tokio::spawn(venus_daemon::scoped(
                 stop.clone(),
-                run_in(spec.kind, spec.in_process_args(), prover.clone(), miner),
+                run_in(
+                    spec.kind,
+                    spec.in_process_args(),
+                    prover.clone(),
+                    miner,
+                    post_child,
+                ),
             )),
             Mode::Processes => {
                 std::fs::create_dir_all(logs).map_err(PoolError::io("creating", logs))?;

@@ -106,7 +106,15 @@ struct Started {
 
 impl Started {
     async fn start(&mut self, d: &Devnet, prover: &Prover, spec: Spec) -> Result<()> {
-        let c = Component::start(spec, d.mode, prover, d.miner_slots(), &self.logs).await?;
+        let c = Component::start(
+            spec,
+            d.mode,
+            prover,
+            d.miner_slots(),
+            d.post_child,
+            &self.logs,
+        )
+        .await?;
         self.list.push(c);
         Ok(())
     }
