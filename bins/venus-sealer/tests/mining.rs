@@ -127,10 +127,19 @@ async fn the_pool_miner_mines_on_winning_posts_from_the_members_sealer() {
         );
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
-    // Those blocks' proofs came from a new child, which stays for the next.
-    let children = sealer.post_children();
-    assert!(
-        children.len() == 1 && children[0] != abandoned,
-        "one new proving process after the killed one ({abandoned}): {children:?}"
-    );
+    // Those blocks' proofs came from a new child, which stays for the next
+    // (a round that timed out just now may have killed one: the next round
+    // starts another).
+    let start = Instant::now();
+    loop {
+        let children = sealer.post_children();
+        if children.len() == 1 && children[0] != abandoned {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "one new proving process after the killed one ({abandoned}): {children:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

@@ -14,6 +14,12 @@
 //! The child is this crate's hidden `venus-sealer post-child` command
 //! ([`serve`]), reached through a [`ChildCommand`].
 //!
+//! "Gives up" means the job's future is dropped. A daemon's RPC server
+//! drops it when an HTTP caller closes its connection, as a caller that
+//! times out does (the pool's miner reaches sealers over HTTP). A call
+//! over WebSocket that its caller abandons keeps running to its end, as
+//! before, but in the child.
+//!
 //! ```no_run
 //! # fn wire(prover: venus_sealer_lib::Prover, store: std::sync::Arc<dyn venus_sealer_lib::SectorStore>) {
 //! use std::sync::Arc;
@@ -28,7 +34,7 @@
 
 use std::ffi::OsString;
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -39,6 +45,9 @@ use tokio::process::{Child, ChildStdin, ChildStdout};
 
 use crate::error::{Result, SealerError};
 use crate::prover::PostJob;
+
+/// This process's executable file on Linux.
+const PROC_SELF_EXE: &str = "/proc/self/exe";
 
 /// The argument, after [`ChildCommand`]'s own, that makes a venus-sealer
 /// command line the proving child ([`serve`]).
@@ -67,14 +76,26 @@ impl ChildCommand {
     }
 
     /// This process's own executable, with `args` before `post-child`.
+    /// On Linux that is `/proc/self/exe`: the file this process runs,
+    /// even after an upgrade replaced or removed the path it started
+    /// from, so a child always speaks its parent's protocol.
     pub fn current_exe(args: impl IntoIterator<Item = impl Into<OsString>>) -> Result<Self> {
-        let exe =
-            std::env::current_exe().map_err(|e| SealerError::io("the current executable", e))?;
+        let running = Path::new(PROC_SELF_EXE);
+        let exe = if running.exists() {
+            running.to_path_buf()
+        } else {
+            std::env::current_exe().map_err(|e| SealerError::io("the current executable", e))?
+        };
         Ok(Self::new(exe, args))
     }
 
     fn display(&self) -> String {
         let mut line = self.program.display().to_string();
+        if self.program == Path::new(PROC_SELF_EXE) {
+            if let Ok(exe) = std::env::current_exe() {
+                line = format!("{line} ({})", exe.display());
+            }
+        }
         for a in &self.args {
             line.push(' ');
             line.push_str(&a.to_string_lossy());
@@ -92,14 +113,20 @@ enum Answer {
     Proofs(Vec<Vec<u8>>),
     /// Why it could not prove.
     Failed(String),
+    /// The line was not a job (a parent of another version?).
+    Refused(String),
+    /// The proving library panicked (the child is not reused).
+    Panicked(String),
 }
 
 /// A child process proving one job at a time (see the module docs).
 ///
 /// Jobs queue for the child in the order they arrive. A job whose future is
 /// dropped while it proves kills the child (SIGKILL); the next job starts
-/// a new one. A child that dies on its own fails its job with
-/// [`SealerError::ProofProcess`] and is replaced the same way.
+/// a new one. A child that dies during a job, refuses it or answers
+/// something else fails that job with [`SealerError::ProofProcess`], one
+/// that panics with [`SealerError::Panicked`], and it is replaced the same
+/// way; one found dead when a job comes is replaced first.
 #[derive(Debug)]
 pub struct PostChild {
     command: ChildCommand,
@@ -154,7 +181,9 @@ impl PostChild {
         }
     }
 
-    /// The child process's id, while one runs (proving or idle).
+    /// The id of the child process last started, until a dropped or
+    /// failed job kills it (one that died while idle is noticed, and
+    /// replaced, at the next job).
     pub fn pid(&self) -> Option<u32> {
         self.pid.lock().ok().and_then(|p| *p)
     }
@@ -180,6 +209,9 @@ impl PostChild {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
+            // Not in the terminal's process group: Ctrl-C reaches the
+            // parent only, which stops the child as it shuts down.
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| failed(format!("starting `{}`: {e}", self.command.display())))?;
@@ -206,7 +238,11 @@ impl PostChild {
         line.push('\n');
         let mut idle = self.idle.lock().await;
         let running = match idle.take() {
-            Some(r) => r,
+            Some(mut r) => match r.child.try_wait() {
+                Ok(None) => r,
+                // It died while idle (OOM, an operator): a new one.
+                _ => self.spawn(stage)?,
+            },
             None => self.spawn(stage)?,
         };
         let mut proving = Proving {
@@ -241,11 +277,22 @@ impl PostChild {
         };
         let answer: Answer = serde_json::from_str(&answer)
             .map_err(|e| failed(format!("the child answered something else: {e}")))?;
-        // It answered: keep it for the next job.
-        *idle = proving.running.take();
         match answer {
-            Answer::Proofs(proofs) => Ok(proofs),
-            Answer::Failed(reason) => Err(SealerError::Proof { stage, reason }),
+            // Answered: kept for the next job.
+            Answer::Proofs(proofs) => {
+                *idle = proving.running.take();
+                Ok(proofs)
+            }
+            Answer::Failed(reason) => {
+                *idle = proving.running.take();
+                Err(SealerError::Proof { stage, reason })
+            }
+            // Not kept (`proving` kills it).
+            Answer::Refused(why) => Err(failed(format!(
+                "`{}` does not take this job: {why}",
+                self.command.display()
+            ))),
+            Answer::Panicked(reason) => Err(SealerError::Panicked { stage, reason }),
         }
     }
 }
@@ -253,24 +300,21 @@ impl PostChild {
 /// The child's side: reads one job per line from `input`, proves it and
 /// writes one answer per line to `output`, until `input` ends (its parent
 /// closed the pipe or died) or its answer has nobody to read it. A line
-/// that is not a job gets a failure answer; a panic in the proving library
-/// becomes one too.
+/// that is not a job is refused; a panic in the proving library is
+/// answered as one (its parent then replaces this process).
 pub fn serve(input: impl BufRead, mut output: impl Write) -> Result<()> {
     for line in input.lines() {
         let line = line.map_err(|e| SealerError::io("the parent's pipe", e))?;
         let answer = match serde_json::from_str::<PostJob>(&line) {
-            Err(e) => Answer::Failed(format!("not a proof job: {e}")),
-            Ok(job) => {
-                let stage = job.stage();
-                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run())) {
-                    Ok(Ok(proofs)) => Answer::Proofs(proofs),
-                    Ok(Err(e)) => Answer::Failed(match e {
-                        SealerError::Proof { reason, .. } => reason,
-                        other => other.to_string(),
-                    }),
-                    Err(_) => Answer::Failed(format!("{stage}: the proving library panicked")),
-                }
-            }
+            Err(e) => Answer::Refused(format!("not a proof job: {e}")),
+            Ok(job) => match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run())) {
+                Ok(Ok(proofs)) => Answer::Proofs(proofs),
+                Ok(Err(e)) => Answer::Failed(match e {
+                    SealerError::Proof { reason, .. } => reason,
+                    other => other.to_string(),
+                }),
+                Err(payload) => Answer::Panicked(crate::pool::panic_message(payload)),
+            },
         };
         let mut text =
             serde_json::to_string(&answer).map_err(|e| SealerError::InvalidInput(e.to_string()))?;
@@ -336,14 +380,14 @@ mod tests {
             .map(|l| serde_json::from_str(l).expect("an answer per line"))
             .collect();
         match &answers[..] {
-            [Answer::Failed(bad), Answer::Failed(missing)] => {
+            [Answer::Refused(bad), Answer::Failed(missing)] => {
                 assert!(bad.starts_with("not a proof job"), "{bad}");
                 assert!(
                     missing.contains("s-t01000-3") && missing.contains("missing"),
                     "the job's own error: {missing}"
                 );
             }
-            other => panic!("two failures expected: {other:?}"),
+            other => panic!("a refusal and a failure expected: {other:?}"),
         }
     }
 
@@ -403,5 +447,41 @@ mod tests {
             .expect_err("not an answer");
         assert!(err.to_string().contains("answered something else"), "{err}");
         assert_eq!(babbles.pid(), None);
+    }
+
+    #[tokio::test]
+    async fn a_child_found_dead_when_a_job_comes_is_replaced_first() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // Answers one job, then exits while idle.
+        let once = PostChild::new(ChildCommand::new(
+            "sh",
+            ["-c", r#"read job; echo '{"Proofs":[[1,2]]}'"#],
+        ));
+        for n in 1..=2 {
+            let proofs = once.prove(job(dir.path())).await.expect("an answer");
+            assert_eq!(proofs, vec![vec![1, 2]]);
+            assert_eq!(once.started(), n);
+            // Let it exit before the next job.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_child_that_refuses_the_job_is_not_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let refuses = PostChild::new(ChildCommand::new(
+            "sh",
+            [
+                "-c",
+                r#"read job; echo '{"Refused":"not a proof job"}'; exec sleep 60"#,
+            ],
+        ));
+        let err = refuses.prove(job(dir.path())).await.expect_err("refused");
+        assert!(
+            matches!(err, SealerError::ProofProcess { .. })
+                && err.to_string().contains("does not take this job"),
+            "{err}"
+        );
+        assert_eq!(refuses.pid(), None, "killed, not kept");
     }
 }

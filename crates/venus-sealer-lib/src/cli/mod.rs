@@ -191,11 +191,15 @@ pub enum Command {
 /// winning PoSts in a child process of this executable.
 pub fn main(cli: Cli) -> Result<()> {
     let prover = prover(&cli)?;
-    let child = ChildCommand::current_exe(Vec::<String>::new())?;
+    let child = ChildCommand::current_exe(Vec::<String>::new())
+        .map_err(|e| {
+            tracing::warn!(target: "venus::sealer", error = %e, "cannot start proving children: winning PoSts run in this process");
+        })
+        .ok();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(run_with(cli, prover, Some(child)))
+    runtime.block_on(run_with(cli, prover, child))
 }
 
 fn prover(cli: &Cli) -> Result<Prover> {
