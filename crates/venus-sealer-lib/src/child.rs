@@ -358,6 +358,11 @@ mod tests {
         .expect("a job")
     }
 
+    /// A child that is `sh -c script` (`post-child` is its `$0`).
+    fn sh(script: &str) -> PostChild {
+        PostChild::new(ChildCommand::new("sh", ["-c", script]))
+    }
+
     fn alive(pid: u32) -> bool {
         std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
             s.rsplit_once(')')
@@ -395,7 +400,7 @@ mod tests {
     async fn a_dropped_proof_kills_its_child_and_the_next_starts_another() {
         let dir = tempfile::tempdir().expect("tempdir");
         // Takes the job, never answers: a proof that runs for ever.
-        let child = PostChild::new(ChildCommand::new("sh", ["-c", "read job; exec sleep 60"]));
+        let child = sh("read job; exec sleep 60");
         let proof = tokio::time::timeout(Duration::from_millis(500), child.prove(job(dir.path())));
         assert!(proof.await.is_err(), "no answer within 500 ms");
         assert_eq!(child.pid(), None, "no child once the proof was dropped");
@@ -430,7 +435,7 @@ mod tests {
     #[tokio::test]
     async fn a_child_that_dies_or_babbles_fails_its_job_and_is_replaced() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let dies = PostChild::new(ChildCommand::new("sh", ["-c", "exit 3"]));
+        let dies = sh("exit 3");
         for n in 1..=2 {
             let err = dies.prove(job(dir.path())).await.expect_err("no answer");
             assert!(
@@ -440,7 +445,7 @@ mod tests {
             );
             assert_eq!(dies.started(), n, "a new child for each job");
         }
-        let babbles = PostChild::new(ChildCommand::new("sh", ["-c", "read job; echo hello"]));
+        let babbles = sh("read job; echo hello");
         let err = babbles
             .prove(job(dir.path()))
             .await
@@ -453,10 +458,7 @@ mod tests {
     async fn a_child_found_dead_when_a_job_comes_is_replaced_first() {
         let dir = tempfile::tempdir().expect("tempdir");
         // Answers one job, then exits while idle.
-        let once = PostChild::new(ChildCommand::new(
-            "sh",
-            ["-c", r#"read job; echo '{"Proofs":[[1,2]]}'"#],
-        ));
+        let once = sh(r#"read job; echo '{"Proofs":[[1,2]]}'"#);
         for n in 1..=2 {
             let proofs = once.prove(job(dir.path())).await.expect("an answer");
             assert_eq!(proofs, vec![vec![1, 2]]);
@@ -469,13 +471,7 @@ mod tests {
     #[tokio::test]
     async fn a_child_that_refuses_the_job_is_not_kept() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let refuses = PostChild::new(ChildCommand::new(
-            "sh",
-            [
-                "-c",
-                r#"read job; echo '{"Refused":"not a proof job"}'; exec sleep 60"#,
-            ],
-        ));
+        let refuses = sh(r#"read job; echo '{"Refused":"not a proof job"}'; exec sleep 60"#);
         let err = refuses.prove(job(dir.path())).await.expect_err("refused");
         assert!(
             matches!(err, SealerError::ProofProcess { .. })

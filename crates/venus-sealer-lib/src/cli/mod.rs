@@ -192,7 +192,7 @@ pub enum Command {
 pub fn main(cli: Cli) -> Result<()> {
     let prover = prover(&cli)?;
     let child = ChildCommand::current_exe(Vec::<String>::new())
-        .map_err(|e| {
+        .inspect_err(|e| {
             tracing::warn!(target: "venus::sealer", error = %e, "cannot start proving children: winning PoSts run in this process");
         })
         .ok();
