@@ -16,9 +16,9 @@
 //!
 //! "Gives up" means the job's future is dropped. A daemon's RPC server
 //! drops it when an HTTP caller closes its connection, as a caller that
-//! times out does (the pool's miner reaches sealers over HTTP). A call
-//! over WebSocket that its caller abandons keeps running to its end, as
-//! before, but in the child.
+//! times out does (the pool's miner reaches sealers over HTTP), and when a
+//! WebSocket caller cancels the call (`xrpc.cancel`, which venus-rpc's
+//! client sends for a call its caller dropped).
 //!
 //! ```no_run
 //! # fn wire(prover: venus_sealer_lib::Prover, store: std::sync::Arc<dyn venus_sealer_lib::SectorStore>) {

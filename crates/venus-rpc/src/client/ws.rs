@@ -24,6 +24,9 @@ enum Cmd {
         chan: Option<mpsc::Sender<Value>>,
     },
     Send(String),
+    /// The caller of request `id` gave up before its answer: forget the
+    /// request and tell the server to stop it (`xrpc.cancel`).
+    Abandon(u64),
 }
 
 pub(crate) struct WsTransport {
@@ -35,6 +38,34 @@ pub(crate) struct WsTransport {
 pub(crate) struct CancelOnDrop {
     cmds: mpsc::Sender<Cmd>,
     id: u64,
+}
+
+/// Abandons a request whose caller stopped waiting (its future dropped, by
+/// a timeout say) before the answer came, unless [`defused`](Self::defuse).
+/// Over HTTP the dropped connection tells the server; over a WebSocket,
+/// which stays open for other calls, this does: the server drops the
+/// method's future, so a call the caller gave up on stops using the
+/// server's resources (a proof, a lock) instead of running to its end.
+struct AbandonOnDrop {
+    cmds: mpsc::Sender<Cmd>,
+    id: Option<u64>,
+}
+
+impl AbandonOnDrop {
+    fn defuse(mut self) {
+        self.id = None;
+    }
+}
+
+impl Drop for AbandonOnDrop {
+    fn drop(&mut self) {
+        if let Some(id) = self.id {
+            // A full command queue (256 queued) loses the cancel: the
+            // server then runs the call to its end and the answer is
+            // dropped when it comes, as before.
+            let _ = self.cmds.try_send(Cmd::Abandon(id));
+        }
+    }
 }
 
 impl Drop for CancelOnDrop {
@@ -104,9 +135,13 @@ impl WsTransport {
             })
             .await
             .map_err(|_| Error::Transport("client closed".into()))?;
-        let v = rx
-            .await
-            .map_err(|_| Error::Transport("connection task ended".into()))??;
+        let abandon = AbandonOnDrop {
+            cmds: self.cmds.clone(),
+            id: Some(id),
+        };
+        let v = rx.await;
+        abandon.defuse();
+        let v = v.map_err(|_| Error::Transport("connection task ended".into()))??;
         Ok((id, v))
     }
 
@@ -154,6 +189,13 @@ async fn run(
                     let text = match cmd {
                         Cmd::Call { id, text, reply, chan } => { pending.insert(id, (reply, chan)); text }
                         Cmd::Send(text) => text,
+                        // Abandoned before its answer: cancel it on the
+                        // server (a channel it opened closes too). One
+                        // already answered is no longer pending.
+                        Cmd::Abandon(id) => match pending.remove(&id) {
+                            Some(_) => json!({"jsonrpc": "2.0", "method": CANCEL, "params": [id]}).to_string(),
+                            None => continue,
+                        },
                     };
                     if socket.send(Message::Text(text.into())).await.is_err() { break; }
                 }
@@ -195,7 +237,7 @@ async fn run(
                         Some(Cmd::Call { reply, .. }) => {
                             let _ = reply.send(Err(Error::Rpc(RpcError::new(codes::CONNECTION_CLOSED, "websocket disconnected; reconnecting"))));
                         }
-                        Some(Cmd::Send(_)) => {}
+                        Some(Cmd::Send(_) | Cmd::Abandon(_)) => {}
                     },
                 }
             }

@@ -24,6 +24,7 @@ rpc_method! { pub WriteOp = "Test.Write", write, NoParams => String }
 rpc_method! { pub SignOp = "Test.Sign", sign, NoParams => String }
 rpc_method! { pub AdminOp = "Test.Admin", admin, NoParams => String }
 rpc_method! { pub WhoAmI = "Test.WhoAmI", read, NoParams => Option<String> }
+rpc_method! { pub Hold = "Test.Hold", read, NoParams => u64 }
 channel_method! { pub Count = "Test.Count", read, (u64,) => u64 }
 channel_method! { pub Forever = "Test.Forever", read, NoParams => u64 }
 channel_method! { pub Blobs = "Test.Blobs", read, (usize,) => String }
@@ -31,10 +32,20 @@ channel_method! { pub Blobs = "Test.Blobs", read, (usize,) => String }
 /// Counts `Forever` streams alive, to see cancellation reach the server.
 pub static FOREVER_ALIVE: AtomicUsize = AtomicUsize::new(0);
 
-struct Alive;
+/// Counts `Hold` calls running on the server, to see a dropped call stop.
+pub static HOLD_ALIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// Decrements its counter when the server drops what holds it.
+struct Alive(&'static AtomicUsize);
+impl Alive {
+    fn new(count: &'static AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Alive(count)
+    }
+}
 impl Drop for Alive {
     fn drop(&mut self) {
-        FOREVER_ALIVE.fetch_sub(1, Ordering::SeqCst);
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -52,14 +63,19 @@ pub fn test_module() -> RpcModule {
     m.register::<SignOp, _, _>(|_, _| async { Ok("signed".to_string()) });
     m.register::<AdminOp, _, _>(|_, _| async { Ok("administered".to_string()) });
     m.register::<WhoAmI, _, _>(|claims, _| async move { Ok(claims.name) });
+    // Never answers; alive until the server drops the call.
+    m.register::<Hold, _, _>(|_, _| async move {
+        let _alive = Alive::new(&HOLD_ALIVE);
+        std::future::pending::<()>().await;
+        Ok(0)
+    });
     m.register_channel::<Count, _, _, _>(|_, (n,)| async move { Ok(futures::stream::iter(0..n)) });
     m.register_channel::<Blobs, _, _, _>(|_, (size,)| async move {
         let blob = "x".repeat(size.min(1 << 20));
         Ok(futures::stream::repeat(blob))
     });
     m.register_channel::<Forever, _, _, _>(|_, _| async move {
-        FOREVER_ALIVE.fetch_add(1, Ordering::SeqCst);
-        let alive = Alive;
+        let alive = Alive::new(&FOREVER_ALIVE);
         // One value a millisecond: endless, but slow enough for any consumer.
         Ok(futures::stream::unfold(
             (0u64, alive),

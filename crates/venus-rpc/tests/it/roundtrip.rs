@@ -1,5 +1,8 @@
 //! Calls over HTTP and WebSocket, and batches.
 
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
 use serde_json::json;
 use venus_rpc::*;
 
@@ -122,6 +125,30 @@ async fn ws_cancel_stops_a_running_call_and_graceful_shutdown_ends_connections()
         .expect("stops promptly")
         .expect("join");
     assert!(c.call::<Add>((1, 1)).await.is_err(), "server is gone");
+}
+
+/// A caller that stops waiting (a timeout drops its call) stops the call
+/// on the server, over HTTP (the connection closes) and over a WebSocket
+/// (the client sends `xrpc.cancel`; the socket stays open for others).
+#[tokio::test]
+async fn a_call_the_caller_gives_up_on_stops_on_the_server() {
+    let server = start(ServerConfig::default()).await;
+    for url in [server.http_url(), server.ws_url()] {
+        let c = client(&url, None).await;
+        let gave_up = tokio::time::timeout(Duration::from_millis(300), c.call::<Hold>([])).await;
+        assert!(gave_up.is_err(), "{url}: Test.Hold never answers");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while HOLD_ALIVE.load(Ordering::SeqCst) > 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{url}: the server still runs a call its caller gave up on"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // The same client (for a WebSocket, the same socket) still serves calls.
+        assert_eq!(c.call::<Add>((2, 3)).await.expect("call after"), 5, "{url}");
+    }
+    server.stop().await;
 }
 
 #[tokio::test]
