@@ -123,7 +123,7 @@ fn unlock(c: &mut Criterion) {
 /// and the round's end ran with fewer and fewer signers.
 fn concurrent(c: &mut Criterion) {
     const SIGNERS: usize = 64;
-    const PER_SIGNER: usize = 16;
+    const TOTAL: usize = 1024;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -150,7 +150,7 @@ fn concurrent(c: &mut Criterion) {
         let addr = server_rt
             .block_on(wallet.add_key(key.clone()))
             .expect("add");
-        let total = SIGNERS * PER_SIGNER;
+        let total = TOTAL;
         let mut g = c.benchmark_group(format!(
             "wallet sign {t:?}, {SIGNERS} concurrent signers ({total} signatures)"
         ));
@@ -159,9 +159,12 @@ fn concurrent(c: &mut Criterion) {
         g.bench_function(format!("raw PrivateKey::sign on {cores} threads"), |b| {
             b.iter(|| {
                 std::thread::scope(|s| {
-                    for _ in 0..cores {
-                        s.spawn(|| {
-                            for i in 0..total / cores {
+                    for t in 0..cores {
+                        // An uneven split's remainder goes to the first threads.
+                        let n = total / cores + usize::from(t < total % cores);
+                        let key = &key;
+                        s.spawn(move || {
+                            for i in 0..n {
                                 key.sign(&[i as u8; 38]).expect("sign");
                             }
                         });

@@ -289,10 +289,20 @@ fn node_and_slash_filter_slots_and_a_pledge_that_adds_power_while_mining() {
             tokio::time::sleep(Duration::from_secs(2)).await;
         };
         assert_eq!(grown, before + SECTOR, "one sector more");
-        let status = sealer
-            .call::<SectorsStatus>((pledged.number,))
-            .await
-            .expect("Sealer.SectorsStatus");
+        // The power shows once the prove-commit executes; the sealer moves
+        // the sector to Proving on its next pass after the messager reports
+        // the message landed, which may be a pass later.
+        let settled = tokio::time::Instant::now();
+        let status = loop {
+            let status = sealer
+                .call::<SectorsStatus>((pledged.number,))
+                .await
+                .expect("Sealer.SectorsStatus");
+            if status.state == "Proving" || settled.elapsed() > Duration::from_secs(60) {
+                break status;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        };
         assert_eq!(status.state, "Proving", "{status:?}");
         eprintln!(
             "power {before} -> {grown} {:?} after the pledge at height {pledged_at}",

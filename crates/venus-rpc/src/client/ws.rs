@@ -297,10 +297,12 @@ async fn on_frame(
             let id = frame["id"].as_u64()?;
             let (reply, chan) = pending.remove(&id)?;
             let result = response_result(frame);
+            let mut opened = None;
             if let (Ok(v), Some(tx)) = (&result, chan) {
                 match v.as_u64() {
                     Some(c) => {
                         chans.insert(c, Channel { request_id: id, tx });
+                        opened = Some(c);
                     }
                     None => {
                         let _ = reply.send(Err(Error::Decode(format!(
@@ -310,7 +312,17 @@ async fn on_frame(
                     }
                 }
             }
-            let _ = reply.send(result);
+            if reply.send(result).is_err() {
+                if let Some(c) = opened {
+                    // Its caller gave up just before the channel's id came
+                    // (its abandon is still queued): nobody will read the
+                    // channel, so it is closed on the server now.
+                    chans.remove(&c);
+                    return Some(
+                        json!({"jsonrpc": "2.0", "method": CANCEL, "params": [id]}).to_string(),
+                    );
+                }
+            }
             None
         }
     }
