@@ -70,9 +70,15 @@ impl Drop for AbandonOnDrop {
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
-        let text = json!({"jsonrpc": "2.0", "method": CANCEL, "params": [self.id]}).to_string();
+        let text = cancel_text(self.id);
         let _ = self.cmds.try_send(Cmd::Send(text));
     }
+}
+
+/// go-jsonrpc's `xrpc.cancel` notification for request `id`: stops a call
+/// or closes the channel it opened.
+fn cancel_text(id: u64) -> String {
+    json!({"jsonrpc": "2.0", "method": CANCEL, "params": [id]}).to_string()
 }
 
 type Socket =
@@ -193,7 +199,7 @@ async fn run(
                         // server (a channel it opened closes too). One
                         // already answered is no longer pending.
                         Cmd::Abandon(id) => match pending.remove(&id) {
-                            Some(_) => json!({"jsonrpc": "2.0", "method": CANCEL, "params": [id]}).to_string(),
+                            Some(_) => cancel_text(id),
                             None => continue,
                         },
                     };
@@ -282,9 +288,7 @@ async fn on_frame(
                 let req = ch.request_id;
                 chans.remove(&id);
                 tracing::warn!(target: "venus::rpc", chan = id, "closing subscription: consumer too slow or gone");
-                return Some(
-                    json!({"jsonrpc": "2.0", "method": CANCEL, "params": [req]}).to_string(),
-                );
+                return Some(cancel_text(req));
             }
             None
         }
@@ -318,9 +322,7 @@ async fn on_frame(
                     // (its abandon is still queued): nobody will read the
                     // channel, so it is closed on the server now.
                     chans.remove(&c);
-                    return Some(
-                        json!({"jsonrpc": "2.0", "method": CANCEL, "params": [id]}).to_string(),
-                    );
+                    return Some(cancel_text(id));
                 }
             }
             None
